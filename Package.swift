@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+// DivTune: creative *and* varied language models — tensor engine, model runtime, diversity-aware
+// preference tuning, conformative decoding and measurement, in one Swift package.
+//
+// Targets are layers; dependencies point downward only:
+//   TensorEngine ← WeightFormats, Tokenizers, ChatTemplates ← Models ← Sampling/Generation,
+//   Preference, Evaluation ← divtune (CLI)
+import PackageDescription
+
+let blas: [Target.Dependency] = [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
+let accelerate: [LinkerSetting] = [.linkedFramework("Accelerate", .when(platforms: [.macOS, .iOS]))]
+
+let package = Package(
+    name: "DivTune",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "divtune", targets: ["divtune"]),
+        .library(name: "TensorEngine", targets: ["TensorEngine"]),
+        .library(name: "WeightFormats", targets: ["WeightFormats"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "ChatTemplates", targets: ["ChatTemplates"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Sampling", targets: ["Sampling"]),
+        .library(name: "Preference", targets: ["Preference"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages (libopenblas-dev, zlib1g-dev).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Layer 0: eager Float32 tensors on BLAS with reverse-mode autograd.
+        .target(name: "TensorEngine", dependencies: blas, linkerSettings: accelerate),
+
+        // Layer 1: parsing — file formats, tokenizers, chat templates (Foundation only).
+        .target(name: "WeightFormats"),
+        .target(name: "Tokenizers"),
+        .target(name: "ChatTemplates"),
+
+        // Layer 2: models built from the engine and the formats.
+        .target(name: "Models", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates"]),
+
+        // Layer 3: decoding, preference data, measurement.
+        .target(name: "Sampling"),
+        .target(name: "Preference"),
+        .target(name: "Evaluation", dependencies: ["CZlib"]),
+
+        // Layer 4: the command-line tool.
+        .executableTarget(name: "divtune", dependencies: [
+            "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
+            "Sampling", "Preference", "Evaluation",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WeightFormatsTests", dependencies: ["WeightFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
+        .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)
