@@ -154,3 +154,18 @@ public struct RopeScalingConfiguration: Codable, Sendable, Equatable {
         try c.encodeIfPresent(originalMaxPositionEmbeddings, forKey: .originalMaxPositionEmbeddings)
     }
 }
+
+import TensorEngine
+
+extension RopeScalingConfiguration {
+    /// The engine's description of this scaling (nil for "default").
+    var engineScaling: RopeScaling? {
+        switch ropeType {
+        case "llama3":
+            return .llama3(factor: factor, lowFreqFactor: lowFreqFactor ?? 1, highFreqFactor: highFreqFactor ?? 4,
+                           originalMaxPositionEmbeddings: originalMaxPositionEmbeddings ?? 8192)
+        case "linear": return .linear(factor: factor)
+        default: return nil
+        }
+    }
+}

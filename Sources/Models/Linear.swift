@@ -1,0 +1,29 @@
+import TensorEngine
+
+/// A linear projection y = x·Wᵀ (+ b) with HF layout W [out, in].
+///
+/// The base weight is frozen (`requiresGrad == false`): training adapts it through LoRA, and the
+/// engine then computes gradients *through* W to the input without ever forming dW.
+public final class Linear {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public var weight: Tensor
+    public var bias: Tensor?
+
+    public init(weight: Tensor, bias: Tensor? = nil) throws {
+        guard weight.shape.count == 2 else {
+            throw TensorError.shapeMismatch(op: "Linear", shapes: [weight.shape], reason: "weight must be [out, in]")
+        }
+        if let bias, bias.shape != [weight.shape[0]] {
+            throw TensorError.shapeMismatch(op: "Linear", shapes: [weight.shape, bias.shape], reason: "bias must be [out]")
+        }
+        self.outFeatures = weight.shape[0]
+        self.inFeatures = weight.shape[1]
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try linear(x, weight: weight, bias: bias)
+    }
+}

@@ -1,0 +1,24 @@
+import TensorEngine
+
+/// One pre-norm decoder layer: h = x + attn(norm(x)); out = h + mlp(norm(h)).
+final class LlamaBlock {
+    let attention: LlamaAttention
+    let mlp: LlamaMLP
+    let inputNorm: Tensor
+    let postAttentionNorm: Tensor
+    let eps: Float
+
+    init(attention: LlamaAttention, mlp: LlamaMLP, inputNorm: Tensor, postAttentionNorm: Tensor, eps: Float) {
+        self.attention = attention
+        self.mlp = mlp
+        self.inputNorm = inputNorm
+        self.postAttentionNorm = postAttentionNorm
+        self.eps = eps
+    }
+
+    func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, cache: KVCache?) throws -> Tensor {
+        let h = try add(x, attention(rmsNorm(x, weight: inputNorm, eps: eps), positions: positions,
+                                     keyPadding: keyPadding, cache: cache))
+        return try add(h, mlp(rmsNorm(h, weight: postAttentionNorm, eps: eps)))
+    }
+}

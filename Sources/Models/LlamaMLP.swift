@@ -1,0 +1,14 @@
+import TensorEngine
+
+/// SwiGLU feed-forward: down(silu(gate(x)) ⊙ up(x)).
+final class LlamaMLP {
+    let gateProj: Linear, upProj: Linear, downProj: Linear
+
+    init(gate: Linear, up: Linear, down: Linear) {
+        self.gateProj = gate; self.upProj = up; self.downProj = down
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try downProj(mul(silu(gateProj(x)), upProj(x)))
+    }
+}

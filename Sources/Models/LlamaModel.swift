@@ -1,0 +1,117 @@
+import TensorEngine
+
+/// A Llama-family decoder-only transformer (llama, mistral, qwen2): token embedding, N pre-norm
+/// blocks with grouped-query attention and SwiGLU, final RMSNorm, and an lm head that is the
+/// embedding matrix when `tie_word_embeddings` is set (SmolLM2).
+///
+/// The same forward serves inference (inside `Tensor.withNoGrad`, with a `KVCache`) and training
+/// (autograd through frozen base weights into LoRA adapters).
+public final class LlamaModel {
+    public let configuration: LlamaConfiguration
+    let embedTokens: Tensor
+    let layers: [LlamaBlock]
+    let norm: Tensor
+    let lmHead: Tensor
+
+    /// Which positions get logits: all of them (training, scoring) or only each sequence's last
+    /// (prefill before generation — skips the vocabulary-sized product for every other position).
+    public enum LogitPositions: Sendable { case all, last }
+
+    /// Builds the model from weights named as in HF checkpoints (`model.layers.0.self_attn.q_proj.weight`).
+    public init(configuration c: LlamaConfiguration, weights: some WeightSource) throws {
+        try c.validate()
+        self.configuration = c
+        func load(_ name: String, _ shape: [Int]) throws -> Tensor {
+            let t = try weights.tensor(named: name)
+            guard t.shape == shape else { throw ModelError.tensorShape(name: name, expected: shape, got: t.shape) }
+            return t
+        }
+        func linear(_ name: String, out: Int, in inFeatures: Int, bias: Bool) throws -> Linear {
+            try Linear(weight: load(name + ".weight", [out, inFeatures]), bias: bias ? load(name + ".bias", [out]) : nil)
+        }
+        embedTokens = try load("model.embed_tokens.weight", [c.vocabSize, c.hiddenSize])
+        norm = try load("model.norm.weight", [c.hiddenSize])
+        if c.tieWordEmbeddings || !weights.contains("lm_head.weight") {
+            lmHead = embedTokens
+        } else {
+            lmHead = try load("lm_head.weight", [c.vocabSize, c.hiddenSize])
+        }
+        let rope = try RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta, scaling: c.ropeScaling?.engineScaling,
+                                       layout: .rotateHalf)
+        layers = try (0..<c.numHiddenLayers).map { i in
+            let p = "model.layers.\(i)."
+            let attention = LlamaAttention(
+                config: c, layerIndex: i,
+                q: try linear(p + "self_attn.q_proj", out: c.queryWidth, in: c.hiddenSize, bias: c.attentionBias),
+                k: try linear(p + "self_attn.k_proj", out: c.keyValueWidth, in: c.hiddenSize, bias: c.attentionBias),
+                v: try linear(p + "self_attn.v_proj", out: c.keyValueWidth, in: c.hiddenSize, bias: c.attentionBias),
+                o: try linear(p + "self_attn.o_proj", out: c.hiddenSize, in: c.queryWidth, bias: false),
+                rope: rope)
+            let mlp = LlamaMLP(
+                gate: try linear(p + "mlp.gate_proj", out: c.intermediateSize, in: c.hiddenSize, bias: false),
+                up: try linear(p + "mlp.up_proj", out: c.intermediateSize, in: c.hiddenSize, bias: false),
+                down: try linear(p + "mlp.down_proj", out: c.hiddenSize, in: c.intermediateSize, bias: false))
+            return LlamaBlock(attention: attention, mlp: mlp,
+                              inputNorm: try load(p + "input_layernorm.weight", [c.hiddenSize]),
+                              postAttentionNorm: try load(p + "post_attention_layernorm.weight", [c.hiddenSize]),
+                              eps: c.rmsNormEps)
+        }
+    }
+
+    /// Every linear projection by its HF module path (`model.layers.3.self_attn.q_proj`), for LoRA.
+    public var linearLayers: [(path: String, layer: Linear)] {
+        layers.enumerated().flatMap { i, block -> [(String, Linear)] in
+            let p = "model.layers.\(i)."
+            let a = block.attention, m = block.mlp
+            return [(p + "self_attn.q_proj", a.qProj), (p + "self_attn.k_proj", a.kProj),
+                    (p + "self_attn.v_proj", a.vProj), (p + "self_attn.o_proj", a.oProj),
+                    (p + "mlp.gate_proj", m.gateProj), (p + "mlp.up_proj", m.upProj), (p + "mlp.down_proj", m.downProj)]
+        }
+    }
+
+    public func makeCache(capacity: Int? = nil) -> KVCache {
+        KVCache(layers: configuration.numHiddenLayers, capacity: capacity ?? configuration.maxPositionEmbeddings)
+    }
+
+    /// Logits for a batch of equally long (padded) token rows.
+    ///
+    /// - Parameters:
+    ///   - ids: B rows of T token ids.
+    ///   - positions: B rows of T absolute positions; default `cache.length + t`.
+    ///   - keyPadding: B rows over all S = cache.length + T keys, true where a key is a real token
+    ///     (left padding for batched generation, right padding for training).
+    /// - Returns: [B, T, V] logits, or [B, 1, V] with `.last`.
+    public func callAsFunction(_ ids: [[Int]], positions: [[Int]]? = nil, keyPadding: [[Bool]]? = nil,
+                               cache: KVCache? = nil, logits: LogitPositions = .all) throws -> Tensor {
+        var h = try hiddenStates(ids, positions: positions, keyPadding: keyPadding, cache: cache)
+        if logits == .last {
+            h = try slice(h, axis: 1, range: (h.shape[1] - 1)..<h.shape[1])
+        }
+        return try linear(h, weight: lmHead)
+    }
+
+    /// Final-norm hidden states [B, T, hidden] (reward heads and embeddings start here).
+    public func hiddenStates(_ ids: [[Int]], positions: [[Int]]? = nil, keyPadding: [[Bool]]? = nil,
+                             cache: KVCache? = nil) throws -> Tensor {
+        let b = ids.count
+        guard b > 0, let t = ids.first?.count, t > 0, ids.allSatisfy({ $0.count == t }) else {
+            throw ModelError.invalidInput("token rows must be non-empty and equally long (pad them)")
+        }
+        let start = cache?.length ?? 0
+        let flatPositions = positions?.flatMap { $0 } ?? (0..<b).flatMap { _ in (start..<(start + t)).map { $0 } }
+        guard flatPositions.count == b * t else {
+            throw ModelError.invalidInput("positions must have the same shape as ids (\(b)×\(t))")
+        }
+        if let keyPadding, keyPadding.count != b || keyPadding.contains(where: { $0.count != start + t }) {
+            throw ModelError.invalidInput("keyPadding must be \(b) rows of \(start + t) flags")
+        }
+        if start + t > (cache?.capacity ?? configuration.maxPositionEmbeddings) {
+            throw ModelError.contextOverflow(tokens: start + t, limit: cache?.capacity ?? configuration.maxPositionEmbeddings)
+        }
+        var x = try embedding(embedTokens, ids: ids.flatMap { $0 }, shape: [b, t])
+        for block in layers {
+            x = try block(x, positions: flatPositions, keyPadding: keyPadding, cache: cache)
+        }
+        return try rmsNorm(x, weight: norm, eps: configuration.rmsNormEps)
+    }
+}

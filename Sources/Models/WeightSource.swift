@@ -1,0 +1,19 @@
+import TensorEngine
+
+/// Where a model's weights come from, addressed by HF tensor names. GGUF files map their own
+/// names (and Q/K row order) onto these; safetensors checkpoints use them as they are.
+public protocol WeightSource {
+    func contains(_ name: String) -> Bool
+    func tensor(named name: String) throws -> Tensor
+}
+
+/// Weights held in memory (tests, fused checkpoints).
+public struct InMemoryWeights: WeightSource {
+    public var tensors: [String: Tensor]
+    public init(_ tensors: [String: Tensor]) { self.tensors = tensors }
+    public func contains(_ name: String) -> Bool { tensors[name] != nil }
+    public func tensor(named name: String) throws -> Tensor {
+        guard let t = tensors[name] else { throw ModelError.missingTensor(file: "<memory>", name: name) }
+        return t
+    }
+}

@@ -1,0 +1,117 @@
+/// Matrix products through BLAS sgemm.
+
+/// Batched matrix product: a [..., m, k] · b [..., k, n] → [..., m, n] (with `transposeA`/`transposeB`
+/// the last two axes of that operand are swapped first). Batch dimensions broadcast.
+public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
+    guard a.rank >= 2, b.rank >= 2 else {
+        throw TensorError.shapeMismatch(op: "matmul", shapes: [a.shape, b.shape], reason: "operands need at least 2 dimensions")
+    }
+    let (ar, br) = (a.rank, b.rank)
+    let m = transposeA ? a.shape[ar - 1] : a.shape[ar - 2]
+    let k = transposeA ? a.shape[ar - 2] : a.shape[ar - 1]
+    let k2 = transposeB ? b.shape[br - 1] : b.shape[br - 2]
+    let n = transposeB ? b.shape[br - 2] : b.shape[br - 1]
+    guard k == k2 else {
+        throw TensorError.shapeMismatch(op: "matmul", shapes: [a.shape, b.shape],
+                                        reason: "inner dimensions differ (\(k) vs \(k2))\(transposeA || transposeB ? " after transposition" : "")")
+    }
+    let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+    let batch = try Shape.broadcast(batchA, batchB, op: "matmul")
+    let ac = a.contiguous(), bc = b.contiguous()
+    let batchCount = Shape.count(batch)
+    let out = Tensor.make(batch + [m, n]) { c in
+        let pa = ac.storage.pointer + ac.offset, pb = bc.storage.pointer + bc.offset
+        for i in 0..<batchCount {
+            let ia = broadcastIndex(i, batch: batch, source: batchA), ib = broadcastIndex(i, batch: batch, source: batchB)
+            BLAS.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k,
+                       a: pa + ia * m * k, lda: transposeA ? m : k,
+                       b: pb + ib * k * n, ldb: transposeB ? k : n,
+                       c: c.baseAddress! + i * m * n, ldc: n)
+        }
+    }
+    return Tensor.result(out, inputs: [a, b], name: "matmul") { g in
+        // C = op(A)·op(B):  dop(A) = dC·op(B)ᵀ,  dop(B) = op(A)ᵀ·dC
+        var ga: Tensor?, gb: Tensor?
+        if a.requiresGrad {
+            let d = transposeA ? try matmul(bc, g, transposeA: transposeB, transposeB: true)
+                               : try matmul(g, bc, transposeB: !transposeB)
+            ga = try sumToShape(d, a.shape)
+        }
+        if b.requiresGrad {
+            let d = transposeB ? try matmul(g, ac, transposeA: true, transposeB: transposeA)
+                               : try matmul(ac, g, transposeA: !transposeA)
+            gb = try sumToShape(d, b.shape)
+        }
+        return [ga, gb]
+    }
+}
+
+/// The flat batch index in `source` (a broadcast operand) that batch element `i` of `batch` reads.
+@inline(__always)
+func broadcastIndex(_ i: Int, batch: [Int], source: [Int]) -> Int {
+    if source.isEmpty || source == batch { return source.isEmpty ? 0 : i }
+    var rest = i, index = 0, step = 1
+    let offset = batch.count - source.count
+    for d in stride(from: batch.count - 1, through: 0, by: -1) {
+        let coordinate = rest % batch[d]
+        rest /= batch[d]
+        if d >= offset {
+            let size = source[d - offset]
+            index += (size == 1 ? 0 : coordinate) * step
+            step *= size
+        }
+    }
+    return index
+}
+
+/// A fully connected layer in HF layout: x [..., in] · weightᵀ (+ bias), weight [out, in].
+///
+/// One sgemm over all leading dimensions. Backward: dx = dy · W; dW = dyᵀ · x and db = Σ dy only
+/// when the weight/bias require grad (frozen base weights cost nothing but dx).
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
+    guard weight.rank == 2, x.rank >= 1, x.shape[x.rank - 1] == weight.shape[1] else {
+        throw TensorError.shapeMismatch(op: "linear", shapes: [x.shape, weight.shape], reason: "input's last dimension must equal weight's in-features [out, in]")
+    }
+    let (outF, inF) = (weight.shape[0], weight.shape[1])
+    if let bias, bias.shape != [outF] {
+        throw TensorError.shapeMismatch(op: "linear", shapes: [weight.shape, bias.shape], reason: "bias must be [out]")
+    }
+    let rows = x.count / max(inF, 1)
+    let xc = x.contiguous(), wc = weight.contiguous()
+    let bc = bias?.contiguous()
+    let outShape = Array(x.shape.dropLast()) + [outF]
+    let out = Tensor.make(outShape) { y in
+        let beta: Float
+        if let bc {
+            let pb = bc.storage.pointer + bc.offset
+            for r in 0..<rows { (y.baseAddress! + r * outF).update(from: pb, count: outF) }
+            beta = 1
+        } else { beta = 0 }
+        BLAS.sgemm(transA: false, transB: true, m: rows, n: outF, k: inF,
+                   a: xc.storage.pointer + xc.offset, lda: inF, b: wc.storage.pointer + wc.offset, ldb: inF,
+                   beta: beta, c: y.baseAddress!, ldc: outF)
+    }
+    var inputs = [x, weight]
+    if let bias { inputs.append(bias) }
+    return Tensor.result(out, inputs: inputs, name: "linear") { g in
+        let gc = g.contiguous()
+        let pg = gc.storage.pointer + gc.offset
+        var grads: [Tensor?] = [nil, nil]
+        if x.requiresGrad {
+            grads[0] = Tensor.make(x.shape) { dx in
+                BLAS.sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: pg, lda: outF,
+                           b: wc.storage.pointer + wc.offset, ldb: inF, c: dx.baseAddress!, ldc: inF)
+            }
+        }
+        if weight.requiresGrad {
+            grads[1] = Tensor.make([outF, inF]) { dw in
+                BLAS.sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: pg, lda: outF,
+                           b: xc.storage.pointer + xc.offset, ldb: inF, c: dw.baseAddress!, ldc: inF)
+            }
+        }
+        if let bias {
+            grads.append(bias.requiresGrad ? try sum(reshape(gc, [rows, outF]), axes: [0]) : nil)
+        }
+        return grads
+    }
+}

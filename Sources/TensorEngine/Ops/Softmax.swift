@@ -1,0 +1,67 @@
+import Foundation
+
+/// Numerically stable softmax and log-softmax (max-subtracted), over the last axis; other axes are
+/// moved last and back.
+public func softmax(_ x: Tensor, axis: Int = -1) throws -> Tensor {
+    try alongLastAxis(x, axis: axis) { try rowSoftmax($0, log: false) }
+}
+
+public func logSoftmax(_ x: Tensor, axis: Int = -1) throws -> Tensor {
+    try alongLastAxis(x, axis: axis) { try rowSoftmax($0, log: true) }
+}
+
+func alongLastAxis(_ x: Tensor, axis: Int, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+    let a = try Shape.axis(axis, rank: x.rank, op: "softmax")
+    if a == x.rank - 1 { return try body(x) }
+    let moved = try transpose(x, a, x.rank - 1)
+    return try transpose(body(moved), a, x.rank - 1)
+}
+
+private func rowSoftmax(_ x: Tensor, log: Bool) throws -> Tensor {
+    let width = x.shape.last ?? 1
+    let rows = x.count / max(width, 1)
+    let xc = x.contiguous()
+    let px = xc.storage.pointer + xc.offset
+    let out = Tensor.make(x.shape) { o in
+        let po = o.baseAddress!
+        EngineThreads.parallelRanges(rows, work: x.count * 4) { range in
+            for r in range {
+                let src = px + r * width, dst = po + r * width
+                var m = -Float.infinity
+                for i in 0..<width { m = max(m, src[i]) }
+                var total: Float = 0
+                for i in 0..<width { let e = Foundation.exp(src[i] - m); dst[i] = e; total += e }
+                if log {
+                    let logZ = m + Foundation.log(total)
+                    for i in 0..<width { dst[i] = src[i] - logZ }
+                } else {
+                    let inv = 1 / total
+                    for i in 0..<width { dst[i] *= inv }
+                }
+            }
+        }
+    }
+    let y = out.storage.pointer
+    return Tensor.result(out, inputs: [x], name: log ? "log_softmax" : "softmax") { [storage = out.storage] g in
+        _ = storage
+        let gc = g.contiguous()
+        let pg = gc.storage.pointer + gc.offset
+        return [Tensor.make(x.shape) { d in
+            let pd = d.baseAddress!
+            for r in 0..<rows {
+                let yr = y + r * width, gr = pg + r * width, dr = pd + r * width
+                if log {
+                    // d = g − softmax · Σg
+                    var s: Float = 0
+                    for i in 0..<width { s += gr[i] }
+                    for i in 0..<width { dr[i] = gr[i] - Foundation.exp(yr[i]) * s }
+                } else {
+                    // d = y ⊙ (g − Σ g⊙y)
+                    var s: Float = 0
+                    for i in 0..<width { s += gr[i] * yr[i] }
+                    for i in 0..<width { dr[i] = yr[i] * (gr[i] - s) }
+                }
+            }
+        }]
+    }
+}

@@ -1,0 +1,46 @@
+/// xoshiro256** (Blackman & Vigna), seeded through SplitMix64: a small, fast, platform-independent
+/// generator, so a seed reproduces the same dropout masks, LoRA initialisations and samples on
+/// every machine. Its state is four words, which checkpoints store to resume runs exactly.
+public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatable {
+    public var state: [UInt64]
+
+    public init(seed: UInt64) {
+        var s = seed
+        func splitMix() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = [splitMix(), splitMix(), splitMix(), splitMix()]
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = rotl(state[1] &* 5, 7) &* 9
+        let t = state[1] << 17
+        state[2] ^= state[0]
+        state[3] ^= state[1]
+        state[1] ^= state[2]
+        state[0] ^= state[3]
+        state[2] ^= t
+        state[3] = rotl(state[3], 45)
+        return result
+    }
+
+    /// Uniform in [0, 1) with 24 random bits.
+    public mutating func nextFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+
+    /// Standard normal by Box–Muller.
+    public mutating func nextGaussian() -> Float {
+        let u1 = max(Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0), 1e-300)
+        let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+        return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+    }
+
+    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+}
+
+import Foundation
+@inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
+@inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }

@@ -1,0 +1,136 @@
+import Testing
+@testable import TensorEngine
+
+/// Central finite differences against autograd.
+///
+/// Loss L = Σ f(inputs) ⊙ R with a fixed random R, evaluated in Double from the Float32 forward.
+/// With step h = 1e-2 on O(1) inputs the truncation error is O(h²) ≈ 1e-4 and the Float32 rounding
+/// error ≈ 1e-7·|L|/h ≈ 1e-5·|L|, so we accept |analytic − numeric| ≤ 2e-3 + 2e-2·|numeric| per
+/// element — tight enough that a wrong sign, a missing term or a transposed gradient fails.
+func checkGradients(_ name: String, _ inputs: [Tensor], seed: UInt64 = 7, step: Float = 1e-2,
+                    tolerance: Float = 2e-2, _ f: ([Tensor]) throws -> Tensor) throws {
+    let inputs = inputs.map { $0.detached().contiguous() }   // fresh leaves
+    for x in inputs { x.requiresGrad = true }
+    let out = try f(inputs)
+    var rng = SeededGenerator(seed: seed)
+    let r = Tensor.randomNormal(out.shape, std: 1, using: &rng)
+    let loss = try sum(mul(out, r))
+    try loss.backward()
+    let weights = r.scalars
+    func lossValue() throws -> Double {
+        let o = try Tensor.withNoGrad { try f(inputs) }.scalars
+        return zip(o, weights).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+    }
+    for (index, x) in inputs.enumerated() {
+        let analytic = try #require(x.grad, "\(name): input \(index) got no gradient").scalars
+        let buffer = x.storage.pointer + x.offset
+        for i in 0..<x.count {
+            let saved = buffer[i]
+            buffer[i] = saved + step
+            let plus = try lossValue()
+            buffer[i] = saved - step
+            let minus = try lossValue()
+            buffer[i] = saved
+            let numeric = Float((plus - minus) / Double(2 * step))
+            let error = abs(analytic[i] - numeric)
+            #expect(error <= 2e-3 + tolerance * abs(numeric),
+                    "\(name): d/dinput\(index)[\(i)] analytic \(analytic[i]) vs numeric \(numeric)")
+        }
+    }
+}
+
+func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+    var rng = SeededGenerator(seed: seed)
+    return Tensor.randomNormal(shape, std: scale, using: &rng)
+}
+
+@Suite struct GradientTests {
+    @Test func elementwiseWithBroadcasting() throws {
+        try checkGradients("add", [random([2, 3, 4], seed: 1), random([4], seed: 2)]) { try add($0[0], $0[1]) }
+        try checkGradients("sub", [random([2, 3, 4], seed: 1), random([3, 1], seed: 2)]) { try sub($0[0], $0[1]) }
+        try checkGradients("mul", [random([2, 3, 4], seed: 1), random([2, 1, 4], seed: 2)]) { try mul($0[0], $0[1]) }
+        let positive = try add(mul(random([3, 4], seed: 3), 0.2), 2)
+        try checkGradients("div", [random([3, 4], seed: 1), positive]) { try div($0[0], $0[1]) }
+        try checkGradients("scalar", [random([5], seed: 4)]) { try add(mul($0[0], 3), 1) }
+    }
+
+    @Test func unaryFunctions() throws {
+        let x = random([2, 5], seed: 5)
+        try checkGradients("exp", [x]) { try exp($0[0]) }
+        try checkGradients("log", [try add(exp(random([7], seed: 6)), 0.5)]) { try log($0[0]) }
+        try checkGradients("sqrt", [try add(exp(random([7], seed: 6)), 0.5)]) { try sqrt($0[0]) }
+        try checkGradients("sigmoid", [x]) { try sigmoid($0[0]) }
+        try checkGradients("logSigmoid", [try mul(x, 4)]) { try logSigmoid($0[0]) }
+        try checkGradients("silu", [x]) { try silu($0[0]) }
+        try checkGradients("gelu", [x]) { try gelu($0[0]) }
+        try checkGradients("gelu_tanh", [x]) { try gelu($0[0], approximation: .tanh) }
+        try checkGradients("tanh", [x]) { try tanh($0[0]) }
+        try checkGradients("square", [x]) { try square($0[0]) }
+    }
+
+    @Test func reductionsAndSoftmax() throws {
+        let x = random([2, 3, 4], seed: 8)
+        try checkGradients("sum axis", [x]) { try sum($0[0], axes: [1]) }
+        try checkGradients("sum all", [x]) { try sum($0[0]) }
+        try checkGradients("mean keepdims", [x]) { try mean($0[0], axes: [0, 2], keepDims: true) }
+        try checkGradients("softmax", [x]) { try softmax($0[0]) }
+        try checkGradients("softmax axis 1", [x]) { try softmax($0[0], axis: 1) }
+        try checkGradients("logSoftmax", [x]) { try logSoftmax($0[0]) }
+    }
+
+    @Test func matrixProducts() throws {
+        try checkGradients("matmul", [random([3, 4], seed: 1), random([4, 5], seed: 2)]) { try matmul($0[0], $0[1]) }
+        try checkGradients("matmul batched broadcast", [random([2, 3, 4], seed: 1), random([4, 2], seed: 2)]) { try matmul($0[0], $0[1]) }
+        try checkGradients("matmul transposed", [random([2, 4, 3], seed: 1), random([2, 5, 4], seed: 2)]) {
+            try matmul($0[0], $0[1], transposeA: true, transposeB: true)
+        }
+        try checkGradients("linear", [random([2, 3, 4], seed: 1), random([5, 4], seed: 2), random([5], seed: 3)]) {
+            try linear($0[0], weight: $0[1], bias: $0[2])
+        }
+    }
+
+    @Test func normsAndEmbedding() throws {
+        let x = random([3, 8], seed: 9), w = random([8], seed: 10), b = random([8], seed: 11)
+        try checkGradients("rmsNorm", [x, w]) { try rmsNorm($0[0], weight: $0[1], eps: 1e-5) }
+        try checkGradients("layerNorm", [x, w, b]) { try layerNorm($0[0], weight: $0[1], bias: $0[2], eps: 1e-5) }
+        try checkGradients("embedding", [random([5, 3], seed: 12)]) { try embedding($0[0], ids: [4, 0, 4, 2], shape: [2, 2]) }
+    }
+
+    @Test func viewsAndJoins() throws {
+        let x = random([2, 3, 4], seed: 13)
+        try checkGradients("reshape", [x]) { try mul(reshape($0[0], [6, -1]), random([6, 4], seed: 1)) }
+        try checkGradients("permute", [x]) { try permute($0[0], [2, 0, 1]).contiguous() }
+        try checkGradients("slice", [x]) { try slice($0[0], axis: 2, range: 1..<3) }
+        try checkGradients("concat", [x, random([2, 1, 4], seed: 14)]) { try concat([$0[0], $0[1]], axis: 1) }
+        try checkGradients("stack", [random([3], seed: 15), random([3], seed: 16)]) { try stack([$0[0], $0[1]], axis: 1) }
+    }
+
+    @Test func rotaryEmbeddingBothLayouts() throws {
+        let x = random([2, 2, 3, 8], seed: 17)
+        for layout in [RopeLayout.rotateHalf, .interleaved] {
+            let rope = try RotaryEmbedding(headDim: 8, theta: 10000, layout: layout)
+            try checkGradients("rope \(layout)", [x]) { try rope.apply($0[0], positions: [0, 5, 9]) }
+            try checkGradients("rope per-row positions \(layout)", [x]) { try rope.apply($0[0], positions: [0, 1, 2, 3, 4, 5]) }
+        }
+    }
+
+    @Test func fusedAttention() throws {
+        let q = random([2, 4, 3, 8], seed: 18), k = random([2, 2, 5, 8], seed: 19), v = random([2, 2, 5, 8], seed: 20)
+        let padding = [[true, true, true, true, true], [false, true, true, true, true]]
+        try checkGradients("attention", [q, k, v]) {
+            try scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: true, queryOffset: 2, keyPadding: padding)
+        }
+        try checkGradients("attention non-causal", [q, k, v]) {
+            try scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: false)
+        }
+    }
+
+    @Test func tokenLogProbsAndDropout() throws {
+        let logits = random([2, 3, 7], seed: 21)
+        try checkGradients("tokenLogProbs", [logits]) { try tokenLogProbs(logits: $0[0], targets: [[1, 6, -100], [0, 3, 3]]) }
+        try checkGradients("dropout", [random([10], seed: 22)]) { x in
+            var rng = SeededGenerator(seed: 3)
+            return try dropout(x[0], p: 0.3, training: true, using: &rng)
+        }
+    }
+}
