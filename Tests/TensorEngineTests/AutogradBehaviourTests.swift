@@ -1,0 +1,119 @@
+import Testing
+@testable import TensorEngine
+
+@Suite struct AutogradBehaviourTests {
+    @Test func frozenWeightsPassGradientsThroughWithoutOwnGradient() throws {
+        let x = random([3, 4], seed: 1), w = random([5, 4], seed: 2), a = random([2, 4], seed: 3)
+        a.requiresGrad = true   // a trainable adapter in front of a frozen weight
+        let h = try linear(x, weight: a)                  // [3, 2]
+        let y = try linear(try matmul(h, a), weight: w)   // [3, 5] through frozen w
+        try sum(y).backward()
+        #expect(w.grad == nil, "frozen weight must not receive a gradient")
+        #expect(x.grad == nil)
+        #expect(a.grad != nil)
+    }
+
+    @Test func frozenLinearRecordsNoWeightGradientWork() throws {
+        let x = random([3, 4], seed: 1), w = random([5, 4], seed: 2)
+        x.requiresGrad = true
+        let y = try linear(x, weight: w)
+        try sum(y).backward()
+        // d/dx Σ x·Wᵀ = column sums of W for every row.
+        let colSums = (0..<4).map { j in (0..<5).reduce(Float(0)) { $0 + w.scalars[$1 * 4 + j] } }
+        let expected = Array([[Float]](repeating: colSums, count: 3).joined())
+        #expect(zip(x.grad!.scalars, expected).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(w.grad == nil)
+    }
+
+    @Test func noGradScopeRecordsNothing() throws {
+        let w = random([4, 4], seed: 4)
+        w.requiresGrad = true
+        let y = try Tensor.withNoGrad { try matmul(w, w) }
+        #expect(!y.requiresGrad && y.isLeaf)
+        #expect(Tensor.isGradEnabled)
+        #expect(throws: TensorError.self) { try sum(y).backward() }
+    }
+
+    @Test func gradientsAccumulateUntilZeroed() throws {
+        let w = random([3], seed: 5)
+        w.requiresGrad = true
+        try sum(mul(w, 2)).backward()
+        try sum(mul(w, 3)).backward()
+        #expect(w.grad!.scalars == [5, 5, 5])
+        w.zeroGrad()
+        try sum(w).backward()
+        #expect(w.grad!.scalars == [1, 1, 1])
+    }
+
+    @Test func backwardReleasesTheGraph() throws {
+        let w = random([3], seed: 6)
+        w.requiresGrad = true
+        let loss = try sum(exp(w))
+        try loss.backward()
+        #expect(loss.isLeaf, "the node (and its saved activations) is dropped after backward")
+    }
+
+    @Test func checkpointGivesTheSameGradients() throws {
+        let x = random([2, 6], seed: 7), w1 = random([8, 6], seed: 8), w2 = random([6, 8], seed: 9)
+        x.requiresGrad = true; w1.requiresGrad = true; w2.requiresGrad = true
+        let block: ([Tensor]) throws -> Tensor = { inputs in try linear(silu(linear(inputs[0], weight: w1)), weight: w2) }
+        try sum(square(block([x]))).backward()
+        let reference = [x.grad!.scalars, w1.grad!.scalars, w2.grad!.scalars]
+        for t in [x, w1, w2] { t.zeroGrad() }
+        try sum(square(checkpoint([x], block))).backward()
+        let checkpointed = [x.grad!.scalars, w1.grad!.scalars, w2.grad!.scalars]
+        for (a, b) in zip(reference, checkpointed) { #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 }) }
+    }
+
+    @Test func shapeMismatchesNameTheShapes() throws {
+        let a = random([2, 3], seed: 1), b = random([4, 5], seed: 2)
+        do {
+            _ = try matmul(a, b)
+            Issue.record("expected an error")
+        } catch let error as TensorError {
+            #expect(error.description.contains("[2, 3]") && error.description.contains("[4, 5]"))
+        }
+        #expect(throws: TensorError.self) { try add(a, b) }
+        #expect(throws: TensorError.self) { try reshape(a, [4]) }
+        #expect(throws: TensorError.self) { try Tensor([1, 2, 3], shape: [2, 2]) }
+        #expect(throws: TensorError.self) { try embedding(b, ids: [4], shape: [1]) }
+        #expect(throws: TensorError.self) { try rmsNorm(a, weight: random([2], seed: 3), eps: 1e-5) }
+        #expect(throws: TensorError.self) { try slice(a, axis: 1, range: 2..<4) }
+        #expect(throws: TensorError.self) { try tokenLogProbs(logits: random([1, 2, 3], seed: 4), targets: [[0, 3]]) }
+    }
+
+    @Test func viewsShareStorage() throws {
+        let x = try Tensor((0..<24).map(Float.init), shape: [2, 3, 4])
+        let p = try permute(x, [2, 0, 1])
+        #expect(p.storage === x.storage && !p.isContiguous)
+        #expect(try slice(x, axis: 1, range: 1..<2).scalars == [4, 5, 6, 7, 16, 17, 18, 19])
+        #expect(try reshape(x, [6, 4]).storage === x.storage)
+        #expect(try transpose(reshape(x, [6, 4]), 0, 1).contiguous().scalars[0..<6] == [0, 4, 8, 12, 16, 20])
+    }
+
+    @Test func halfPrecisionConversions() throws {
+        let values: [Float] = [0, -0, 1, -2.5, 65504, 6.1035156e-05, 5.9604645e-08, 0.1, .infinity]
+        for v in values {
+            let bits = HalfPrecision.float16Bits(from: v)
+            #expect(bits == HalfPrecision.softwareFloat16Bits(from: v), "software F16 rounding of \(v)")
+            let back = HalfPrecision.float(fromFloat16Bits: bits)
+            #expect(back == Float(Float16(v)))
+        }
+        #expect(HalfPrecision.float(fromBFloat16Bits: HalfPrecision.bfloat16Bits(from: 1.00390625)) == 1.0, "ties round to even")
+        #expect(HalfPrecision.float(fromBFloat16Bits: HalfPrecision.bfloat16Bits(from: 3.140625)) == 3.140625)
+        let t = try Tensor(bfloat16Bits: [0x3F80, 0xC000], shape: [2])
+        #expect(t.scalars == [1, -2])
+    }
+
+    @Test func seededGeneratorIsReproducible() {
+        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
+        let xs = (0..<5).map { _ in a.next() }
+        #expect(xs == (0..<5).map { _ in b.next() })
+        #expect(xs != (0..<5).map { _ in c.next() })
+        var g = SeededGenerator(seed: 1)
+        let normals = (0..<20000).map { _ in Double(g.nextGaussian()) }
+        let mean = normals.reduce(0, +) / 20000
+        let variance = normals.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 20000
+        #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05)
+    }
+}
