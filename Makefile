@@ -1,6 +1,11 @@
 # The two commands of the README. Each installs what it needs first.
 SWIFT ?= swift
 CONFIG ?= release
+# Build for this machine's CPU on x86_64 (AVX2/AVX-512 for the SIMD kernels); portable elsewhere.
+ifeq ($(shell uname -m),x86_64)
+SWIFTFLAGS ?= -Xswiftc -target-cpu -Xswiftc native
+endif
+BUILD = $(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 
 .PHONY: demo test deps models build bench clean
 
@@ -11,17 +16,18 @@ models:
 	@scripts/fetch-models.sh
 
 build: deps
-	$(SWIFT) build -c $(CONFIG) --product divtune
+	$(BUILD) --product divtune
 
 demo: deps models build
-	$(SWIFT) run -c $(CONFIG) divtune demo
+	$(SWIFT) run -c $(CONFIG) $(SWIFTFLAGS) divtune demo
 
+# Tests build in release mode (real-model tests need the speed) with testability enabled.
 test: deps models
-	$(SWIFT) build -c $(CONFIG) --build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build
+	$(BUILD) -Xswiftc -enable-testing --build-tests
+	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing --skip-build
 
 bench: deps models build
-	$(SWIFT) run -c $(CONFIG) divtune bench engine
+	$(SWIFT) run -c $(CONFIG) $(SWIFTFLAGS) divtune bench engine
 
 clean:
 	rm -rf .build

@@ -18,6 +18,16 @@ public enum EngineThreads {
         #endif
     }
 
+    /// Runs `body` with BLAS limited to one thread (for sgemm calls made from inside our own
+    /// parallel loops), restoring the configured count afterwards.
+    static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(count)) }
+        #endif
+        return try body()
+    }
+
     /// Runs `body(chunk)` over `chunks` pieces in parallel when the work is big enough to pay
     /// for the dispatch (`work` = rough element count), else serially.
     @inline(__always)

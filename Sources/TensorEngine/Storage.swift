@@ -6,6 +6,7 @@ public final class Storage {
 
     /// Uninitialised storage (callers fill every element).
     public init(uninitializedCount count: Int) {
+        _ = Storage.allocatorTuned
         self.count = count
         self.pointer = .allocate(capacity: max(count, 1))
     }
@@ -22,5 +23,21 @@ public final class Storage {
 
     deinit { pointer.deallocate() }
 
+    /// glibc serves blocks above 128 KiB–32 MiB with fresh mmap()s that are page-faulted on first
+    /// touch and munmap()ed on free; activations are exactly such blocks, allocated and freed
+    /// every step. Keeping them on the heap instead saves about a quarter of a training step.
+    private static let allocatorTuned: Void = {
+        #if os(Linux)
+        _ = glibcMallopt(-3, 1 << 30)   // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, 1 << 30)   // M_TRIM_THRESHOLD
+        #endif
+    }()
+
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 }
+
+#if os(Linux)
+/// glibc's mallopt(3) (declared in malloc.h, which Swift's Glibc module does not import).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif

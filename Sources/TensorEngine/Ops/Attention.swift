@@ -37,43 +37,54 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     let padding: [Float]? = keyPadding.map { rows in rows.flatMap { $0.map { $0 ? 0 : -Float.infinity } } }
     @inline(__always) func limit(_ ti: Int) -> Int { causal ? min(s, queryOffset + ti + 1) : s }
 
-    /// Fills `p` [T, S] with masked probabilities of head (bi, hi); writes the row log-sum-exps.
-    func probabilities(_ bi: Int, _ hi: Int, _ p: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
-        let qh = pq + (bi * hq + hi) * t * d, kh = pk + (bi * hkv + hi / group) * s * d
-        BLAS.sgemm(transA: false, transB: true, m: t, n: s, k: d, alpha: scale, a: qh, lda: d, b: kh, ldb: d, c: p, ldc: s)
-        EngineThreads.parallelRanges(t, work: t * s * 4) { rows in
-            for ti in rows {
-                let row = p + ti * s
-                let end = limit(ti)
-                if let padding {
-                    let pad = padding.withUnsafeBufferPointer { $0.baseAddress! + bi * s }
-                    for j in 0..<end { row[j] += pad[j] }
+    // Causal rows are processed in blocks of `block` queries; a block needs only the keys up to its
+    // last row's limit, so the sgemms skip most of the masked upper triangle.
+    let block = 64
+    let blocks = (t + block - 1) / block
+    @inline(__always) func blockRows(_ c: Int) -> Range<Int> { (c * block)..<min(t, (c + 1) * block) }
+    @inline(__always) func blockKeys(_ rows: Range<Int>) -> Int { limit(rows.upperBound - 1) }
+
+    /// Fills `p` [rows, keys] (leading dimension `keys`) with the masked probabilities of head
+    /// (bi, hi) for query rows `rows`; writes each row's log-sum-exp into `lse[row]`.
+    func probabilities(_ bi: Int, _ hi: Int, rows: Range<Int>, _ p: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+        let keys = blockKeys(rows)
+        let qh = pq + ((bi * hq + hi) * t + rows.lowerBound) * d, kh = pk + (bi * hkv + hi / group) * s * d
+        BLAS.sgemm(transA: false, transB: true, m: rows.count, n: keys, k: d, alpha: scale, a: qh, lda: d, b: kh, ldb: d, c: p, ldc: keys)
+        for (i, ti) in rows.enumerated() {
+            let row = p + i * keys
+            let end = limit(ti)
+            if let padding {
+                padding.withUnsafeBufferPointer { pad in
+                    let pr = pad.baseAddress! + bi * s
+                    for j in 0..<end { row[j] += pr[j] }
                 }
-                var m = -Float.infinity
-                for j in 0..<end { m = max(m, row[j]) }
-                if m == -.infinity {
-                    for j in 0..<s { row[j] = 0 }
-                    lse[ti] = -.infinity
-                    continue
-                }
-                var total: Float = 0
-                for j in 0..<end { let e = Foundation.exp(row[j] - m); row[j] = e; total += e }
-                let inv = 1 / total
-                for j in 0..<end { row[j] *= inv }
-                for j in end..<s { row[j] = 0 }
-                lse[ti] = m + Foundation.log(total)
             }
+            let m = Vectorized.max(row, end)
+            if m == -.infinity {
+                for j in 0..<keys { row[j] = 0 }
+                lse[ti] = -.infinity
+                continue
+            }
+            let total = Vectorized.expSubtract(row, row, end, shift: m)
+            Vectorized.scale(row, row, end, by: 1 / total)
+            for j in end..<keys { row[j] = 0 }
+            lse[ti] = m + Foundation.log(total)
         }
     }
 
     let lseStorage = Storage(uninitializedCount: b * hq * t)
-    let scratch = Storage(uninitializedCount: t * s)
     let out = Tensor.make([b, hq, t, d]) { o in
-        for bi in 0..<b {
-            for hi in 0..<hq {
-                probabilities(bi, hi, scratch.pointer, lse: lseStorage.pointer + (bi * hq + hi) * t)
-                BLAS.sgemm(transA: false, transB: false, m: t, n: d, k: s, a: scratch.pointer, lda: s,
-                           b: pv + (bi * hkv + hi / group) * s * d, ldb: d, c: o.baseAddress! + (bi * hq + hi) * t * d, ldc: d)
+        // Heads run in parallel, each with its own scratch; BLAS runs single-threaded inside.
+        parallelOverHeads(b * hq) { bh in
+            let (bi, hi) = (bh / hq, bh % hq)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: block * s)
+            defer { scratch.deallocate() }
+            for c in 0..<blocks {
+                let rows = blockRows(c), keys = blockKeys(rows)
+                probabilities(bi, hi, rows: rows, scratch, lse: lseStorage.pointer + bh * t)
+                BLAS.sgemm(transA: false, transB: false, m: rows.count, n: d, k: keys, a: scratch, lda: keys,
+                           b: pv + (bi * hkv + hi / group) * s * d, ldb: d,
+                           c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d)
             }
         }
     }
@@ -83,41 +94,58 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         let gc = g.contiguous()
         let pg = gc.storage.pointer + gc.offset, po = outStorage.pointer
         let dq = Tensor.zeros(q.shape), dk = Tensor.zeros(k.shape), dv = Tensor.zeros(v.shape)
-        let p = Storage(uninitializedCount: t * s), dp = Storage(uninitializedCount: t * s)
-        var rowDot = [Float](repeating: 0, count: t)
-        for bi in 0..<b {
-            for hi in 0..<hq {
-                let head = (bi * hq + hi) * t * d, kvHead = (bi * hkv + hi / group) * s * d
-                // Recompute P exactly as forward did.
-                var lse = [Float](repeating: 0, count: t)
-                lse.withUnsafeMutableBufferPointer { probabilities(bi, hi, p.pointer, lse: $0.baseAddress!) }
-                if value.requiresGrad {   // dV += Pᵀ·dO
-                    BLAS.sgemm(transA: true, transB: false, m: s, n: d, k: t, a: p.pointer, lda: s, b: pg + head, ldb: d,
-                               beta: 1, c: dv.storage.pointer + kvHead, ldc: d)
-                }
-                guard query.requiresGrad || key.requiresGrad else { continue }
-                // dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(dO ⊙ O))
-                BLAS.sgemm(transA: false, transB: true, m: t, n: s, k: d, a: pg + head, lda: d, b: pv + kvHead, ldb: d,
-                           c: dp.pointer, ldc: s)
-                for ti in 0..<t {
-                    var acc: Float = 0
-                    for j in 0..<d { acc += pg[head + ti * d + j] * po[head + ti * d + j] }
-                    rowDot[ti] = acc
-                }
-                for ti in 0..<t {
-                    let pr = p.pointer + ti * s, dr = dp.pointer + ti * s
-                    for j in 0..<s { dr[j] = pr[j] * (dr[j] - rowDot[ti]) }
-                }
-                if query.requiresGrad {   // dQ = scale·dS·K
-                    BLAS.sgemm(transA: false, transB: false, m: t, n: d, k: s, alpha: scale, a: dp.pointer, lda: s,
-                               b: pk + kvHead, ldb: d, c: dq.storage.pointer + head, ldc: d)
-                }
-                if key.requiresGrad {     // dK += scale·dSᵀ·Q
-                    BLAS.sgemm(transA: true, transB: false, m: s, n: d, k: t, alpha: scale, a: dp.pointer, lda: s,
-                               b: pq + head, ldb: d, beta: 1, c: dk.storage.pointer + kvHead, ldc: d)
+        // Query heads sharing a KV head accumulate into the same dK/dV rows, so parallelise over
+        // KV heads and run each group's query heads in order.
+        parallelOverHeads(b * hkv) { bkv in
+            let (bi, kvi) = (bkv / hkv, bkv % hkv)
+            let kvHead = bkv * s * d
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: block * s), dp = UnsafeMutablePointer<Float>.allocate(capacity: block * s)
+            var lse = [Float](repeating: 0, count: t)
+            defer { p.deallocate(); dp.deallocate() }
+            for hi in (kvi * group)..<((kvi + 1) * group) {
+                let headBase = (bi * hq + hi) * t * d
+                for c in 0..<blocks {
+                    let rows = blockRows(c), keys = blockKeys(rows), n = rows.count
+                    let head = headBase + rows.lowerBound * d
+                    lse.withUnsafeMutableBufferPointer { probabilities(bi, hi, rows: rows, p, lse: $0.baseAddress!) }
+                    if value.requiresGrad {   // dV += Pᵀ·dO
+                        BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, a: p, lda: keys, b: pg + head, ldb: d,
+                                   beta: 1, c: dv.storage.pointer + kvHead, ldc: d)
+                    }
+                    guard query.requiresGrad || key.requiresGrad else { continue }
+                    // dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(dO ⊙ O))
+                    BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d, b: pv + kvHead, ldb: d,
+                               c: dp, ldc: keys)
+                    for i in 0..<n {
+                        var acc: Float = 0
+                        for j in 0..<d { acc += pg[head + i * d + j] * po[head + i * d + j] }
+                        let dot = Vectorized.V(repeating: acc)
+                        Vectorized.map2(p + i * keys, dp + i * keys, dp + i * keys, keys) { pv, dv in pv * (dv - dot) }
+                    }
+                    if query.requiresGrad {   // dQ = scale·dS·K
+                        BLAS.sgemm(transA: false, transB: false, m: n, n: d, k: keys, alpha: scale, a: dp, lda: keys,
+                                   b: pk + kvHead, ldb: d, c: dq.storage.pointer + head, ldc: d)
+                    }
+                    if key.requiresGrad {     // dK += scale·dSᵀ·Q
+                        BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, alpha: scale, a: dp, lda: keys,
+                                   b: pq + head, ldb: d, beta: 1, c: dk.storage.pointer + kvHead, ldc: d)
+                    }
                 }
             }
         }
         return [query.requiresGrad ? dq : nil, key.requiresGrad ? dk : nil, value.requiresGrad ? dv : nil]
+    }
+}
+
+/// Runs `body(head)` for every head, spread over the engine's threads with BLAS set to one
+/// thread meanwhile (so the two kinds of parallelism never multiply); small work runs serially
+/// with BLAS threads as they are.
+private func parallelOverHeads(_ heads: Int, _ body: (Int) -> Void) {
+    if heads < 2 || EngineThreads.count == 1 {
+        for h in 0..<heads { body(h) }
+        return
+    }
+    EngineThreads.withSingleThreadedBLAS {
+        DispatchQueue.concurrentPerform(iterations: heads, execute: body)
     }
 }

@@ -23,10 +23,14 @@ public func tokenLogProbs(logits: Tensor, targets: [[Int]]) throws -> Tensor {
         EngineThreads.parallelRanges(b * t, work: b * t * vocab) { rows in
             for r in rows {
                 let row = pl + r * vocab
-                var m = -Float.infinity
-                for j in 0..<vocab { m = max(m, row[j]) }
+                let m = Vectorized.max(row, vocab)
                 var total: Double = 0
-                for j in 0..<vocab { total += Double(Foundation.exp(row[j] - m)) }
+                var j = 0
+                while j < vocab {   // blocks of 4096 summed in Float, blocks added in Double
+                    let n = min(4096, vocab - j)
+                    total += Double(Vectorized.sumExp(row + j, n, shift: m))
+                    j += n
+                }
                 let z = m + Float(Foundation.log(total))
                 lse.pointer[r] = z
                 o[r] = flat[r] < 0 ? 0 : row[flat[r]] - z
@@ -45,7 +49,8 @@ public func tokenLogProbs(logits: Tensor, targets: [[Int]]) throws -> Tensor {
                     let target = flat[r]
                     if target < 0 { for j in 0..<vocab { dst[j] = 0 }; continue }
                     let gr = pg[r], z = lse.pointer[r], row = pl + r * vocab
-                    for j in 0..<vocab { dst[j] = -gr * Foundation.exp(row[j] - z) }
+                    _ = Vectorized.expSubtract(row, dst, vocab, shift: z)
+                    Vectorized.scale(dst, dst, vocab, by: -gr)
                     dst[target] += gr
                 }
             }

@@ -27,16 +27,13 @@ private func rowSoftmax(_ x: Tensor, log: Bool) throws -> Tensor {
         EngineThreads.parallelRanges(rows, work: x.count * 4) { range in
             for r in range {
                 let src = px + r * width, dst = po + r * width
-                var m = -Float.infinity
-                for i in 0..<width { m = max(m, src[i]) }
-                var total: Float = 0
-                for i in 0..<width { let e = Foundation.exp(src[i] - m); dst[i] = e; total += e }
+                let m = Vectorized.max(src, width)
+                let total = Vectorized.expSubtract(src, dst, width, shift: m)
                 if log {
                     let logZ = m + Foundation.log(total)
                     for i in 0..<width { dst[i] = src[i] - logZ }
                 } else {
-                    let inv = 1 / total
-                    for i in 0..<width { dst[i] *= inv }
+                    Vectorized.scale(dst, dst, width, by: 1 / total)
                 }
             }
         }

@@ -25,7 +25,46 @@ func unary(_ x: Tensor, name: String, _ f: @escaping (Float) -> Float,
     }
 }
 
-public func exp(_ x: Tensor) throws -> Tensor { try unary(x, name: "exp", { Foundation.exp($0) }, derivative: { _, y in y }) }
+/// Like `unary`, but f and f' run on 16 lanes at a time (for the functions of hot paths).
+func vectorUnary(_ x: Tensor, name: String, _ f: @escaping (Vectorized.V) -> Vectorized.V,
+                 derivative: @escaping (_ x: Vectorized.V, _ y: Vectorized.V) -> Vectorized.V) throws -> Tensor {
+    let xc = x.contiguous()
+    let n = x.count
+    let px = xc.storage.pointer + xc.offset
+    let out = Tensor.make(x.shape) { o in
+        let po = o.baseAddress!
+        EngineThreads.parallelRanges((n + 15) / 16, work: n * 4) { r in
+            let lo = r.lowerBound * 16, hi = min(n, r.upperBound * 16)
+            Vectorized.map(px + lo, po + lo, hi - lo, f)
+        }
+    }
+    let outStorage = out.storage
+    return Tensor.result(out, inputs: [x], name: name) { g in
+        _ = xc
+        let gc = g.contiguous()
+        let pg = gc.storage.pointer + gc.offset, py = outStorage.pointer
+        return [Tensor.make(x.shape) { d in
+            let pd = d.baseAddress!
+            EngineThreads.parallelRanges((n + 15) / 16, work: n * 4) { r in
+                var i = r.lowerBound * 16
+                let hi = min(n, r.upperBound * 16)
+                while i + 16 <= hi {
+                    let v = Vectorized.load(pg + i) * derivative(Vectorized.load(px + i), Vectorized.load(py + i))
+                    Vectorized.store(v, pd + i)
+                    i += 16
+                }
+                while i < hi {
+                    var vx = Vectorized.V(repeating: 0), vy = Vectorized.V(repeating: 0)
+                    vx[0] = px[i]; vy[0] = py[i]
+                    pd[i] = pg[i] * derivative(vx, vy)[0]
+                    i += 1
+                }
+            }
+        }]
+    }
+}
+
+public func exp(_ x: Tensor) throws -> Tensor { try vectorUnary(x, name: "exp", Vectorized.exp, derivative: { _, y in y }) }
 public func log(_ x: Tensor) throws -> Tensor { try unary(x, name: "log", { Foundation.log($0) }, derivative: { x, _ in 1 / x }) }
 public func sqrt(_ x: Tensor) throws -> Tensor { try unary(x, name: "sqrt", { $0.squareRoot() }, derivative: { _, y in 0.5 / y }) }
 public func square(_ x: Tensor) throws -> Tensor { try unary(x, name: "square", { $0 * $0 }, derivative: { x, _ in 2 * x }) }
@@ -34,7 +73,7 @@ public func tanh(_ x: Tensor) throws -> Tensor { try unary(x, name: "tanh", { Fo
 
 /// σ(x) = 1 / (1 + e^(−x)).
 public func sigmoid(_ x: Tensor) throws -> Tensor {
-    try unary(x, name: "sigmoid", stableSigmoid, derivative: { _, y in y * (1 - y) })
+    try vectorUnary(x, name: "sigmoid", Vectorized.sigmoid, derivative: { _, y in y * (1 - y) })
 }
 
 /// log σ(x) = −softplus(−x), stable for large |x| (the DPO loss is −log σ(β·margin)).
@@ -45,8 +84,8 @@ public func logSigmoid(_ x: Tensor) throws -> Tensor {
 
 /// SiLU (swish): x·σ(x).
 public func silu(_ x: Tensor) throws -> Tensor {
-    try unary(x, name: "silu", { $0 * stableSigmoid($0) }, derivative: { x, _ in
-        let s = stableSigmoid(x)
+    try vectorUnary(x, name: "silu", { $0 * Vectorized.sigmoid($0) }, derivative: { x, _ in
+        let s = Vectorized.sigmoid(x)
         return s * (1 + x * (1 - s))
     })
 }

@@ -1,0 +1,118 @@
+import Foundation
+
+/// SIMD kernels for the transcendental functions of hot loops (softmax, attention, SiLU, log-probs).
+/// Scalar `Foundation.exp` costs ~4 ns; these run 16 lanes at a time.
+enum Vectorized {
+    typealias V = SIMD16<Float>
+
+    /// eˣ with Cephes' expf polynomial (max relative error ≈ 1.2e-7 on the normal range); exactly 0
+    /// below −87.3 (so masked −∞ scores vanish). Rounding uses the 1.5·2²³ trick and the exponent
+    /// is built from bits, because Swift's generic SIMD `rounded`/conversions are scalarised.
+    @inline(__always)
+    static func exp(_ x: V) -> V {
+        let low = V(repeating: -87.3)
+        let c = pointwiseMin(pointwiseMax(x, low), V(repeating: 88.7))
+        let magic = V(repeating: 12_582_912)   // 1.5·2²³: adding it rounds to an integer in the low bits
+        let t = c * 1.442_695_04 + magic
+        let n = t - magic
+        var r = c - n * 0.693_359_375
+        r = r - n * -2.121_944_4e-4
+        var p = V(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        let e = p * r * r + r + 1
+        let bits = (unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        let result = e * unsafeBitCast(bits, to: V.self)
+        let keep = unsafeBitCast(x .>= low, to: SIMD16<Int32>.self)   // all-ones lanes where x ≥ −87.3
+        return unsafeBitCast(unsafeBitCast(result, to: SIMD16<Int32>.self) & keep, to: V.self)
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+
+    /// dst[i] = exp(src[i] − shift) for i < n; returns Σ dst (src and dst may alias).
+    static func expSubtract(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
+        var acc = V(repeating: 0)
+        var i = 0
+        let s = V(repeating: shift)
+        while i + 16 <= n {
+            let e = exp(load(src + i) - s)
+            store(e, dst + i)
+            acc += e
+            i += 16
+        }
+        var total = acc.sum()
+        while i < n {
+            var tail = V(repeating: -.infinity)
+            let count = min(16, n - i)
+            for j in 0..<count { tail[j] = src[i + j] - shift }
+            let e = exp(tail)
+            for j in 0..<count { dst[i + j] = e[j]; total += e[j] }
+            i += count
+        }
+        return total
+    }
+
+    /// Σ exp(src[i] − shift) without writing anything.
+    static func sumExp(_ src: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+        var acc = V(repeating: 0)
+        var i = 0
+        let s = V(repeating: shift)
+        while i + 16 <= n { acc += exp(load(src + i) - s); i += 16 }
+        var total = acc.sum()
+        while i < n { total += Foundation.exp(src[i] - shift); i += 1 }
+        return total
+    }
+
+    /// Largest of n values.
+    static func max(_ src: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m = V(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= n { m = pointwiseMax(m, load(src + i)); i += 16 }
+        var result = m.max()
+        while i < n { result = Swift.max(result, src[i]); i += 1 }
+        return result
+    }
+
+    /// dst[i] = src[i] · scale.
+    static func scale(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, by factor: Float) {
+        var i = 0
+        while i + 16 <= n { store(load(src + i) * factor, dst + i); i += 16 }
+        while i < n { dst[i] = src[i] * factor; i += 1 }
+    }
+
+    /// Applies a lane-wise function over n elements (the tail is padded with zeros).
+    @inline(__always)
+    static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
+        var i = 0
+        while i + 16 <= n { store(f(load(src + i)), dst + i); i += 16 }
+        if i < n {
+            var tail = V(repeating: 0)
+            for j in 0..<(n - i) { tail[j] = src[i + j] }
+            let r = f(tail)
+            for j in 0..<(n - i) { dst[i + j] = r[j] }
+        }
+    }
+
+    /// Lane-wise binary map: dst[i] = f(a[i], b[i]).
+    @inline(__always)
+    static func map2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V, V) -> V) {
+        var i = 0
+        while i + 16 <= n { store(f(load(a + i), load(b + i)), dst + i); i += 16 }
+        if i < n {
+            var ta = V(repeating: 0), tb = V(repeating: 0)
+            for j in 0..<(n - i) { ta[j] = a[i + j]; tb[j] = b[i + j] }
+            let r = f(ta, tb)
+            for j in 0..<(n - i) { dst[i + j] = r[j] }
+        }
+    }
+
+    @inline(__always)
+    static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `divtune`: the command-line entry point. Each subcommand lives in its own file.
+@main
+struct DivTune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "divtune",
+        abstract: "Make language models write creatively and variedly: diversity-aware tuning, conformative decoding, measurement.",
+        version: "0.1.0",
+        subcommands: [DemoCommand.self, BenchCommand.self])
+}
