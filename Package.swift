@@ -3,7 +3,7 @@
 // preference tuning, conformative decoding and measurement, in one Swift package.
 //
 // Targets are layers; dependencies point downward only:
-//   TensorEngine ← WeightFormats, Tokenizers, ChatTemplates ← Models ← Sampling/Generation,
+//   TensorEngine ← WeightFormats, Tokenizers, ChatTemplates ← Models ← Sampling, Generation,
 //   Preference, Evaluation ← divtune (CLI)
 import PackageDescription
 
@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ChatTemplates", targets: ["ChatTemplates"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Sampling", targets: ["Sampling"]),
+        .library(name: "Generation", targets: ["Generation"]),
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
     ],
@@ -46,13 +47,14 @@ let package = Package(
 
         // Layer 3: decoding, preference data, measurement.
         .target(name: "Sampling"),
+        .target(name: "Generation", dependencies: ["Models", "Sampling", "Tokenizers", "ChatTemplates"]),
         .target(name: "Preference"),
         .target(name: "Evaluation", dependencies: ["CZlib"]),
 
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Preference", "Evaluation",
+            "Sampling", "Generation", "Preference", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -60,7 +62,7 @@ let package = Package(
         .testTarget(name: "WeightFormatsTests", dependencies: ["WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),

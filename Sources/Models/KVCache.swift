@@ -3,10 +3,10 @@ import TensorEngine
 /// Keys and values of every layer for the positions already processed, so each decoding step
 /// only runs the new tokens. Shapes per layer: [B, Hkv, S, D]; all layers advance together.
 public final class KVCache {
-    public private(set) var keys: [Tensor?]
-    public private(set) var values: [Tensor?]
+    public internal(set) var keys: [Tensor?]
+    public internal(set) var values: [Tensor?]
     /// Number of positions already stored.
-    public private(set) var length: Int = 0
+    public internal(set) var length: Int = 0
     public let capacity: Int
 
     public init(layers: Int, capacity: Int) {
@@ -35,5 +35,17 @@ public final class KVCache {
         keys = Array(repeating: nil, count: keys.count)
         values = Array(repeating: nil, count: values.count)
         length = 0
+    }
+}
+
+extension KVCache {
+    /// A cache holding the same positions, to continue several samples from one prefill.
+    /// (Cached tensors are never written in place, so sharing them is safe.)
+    public func copy() -> KVCache {
+        let c = KVCache(layers: keys.count, capacity: capacity)
+        c.keys = keys
+        c.values = values
+        c.length = length
+        return c
     }
 }

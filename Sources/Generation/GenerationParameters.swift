@@ -1,0 +1,36 @@
+import Sampling
+
+/// Everything that shapes one generation request besides the prompt.
+public struct GenerationParameters: Sendable {
+    public var maxTokens: Int = 256
+    public var sampling: SamplingParameters = SamplingParameters()
+    public var seed: UInt64 = 0
+    /// Generation stops when the text ends with one of these; the stop string is not returned.
+    public var stop: [String] = []
+    /// With k > 0, each step also reports the k most likely tokens and their log-probs.
+    public var topLogprobs: Int = 0
+    /// Conformative decoding against a base model (nil = plain sampling).
+    public var conformative: ConformativeDecoding? = nil
+
+    public init(maxTokens: Int = 256, sampling: SamplingParameters = SamplingParameters(), seed: UInt64 = 0,
+                stop: [String] = [], topLogprobs: Int = 0, conformative: ConformativeDecoding? = nil) {
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.seed = seed
+        self.stop = stop
+        self.topLogprobs = topLogprobs
+        self.conformative = conformative
+    }
+}
+
+/// One finished sample.
+public struct GeneratedSample: Sendable {
+    public enum FinishReason: String, Sendable { case stop, length }
+    public var promptIds: [Int]
+    public var ids: [Int]
+    public var text: String
+    /// log p(token) under the (instruct) model's unmodified distribution, per generated token.
+    public var logprobs: [Float]
+    public var topLogprobs: [[(id: Int, logprob: Float)]]
+    public var finishReason: FinishReason
+}

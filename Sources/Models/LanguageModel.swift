@@ -1,0 +1,78 @@
+import Foundation
+import TensorEngine
+import Tokenizers
+import WeightFormats
+
+/// A loaded model with everything needed to talk to it: weights, tokenizer and chat template.
+public struct LanguageModel {
+    public let model: LlamaModel
+    public let tokenizer: any Tokenizer
+    /// The model's own Jinja chat template, when it ships one.
+    public let chatTemplate: String?
+    public let source: String
+    /// Token ids that end generation (EOS and, for chat models, end-of-turn tokens).
+    public let stopTokenIds: Set<Int>
+
+    public var configuration: LlamaConfiguration { model.configuration }
+
+    /// Loads a `.gguf` file or an HF model folder (config.json, model*.safetensors, tokenizer.json).
+    public static func load(path: String) throws -> LanguageModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ModelError.missingFile(path: path, what: "model (a .gguf file or an HF model folder)")
+        }
+        if isDirectory.boolValue { return try loadFolder(URL(fileURLWithPath: path)) }
+        return try loadGGUF(path)
+    }
+
+    static func loadGGUF(_ path: String) throws -> LanguageModel {
+        let file = try GGUFFile(path: path)
+        let config = try LlamaConfiguration(gguf: file)
+        let model = try LlamaModel(configuration: config, weights: GGUFWeights(file: file, heads: config.numAttentionHeads,
+                                                                             kvHeads: config.numKeyValueHeads))
+        guard let tokens = file.strings("tokenizer.ggml.tokens") else { throw ModelError.missingFile(path: path, what: "tokenizer (tokenizer.ggml.tokens)") }
+        let tokenizer = try BPETokenizer.fromGGUF(
+            model: file.string("tokenizer.ggml.model") ?? "?", tokens: tokens, merges: file.strings("tokenizer.ggml.merges") ?? [],
+            tokenTypes: file.ints("tokenizer.ggml.token_type") ?? [], pre: file.string("tokenizer.ggml.pre"),
+            bosTokenId: file.int("tokenizer.ggml.bos_token_id"), eosTokenId: file.int("tokenizer.ggml.eos_token_id"),
+            addBos: file.bool("tokenizer.ggml.add_bos_token"), source: path)
+        var stops = Set(config.eosTokenIds)
+        if let eos = tokenizer.eosTokenId { stops.insert(eos) }
+        for marker in ["<|im_end|>", "<|eot_id|>", "<|endoftext|>", "</s>"] { if let id = tokenizer.tokenToId(marker) { stops.insert(id) } }
+        return LanguageModel(model: model, tokenizer: tokenizer, chatTemplate: file.string("tokenizer.chat_template"),
+                             source: path, stopTokenIds: stops)
+    }
+
+    static func loadFolder(_ url: URL) throws -> LanguageModel {
+        let configURL = url.appendingPathComponent("config.json")
+        guard let data = try? Data(contentsOf: configURL) else { throw ModelError.missingFile(path: configURL.path, what: "config.json") }
+        let config: LlamaConfiguration
+        do { config = try JSONDecoder().decode(LlamaConfiguration.self, from: data) } catch {
+            throw ModelError.unreadable(file: configURL.path, reason: "\(error)")
+        }
+        let checkpoint = try SafetensorsCheckpoint(directory: url)
+        let model = try LlamaModel(configuration: config, weights: SafetensorsWeights(checkpoint: checkpoint))
+        let tokenizerURL = url.appendingPathComponent("tokenizer.json")
+        let tokenizer = try BPETokenizer(tokenizerJSON: tokenizerURL)
+        var template: String?
+        if let data = try? Data(contentsOf: url.appendingPathComponent("tokenizer_config.json")),
+           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            template = json["chat_template"] as? String
+        }
+        var stops = Set(config.eosTokenIds)
+        if let eos = tokenizer.eosTokenId { stops.insert(eos) }
+        for marker in ["<|im_end|>", "<|eot_id|>", "<|endoftext|>", "</s>"] { if let id = tokenizer.tokenToId(marker) { stops.insert(id) } }
+        return LanguageModel(model: model, tokenizer: tokenizer, chatTemplate: template, source: url.path, stopTokenIds: stops)
+    }
+}
+
+/// An HF checkpoint's tensors (names used as they are).
+public struct SafetensorsWeights: WeightSource {
+    public let checkpoint: SafetensorsCheckpoint
+    public init(checkpoint: SafetensorsCheckpoint) { self.checkpoint = checkpoint }
+    public func contains(_ name: String) -> Bool { checkpoint.contains(name) }
+    public func tensor(named name: String) throws -> Tensor {
+        guard let info = checkpoint.info(named: name) else { throw ModelError.missingTensor(file: checkpoint.directory.path, name: name) }
+        return try Tensor(checkpoint.floats(named: name), shape: info.shape)
+    }
+}
