@@ -5,6 +5,15 @@
 /// way down as PyTorch does.
 public enum HalfPrecision {
     public static func float(fromFloat16Bits h: UInt16) -> Float {
+        #if arch(arm64) || arch(x86_64)
+        return Float(Float16(bitPattern: h))   // F16C / FP16 instructions where the target has them
+        #else
+        return softwareFloat(fromFloat16Bits: h)
+        #endif
+    }
+
+    /// Exact binary16 → Float32 without hardware support.
+    public static func softwareFloat(fromFloat16Bits h: UInt16) -> Float {
         let sign = UInt32(h & 0x8000) << 16
         let exponent = Int((h >> 10) & 0x1F)
         let mantissa = UInt32(h & 0x3FF)
@@ -58,4 +67,12 @@ public enum HalfPrecision {
         let rounding = 0x7FFF + ((bits >> 16) & 1)
         return UInt16((bits &+ rounding) >> 16)
     }
+}
+
+extension Tensor {
+    /// The elements as IEEE binary16 bit patterns (round to nearest even), row-major.
+    public var float16Bits: [UInt16] { scalars.map(HalfPrecision.float16Bits(from:)) }
+
+    /// The elements as bfloat16 bit patterns (round to nearest even), row-major.
+    public var bfloat16Bits: [UInt16] { scalars.map(HalfPrecision.bfloat16Bits(from:)) }
 }

@@ -13,7 +13,7 @@ public final class Tensor {
     public let shape: [Int]
     public let strides: [Int]
     public let offset: Int
-    public let storage: Storage
+    public private(set) var storage: Storage
     /// True on trainable leaves, and on every op result that depends on one (while grad is enabled).
     public var requiresGrad: Bool
     /// The gradient accumulated by `backward()` (leaves only); cleared by `zeroGrad()`.
@@ -75,7 +75,16 @@ public final class Tensor {
     public var rank: Int { shape.count }
     public var isLeaf: Bool { node == nil }
 
-    public var isContiguous: Bool { strides == Shape.contiguousStrides(shape) }
+    /// Row-major with no gaps (strides of size-1 dimensions are irrelevant and ignored), so the
+    /// elements are `storage.pointer[offset ..< offset + count]` in order.
+    public var isContiguous: Bool {
+        var expected = 1
+        for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] != 1 {
+            if strides[d] != expected { return false }
+            expected *= shape[d]
+        }
+        return true
+    }
 
     /// The elements in row-major order (a copy).
     public var scalars: [Float] {
@@ -92,6 +101,14 @@ public final class Tensor {
         if isContiguous { return self }
         let out = Tensor.make(shape) { dst in copyStrided(into: dst.baseAddress!) }
         return Tensor.result(out, inputs: [self], name: "contiguous") { [shape] g in [try reshape(g, shape)] }
+    }
+
+    /// True when this tensor holds the only reference to its storage (no view shares it).
+    func storageIsUnshared() -> Bool { isKnownUniquelyReferenced(&storage) }
+
+    /// A contiguous copy in fresh storage (never shares memory with `self`), outside the graph.
+    public func copy() -> Tensor {
+        Tensor.make(shape) { dst in if let base = dst.baseAddress { copyStrided(into: base) } }
     }
 
     /// Reads a contiguous tensor's elements. Non-contiguous tensors are made contiguous first.
@@ -115,6 +132,7 @@ public final class Tensor {
         let r = rank
         if r == 0 { dst[0] = src[offset]; return }
         let inner = shape[r - 1], innerStride = strides[r - 1]
+        if isContiguous { dst.update(from: src + offset, count: n); return }
         var index = [Int](repeating: 0, count: r)
         var o = 0
         while o < n {
@@ -122,6 +140,8 @@ public final class Tensor {
             for d in 0..<(r - 1) { base += index[d] * strides[d] }
             if innerStride == 1 {
                 (dst + o).update(from: src + base, count: inner)
+            } else if innerStride == 0 {
+                (dst + o).update(repeating: src[base], count: inner)
             } else {
                 for i in 0..<inner { dst[o + i] = src[base + i * innerStride] }
             }

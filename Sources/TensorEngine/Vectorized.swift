@@ -7,27 +7,29 @@ enum Vectorized {
 
     /// eˣ with Cephes' expf polynomial (max relative error ≈ 1.2e-7 on the normal range); exactly 0
     /// below −87.3 (so masked −∞ scores vanish). Rounding uses the 1.5·2²³ trick and the exponent
-    /// is built from bits, because Swift's generic SIMD `rounded`/conversions are scalarised.
+    /// is built from bits. Every constant is a full vector and the exponent shift is a multiply:
+    /// Swift's generic SIMD paths for scalar shifts, `pointwiseMin` and mask casts are scalarised
+    /// (this form runs at ~1 ns per element on SSE, the bit-shift form at ~15 ns).
     @inline(__always)
     static func exp(_ x: V) -> V {
-        let low = V(repeating: -87.3)
-        let c = pointwiseMin(pointwiseMax(x, low), V(repeating: 88.7))
+        let low = V(repeating: -87.3), high = V(repeating: 88.7)
+        let c = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         let magic = V(repeating: 12_582_912)   // 1.5·2²³: adding it rounds to an integer in the low bits
-        let t = c * 1.442_695_04 + magic
+        let t = c * V(repeating: 1.442_695_04) + magic
         let n = t - magic
-        var r = c - n * 0.693_359_375
-        r = r - n * -2.121_944_4e-4
+        var r = c - n * V(repeating: 0.693_359_375)
+        r = r - n * V(repeating: -2.121_944_4e-4)
         var p = V(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        let e = p * r * r + r + 1
-        let bits = (unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        let result = e * unsafeBitCast(bits, to: V.self)
-        let keep = unsafeBitCast(x .>= low, to: SIMD16<Int32>.self)   // all-ones lanes where x ≥ −87.3
-        return unsafeBitCast(unsafeBitCast(result, to: SIMD16<Int32>.self) & keep, to: V.self)
+        p = p * r + V(repeating: 1.398_199_95e-3)
+        p = p * r + V(repeating: 8.333_451_9e-3)
+        p = p * r + V(repeating: 4.166_579_59e-2)
+        p = p * r + V(repeating: 1.666_666_55e-1)
+        p = p * r + V(repeating: 5.000_000_12e-1)
+        let e = p * r * r + r + V(repeating: 1)
+        // 2ⁿ: n sits in the low mantissa bits of t; (n + 127) << 23 as a multiply by 2²³.
+        let ti = unsafeBitCast(t, to: SIMD16<Int32>.self)
+        let bits = (ti &- SIMD16<Int32>(repeating: 0x4B40_0000 - 127)) &* SIMD16<Int32>(repeating: 1 << 23)
+        return (e * unsafeBitCast(bits, to: V.self)).replacing(with: 0, where: x .< low)
     }
 
     @inline(__always)
@@ -70,11 +72,25 @@ enum Vectorized {
         return total
     }
 
+    /// Σ a[i]·b[i].
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = V(repeating: 0)
+        var i = 0
+        while i + 16 <= n { acc += load(a + i) * load(b + i); i += 16 }
+        var total = acc.sum()
+        while i < n { total += a[i] * b[i]; i += 1 }
+        return total
+    }
+
     /// Largest of n values.
     static func max(_ src: UnsafePointer<Float>, _ n: Int) -> Float {
         var m = V(repeating: -.infinity)
         var i = 0
-        while i + 16 <= n { m = pointwiseMax(m, load(src + i)); i += 16 }
+        while i + 16 <= n {   // `replacing(with:where:)` vectorises; `pointwiseMax` is scalarised (~8 ns/element)
+            let v = load(src + i)
+            m = m.replacing(with: v, where: v .> m)
+            i += 16
+        }
         var result = m.max()
         while i < n { result = Swift.max(result, src[i]); i += 1 }
         return result
@@ -114,5 +130,5 @@ enum Vectorized {
     }
 
     @inline(__always)
-    static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
+    static func sigmoid(_ x: V) -> V { V(repeating: 1) / (V(repeating: 1) + exp(-x)) }
 }

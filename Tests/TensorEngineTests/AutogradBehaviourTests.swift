@@ -53,6 +53,54 @@ import Testing
         #expect(loss.isLeaf, "the node (and its saved activations) is dropped after backward")
     }
 
+    @Test func intermediatesAreFreedAfterBackwardAndInNoGrad() throws {
+        let w = random([4, 4], seed: 6)
+        w.requiresGrad = true
+        weak var intermediate: Tensor?
+        let loss: Tensor = try {
+            let h = try exp(matmul(w, w))
+            intermediate = h
+            return try sum(square(h))
+        }()
+        #expect(intermediate != nil, "the graph keeps the activation until backward")
+        try loss.backward()
+        #expect(intermediate == nil, "backward released the saved activation")
+        weak var inference: Tensor?
+        _ = try Tensor.withNoGrad { () -> Tensor in
+            let h = try exp(matmul(w, w))
+            inference = h
+            return try sum(square(h))
+        }
+        #expect(inference == nil, "no-grad results keep no reference to their inputs")
+    }
+
+    @Test func leafGradientsNeverShareStorage() throws {
+        let a = random([3], seed: 1), b = random([3], seed: 2)
+        a.requiresGrad = true; b.requiresGrad = true
+        try sum(add(a, b)).backward()
+        let ga = try #require(a.grad), gb = try #require(b.grad)
+        #expect(ga.storage !== gb.storage)
+        ga.withUnsafeMutableBufferPointer { $0[0] = 42 }   // an optimizer scaling a gradient in place
+        #expect(gb.scalars == [1, 1, 1])
+        // A gradient that is a view of another tensor's memory is copied as well.
+        let c = random([2, 3], seed: 3)
+        c.requiresGrad = true
+        let kept = try mul(c, 2)
+        try sum(reshape(kept, [6])).backward()
+        #expect(try #require(c.grad).isContiguous)
+        #expect(c.grad!.scalars == [2, 2, 2, 2, 2, 2])
+    }
+
+    @Test func profilerChargesForwardAndBackward() throws {
+        let x = random([8, 16], seed: 1), w = random([4, 16], seed: 2)
+        w.requiresGrad = true
+        let (_, seconds) = try EngineProfiler.measure { try sum(silu(linear(x, weight: w))).backward() }
+        for name in ["linear", "silu", "sum", "linear backward", "silu backward"] {
+            #expect(seconds[name] != nil, "\(name) is missing from \(seconds.keys.sorted())")
+        }
+        #expect(EngineProfiler.active == nil)
+    }
+
     @Test func checkpointGivesTheSameGradients() throws {
         let x = random([2, 6], seed: 7), w1 = random([8, 6], seed: 8), w2 = random([6, 8], seed: 9)
         x.requiresGrad = true; w1.requiresGrad = true; w2.requiresGrad = true
@@ -103,6 +151,45 @@ import Testing
         #expect(HalfPrecision.float(fromBFloat16Bits: HalfPrecision.bfloat16Bits(from: 3.140625)) == 3.140625)
         let t = try Tensor(bfloat16Bits: [0x3F80, 0xC000], shape: [2])
         #expect(t.scalars == [1, -2])
+    }
+
+    @Test func float16RoundTripsEveryBitPattern() {
+        for bits in UInt16.min...UInt16.max {
+            let value = HalfPrecision.float(fromFloat16Bits: bits)
+            if value.isNaN { continue }
+            #expect(value == Float(Float16(bitPattern: bits)), "decode \(bits)")
+            #expect(HalfPrecision.softwareFloat(fromFloat16Bits: bits) == value, "software decode \(bits)")
+            #expect(HalfPrecision.float16Bits(from: value) == bits, "encode \(bits)")
+            #expect(HalfPrecision.softwareFloat16Bits(from: value) == bits, "software encode \(bits)")
+        }
+        // Rounding of values between representable halves agrees with the hardware conversion.
+        var rng = SeededGenerator(seed: 9)
+        for _ in 0..<20_000 {
+            let v = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x47FF_FFFF | (rng.next() & 1 == 0 ? 0 : 0x8000_0000))
+            #expect(HalfPrecision.softwareFloat16Bits(from: v) == Float16(v).bitPattern, "rounding \(v)")
+        }
+    }
+
+    @Test func bfloat16RoundsToNearestEven() throws {
+        for bits in UInt16.min...UInt16.max {
+            let value = HalfPrecision.float(fromBFloat16Bits: bits)
+            if value.isNaN { #expect(HalfPrecision.bfloat16Bits(from: value) & 0x7F80 == 0x7F80); continue }
+            #expect(HalfPrecision.bfloat16Bits(from: value) == bits, "round trip \(bits)")
+        }
+        var rng = SeededGenerator(seed: 10)
+        for _ in 0..<20_000 {
+            let v = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x7F3F_FFFF)   // finite, below the overflow boundary
+            let rounded = HalfPrecision.float(fromBFloat16Bits: HalfPrecision.bfloat16Bits(from: v))
+            let below = Float(bitPattern: v.bitPattern & 0xFFFF_0000), above = Float(bitPattern: (v.bitPattern & 0xFFFF_0000) + 0x1_0000)
+            let nearest = abs(v - below) < abs(above - v) ? below : abs(v - below) > abs(above - v) ? above
+                : ((below.bitPattern >> 16) & 1 == 0 ? below : above)
+            #expect(rounded == nearest, "bf16 rounding of \(v)")
+        }
+        let t = try Tensor(float16Bits: [0x3C00, 0xC100, 0x0001], shape: [3])
+        #expect(t.scalars == [1, -2.5, 5.960_464_5e-8])
+        #expect(t.float16Bits == [0x3C00, 0xC100, 0x0001])
+        let b = try Tensor(bfloat16Bits: [0x3F80, 0xC020, 0x0001], shape: [3])
+        #expect(b.bfloat16Bits == [0x3F80, 0xC020, 0x0001])
     }
 
     @Test func seededGeneratorIsReproducible() {

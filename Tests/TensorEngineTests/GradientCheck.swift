@@ -52,6 +52,10 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         let positive = try add(mul(random([3, 4], seed: 3), 0.2), 2)
         try checkGradients("div", [random([3, 4], seed: 1), positive]) { try div($0[0], $0[1]) }
         try checkGradients("scalar", [random([5], seed: 4)]) { try add(mul($0[0], 3), 1) }
+        try checkGradients("scalar sub/div", [random([5], seed: 4)]) { try div(sub($0[0], 0.5), 4) }
+        try checkGradients("row broadcast", [random([3, 1], seed: 5), random([2, 1, 20], seed: 6)]) { try mul($0[0], $0[1]) }
+        try checkGradients("scalar tensor broadcast", [random([1], seed: 7), random([2, 3], seed: 8)]) { try sub($0[0], $0[1]) }
+        try checkGradients("broadcast view", [random([3, 1], seed: 9)]) { try broadcast($0[0], to: [2, 3, 4]).contiguous() }
     }
 
     @Test func unaryFunctions() throws {
@@ -66,6 +70,11 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         try checkGradients("gelu_tanh", [x]) { try gelu($0[0], approximation: .tanh) }
         try checkGradients("tanh", [x]) { try tanh($0[0]) }
         try checkGradients("square", [x]) { try square($0[0]) }
+        try checkGradients("pow", [try add(exp(random([7], seed: 6)), 0.5)]) { try pow($0[0], 1.5) }
+        try checkGradients("relu", [try Tensor([-1.5, -0.7, -0.2, 0.3, 0.9, 2.0], shape: [6])]) { try relu($0[0]) }   // away from the kink
+        let wide = random([3, 37], seed: 23)   // SIMD bodies plus tails
+        try checkGradients("silu wide", [wide]) { try silu($0[0]) }
+        try checkGradients("exp wide", [wide]) { try exp($0[0]) }
     }
 
     @Test func reductionsAndSoftmax() throws {
@@ -76,6 +85,11 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         try checkGradients("softmax", [x]) { try softmax($0[0]) }
         try checkGradients("softmax axis 1", [x]) { try softmax($0[0], axis: 1) }
         try checkGradients("logSoftmax", [x]) { try logSoftmax($0[0]) }
+        try checkGradients("max", [x]) { try max($0[0], axis: 1) }
+        let long = random([2, 40], seed: 24)
+        try checkGradients("softmax wide", [long]) { try softmax($0[0]) }
+        try checkGradients("logSoftmax wide", [long]) { try logSoftmax($0[0]) }
+        try checkGradients("sum wide axis 0", [long]) { try sum($0[0], axes: [0]) }
     }
 
     @Test func matrixProducts() throws {
@@ -83,6 +97,12 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         try checkGradients("matmul batched broadcast", [random([2, 3, 4], seed: 1), random([4, 2], seed: 2)]) { try matmul($0[0], $0[1]) }
         try checkGradients("matmul transposed", [random([2, 4, 3], seed: 1), random([2, 5, 4], seed: 2)]) {
             try matmul($0[0], $0[1], transposeA: true, transposeB: true)
+        }
+        try checkGradients("matmul of transposed views", [random([2, 3, 4], seed: 1), random([2, 4, 5], seed: 2)]) {
+            try matmul(transpose($0[0], 1, 2), transpose($0[1], 1, 2), transposeA: true, transposeB: true)
+        }
+        try checkGradients("matmul of a transposed view, flag on b", [random([2, 4, 3], seed: 1), random([2, 5, 4], seed: 2)]) {
+            try matmul(transpose($0[0], 1, 2), $0[1], transposeB: true)
         }
         try checkGradients("linear", [random([2, 3, 4], seed: 1), random([5, 4], seed: 2), random([5], seed: 3)]) {
             try linear($0[0], weight: $0[1], bias: $0[2])
@@ -93,6 +113,9 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         let x = random([3, 8], seed: 9), w = random([8], seed: 10), b = random([8], seed: 11)
         try checkGradients("rmsNorm", [x, w]) { try rmsNorm($0[0], weight: $0[1], eps: 1e-5) }
         try checkGradients("layerNorm", [x, w, b]) { try layerNorm($0[0], weight: $0[1], bias: $0[2], eps: 1e-5) }
+        let wideX = random([3, 37], seed: 25), wideW = random([37], seed: 26), wideB = random([37], seed: 27)   // SIMD bodies plus tails
+        try checkGradients("rmsNorm wide", [wideX, wideW]) { try rmsNorm($0[0], weight: $0[1], eps: 1e-5) }
+        try checkGradients("layerNorm wide", [wideX, wideW, wideB]) { try layerNorm($0[0], weight: $0[1], bias: $0[2], eps: 1e-5) }
         try checkGradients("embedding", [random([5, 3], seed: 12)]) { try embedding($0[0], ids: [4, 0, 4, 2], shape: [2, 2]) }
     }
 
@@ -106,11 +129,14 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
     }
 
     @Test func rotaryEmbeddingBothLayouts() throws {
-        let x = random([2, 2, 3, 8], seed: 17)
+        let x = random([2, 2, 3, 8], seed: 17), wide = random([1, 2, 2, 40], seed: 28)
         for layout in [RopeLayout.rotateHalf, .interleaved] {
             let rope = try RotaryEmbedding(headDim: 8, theta: 10000, layout: layout)
             try checkGradients("rope \(layout)", [x]) { try rope.apply($0[0], positions: [0, 5, 9]) }
             try checkGradients("rope per-row positions \(layout)", [x]) { try rope.apply($0[0], positions: [0, 1, 2, 3, 4, 5]) }
+            try checkGradients("rope negative positions \(layout)", [x]) { try rope.apply($0[0], positions: [-2, 1, 3]) }
+            let wideRope = try RotaryEmbedding(headDim: 40, theta: 10000, layout: layout)   // 20 pairs: SIMD body plus tail
+            try checkGradients("rope wide \(layout)", [wide]) { try wideRope.apply($0[0], positions: [3, 70]) }
         }
     }
 
@@ -122,6 +148,12 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         }
         try checkGradients("attention non-causal", [q, k, v]) {
             try scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: false)
+        }
+        // More than one 64-row block, with a padded key and a custom scale.
+        let q2 = random([1, 2, 70, 4], seed: 29), k2 = random([1, 1, 70, 4], seed: 30), v2 = random([1, 1, 70, 4], seed: 31)
+        let pad2 = [(0..<70).map { $0 != 3 }]
+        try checkGradients("attention two blocks", [q2, k2, v2]) {
+            try scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: true, keyPadding: pad2, scale: 0.3)
         }
     }
 

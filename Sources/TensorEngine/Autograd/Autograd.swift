@@ -1,5 +1,14 @@
 /// Reverse-mode differentiation over the graph of `GradNode`s.
 enum Autograd {
+    /// `g` itself when it is contiguous and nothing else references it or its memory, else a
+    /// copy. Gradients can share storage (add hands one gradient to both operands; views pass a
+    /// view of theirs), and optimizers update `.grad` in place, so a leaf's gradient must own
+    /// its memory; the check spares the copy in the common case of a fresh gradient.
+    static func exclusive(_ g: inout Tensor) -> Tensor {
+        if g.isContiguous, isKnownUniquelyReferenced(&g), g.storageIsUnshared() { return g }
+        return g.copy()
+    }
+
     static func run(from root: Tensor, gradient: Tensor) throws {
         guard root.requiresGrad else {
             throw TensorError.invalidArgument(op: "backward", reason: "the tensor does not depend on any parameter with requiresGrad = true")
@@ -19,9 +28,9 @@ enum Autograd {
         try Tensor.withNoGrad {
             var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): gradient]
             for t in order.reversed() {
-                guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
+                guard var g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 if let node = t.node {
-                    let inputGrads = try node.backward(g)
+                    let inputGrads = try EngineProfiler.section(node.name + " backward") { try node.backward(g) }
                     for (input, ig) in zip(node.inputs, inputGrads) where input.requiresGrad {
                         guard let ig else { continue }
                         let key = ObjectIdentifier(input)
@@ -29,8 +38,12 @@ enum Autograd {
                     }
                     t.node = nil   // free the saved activations
                 } else if t.requiresGrad {
-                    let g = g.shape == t.shape ? g : try reshape(g, t.shape)
-                    t.grad = try t.grad.map { try add($0, g) } ?? g.contiguous()
+                    if g.shape != t.shape { g = try reshape(g, t.shape) }
+                    if let existing = t.grad {
+                        t.grad = try add(existing, g)
+                    } else {
+                        t.grad = exclusive(&g)
+                    }
                 }
             }
         }

@@ -20,6 +20,7 @@ extension Tensor {
     /// requires grad; otherwise returns the output as a constant.
     static func result(_ output: Tensor, inputs: [Tensor], name: String,
                        backward: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
+        EngineProfiler.mark(name)
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return output }
         output.requiresGrad = true
         output.node = GradNode(name: name, inputs: inputs, backward: backward)

@@ -1,9 +1,10 @@
 import Foundation
 
 /// Causal scaled-dot-product attention with grouped-query heads and a key padding mask, as one
-/// fused op: per head, scores = scale·Q·Kᵀ (sgemm) → mask → softmax → ·V (sgemm) in a scratch
-/// buffer that never enters the graph. Only the output and each row's log-sum-exp are kept;
-/// backward recomputes the probabilities from them (as FlashAttention does).
+/// fused op: per head and block of 64 query rows, scores = scale·Q·Kᵀ (sgemm, only the keys the
+/// block can see) → mask → softmax → ·V (sgemm) in a scratch buffer that never enters the graph.
+/// Only the output is kept; backward recomputes each block's probabilities from Q and K (as
+/// FlashAttention does) instead of storing a [T, S] matrix per head.
 ///
 /// - query [B, Hq, T, D]; key, value [B, Hkv, S, D] with Hq a multiple of Hkv (query head h reads
 ///   kv head h / (Hq/Hkv)).
@@ -11,6 +12,9 @@ import Foundation
 ///   positions); causal masking lets row t see keys s ≤ queryOffset + t.
 /// - `keyPadding`: B rows of S flags, true where the key is a real token.
 /// - Rows that can see no key at all (a padding query under left padding) output zeros.
+///
+/// Memory: forward keeps only the output and one log-sum-exp per row; backward allocates one
+/// [S, D] dK/dV partial per query head (summed per KV head at the end) besides the gradients.
 public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, causal: Bool, queryOffset: Int = 0,
                                       keyPadding: [[Bool]]? = nil, scale: Float? = nil) throws -> Tensor {
     guard query.rank == 4, key.rank == 4, value.rank == 4, key.shape == value.shape,
@@ -74,18 +78,17 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 
     let lseStorage = Storage(uninitializedCount: b * hq * t)
     let out = Tensor.make([b, hq, t, d]) { o in
-        // Heads run in parallel, each with its own scratch; BLAS runs single-threaded inside.
-        parallelOverHeads(b * hq) { bh in
+        // Every (head, row block) is independent: finer tasks balance the uneven causal blocks.
+        parallelOverHeads(b * hq * blocks) { task in
+            let (bh, c) = (task / blocks, task % blocks)
             let (bi, hi) = (bh / hq, bh % hq)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: block * s)
+            let rows = blockRows(c), keys = blockKeys(rows)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * keys)
             defer { scratch.deallocate() }
-            for c in 0..<blocks {
-                let rows = blockRows(c), keys = blockKeys(rows)
-                probabilities(bi, hi, rows: rows, scratch, lse: lseStorage.pointer + bh * t)
-                BLAS.sgemm(transA: false, transB: false, m: rows.count, n: d, k: keys, a: scratch, lda: keys,
-                           b: pv + (bi * hkv + hi / group) * s * d, ldb: d,
-                           c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d)
-            }
+            probabilities(bi, hi, rows: rows, scratch, lse: lseStorage.pointer + bh * t)
+            BLAS.sgemm(transA: false, transB: false, m: rows.count, n: d, k: keys, a: scratch, lda: keys,
+                       b: pv + (bi * hkv + hi / group) * s * d, ldb: d,
+                       c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d)
         }
     }
     let outStorage = out.storage
@@ -94,41 +97,55 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         let gc = g.contiguous()
         let pg = gc.storage.pointer + gc.offset, po = outStorage.pointer
         let dq = Tensor.zeros(q.shape), dk = Tensor.zeros(k.shape), dv = Tensor.zeros(v.shape)
-        // Query heads sharing a KV head accumulate into the same dK/dV rows, so parallelise over
-        // KV heads and run each group's query heads in order.
-        parallelOverHeads(b * hkv) { bkv in
-            let (bi, kvi) = (bkv / hkv, bkv % hkv)
-            let kvHead = bkv * s * d
+        // Every query head is a task with private dK/dV partials [S, D] (so tasks never write the
+        // same memory); the partials of each group are then summed into its KV head.
+        let headSize = s * d
+        let dkParts = key.requiresGrad ? UnsafeMutablePointer<Float>.allocate(capacity: b * hq * headSize) : nil
+        let dvParts = value.requiresGrad ? UnsafeMutablePointer<Float>.allocate(capacity: b * hq * headSize) : nil
+        defer { dkParts?.deallocate(); dvParts?.deallocate() }
+        dkParts?.initialize(repeating: 0, count: b * hq * headSize)
+        dvParts?.initialize(repeating: 0, count: b * hq * headSize)
+        parallelOverHeads(b * hq) { bh in
+            let (bi, hi) = (bh / hq, bh % hq)
+            let kvHead = (bi * hkv + hi / group) * headSize
             let p = UnsafeMutablePointer<Float>.allocate(capacity: block * s), dp = UnsafeMutablePointer<Float>.allocate(capacity: block * s)
             var lse = [Float](repeating: 0, count: t)
             defer { p.deallocate(); dp.deallocate() }
-            for hi in (kvi * group)..<((kvi + 1) * group) {
-                let headBase = (bi * hq + hi) * t * d
-                for c in 0..<blocks {
-                    let rows = blockRows(c), keys = blockKeys(rows), n = rows.count
-                    let head = headBase + rows.lowerBound * d
-                    lse.withUnsafeMutableBufferPointer { probabilities(bi, hi, rows: rows, p, lse: $0.baseAddress!) }
-                    if value.requiresGrad {   // dV += Pᵀ·dO
-                        BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, a: p, lda: keys, b: pg + head, ldb: d,
-                                   beta: 1, c: dv.storage.pointer + kvHead, ldc: d)
-                    }
-                    guard query.requiresGrad || key.requiresGrad else { continue }
-                    // dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(dO ⊙ O))
-                    BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d, b: pv + kvHead, ldb: d,
-                               c: dp, ldc: keys)
-                    for i in 0..<n {
-                        var acc: Float = 0
-                        for j in 0..<d { acc += pg[head + i * d + j] * po[head + i * d + j] }
-                        let dot = Vectorized.V(repeating: acc)
-                        Vectorized.map2(p + i * keys, dp + i * keys, dp + i * keys, keys) { pv, dv in pv * (dv - dot) }
-                    }
-                    if query.requiresGrad {   // dQ = scale·dS·K
-                        BLAS.sgemm(transA: false, transB: false, m: n, n: d, k: keys, alpha: scale, a: dp, lda: keys,
-                                   b: pk + kvHead, ldb: d, c: dq.storage.pointer + head, ldc: d)
-                    }
-                    if key.requiresGrad {     // dK += scale·dSᵀ·Q
-                        BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, alpha: scale, a: dp, lda: keys,
-                                   b: pq + head, ldb: d, beta: 1, c: dk.storage.pointer + kvHead, ldc: d)
+            for c in 0..<blocks {
+                let rows = blockRows(c), keys = blockKeys(rows), n = rows.count
+                let head = bh * t * d + rows.lowerBound * d
+                lse.withUnsafeMutableBufferPointer { probabilities(bi, hi, rows: rows, p, lse: $0.baseAddress!) }
+                if let dvParts {   // dV += Pᵀ·dO
+                    BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, a: p, lda: keys, b: pg + head, ldb: d,
+                               beta: 1, c: dvParts + bh * headSize, ldc: d)
+                }
+                guard query.requiresGrad || key.requiresGrad else { continue }
+                // dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(dO ⊙ O))
+                BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d, b: pv + kvHead, ldb: d,
+                           c: dp, ldc: keys)
+                for i in 0..<n {
+                    let dot = Vectorized.V(repeating: Vectorized.dot(pg + head + i * d, po + head + i * d, d))
+                    Vectorized.map2(p + i * keys, dp + i * keys, dp + i * keys, keys) { pv, dv in pv * (dv - dot) }
+                }
+                if query.requiresGrad {   // dQ = scale·dS·K
+                    BLAS.sgemm(transA: false, transB: false, m: n, n: d, k: keys, alpha: scale, a: dp, lda: keys,
+                               b: pk + kvHead, ldb: d, c: dq.storage.pointer + head, ldc: d)
+                }
+                if let dkParts {          // dK += scale·dSᵀ·Q
+                    BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, alpha: scale, a: dp, lda: keys,
+                               b: pq + head, ldb: d, beta: 1, c: dkParts + bh * headSize, ldc: d)
+                }
+            }
+        }
+        for (parts, target) in [(dkParts, dk), (dvParts, dv)] {
+            guard let parts else { continue }
+            let pt = target.storage.pointer
+            EngineThreads.parallelRanges(b * hkv, work: b * hq * headSize) { range in
+                for bkv in range {
+                    let (bi, kvi) = (bkv / hkv, bkv % hkv)
+                    for hi in (kvi * group)..<((kvi + 1) * group) {
+                        let src = parts + (bi * hq + hi) * headSize
+                        Vectorized.map2(pt + bkv * headSize, src, pt + bkv * headSize, headSize) { $0 + $1 }
                     }
                 }
             }

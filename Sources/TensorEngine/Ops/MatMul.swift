@@ -17,15 +17,15 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     }
     let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
     let batch = try Shape.broadcast(batchA, batchB, op: "matmul")
-    let ac = a.contiguous(), bc = b.contiguous()
+    let (ac, ta) = blasOperand(a, transposed: transposeA), (bc, tb) = blasOperand(b, transposed: transposeB)
     let batchCount = Shape.count(batch)
     let out = Tensor.make(batch + [m, n]) { c in
         let pa = ac.storage.pointer + ac.offset, pb = bc.storage.pointer + bc.offset
         for i in 0..<batchCount {
             let ia = broadcastIndex(i, batch: batch, source: batchA), ib = broadcastIndex(i, batch: batch, source: batchB)
-            BLAS.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k,
-                       a: pa + ia * m * k, lda: transposeA ? m : k,
-                       b: pb + ib * k * n, ldb: transposeB ? k : n,
+            BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k,
+                       a: pa + ia * m * k, lda: ac.shape[ar - 1],
+                       b: pb + ib * k * n, ldb: bc.shape[br - 1],
                        c: c.baseAddress! + i * m * n, ldc: n)
         }
     }
@@ -33,17 +33,31 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
         // C = op(A)·op(B):  dop(A) = dC·op(B)ᵀ,  dop(B) = op(A)ᵀ·dC
         var ga: Tensor?, gb: Tensor?
         if a.requiresGrad {
-            let d = transposeA ? try matmul(bc, g, transposeA: transposeB, transposeB: true)
-                               : try matmul(g, bc, transposeB: !transposeB)
+            let d = transposeA ? try matmul(b, g, transposeA: transposeB, transposeB: true)
+                               : try matmul(g, b, transposeB: !transposeB)
             ga = try sumToShape(d, a.shape)
         }
         if b.requiresGrad {
-            let d = transposeB ? try matmul(g, ac, transposeA: true, transposeB: transposeA)
-                               : try matmul(ac, g, transposeA: !transposeA)
+            let d = transposeB ? try matmul(g, a, transposeA: true, transposeB: transposeA)
+                               : try matmul(a, g, transposeA: !transposeA)
             gb = try sumToShape(d, b.shape)
         }
         return [ga, gb]
     }
+}
+
+/// An operand as sgemm reads it: a contiguous tensor as is; a view whose last two axes are a
+/// swapped contiguous tensor (a `transpose`) as that tensor with the transpose flag flipped — no
+/// copy; anything else as a contiguous copy.
+private func blasOperand(_ t: Tensor, transposed: Bool) -> (Tensor, Bool) {
+    if t.isContiguous { return (t, transposed) }
+    let r = t.rank
+    var shape = t.shape, strides = t.strides
+    shape.swapAt(r - 1, r - 2)
+    strides.swapAt(r - 1, r - 2)
+    let swapped = Tensor(storage: t.storage, shape: shape, strides: strides, offset: t.offset)
+    if swapped.isContiguous { return (swapped, !transposed) }
+    return (t.copy(), transposed)
 }
 
 /// The flat batch index in `source` (a broadcast operand) that batch element `i` of `batch` reads.
@@ -77,7 +91,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         throw TensorError.shapeMismatch(op: "linear", shapes: [weight.shape, bias.shape], reason: "bias must be [out]")
     }
     let rows = x.count / max(inF, 1)
-    let xc = x.contiguous(), wc = weight.contiguous()
+    let xc = x.isContiguous ? x : x.copy(), wc = weight.isContiguous ? weight : weight.copy()
     let bc = bias?.contiguous()
     let outShape = Array(x.shape.dropLast()) + [outF]
     let out = Tensor.make(outShape) { y in

@@ -28,21 +28,21 @@ private func normalize(_ x: Tensor, weight: Tensor, bias: Tensor?, eps: Float, c
         EngineThreads.parallelRanges(rows, work: x.count * 2) { range in
             for r in range {
                 let src = px + r * h, dst = po + r * h
-                var mu: Float = 0
-                if centered {
-                    var s: Float = 0
-                    for i in 0..<h { s += src[i] }
-                    mu = s / Float(h)
-                }
-                var ss: Float = 0
-                for i in 0..<h { let d = src[i] - mu; ss += d * d }
+                let mu = centered ? Float(vectorSum(src, h)) / Float(h) : 0
+                let vm = V(repeating: mu)
+                var acc = V(repeating: 0)
+                var i = 0
+                while i + 16 <= h { let d = Vectorized.load(src + i) - vm; acc += d * d; i += 16 }
+                var ss = acc.sum()
+                while i < h { let d = src[i] - mu; ss += d * d; i += 1 }
                 let inv = 1 / (ss / Float(h) + eps).squareRoot()
                 ps[2 * r] = mu
                 ps[2 * r + 1] = inv
+                let vinv = V(repeating: inv)
                 if let pb {
-                    for i in 0..<h { dst[i] = (src[i] - mu) * inv * pw[i] + pb[i] }
+                    rowMap3(src, pw, pb, dst, h) { x, w, b in (x - vm) * vinv * w + b }
                 } else {
-                    for i in 0..<h { dst[i] = (src[i] - mu) * inv * pw[i] }
+                    rowMap3(src, pw, pw, dst, h) { x, w, _ in (x - vm) * vinv * w }
                 }
             }
         }
@@ -61,34 +61,58 @@ private func normalize(_ x: Tensor, weight: Tensor, bias: Tensor?, eps: Float, c
                     for r in range {
                         let src = px + r * h, gr = pg + r * h, dr = pd + r * h
                         let mu = ps[2 * r], inv = ps[2 * r + 1]
+                        let vm = V(repeating: mu), vinv = V(repeating: inv)
                         // n̂ = (x − μ)·inv; with gw = g ⊙ w:
                         // RMS:   dx = inv · (gw − n̂ · mean(gw ⊙ n̂))
                         // Layer: dx = inv · (gw − mean(gw) − n̂ · mean(gw ⊙ n̂))
-                        var dotMean: Float = 0, gwMean: Float = 0
-                        for i in 0..<h {
+                        var dotAcc = V(repeating: 0), gwAcc = V(repeating: 0)
+                        var i = 0
+                        while i + 16 <= h {
+                            let gw = Vectorized.load(gr + i) * Vectorized.load(pw + i)
+                            dotAcc += gw * (Vectorized.load(src + i) - vm) * vinv
+                            gwAcc += gw
+                            i += 16
+                        }
+                        var dotMean = dotAcc.sum(), gwMean = gwAcc.sum()
+                        while i < h {
                             let gw = gr[i] * pw[i]
                             dotMean += gw * (src[i] - mu) * inv
                             gwMean += gw
+                            i += 1
                         }
-                        dotMean /= Float(h)
-                        gwMean = centered ? gwMean / Float(h) : 0
-                        for i in 0..<h {
-                            let n = (src[i] - mu) * inv
-                            dr[i] = inv * (gr[i] * pw[i] - gwMean - n * dotMean)
-                        }
+                        let vdot = V(repeating: dotMean / Float(h)), vgw = V(repeating: centered ? gwMean / Float(h) : 0)
+                        rowMap3(src, gr, pw, dr, h) { x, g, w in vinv * (g * w - vgw - (x - vm) * vinv * vdot) }
                     }
                 }
             }
         }
         var dw: Tensor?
         if weight.requiresGrad {
+            // dw = Σ_rows g ⊙ n̂, parallel over column blocks; Float partial sums of 256 rows, then Double.
             dw = Tensor.make([h]) { d in
-                var acc = [Double](repeating: 0, count: h)
-                for r in 0..<rows {
-                    let mu = ps[2 * r], inv = ps[2 * r + 1]
-                    for i in 0..<h { acc[i] += Double(pg[r * h + i] * (px[r * h + i] - mu) * inv) }
+                let pd = d.baseAddress!
+                let columnBlocks = (h + 63) / 64
+                EngineThreads.parallelRanges(columnBlocks, work: x.count * 2) { blocks in
+                    for block in blocks {
+                        let lo = block * 64, width = min(64, h - lo)
+                        var total = [Double](repeating: 0, count: width)
+                        var partial = [Float](repeating: 0, count: width)
+                        var r0 = 0
+                        while r0 < rows {
+                            for j in 0..<width { partial[j] = 0 }
+                            for r in r0..<min(rows, r0 + 256) {
+                                let mu = ps[2 * r], inv = ps[2 * r + 1]
+                                let gr = pg + r * h + lo, xr = px + r * h + lo
+                                partial.withUnsafeMutableBufferPointer { p in
+                                    for j in 0..<width { p[j] += gr[j] * (xr[j] - mu) * inv }
+                                }
+                            }
+                            for j in 0..<width { total[j] += Double(partial[j]) }
+                            r0 += 256
+                        }
+                        for j in 0..<width { pd[lo + j] = Float(total[j]) }
+                    }
                 }
-                for i in 0..<h { d[i] = Float(acc[i]) }
             }
         }
         var grads: [Tensor?] = [dx, dw]
@@ -96,5 +120,24 @@ private func normalize(_ x: Tensor, weight: Tensor, bias: Tensor?, eps: Float, c
             grads.append(bias.requiresGrad ? try sum(reshape(gc, [rows, h]), axes: [0]) : nil)
         }
         return grads
+    }
+}
+
+private typealias V = Vectorized.V
+
+/// dst[i] = f(a[i], b[i], c[i]) over n elements, 16 lanes at a time.
+@inline(__always)
+private func rowMap3(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+                     _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V, V, V) -> V) {
+    var i = 0
+    while i + 16 <= n {
+        Vectorized.store(f(Vectorized.load(a + i), Vectorized.load(b + i), Vectorized.load(c + i)), dst + i)
+        i += 16
+    }
+    if i < n {
+        var ta = V(repeating: 0), tb = V(repeating: 0), tc = V(repeating: 0)
+        for j in 0..<(n - i) { ta[j] = a[i + j]; tb[j] = b[i + j]; tc[j] = c[i + j] }
+        let r = f(ta, tb, tc)
+        for j in 0..<(n - i) { dst[i + j] = r[j] }
     }
 }

@@ -41,7 +41,11 @@ public struct RotaryEmbedding: Sendable {
             }
         }
         self.inverseFrequencies = inv
+        self.cache = RopeCache(inverseFrequencies: inv)
     }
+
+    /// cos/sin of p·θᵢ for positions 0..<n, computed once per embedding and extended on demand.
+    let cache: RopeCache
 
     /// x [B, H, T, D] (any strides; the last axis is read contiguously when possible) with T
     /// positions shared by the batch or B·T positions (row-major). Returns a contiguous tensor.
@@ -54,29 +58,38 @@ public struct RotaryEmbedding: Sendable {
             throw TensorError.shapeMismatch(op: "rope", shapes: [x.shape, [positions.count]], reason: "positions must number T or B·T")
         }
         let half = headDim / 2
-        // cos/sin table per (batch row, t): [rows, half]
         let perBatch = positions.count == b * t
-        let table = positions.flatMap { p in inverseFrequencies.map { Float(p) * $0 } }
-        let cosines = table.map { Foundation.cos($0) }, sines = table.map { Foundation.sin($0) }
+        // Row r of the cos/sin tables starts at rowStart[r]: the shared cache for non-negative
+        // positions, a one-off table otherwise.
+        let cosines: [Float], sines: [Float], rowStart: [Int]
+        if let low = positions.min(), low >= 0, let high = positions.max(), high < RopeCache.maxPositions {
+            (cosines, sines) = cache.tables(count: high + 1)
+            rowStart = positions.map { $0 * half }
+        } else {
+            let angles = positions.flatMap { p in inverseFrequencies.map { Float(p) * $0 } }
+            cosines = angles.map { Foundation.cos($0) }
+            sines = angles.map { Foundation.sin($0) }
+            rowStart = positions.indices.map { $0 * half }
+        }
+        let layout = self.layout, headDim = self.headDim
         let rotate = { (input: Tensor, sign: Float) -> Tensor in
             let src = input.rank == 4 && input.strides[3] == 1 ? input : input.contiguous()
             let ps = src.storage.pointer + src.offset
             let (sb, sh, st) = (src.strides[0], src.strides[1], src.strides[2])
             return Tensor.make(input.shape) { o in
                 let po = o.baseAddress!
-                EngineThreads.parallelRanges(b * h, work: input.count * 4) { range in
-                    for bh in range {
-                        let bi = bh / h, hi = bh % h
-                        for ti in 0..<t {
-                            let row = (perBatch ? bi * t + ti : ti) * half
-                            let s = ps + bi * sb + hi * sh + ti * st
-                            let d = po + ((bi * h + hi) * t + ti) * headDim
-                            for i in 0..<half {
-                                let c = cosines[row + i], sn = sines[row + i] * sign
-                                let (j1, j2) = layout == .rotateHalf ? (i, i + half) : (2 * i, 2 * i + 1)
-                                let x1 = s[j1], x2 = s[j2]
-                                d[j1] = x1 * c - x2 * sn
-                                d[j2] = x2 * c + x1 * sn
+                cosines.withUnsafeBufferPointer { cosBuffer in
+                    sines.withUnsafeBufferPointer { sinBuffer in
+                        let pc = cosBuffer.baseAddress!, pn = sinBuffer.baseAddress!
+                        EngineThreads.parallelRanges(b * h, work: input.count * 4) { range in
+                            for bh in range {
+                                let bi = bh / h, hi = bh % h
+                                for ti in 0..<t {
+                                    let row = rowStart[perBatch ? bi * t + ti : ti]
+                                    let s = ps + bi * sb + hi * sh + ti * st
+                                    let d = po + ((bi * h + hi) * t + ti) * headDim
+                                    rotatePairs(s, d, cos: pc + row, sin: pn + row, half: half, sign: sign, layout: layout)
+                                }
                             }
                         }
                     }
@@ -85,5 +98,66 @@ public struct RotaryEmbedding: Sendable {
         }
         let out = rotate(x, 1)
         return Tensor.result(out, inputs: [x], name: "rope") { g in [rotate(g, -1)] }
+    }
+}
+
+/// Rotates one head vector: (x₁, x₂) → (x₁c − x₂s, x₂c + x₁s) for each pair (sign −1: the inverse
+/// rotation, which is the backward pass). Rotate-half pairs are 16 lanes at a time.
+@inline(__always)
+private func rotatePairs(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>,
+                         sin: UnsafePointer<Float>, half: Int, sign: Float, layout: RopeLayout) {
+    var i = 0
+    if layout == .rotateHalf {
+        let vs = Vectorized.V(repeating: sign)
+        while i + 16 <= half {
+            let c = Vectorized.load(cos + i), sn = Vectorized.load(sin + i) * vs
+            let x1 = Vectorized.load(s + i), x2 = Vectorized.load(s + i + half)
+            Vectorized.store(x1 * c - x2 * sn, d + i)
+            Vectorized.store(x2 * c + x1 * sn, d + i + half)
+            i += 16
+        }
+    }
+    while i < half {
+        let c = cos[i], sn = sin[i] * sign
+        let (j1, j2) = layout == .rotateHalf ? (i, i + half) : (2 * i, 2 * i + 1)
+        let x1 = s[j1], x2 = s[j2]
+        d[j1] = x1 * c - x2 * sn
+        d[j2] = x2 * c + x1 * sn
+        i += 1
+    }
+}
+
+/// The cos/sin tables of a rotary embedding, [positions, D/2] row-major, grown to the next power
+/// of two on demand and shared by every call (angles in Float32 as transformers computes them).
+final class RopeCache: @unchecked Sendable {
+    let inverseFrequencies: [Float]
+    private let lock = NSLock()
+    private var cosines: [Float] = [], sines: [Float] = []
+    private var count = 0
+
+    /// Positions beyond this (64 K: a 16 MiB table at head dimension 64) are computed per call.
+    static let maxPositions = 1 << 16
+
+    init(inverseFrequencies: [Float]) { self.inverseFrequencies = inverseFrequencies }
+
+    func tables(count needed: Int) -> (cos: [Float], sin: [Float]) {
+        lock.withLock {
+            if needed > count {
+                var n = max(64, count)
+                while n < needed { n *= 2 }
+                n = min(n, RopeCache.maxPositions)
+                cosines.reserveCapacity(n * inverseFrequencies.count)
+                sines.reserveCapacity(n * inverseFrequencies.count)
+                for p in count..<n {
+                    for f in inverseFrequencies {
+                        let angle = Float(p) * f
+                        cosines.append(Foundation.cos(angle))
+                        sines.append(Foundation.sin(angle))
+                    }
+                }
+                count = n
+            }
+            return (cosines, sines)
+        }
     }
 }

@@ -45,18 +45,19 @@ private func rowSoftmax(_ x: Tensor, log: Bool) throws -> Tensor {
         let pg = gc.storage.pointer + gc.offset
         return [Tensor.make(x.shape) { d in
             let pd = d.baseAddress!
-            for r in 0..<rows {
-                let yr = y + r * width, gr = pg + r * width, dr = pd + r * width
-                if log {
-                    // d = g − softmax · Σg
-                    var s: Float = 0
-                    for i in 0..<width { s += gr[i] }
-                    for i in 0..<width { dr[i] = gr[i] - Foundation.exp(yr[i]) * s }
-                } else {
-                    // d = y ⊙ (g − Σ g⊙y)
-                    var s: Float = 0
-                    for i in 0..<width { s += gr[i] * yr[i] }
-                    for i in 0..<width { dr[i] = yr[i] * (gr[i] - s) }
+            EngineThreads.parallelRanges(rows, work: x.count * 4) { range in
+                for r in range {
+                    let yr = y + r * width, gr = pg + r * width, dr = pd + r * width
+                    if log {
+                        // d = g − softmax · Σg, softmax = exp(y)
+                        let s = Float(vectorSum(gr, width))
+                        _ = Vectorized.expSubtract(yr, dr, width, shift: 0)
+                        Vectorized.map2(gr, dr, dr, width) { g, p in g - p * Vectorized.V(repeating: s) }
+                    } else {
+                        // d = y ⊙ (g − Σ g⊙y)
+                        let s = Vectorized.dot(gr, yr, width)
+                        Vectorized.map2(gr, yr, dr, width) { g, p in p * (g - Vectorized.V(repeating: s)) }
+                    }
                 }
             }
         }]
