@@ -1,38 +1,49 @@
-/// The row permutation `convert_hf_to_gguf.py` applies to Llama q_proj/k_proj weights (and their
-/// biases): within each head, HF's rotate-half row order is interleaved for GGML's RoPE.
+/// The row permutation `convert_hf_to_gguf.py` (`LlamaModel.permute`) applies to Llama `q_proj`
+/// (with `n_head`) and `k_proj` (with `n_head_kv`) weights and biases:
 ///
-///     permute(w, n_head) = w.reshape(n_head, 2, D/2, …).swapaxes(1, 2).reshape(w.shape)
+///     w.reshape(heads, 2, D/2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)      D = rowCount / heads
 ///
-/// so GGUF row h·D + 2i + j holds HF row h·D + j·D/2 + i. `unpermute` restores HF order, letting
-/// one rotate-half RoPE serve both formats.
+/// so GGUF row `h·D + 2i + j` holds HF row `h·D + j·D/2 + i` (i < D/2, j ∈ {0, 1}): HF's
+/// rotate-half RoPE pairs (i, i + D/2) become GGML's adjacent pairs (2i, 2i + 1). ``unpermute``
+/// restores HF order, so one rotate-half RoPE serves GGUF and safetensors weights alike;
+/// ``permute`` is its inverse (for writing GGUF).
 public enum LlamaQKPermutation {
-    /// HF row order from GGUF row order. `values` is rowCount × columns, row-major.
-    public static func unpermute(_ values: [Float], rowCount: Int, columns: Int, heads: Int) -> [Float] {
-        reorder(values, rowCount: rowCount, columns: columns, heads: heads, toHF: true)
+    /// HF row order from GGUF row order. `rows` is `rowCount × columns`, row-major (a bias is
+    /// `columns == 1`).
+    /// - Precondition: `rows.count == rowCount * columns` and `rowCount` is a multiple of `2 · heads`
+    ///   (validate head counts read from a file before calling).
+    public static func unpermute(_ rows: [Float], rowCount: Int, columns: Int, heads: Int) -> [Float] {
+        reorder(rows, rowCount: rowCount, columns: columns, heads: heads, toHF: true)
     }
 
-    /// GGUF row order from HF row order (for writing GGUF files).
-    public static func permute(_ values: [Float], rowCount: Int, columns: Int, heads: Int) -> [Float] {
-        reorder(values, rowCount: rowCount, columns: columns, heads: heads, toHF: false)
+    /// GGUF row order from HF row order (what the converter does).
+    public static func permute(_ rows: [Float], rowCount: Int, columns: Int, heads: Int) -> [Float] {
+        reorder(rows, rowCount: rowCount, columns: columns, heads: heads, toHF: false)
+    }
+
+    /// Whether `rowCount` rows can be split into `heads` heads of even dimension.
+    public static func isValid(rowCount: Int, heads: Int) -> Bool {
+        heads > 0 && rowCount % heads == 0 && (rowCount / heads) % 2 == 0
     }
 
     private static func reorder(_ values: [Float], rowCount: Int, columns: Int, heads: Int, toHF: Bool) -> [Float] {
-        guard heads > 0, rowCount % heads == 0, (rowCount / heads) % 2 == 0, values.count == rowCount * columns else { return values }
+        precondition(isValid(rowCount: rowCount, heads: heads) && columns >= 0 && values.count == rowCount * columns,
+                     "LlamaQKPermutation: \(values.count) values are not \(rowCount)×\(columns) rows in \(heads) heads of even size")
         let d = rowCount / heads, half = d / 2
-        var out = values
-        values.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+        return [Float](unsafeUninitializedCapacity: values.count) { dst, initialized in
+            values.withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress, let t = dst.baseAddress else { return }
                 for h in 0..<heads {
                     for i in 0..<half {
                         for j in 0..<2 {
                             let gguf = h * d + 2 * i + j, hf = h * d + j * half + i
                             let (from, to) = toHF ? (gguf, hf) : (hf, gguf)
-                            for c in 0..<columns { dst[to * columns + c] = src[from * columns + c] }
+                            (t + to * columns).initialize(from: s + from * columns, count: columns)
                         }
                     }
                 }
             }
+            initialized = values.count
         }
-        return out
     }
 }

@@ -5,12 +5,24 @@ import Darwin
 #endif
 import Foundation
 
-/// A read-only memory mapping of a whole file. Tensor data is read straight from the mapping
-/// (the OS pages it in on demand), and every read is bounds-checked against the file size.
+/// A read-only memory mapping of a whole file (`mmap(PROT_READ, MAP_PRIVATE)`).
+///
+/// Tensor data is read straight from the mapping — the OS pages it in on demand and can drop
+/// clean pages under memory pressure — so opening a multi-GB model costs no copy. Every access
+/// goes through ``check(_:_:)`` or ``bytes(at:count:)``, which reject ranges outside the file
+/// (overflow-safe), so a truncated or corrupt file produces a ``WeightFormatError``, never a crash.
+///
+/// The mapping lives as long as this object: buffers returned by ``bytes(at:count:)`` must not
+/// outlive it.
 public final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened with (used in every error message).
     public let path: String
+    /// File size in bytes.
     public let size: Int
+    /// Start of the mapping.
     public let base: UnsafeRawPointer
+
+    public convenience init(url: URL) throws { try self.init(path: url.path) }
 
     public init(path: String) throws {
         self.path = path
@@ -19,6 +31,7 @@ public final class MappedFile: @unchecked Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw WeightFormatError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw WeightFormatError.cannotOpen(path: path, reason: "not a regular file") }
         size = Int(info.st_size)
         guard size > 0 else { throw WeightFormatError.invalid(path: path, reason: "the file is empty") }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
@@ -29,42 +42,17 @@ public final class MappedFile: @unchecked Sendable {
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
 
-    /// Throws unless [offset, offset + count) lies inside the file (overflow-safe).
+    /// Throws ``WeightFormatError/truncated(path:offset:needed:size:)`` unless
+    /// `[offset, offset + count)` lies inside the file.
     public func check(_ offset: Int, _ count: Int) throws {
         guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
             throw WeightFormatError.truncated(path: path, offset: offset, needed: count, size: size)
         }
     }
 
+    /// The bytes `[offset, offset + count)` of the mapping, bounds-checked.
     public func bytes(at offset: Int, count: Int) throws -> UnsafeRawBufferPointer {
         try check(offset, count)
         return UnsafeRawBufferPointer(start: base + offset, count: count)
-    }
-}
-
-/// A bounds-checked little-endian cursor over a mapped file.
-struct ByteReader {
-    let file: MappedFile
-    var offset: Int
-
-    mutating func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
-        try file.check(offset, MemoryLayout<T>.size)
-        let value = T(littleEndian: file.base.loadUnaligned(fromByteOffset: offset, as: T.self))
-        offset += MemoryLayout<T>.size
-        return value
-    }
-
-    mutating func readFloat() throws -> Float { Float(bitPattern: try read(UInt32.self)) }
-    mutating func readDouble() throws -> Double { Double(bitPattern: try read(UInt64.self)) }
-
-    /// A length-prefixed (u64) UTF-8 string, with a sanity cap on the length.
-    mutating func readString(limit: Int = 1 << 26) throws -> String {
-        let length = try read(UInt64.self)
-        guard length <= UInt64(limit) else {
-            throw WeightFormatError.invalid(path: file.path, reason: "string length \(length) at offset \(offset - 8) is implausible")
-        }
-        let bytes = try file.bytes(at: offset, count: Int(length))
-        offset += Int(length)
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
-/// GGML tensor element types (ids from ggml.h) with their block geometry: `blockSize` weights
-/// stored in `typeSize` bytes (gguf-py `GGML_QUANT_SIZES`).
+/// GGML tensor element types (ids from `ggml.h` `enum ggml_type`) with their block geometry:
+/// `blockSize` weights stored in `typeSize` bytes (gguf-py `GGML_QUANT_SIZES`). Case names keep the
+/// GGML spellings (`q4_K`, `q6_K`) so they grep like the C sources; ``name`` is the upper-case form.
 public enum GGMLType: UInt32, Sendable, CaseIterable {
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
@@ -15,7 +16,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .i16: return "I16"
         case .i32: return "I32"
         case .i64: return "I64"
-        default: return "\(self)".uppercased().replacingOccurrences(of: "_K", with: "_K")
+        default: return "\(self)".uppercased()
         }
     }
 
@@ -56,8 +57,15 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         }
     }
 
-    /// Bytes of a row of `count` weights.
+    /// Whether ``quantizedMatVec(type:rows:rowCount:columns:x:y:)`` has a fused kernel for this
+    /// type (the others are multiplied block by block through a dequantized scratch block).
+    public var hasFusedMatVec: Bool {
+        switch self {
+        case .f32, .q4_0, .q4_1, .q8_0, .q4_K, .q6_K: return true
+        default: return false
+        }
+    }
+
+    /// Bytes of a row of `count` weights (`count` a multiple of ``blockSize``).
     public func rowBytes(_ count: Int) -> Int { count / blockSize * typeSize }
 }
-
-import Foundation

@@ -1,33 +1,34 @@
 import Foundation
 
-/// One tensor's entry in a GGUF file. `dimensions` are in GGUF order (ne[0], the contiguous
-/// axis, first); `shape` is the PyTorch order (reversed), e.g. [out, in] for a weight matrix.
-public struct GGUFTensorInfo: Sendable {
-    public let name: String
-    public let dimensions: [Int]
-    public let type: GGMLType
-    /// Absolute byte offset of the data in the file.
-    public let offset: Int
-    public let byteCount: Int
-
-    public var shape: [Int] { dimensions.reversed() }
-    public var elementCount: Int { dimensions.reduce(1, *) }
-    /// Rows of ne[0] elements.
-    public var rowCount: Int { elementCount / max(dimensions.first ?? 1, 1) }
-    public var rowLength: Int { dimensions.first ?? 1 }
-}
-
-/// A GGUF v2/v3 file (ggml `docs/gguf.md`): metadata, tensor table and memory-mapped tensor data.
-/// Every count, length and offset read from the file is validated before use.
+/// A GGUF v2/v3 file (ggml `docs/gguf.md`, `include/gguf.h`), memory-mapped:
+///
+///     u32 magic "GGUF" · u32 version · u64 tensor_count · u64 metadata_kv_count
+///     metadata_kv_count × { gguf_string key · u32 value_type · value }
+///     tensor_count × { gguf_string name · u32 n_dims · u64 ne[n_dims] · u32 ggml_type · u64 offset }
+///     0x00 padding to ALIGNMENT (`general.alignment`, default 32) · tensor data
+///
+/// Every count, length, dimension and offset read from the file is validated before use; a
+/// truncated or corrupt file throws a ``WeightFormatError`` naming the file and the problem.
+/// Tensor data stays in the mapping: dequantize whole tensors, row ranges, or multiply directly
+/// from the quantized blocks (`GGUFFile+Tensors.swift`).
+///
+///     let gguf = try GGUFFile(url: url)
+///     gguf.string("general.architecture")          // "llama"
+///     let w = try gguf.dequantize(named: "blk.0.attn_q.weight")
 public final class GGUFFile: @unchecked Sendable {
     public let file: MappedFile
+    /// 2 or 3 (both share this layout; v1 used 32-bit counts and is rejected).
     public let version: UInt32
     public let metadata: [String: GGUFValue]
-    /// Keys in file order (for listing).
+    /// Metadata keys in file order.
     public let metadataKeys: [String]
+    /// The tensor table in file order.
     public let tensors: [GGUFTensorInfo]
+    /// `general.alignment`, or 32.
     public let alignment: Int
-    private let index: [String: Int]
+    /// Absolute offset of the tensor data section.
+    public let dataOffset: Int
+    let index: [String: Int]
 
     public var path: String { file.path }
 
@@ -35,73 +36,90 @@ public final class GGUFFile: @unchecked Sendable {
 
     public init(path: String) throws {
         file = try MappedFile(path: path)
+        func invalid(_ reason: String) -> WeightFormatError { .invalid(path: path, reason: reason) }
         var r = ByteReader(file: file, offset: 0)
-        let magic = try r.read(UInt32.self)
-        guard magic == 0x4655_4747 else { throw WeightFormatError.invalid(path: path, reason: "not a GGUF file (bad magic)") }
+        guard try r.read(UInt32.self) == 0x4655_4747 else { throw invalid("not a GGUF file (bad magic)") }
         version = try r.read(UInt32.self)
-        guard version == 2 || version == 3 else {
-            throw WeightFormatError.invalid(path: path, reason: "unsupported GGUF version \(version) (supported: 2, 3)")
-        }
+        guard version == 2 || version == 3 else { throw invalid("unsupported GGUF version \(version) (supported: 2, 3)") }
         let tensorCount = try r.read(UInt64.self), kvCount = try r.read(UInt64.self)
-        // Each entry takes at least 8+4 (kv) / 8+4+4+8 (tensor) bytes: reject counts the file cannot hold.
-        guard tensorCount <= UInt64(file.size / 24), kvCount <= UInt64(file.size / 12) else {
-            throw WeightFormatError.invalid(path: path, reason: "implausible counts: \(tensorCount) tensors, \(kvCount) metadata entries")
+        // A metadata entry takes ≥ 13 bytes and a tensor entry ≥ 24: reject counts the file cannot hold
+        // before allocating anything for them.
+        guard tensorCount <= UInt64(file.size / 24), kvCount <= UInt64(file.size / 13) else {
+            throw invalid("implausible counts: \(tensorCount) tensors and \(kvCount) metadata entries in a \(file.size)-byte file")
         }
+
         var metadata: [String: GGUFValue] = [:], keys: [String] = []
         for _ in 0..<kvCount {
-            let key = try r.readString(limit: 65_535)
+            let key = try r.readString(limit: 65_535, what: "metadata key")
             let type = try r.read(UInt32.self)
+            guard metadata[key] == nil else { throw invalid("duplicate metadata key '\(key)'") }
             metadata[key] = try Self.readValue(type: type, reader: &r, depth: 0)
             keys.append(key)
         }
         self.metadata = metadata
-        self.metadataKeys = keys
-        alignment = metadata["general.alignment"]?.intValue ?? 32
-        guard alignment > 0, alignment % 8 == 0 else {
-            throw WeightFormatError.invalid(path: path, reason: "general.alignment \(alignment) must be a positive multiple of 8")
-        }
-        var raw: [(String, [Int], UInt32, UInt64)] = []
-        for _ in 0..<tensorCount {
-            let name = try r.readString(limit: 65_535)
-            let nDims = try r.read(UInt32.self)
-            guard (1...4).contains(nDims) else {
-                throw WeightFormatError.invalid(path: path, reason: "tensor '\(name)' has \(nDims) dimensions (1…4 allowed)")
+        metadataKeys = keys
+        if let value = metadata["general.alignment"] {
+            guard let a = value.intValue, a > 0, a % 8 == 0, a <= 1 << 20 else {
+                throw invalid("general.alignment \(value.summary) must be a positive multiple of 8")
             }
+            alignment = a
+        } else {
+            alignment = 32
+        }
+
+        var table: [(name: String, dims: [Int], type: UInt32, offset: UInt64)] = []
+        table.reserveCapacity(Int(tensorCount))
+        for _ in 0..<tensorCount {
+            let name = try r.readString(limit: 65_535, what: "tensor name")
+            let nDims = try r.read(UInt32.self)
+            guard nDims <= 4 else { throw invalid("tensor '\(name)' has \(nDims) dimensions (at most 4)") }
             var dims: [Int] = []
             for _ in 0..<nDims {
                 let d = try r.read(UInt64.self)
-                guard d > 0, d <= UInt64(Int32.max) else { throw WeightFormatError.invalid(path: path, reason: "tensor '\(name)' has dimension \(d)") }
+                guard d > 0, d <= UInt64(Int32.max) else { throw invalid("tensor '\(name)' has dimension \(d)") }
                 dims.append(Int(d))
             }
-            raw.append((name, dims, try r.read(UInt32.self), try r.read(UInt64.self)))
+            table.append((name, dims, try r.read(UInt32.self), try r.read(UInt64.self)))
         }
-        let dataStart = (r.offset + alignment - 1) / alignment * alignment
+        dataOffset = (r.offset + alignment - 1) / alignment * alignment
+
         var tensors: [GGUFTensorInfo] = [], index: [String: Int] = [:]
-        for (name, dims, typeId, relative) in raw {
-            guard let type = GGMLType(rawValue: typeId) else {
-                throw WeightFormatError.unsupportedType(path: path, tensor: name, type: "ggml type \(typeId)")
+        for entry in table {
+            let name = entry.name
+            guard let type = GGMLType(rawValue: entry.type) else {
+                throw WeightFormatError.unsupportedType(path: path, tensor: name, type: "unknown ggml type \(entry.type)")
             }
-            guard dims[0] % type.blockSize == 0 else {
-                throw WeightFormatError.invalid(path: path, reason: "tensor '\(name)': row length \(dims[0]) is not a multiple of the \(type.name) block size \(type.blockSize)")
+            guard entry.dims.first.map({ $0 % type.blockSize == 0 }) ?? (type.blockSize == 1) else {
+                throw invalid("tensor '\(name)': row length \(entry.dims.first ?? 1) is not a multiple of the \(type.name) block size \(type.blockSize)")
             }
-            let (elements, overflow) = dims.reduce((1, false)) { acc, d in
-                let (m, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (m, acc.1 || o)
+            var elements = 1
+            for d in entry.dims {
+                let (m, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard !overflow else { throw invalid("tensor '\(name)' has an impossible shape \(entry.dims)") }
+                elements = m
             }
-            guard !overflow, relative <= UInt64(file.size) else {
-                throw WeightFormatError.invalid(path: path, reason: "tensor '\(name)' has an impossible size or offset")
+            let (bytes, overflow) = (elements / type.blockSize).multipliedReportingOverflow(by: type.typeSize)
+            guard !overflow, entry.offset <= UInt64(file.size) else {
+                throw invalid("tensor '\(name)' has data offset \(entry.offset) past the end of the \(file.size)-byte file")
             }
-            let bytes = elements / type.blockSize * type.typeSize
-            let offset = dataStart + Int(relative)
+            guard entry.offset % UInt64(alignment) == 0 else {
+                throw invalid("tensor '\(name)' data offset \(entry.offset) is not a multiple of the alignment \(alignment)")
+            }
+            let offset = dataOffset + Int(entry.offset)
             try file.check(offset, bytes)
-            guard index[name] == nil else { throw WeightFormatError.invalid(path: path, reason: "duplicate tensor '\(name)'") }
+            guard index[name] == nil else { throw invalid("duplicate tensor '\(name)'") }
             index[name] = tensors.count
-            tensors.append(GGUFTensorInfo(name: name, dimensions: dims, type: type, offset: offset, byteCount: bytes))
+            tensors.append(GGUFTensorInfo(name: name, dimensions: entry.dims, type: type, offset: offset, byteCount: bytes))
+        }
+        let ranges = tensors.filter { $0.byteCount > 0 }.sorted { $0.offset < $1.offset }
+        for (a, b) in zip(ranges, ranges.dropFirst()) where a.offset + a.byteCount > b.offset {
+            throw invalid("the data of tensors '\(a.name)' and '\(b.name)' overlap")
         }
         self.tensors = tensors
         self.index = index
     }
 
+    /// One metadata value of wire type `type` (arrays recurse, at most 4 levels deep).
     private static func readValue(type: UInt32, reader r: inout ByteReader, depth: Int) throws -> GGUFValue {
         switch type {
         case 0: return .uint(UInt64(try r.read(UInt8.self)))
@@ -113,13 +131,14 @@ public final class GGUFFile: @unchecked Sendable {
         case 6: return .float(Double(try r.readFloat()))
         case 7:
             let b = try r.read(UInt8.self)
-            guard b <= 1 else { throw WeightFormatError.invalid(path: r.file.path, reason: "bool value \(b) at offset \(r.offset - 1)") }
+            guard b <= 1 else { throw WeightFormatError.invalid(path: r.file.path, reason: "bool value \(b) at offset \(r.offset - 1) (must be 0 or 1)") }
             return .bool(b == 1)
         case 8: return .string(try r.readString())
         case 9:
-            guard depth < 4 else { throw WeightFormatError.invalid(path: r.file.path, reason: "arrays nested too deeply") }
+            guard depth < 4 else { throw WeightFormatError.invalid(path: r.file.path, reason: "metadata arrays nested deeper than 4 levels at offset \(r.offset)") }
             let elementType = try r.read(UInt32.self)
             let count = try r.read(UInt64.self)
+            // Every element takes at least one byte.
             guard count <= UInt64(r.file.size - r.offset) else {
                 throw WeightFormatError.invalid(path: r.file.path, reason: "array of \(count) items at offset \(r.offset - 12) cannot fit in the file")
             }
@@ -133,45 +152,30 @@ public final class GGUFFile: @unchecked Sendable {
         default: throw WeightFormatError.invalid(path: r.file.path, reason: "unknown metadata value type \(type) at offset \(r.offset - 4)")
         }
     }
+}
 
-    // MARK: Access
+// MARK: - Metadata accessors
 
-    public func tensorInfo(named name: String) -> GGUFTensorInfo? { index[name].map { tensors[$0] } }
-
+extension GGUFFile {
+    /// `metadata[key]` as a String (nil when absent or another type).
     public func string(_ key: String) -> String? { metadata[key]?.stringValue }
+    /// Any integer type (u32 and u64 counts alike), or a bool as 0/1.
     public func int(_ key: String) -> Int? { metadata[key]?.intValue }
+    /// Any number (FLOAT32 values are exact).
+    public func float(_ key: String) -> Float? { metadata[key]?.floatValue }
     public func double(_ key: String) -> Double? { metadata[key]?.doubleValue }
     public func bool(_ key: String) -> Bool? { metadata[key]?.boolValue }
-    public func strings(_ key: String) -> [String]? { metadata[key]?.arrayValue?.compactMap(\.stringValue) }
-    public func ints(_ key: String) -> [Int]? { metadata[key]?.arrayValue?.compactMap(\.intValue) }
-    public func doubles(_ key: String) -> [Double]? { metadata[key]?.arrayValue?.compactMap(\.doubleValue) }
+    /// An array of strings; nil when absent or when any element is not a string.
+    public func stringArray(_ key: String) -> [String]? { metadata[key]?.elements(\.stringValue) }
+    /// An array of integers; nil when absent or when any element is not an integer.
+    public func intArray(_ key: String) -> [Int]? { metadata[key]?.elements(\.intValue) }
+    /// An array of numbers as Float; nil when absent or when any element is not a number.
+    public func floatArray(_ key: String) -> [Float]? { metadata[key]?.elements(\.floatValue) }
 
-    /// The raw bytes of a tensor inside the mapping.
-    public func data(of info: GGUFTensorInfo) throws -> UnsafeRawBufferPointer { try file.bytes(at: info.offset, count: info.byteCount) }
-
-    /// All elements of a tensor as Float32, in row-major PyTorch order.
-    public func dequantize(named name: String) throws -> [Float] {
-        guard let info = tensorInfo(named: name) else { throw WeightFormatError.missingTensor(path: path, name: name) }
-        return try dequantize(info)
-    }
-
-    public func dequantize(_ info: GGUFTensorInfo) throws -> [Float] {
-        guard info.type.isDequantizable else { throw WeightFormatError.unsupportedType(path: path, tensor: info.name, type: info.type.name) }
-        let bytes = try data(of: info)
-        var out = [Float](repeating: 0, count: info.elementCount)
-        out.withUnsafeMutableBufferPointer { dst in
-            Dequantizer.rows(info.type, bytes.baseAddress!, rows: 0..<info.rowCount, rowLength: info.rowLength, into: dst.baseAddress!)
-        }
-        return out
-    }
-
-    /// Rows `rows` (of ne[0] elements) dequantized into `destination` (rows.count × rowLength floats).
-    public func dequantizeRows(_ info: GGUFTensorInfo, rows: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) throws {
-        guard info.type.isDequantizable else { throw WeightFormatError.unsupportedType(path: path, tensor: info.name, type: info.type.name) }
-        guard rows.lowerBound >= 0, rows.upperBound <= info.rowCount, destination.count >= rows.count * info.rowLength else {
-            throw WeightFormatError.invalid(path: path, reason: "row range \(rows) is outside tensor '\(info.name)' (\(info.rowCount) rows) or the destination is too small")
-        }
-        let bytes = try data(of: info)
-        Dequantizer.rows(info.type, bytes.baseAddress!, rows: rows, rowLength: info.rowLength, into: destination.baseAddress!)
-    }
+    /// Same as ``stringArray(_:)``.
+    public func strings(_ key: String) -> [String]? { stringArray(key) }
+    /// Same as ``intArray(_:)``.
+    public func ints(_ key: String) -> [Int]? { intArray(key) }
+    /// An array of numbers as Double.
+    public func doubles(_ key: String) -> [Double]? { metadata[key]?.elements(\.doubleValue) }
 }

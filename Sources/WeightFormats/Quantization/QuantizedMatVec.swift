@@ -1,0 +1,92 @@
+import Foundation
+
+/// y = W·x for a `rowCount × columns` matrix W stored as rows of GGML blocks (row r = output r,
+/// `columns` weights = `columns / blockSize` blocks), computed directly from the blocks — W is
+/// never dequantized to memory, so a decode step reads 4–8× fewer bytes than an F32 sgemv.
+///
+/// Rows are split across cores with `DispatchQueue.concurrentPerform`; inside a row each block is
+/// unpacked into SIMD registers (see ``BlockDot``) and multiplied with x in Float32. Q4_0, Q4_1, Q8_0, Q4_K, Q6_K
+/// and F32 have fused kernels; every other dequantizable type goes block by block through a
+/// scratch buffer. Results equal dequantize-then-dot up to Float32 summation order.
+///
+/// - Precondition: `type.isDequantizable`, `columns % type.blockSize == 0`,
+///   `rows.count >= rowCount * type.rowBytes(columns)`, `x.count >= columns`, `y.count >= rowCount`.
+public func quantizedMatVec(type: GGMLType, rows: UnsafeRawBufferPointer, rowCount: Int, columns: Int,
+                            x: UnsafeBufferPointer<Float>, y: UnsafeMutableBufferPointer<Float>) {
+    precondition(type.isDequantizable && columns % type.blockSize == 0, "no \(type.name) kernel for rows of \(columns)")
+    let rowBytes = type.rowBytes(columns)
+    precondition(rows.count >= rowCount * rowBytes && x.count >= columns && y.count >= rowCount,
+                 "quantizedMatVec: buffers do not match a \(rowCount)×\(columns) \(type.name) matrix")
+    guard rowCount > 0 else { return }
+    guard columns > 0, let w = rows.baseAddress, let xp = x.baseAddress, let yp = y.baseAddress else {
+        for i in 0..<rowCount { y[i] = 0 }
+        return
+    }
+    let blocks = columns / type.blockSize
+    // Sums of x over each 32-weight group: the offset/min terms of Q4_0, Q4_1 and Q4_K factor out
+    // of the block dot product as (constant)·Σx. `xp` is x in the kernels' lane order.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: columns + (columns + 31) / 32) { scratch in
+        let xq = scratch.baseAddress!, sums = xq + columns
+        BlockDot.permute(xp, into: xq, count: columns)
+        for g in 0..<columns / 32 {
+            var s: Float = 0
+            for i in 0..<32 { s += xp[32 * g + i] }
+            sums[g] = s
+        }
+        let (permuted, groupSums) = (UnsafePointer(xq), UnsafePointer(sums))
+        Dequantizer.parallelRows(rowCount, work: rowCount * columns) { range in
+            if type.hasFusedMatVec {
+                for r in range { yp[r] = BlockDot.row(type, w + r * rowBytes, xp, permuted, groupSums, blocks: blocks) }
+            } else {
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: BlockDot.scratchSize) { block in
+                    for r in range {
+                        yp[r] = BlockDot.viaScratch(type, w + r * rowBytes, xp, blocks: blocks, block.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A quantized weight matrix in a mapped file, ready for ``multiply(_:into:)``; it keeps its file
+/// mapped for as long as it lives. Obtain one with ``GGUFFile/quantizedMatrix(named:)``.
+public struct QuantizedMatrix: @unchecked Sendable {
+    public let type: GGMLType
+    /// Output rows (PyTorch `shape[0]` of a `[out, in]` weight).
+    public let rowCount: Int
+    /// Inputs per row (`ne[0]`).
+    public let columns: Int
+    /// The blocks, row after row.
+    public let bytes: UnsafeRawBufferPointer
+    private let owner: AnyObject?
+
+    /// A view of `bytes` (owned by `owner`, which is retained) as a `rowCount × columns` matrix.
+    /// - Precondition: the geometry matches the byte count and the type is dequantizable.
+    public init(type: GGMLType, bytes: UnsafeRawBufferPointer, rowCount: Int, columns: Int, owner: AnyObject?) {
+        precondition(type.isDequantizable && columns % type.blockSize == 0 && bytes.count >= rowCount * type.rowBytes(columns),
+                     "QuantizedMatrix: \(bytes.count) bytes cannot hold \(rowCount)×\(columns) \(type.name)")
+        self.type = type
+        self.bytes = bytes
+        self.rowCount = rowCount
+        self.columns = columns
+        self.owner = owner
+    }
+
+    /// y = W·x (`x.count >= columns`, `y.count >= rowCount`).
+    public func multiply(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
+        quantizedMatVec(type: type, rows: bytes, rowCount: rowCount, columns: columns, x: x, y: y)
+    }
+
+    /// W·x as a new array.
+    public func multiply(_ x: [Float]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: rowCount) { y, initialized in
+            x.withUnsafeBufferPointer { multiply($0, into: y) }
+            initialized = rowCount
+        }
+    }
+
+    /// Rows `rows` dequantized into `destination` (`rows.count * columns` floats).
+    public func dequantizeRows(_ rows: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
+        Dequantizer.rows(type, bytes, rows: rows, rowLength: columns, into: destination)
+    }
+}
