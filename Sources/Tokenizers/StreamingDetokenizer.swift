@@ -1,39 +1,50 @@
-/// Turns a stream of token ids into text without ever emitting broken UTF-8: bytes of a
-/// character split across tokens (emoji, CJK) are held back until the character is complete.
+/// Turns a stream of token ids into text without ever emitting broken UTF-8 (after
+/// mlx-swift-lm `NaiveStreamingDetokenizer`): the ids of the current line are decoded together;
+/// while the result ends in U+FFFD (bytes of a character still split across tokens, e.g. an emoji)
+/// nothing is emitted; otherwise the text beyond what was already returned is. A newline starts a
+/// new segment, which keeps the re-decoding cost per token bounded by the line length.
 public struct StreamingDetokenizer {
     private let tokenizer: any Tokenizer
-    private var pending: [UInt8] = []
     public let skipSpecialTokens: Bool
+    private var segment: [Int] = []
+    /// Scalars of the current segment's text already returned.
+    private var emitted: [Unicode.Scalar] = []
 
     public init(tokenizer: any Tokenizer, skipSpecialTokens: Bool = true) {
         self.tokenizer = tokenizer
         self.skipSpecialTokens = skipSpecialTokens
     }
 
-    /// The new text that `id` completes (possibly empty).
+    /// The new text `id` completes (possibly empty).
     public mutating func append(_ id: Int) -> String {
-        if skipSpecialTokens && tokenizer.isSpecial(id) { return "" }
-        pending.append(contentsOf: tokenizer.bytes(of: id))
-        let complete = Self.completePrefixLength(pending)
-        let text = String(decoding: pending[..<complete], as: UTF8.self)
-        pending.removeFirst(complete)
-        return text
+        segment.append(id)
+        let text = tokenizer.decode(segment, skipSpecialTokens: skipSpecialTokens)
+        if text.unicodeScalars.last == "\u{FFFD}" { return "" }
+        let new = takeNew(text)
+        if text.unicodeScalars.last == "\n" {
+            segment.removeAll(keepingCapacity: true)
+            emitted.removeAll(keepingCapacity: true)
+        }
+        return new
     }
 
-    /// Whatever is still held back (invalid sequences become U+FFFD at the very end).
+    /// Whatever is still held back (an incomplete character becomes U+FFFD), ending the stream.
     public mutating func flush() -> String {
-        defer { pending.removeAll() }
-        return String(decoding: pending, as: UTF8.self)
+        defer {
+            segment.removeAll()
+            emitted.removeAll()
+        }
+        return segment.isEmpty ? "" : takeNew(tokenizer.decode(segment, skipSpecialTokens: skipSpecialTokens))
     }
 
-    /// Length of the longest prefix that does not end inside an incomplete UTF-8 sequence.
-    static func completePrefixLength(_ bytes: [UInt8]) -> Int {
-        var i = bytes.count - 1
-        var continuation = 0
-        while i >= 0 && bytes[i] & 0xC0 == 0x80 && continuation < 3 { continuation += 1; i -= 1 }
-        guard i >= 0 else { return bytes.count }
-        let lead = bytes[i]
-        let needed = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
-        return needed > continuation + 1 ? i : bytes.count
+    /// The part of `text` after its common prefix with what was already emitted.
+    private mutating func takeNew(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var common = 0
+        while common < min(scalars.count, emitted.count) && scalars[common] == emitted[common] { common += 1 }
+        emitted = scalars
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars[common...])
+        return String(out)
     }
 }

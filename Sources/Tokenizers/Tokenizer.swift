@@ -1,15 +1,17 @@
 /// What the rest of DivTune needs from a tokenizer (the dependency is inverted, as in
-/// mlx-swift-lm: models and training see only this protocol).
+/// mlx-swift-lm: models, generation and training see only this protocol).
 public protocol Tokenizer: Sendable {
-    /// Token ids of `text`. Special tokens written in the text (`<|im_start|>`) become their ids;
-    /// `addSpecialTokens` adds the model's BOS/CLS/SEP framing where it has one.
+    /// Token ids of `text`. Added/special tokens written in the text (`<|im_start|>`, `[SEP]`) become
+    /// their ids; `addSpecialTokens` applies the post-processor's framing (BOS, `[CLS] … [SEP]`).
     func encode(_ text: String, addSpecialTokens: Bool) -> [Int]
+    /// Text of `ids` through the tokenizer's decoder; unknown ids are skipped, and so are special
+    /// tokens when `skipSpecialTokens`.
     func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String
-    /// The raw bytes a token stands for (for streaming detokenization); special tokens give their text.
-    func bytes(of id: Int) -> [UInt8]
     func tokenToId(_ token: String) -> Int?
     func idToToken(_ id: Int) -> String?
+    /// Whether `id` is an added token marked `special` (dropped by `decode(skipSpecialTokens: true)`).
     func isSpecial(_ id: Int) -> Bool
+    /// One past the largest id of the model vocabulary and the added tokens (the embedding rows needed).
     var vocabularySize: Int { get }
     var bosTokenId: Int? { get }
     var eosTokenId: Int? { get }

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import Tokenizers
+
+@Suite("Streaming detokenization")
+struct StreamingDetokenizerTests {
+    @Test("emoji split across byte tokens is held back until complete, never emitted as U+FFFD")
+    func emojiAcrossTokens() throws {
+        let tokenizer = try #require(try SmolLM2.tokenizer, "needs \(smolLM2Path)")
+        let text = "emoji 🙂🙃 and 👨‍👩‍👧‍👦 family 日本語\nline two 🇫🇷!"
+        let ids = tokenizer.encode(text, addSpecialTokens: false)
+        var stream = StreamingDetokenizer(tokenizer: tokenizer)
+        var pieces: [String] = []
+        for id in ids { pieces.append(stream.append(id)) }
+        pieces.append(stream.flush())
+        #expect(pieces.joined() == text)
+        #expect(pieces.allSatisfy { !$0.unicodeScalars.contains("\u{FFFD}") })
+        // Some token ends inside a multi-byte character: its piece must have been held back.
+        let partial = ids.filter { tokenizer.decode([$0], skipSpecialTokens: false).unicodeScalars.contains("\u{FFFD}") }
+        #expect(!partial.isEmpty)
+        #expect(pieces.contains(""))
+    }
+
+    @Test("every fixture string streams back exactly; special tokens are skipped by default")
+    func fixtureStrings() throws {
+        let tokenizer = try #require(try SmolLM2.tokenizer)
+        let fixture = try #require(try BPEFixture.load())
+        for (text, c) in zip(fixture.strings, try #require(fixture.variants["smollm2"]).cases) {
+            var stream = StreamingDetokenizer(tokenizer: tokenizer)
+            let streamed = c.ids.map { stream.append($0) }.joined() + stream.flush()
+            #expect(streamed == c.decoded_skip, "\(text.debugDescription)")
+        }
+    }
+
+    @Test("flush emits an incomplete character as U+FFFD")
+    func flushIncomplete() throws {
+        let tokenizer = try #require(try SmolLM2.tokenizer)
+        let ids = tokenizer.encode("🙂", addSpecialTokens: false)
+        try #require(ids.count > 1)
+        var stream = StreamingDetokenizer(tokenizer: tokenizer)
+        #expect(stream.append(ids[0]) == "")
+        #expect(stream.flush() == "\u{FFFD}")
+        #expect(stream.flush() == "")
+    }
+
+    @Test("WordPiece streams the same text as a full decode")
+    func wordPiece() throws {
+        let tokenizer = try WordPieceTests.tokenizer
+        let ids = tokenizer.encode("Tokenization of unbelievable words, résumé!", addSpecialTokens: true)
+        var stream = StreamingDetokenizer(tokenizer: tokenizer)
+        let streamed = ids.map { stream.append($0) }.joined() + stream.flush()
+        #expect(streamed == tokenizer.decode(ids, skipSpecialTokens: true))
+    }
+}
