@@ -1,45 +1,76 @@
 import Foundation
 
-/// One chat message as OpenAI and HF templates see it.
-public struct ChatMessage: Codable, Sendable, Equatable {
-    public var role: String
-    public var content: String
-    public init(role: String, content: String) { self.role = role; self.content = content }
-}
-
-/// A model's Jinja chat template, rendered as transformers renders it (`trim_blocks` and
-/// `lstrip_blocks` on; `messages`, `add_generation_prompt`, `bos_token`, `eos_token` in context).
+/// A model's Jinja chat template, parsed once and rendered as transformers renders it.
+///
+/// Rendering follows `transformers.utils.chat_template_utils.render_jinja_template`: the template is
+/// compiled with `trim_blocks` and `lstrip_blocks` (`TemplateOptions.chatTemplate`) and rendered with
+/// `messages`, `tools` (None unless given), `documents` (None), `add_generation_prompt`, the special
+/// tokens (`bos_token`, `eos_token`) and any extra keys; `raise_exception(msg)` throws
+/// `ChatTemplateError.raised(msg)` and `strftime_now(fmt)` formats `now()` in `timeZone`.
+/// Tokenize the result without adding special tokens: templates that want a BOS write it themselves.
 public struct ChatTemplate: Sendable {
+    /// The template text as given.
     public let source: String
-    private let nodes: [JinjaNode]
+    public let options: TemplateOptions
+    /// The clock behind `strftime_now` (Llama 3.x's "Today Date"); replace it for reproducible output.
+    public var now: @Sendable () -> Date = { Date() }
+    public var timeZone: TimeZone = .current
+    let nodes: [Node]
 
-    /// ChatML, for models without a template of their own.
-    public static let chatML = """
-    {% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}
-    """
-
-    public init(_ source: String, trimBlocks: Bool = true, lstripBlocks: Bool = true) throws {
+    /// Parses `source`; throws `ChatTemplateError.syntax` with the line and column of the problem.
+    public init(_ source: String, options: TemplateOptions = .chatTemplate) throws {
         self.source = source
-        let lexer = JinjaLexer(source: Array(source), trimBlocks: trimBlocks, lstripBlocks: lstripBlocks)
-        var parser = JinjaParser(chunks: try lexer.chunks())
-        nodes = try parser.parse()
+        self.options = options
+        nodes = try Parser.parse(source, options: options)
     }
 
+    /// ChatML (`<|im_start|>role\ncontent<|im_end|>\n`), for models that ship no template.
+    public static let chatMLSource = """
+        {%- for message in messages %}
+            {{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}
+        {%- endfor %}
+        {%- if add_generation_prompt %}
+            {{- '<|im_start|>assistant\\n' }}
+        {%- endif %}
+        """
+
+    /// The parsed ChatML fallback.
+    public static let chatML: ChatTemplate = {
+        do {
+            return try ChatTemplate(chatMLSource)
+        } catch {
+            preconditionFailure("the built-in ChatML template does not parse: \(error)")   // a constant: programmer error
+        }
+    }()
+
+    /// Renders a conversation.
+    /// - Parameters:
+    ///   - addGenerationPrompt: append the header that opens the assistant's reply.
+    ///   - bosToken, eosToken: the tokenizer's special tokens; nil leaves them undefined.
+    ///   - extraContext: further variables (`tools`, `documents`, `date_string`, …); they cannot
+    ///     replace `messages`, `add_generation_prompt` or the tokens given here.
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool, bosToken: String? = nil, eosToken: String? = nil,
-                       extraContext: [String: JinjaValue] = [:], now: @escaping () -> Date = Date.init) throws -> String {
-        var context = extraContext
-        context["messages"] = .array(messages.map { .object([("role", .string($0.role)), ("content", .string($0.content))]) })
+                       extraContext: [String: JinjaValue] = [:]) throws -> String {
+        try render(messages: messages.map(\.jinjaValue), addGenerationPrompt: addGenerationPrompt, bosToken: bosToken,
+                   eosToken: eosToken, extraContext: extraContext)
+    }
+
+    /// Renders messages given as values (for messages with fields beyond role and content,
+    /// e.g. `tool_calls`).
+    public func render(messages: [JinjaValue], addGenerationPrompt: Bool, bosToken: String? = nil, eosToken: String? = nil,
+                       extraContext: [String: JinjaValue] = [:]) throws -> String {
+        var context: [String: JinjaValue] = ["tools": .none, "documents": .none]
+        context.merge(extraContext) { _, new in new }
+        context["messages"] = .array(messages)
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         if let bosToken { context["bos_token"] = .string(bosToken) }
         if let eosToken { context["eos_token"] = .string(eosToken) }
-        return try JinjaInterpreter(context: context, now: now).render(nodes)
+        return try render(context: context)
     }
 
-    /// Renders arbitrary context (tests and non-chat uses).
+    /// Renders with exactly `context` as the template's variables.
     public func render(context: [String: JinjaValue]) throws -> String {
-        try JinjaInterpreter(context: context).render(nodes)
+        let environment = Environment(now: now, timeZone: timeZone)
+        return try Interpreter(context: context, environment: environment).render(nodes)
     }
 }
-
-// Parsed templates hold only value types and are safe to share.
-extension JinjaNode: @unchecked Sendable {}

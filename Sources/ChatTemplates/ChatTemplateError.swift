@@ -1,6 +1,8 @@
-/// Errors of template parsing and rendering, with the template position where known.
+/// Errors from parsing and rendering chat templates.
 public enum ChatTemplateError: Error, CustomStringConvertible, Equatable {
+    /// The template source is malformed (bad tag, unknown statement, unbalanced brackets…).
     case syntax(line: Int, column: Int, reason: String)
+    /// Rendering failed: an unsupported operation, an unknown filter, a type error…
     case runtime(String)
     /// The template called `raise_exception(message)` (e.g. roles that do not alternate).
     case raised(String)
@@ -12,4 +14,15 @@ public enum ChatTemplateError: Error, CustomStringConvertible, Equatable {
         case let .raised(message): return "chat template raised an exception: \(message)"
         }
     }
+
+    static func syntax(_ location: SourceLocation, _ reason: String) -> ChatTemplateError {
+        .syntax(line: location.line, column: location.column, reason: reason)
+    }
+}
+
+/// A rendering failure without a position yet; the interpreter attaches the location of the
+/// expression or statement it was evaluating and rethrows it as `ChatTemplateError.runtime`.
+struct TemplateFailure: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }

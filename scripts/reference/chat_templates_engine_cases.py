@@ -1,0 +1,136 @@
+"""Small templates exercising the Jinja engine, rendered by scripts/reference/chat_templates_reference.py
+into Tests/ChatTemplatesTests/Fixtures/engine_cases.json (not run on its own).
+
+Each case is (template, context) — rendered like transformers renders chat templates (trim_blocks and
+lstrip_blocks on) — or (template, context, (trim_blocks, lstrip_blocks)) for a plain jinja2 environment.
+Cases avoid the one deliberate difference from jinja2: attributes/items of an undefined value are
+undefined here, where jinja2 raises.
+"""
+XS = {"xs": ["a", "b", "c"]}
+MSGS = {"messages": [{"role": "system", "content": "sys"}, {"role": "user", "content": "hi"},
+                     {"role": "assistant", "content": "yo"}, {"role": "user", "content": "bye"}]}
+PLAIN = (False, False)
+
+CASES = [
+    # --- whitespace control and lexer options
+    ("a  {%- if true -%}  b  {%- endif -%}  c", {}, PLAIN),
+    ("a  {{- 'x' -}}  c\n", {}, PLAIN),
+    ("{% if true %}\n  x\n{% endif %}\n", {}, PLAIN),
+    ("{% if true %}\n  x\n{% endif %}\n", {}, (True, False)),
+    ("{% if true %}\n  x\n{% endif %}\n", {}, (False, True)),
+    ("{% if true %}\n  x\n{% endif %}\n", {}),
+    ("  {% if true %}x{% endif %}  \n  {# c #}\ny", {}),
+    ("{{ 'a' }}   {% if true %}b{% endif %}", {}),
+    ("line\n    {%+ if true %}kept{% endif %}\n", {}),
+    ("{% if true +%}\nkept newline{% endif %}", {}),
+    ("a\r\nb\rc\n", {}, PLAIN),
+    ("keep trailing\n\n", {}, PLAIN),
+    ("{# comment #}\nafter\n  {#- strip -#}  \n  end", {}),
+    ("{% raw %}{{ not rendered }}{% endraw %}|{%- raw -%}  x  {%- endraw %}", {}),
+    ("{% for x in xs %}\n  {{ x }}\n{% endfor %}\n", XS),
+    ("{% for x in xs -%}\n  {{ x }}\n{%- endfor %}", XS, PLAIN),
+    ("{{ {'a': {'b': 1}} }}", {}),
+    # --- literals and strings
+    ("{{ 'it''s' }} {{ \"dq\" }} {{ 'a\\nb' }} {{ 'tab\\tx' }} {{ '\\x41\\u00e9\\U0001F642' }} {{ '\\d' }}", {}),
+    ("{{ 1_000 }} {{ 1.5e3 }} {{ 2.5 }} {{ 1e-7 }} {{ 1.0 }} {{ 1e16 }} {{ 1e15 }} {{ 0.1 + 0.2 }}", {}),
+    ("{{ [1, 'a', none, true, 1.5, {'k': \"it's\"}] }} {{ {'a': [1, {'b': None}]} }} {{ ('x', 1) | list }}", {}),
+    ("{{ none }}|{{ undefined_name }}|{{ True }}|{{ false }}|{{ [] }}|{{ {} }}", {}),
+    ("{{ 'quote\"s' ~ \"and'single\" }} {{ ['q\"', \"s'\", 'b\\\\', 'n\\n', 'é🙂'] }}", {}),
+    # --- arithmetic
+    ("{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ 7.5 % -2 }} {{ -7.5 // 2 }}", {}),
+    ("{{ 7 / 2 }} {{ 6 / 3 }} {{ 2 ** 10 }} {{ 2 ** -1 }} {{ 2 ** 3 ** 2 }} {{ -2 ** 2 }} {{ 2.0 ** 0.5 }}", {}),
+    ("{{ 1 + 2 * 3 - 4 }} {{ (1 + 2) * 3 }} {{ 1 + 2.5 }} {{ true + 1 }} {{ -3 | abs }} {{ -(3) }}", {}),
+    ("{{ 'ab' * 3 }} {{ 3 * 'x' }} {{ [1, 2] * 2 }} {{ [1] + [2, 3] }} {{ 'a' + 'b' }}", {}),
+    ("{{ 'x' ~ 1 ~ none ~ undefined_name ~ true ~ 2.5 }}", {}),
+    ("{{ 1 / 0 }}", {}),
+    ("{{ 'a' + 1 }}", {}),
+    # --- comparisons and logic
+    ("{{ 1 == 1.0 }} {{ true == 1 }} {{ 'a' < 'b' }} {{ 'B' < 'a' }} {{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} {{ [1, 2] < [1, 3] }}", {}),
+    ("{{ [1, 2] == [1, 2] }} {{ {'a': 1, 'b': 2} == {'b': 2, 'a': 1} }} {{ none == none }} {{ 'a' != 'a' }}", {}),
+    ("{{ 1 in [1, 2] }} {{ 'b' in 'abc' }} {{ 'k' in {'k': 1} }} {{ 3 not in [1] }} {{ 'x' in undefined_name }}", {}),
+    ("{{ 0 or 'x' }} {{ 1 and 'y' }} {{ '' and 'z' }} {{ none or [] }} {{ not 0 }} {{ not not 'a' }}", {}),
+    ("{{ 'yes' if 1 in [1, 2] else 'no' }}|{{ 'x' if false }}|{{ 'a' if none else 'b' if 0 else 'c' }}", {}),
+    # --- variables, attributes, subscripts, slices
+    ("{{ messages[0]['role'] }} {{ messages[1].content }} {{ messages[-1].content }} {{ messages | length }}", MSGS),
+    ("{{ xs[1:] }} {{ xs[:-1] }} {{ xs[::-1] }} {{ xs[::2] }} {{ xs[5:] }} {{ xs[-2:] }} {{ xs.0 }}", XS),
+    ("{{ 'hello'[1:3] }} {{ 'hello'[::-1] }} {{ 'héllo🙂'[-1] }} {{ 'abc'[5] }}|{{ xs[10] }}|", XS),
+    ("{{ messages[9] is defined }} {{ messages[0].nope is defined }} {{ d.get('a') }} {{ d.get('z', 'dflt') }} {{ d.get('z') }}",
+     {**MSGS, "d": {"a": 1}}),
+    ("{% for m in messages[1:] %}{{ m.role }}{% if not loop.last %},{% endif %}{% endfor %}", MSGS),
+    # --- loops
+    ("{% for x in xs %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }};{% endfor %}", XS),
+    ("{% for x in xs %}[{{ loop.previtem }}|{{ loop.nextitem }}]{% endfor %}", XS),
+    ("{% for x in xs if x != 'b' %}{{ loop.index }}{{ x }}{{ loop.length }}{% endfor %}", XS),
+    ("{% for x in [] %}y{% else %}empty{% endfor %}|{% for x in xs if false %}{% else %}none passed{% endfor %}", XS),
+    ("{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}", {"d": {"z": 1, "a": 2, "m": 3}}),
+    ("{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% endfor %} {% for (a, b) in [(1, 2)] %}{{ a }}{{ b }}{% endfor %}", {}),
+    ("{% for c in 'héj' %}{{ c }}.{% endfor %} {% for i in range(3) %}{{ i }}{% endfor %} {{ range(1, 10, 3) | list }} {{ range(5, 0, -2) | list }}", {}),
+    ("{% for x in xs %}{% if x == 'b' %}{% continue %}{% endif %}{{ x }}{% endfor %}|{% for x in xs %}{% if x == 'b' %}{% break %}{% endif %}{{ x }}{% endfor %}", XS),
+    ("{% for x in xs %}{% for y in [1, 2] %}{{ loop.index }}{{ x }}{% endfor %}{{ loop.index }} {% endfor %}", XS),
+    ("{% for x in xs %}{{ loop.cycle('odd', 'even') }} {% endfor %}", XS),
+    ("{% for x in xs %}{% if loop.first %}{% set y = 5 %}{% endif %}[{{ y }}]{% endfor %}", XS),
+    ("{% set y = 1 %}{% for x in [1, 2] %}{{ y }}{% set y = x * 10 %}{{ y }},{% endfor %}{{ y }}", {}),
+    ("{% for x in 5 %}{% endfor %}", {}),
+    # --- set, namespace, with, macros, call, filter blocks
+    ("{% set a = 1 %}{% set b, c = 2, 3 %}{% set t = 'x', 'y' %}{{ a }}{{ b }}{{ c }}{{ t | join(',') }}{{ t | length }}", {}),
+    ("{% set ns = namespace(n=0, found=false) %}{% for i in range(4) %}{% set ns.n = ns.n + i %}{% if i == 2 %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.n }} {{ ns.found }}", {}),
+    ("{% set ns = namespace() %}{% set ns.index = 0 %}{% for m in messages %}{% set ns.index = ns.index + 1 %}{% endfor %}{{ ns.index }}", MSGS),
+    ("{% if true %}{% set inner = 'set in if' %}{% endif %}{{ inner }}", {}),
+    ("{% set messages = messages[1:] %}{{ messages | length }}{% set x %}captured {{ 1 + 1 }}{% endset %}[{{ x }}]", MSGS),
+    ("{% set x | upper %}shout{% endset %}{{ x }} {% filter upper %}block {{ 'text' }}{% endfilter %}", {}),
+    ("{% with a = 1, b = 'two' %}{{ a }}{{ b }}{% endwith %}[{{ a }}]", {}),
+    ("{% macro greet(name, punct='!') %}Hello {{ name }}{{ punct }}{% endmacro %}{{ greet('you') }} {{ greet('them', punct='?') }} {{ greet(name='kw') }}", {}),
+    ("{% set a = 1 %}{% macro m() %}{{ a }}{{ b }}{{ x }}{% endmacro %}{% set b = 2 %}{% for x in [9] %}{{ m() }}{% endfor %}", {"x": "ctx"}),
+    ("{% macro wrap(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}{% call wrap('b') %}inside {{ 1 + 1 }}{% endcall %}", {}),
+    ("{% macro list(items) %}{% for i in items %}{{ caller(i) }}{% endfor %}{% endmacro %}{% call(item) list([1, 2]) %}<{{ item }}>{% endcall %}", {}),
+    ("{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n * fact(n - 1) | int }}{% endif %}{% endmacro %}{{ fact(5) }}", {}),
+    ("{% generation %}assistant text{% endgeneration %}|{%- generation -%}  x  {%- endgeneration -%}|", {}),
+    # --- tests
+    ("{{ x is defined }} {{ y is defined }} {{ y is undefined }} {{ none is none }} {{ x is not none }} {{ 'a' is string }} {{ 1 is string }}", {"x": 1}),
+    ("{{ {} is mapping }} {{ [] is mapping }} {{ [] is iterable }} {{ 'a' is iterable }} {{ 1 is iterable }} {{ [] is sequence }} {{ y is iterable }}", {}),
+    ("{{ 1 is number }} {{ 1.5 is number }} {{ 'x' is number }} {{ 1 is integer }} {{ 1.0 is float }} {{ true is boolean }} {{ true is true }} {{ 0 is false }}", {}),
+    ("{{ 3 is odd }} {{ 4 is even }} {{ 9 is divisibleby 3 }} {{ 9 is divisibleby(2) }} {{ 'abc' is lower }} {{ 'ABC' is upper }} {{ '1' is lower }}", {}),
+    ("{{ 2 is equalto 2 }} {{ 2 is eq 3 }} {{ 2 is ne 3 }} {{ 1 is lt 2 }} {{ 1 is ge 2 }} {{ 2 is in [1, 2] }} {{ none is sameas none }} {{ 1 is sameas true }}", {}),
+    ("{{ strftime_now is defined }} {{ raise_exception is defined }} {{ range is defined }} {{ not_a_thing is defined }}", {}),
+    ("{{ x is divisibleby 0 }}", {"x": 3}),
+    # --- filters
+    ("{{ '  hi \\n' | trim }}|{{ 'xxhixx' | trim('x') }}|{{ xs | length }} {{ 'héllo' | length }} {{ {'a': 1} | count }} {{ undefined_name | length }}", XS),
+    ("{{ 'Hello World' | upper }} {{ 'Hello' | lower }} {{ 'hello world-foo (bar) it\\'s' | title }} {{ 'hELLO wORLD' | capitalize }}", {}),
+    ("{{ 'a-b-c' | replace('-', '+') }} {{ 'aaa' | replace('a', 'b', 2) }} {{ 'ab' | replace('', '.') }}", {}),
+    ("{{ x | default('d') }} {{ none | default('d') }} {{ '' | default('d', true) }} {{ 0 | d('zero', boolean=true) }} {{ 5 | default(1) }}", {}),
+    ("{{ xs | first }} {{ xs | last }} {{ 'abc' | first }} {{ [] | first }}|{{ {'k': 1, 'j': 2} | first }}", XS),
+    ("{{ xs | join }} {{ xs | join(', ') }} {{ [1, 2, none] | join('-') }} {{ messages | join(',', attribute='role') }}", {**XS, **MSGS}),
+    ("{{ 'abc' | list }} {{ {'a': 1, 'b': 2} | list }} {{ xs | reverse | list }} {{ 'abc' | reverse }} {{ [3, 1, 3, 2] | unique | list }}", XS),
+    ("{{ messages | map(attribute='role') | list }} {{ xs | map('upper') | join }} {{ messages | map(attribute='nope', default='?') | list }}", {**XS, **MSGS}),
+    ("{{ messages | selectattr('role', 'equalto', 'user') | map(attribute='content') | join(',') }} {{ messages | rejectattr('role', 'eq', 'user') | list | length }}", MSGS),
+    ("{{ [0, 1, 2, '', 'a'] | select | list }} {{ [1, 2, 3, 4] | select('odd') | list }} {{ [1, 2, 3] | reject('equalto', 2) | list }} {{ messages | selectattr('content') | list | length }}", MSGS),
+    ("{{ 5 | string }} {{ [1, 'a'] | string }} {{ '12' | int + 1 }} {{ '4.7' | int }} {{ 4.7 | int }} {{ 'x' | int }} {{ 'x' | int(7) }} {{ 3 | float }} {{ '2.5' | float }} {{ true | int }}", {}),
+    ("{% for k, v in {'b': 1, 'a': 2} | items %}{{ k }}{{ v }}{% endfor %} {% for k, v in {'b': 1, 'A': 2} | dictsort %}{{ k }}{{ v }}{% endfor %} {{ [3, 1, 2] | sort }} {{ ['b', 'A', 'c'] | sort }} {{ [3, 1, 2] | sort(reverse=true) }}", {}),
+    ("{{ messages | sort(attribute='content') | map(attribute='content') | join(',') }} {{ [1, 2, 3] | sum }} {{ [4, 2, 8] | min }} {{ [4, 2, 8] | max }} {{ 2.567 | round(2) }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 2.1 | round(method='ceil') }}", MSGS),
+    ("{{ '<a href=\"x\">&\\'</a>' | e }} {{ '<b>' | safe }} {{ 'line1\\nline2\\n\\nline4' | indent(2) }}|{{ 'a\\nb' | indent(first=true) }}|{{ 'one two  three' | wordcount }}", {}),
+    ("{{ xs | nosuchfilter }}", XS),
+    # --- tojson
+    ("{{ {'b': 1, 'a': [true, none, 'é\"\\\\\\n'], 'c': 1.5, 'd': {}} | tojson }}", {}),
+    ("{{ data | tojson }}\n{{ data | tojson(indent=2) }}\n{{ data | tojson(indent=4) }}", {"data": {"z": [1, 2, {"y": None}], "a": "ü🙂\t\u0001", "e": [], "f": {}, "g": 1e-7, "h": 10.0}}),
+    ("{{ data | tojson(sort_keys=true) }} {{ data | tojson(ensure_ascii=true) }} {{ data | tojson(separators=(',', ':')) }}", {"data": {"b": "é🙂", "a": [1, 2]}}),
+    ("{{ 'plain' | tojson }} {{ 3 | tojson }} {{ 2.0 | tojson }} {{ none | tojson }} {{ [] | tojson(indent=2) }}", {}),
+    # --- methods
+    ("{{ '  x  '.strip() }}|{{ '  x  '.lstrip() }}|{{ '  x  '.rstrip() }}|{{ 'xxaxx'.strip('x') }}|{{ '\\u3000x\\x1c'.strip() }}", {}),
+    ("{{ 'a b  c'.split() }} {{ 'a,b,,c'.split(',') }} {{ 'a b c'.split(' ', 1) }} {{ ' a b '.split() }} {{ 'a,b,c'.rsplit(',', 1) }} {{ ''.split(',') }}", {}),
+    ("{{ 'abc'.startswith('ab') }} {{ 'abc'.endswith('bc') }} {{ 'abc'.startswith(('x', 'a')) }} {{ 'Hi'.upper() }} {{ 'Hi'.lower() }} {{ \"it's a title\".title() }}", {}),
+    ("{{ 'a-b'.replace('-', '+') }} {{ 'abcabc'.find('c') }} {{ 'abcabc'.count('bc') }} {{ ', '.join(['a', 'b']) }} {{ 'l1\\nl2\\r\\nl3\\n'.splitlines() }}", {}),
+    ("{{ d.items() | map('join', '=') | join(',') }} {{ d.keys() | list }} {{ d.values() | list }} {{ d.get('b', 0) }}", {"d": {"b": 2, "a": 1}}),
+    ("{% set c = m.content %}{% if '</think>' in c %}{{ c.split('</think>')[-1].lstrip() }}{% endif %}", {"m": {"content": "<think>hmm</think>\n\n  answer"}}),
+    # --- globals and errors
+    ("{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}", {}),
+    ("{% if messages | length > 2 %}{{ raise_exception('too long: ' ~ messages | length) }}{% endif %}", MSGS),
+    ("{{ strftime_now('%d %b %Y') }} {{ strftime_now('%Y-%m-%d %H:%M:%S %A %B %j %y %a %p %I') }} {{ strftime_now('%-d/%-m') }}", {}),
+    ("{{ dict(a=1, b=2) }} {{ namespace(a=1).a }}", {}),
+    ("{% if %}", {}),
+    ("{{ 1 + }}", {}),
+    ("{% for x in xs %}no end", XS),
+    ("{% endif %}", {}),
+    ("{{ 'unterminated }}", {}),
+    ("{% frobnicate %}", {}),
+    ("text {{ x ]] }}", {}),
+]
