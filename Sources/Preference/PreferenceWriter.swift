@@ -1,0 +1,100 @@
+import Foundation
+
+/// TRL preference layouts (formats.md §2.1, `trl:docs/source/dataset_formats.md`).
+public enum PreferenceOutputStyle: String, Sendable, CaseIterable {
+    /// `{"prompt": str, "chosen": str, "rejected": str, …}`
+    case standard
+    /// `{"prompt": [{"role":"user","content":…}], "chosen": [{"role":"assistant","content":…}],
+    /// "rejected": [{"role":"assistant","content":…}], …}`
+    case conversational
+}
+
+/// Writes preference pairs as JSON Lines with keys in the order
+/// `prompt, chosen, rejected, score_chosen, score_rejected, weight`.
+///
+/// The file is written atomically: streamed into a temporary file in the same directory, then
+/// renamed over the destination, so a crash never leaves a half-written dataset behind.
+/// Non-finite numbers are refused (JSON cannot carry them and a NaN weight would be silently wrong).
+public enum PreferenceWriter {
+    public static func write(_ pairs: [PreferencePair], to url: URL, style: PreferenceOutputStyle = .standard) throws {
+        try AtomicFile.write(to: url) { sink in
+            var chunk = ""
+            for (index, pair) in pairs.enumerated() {
+                guard [pair.scoreChosen, pair.scoreRejected, pair.weight].allSatisfy(\.isFinite) else {
+                    throw PreferenceError.unwritable(file: url.path, reason: "pair \(index) has a non-finite score or weight")
+                }
+                chunk += line(for: pair, style: style)
+                chunk += "\n"
+                if chunk.utf8.count > 1 << 20 { try sink(Data(chunk.utf8)); chunk = "" }
+            }
+            if !chunk.isEmpty { try sink(Data(chunk.utf8)) }
+        }
+    }
+
+    /// One JSON object (no newline).
+    public static func line(for pair: PreferencePair, style: PreferenceOutputStyle = .standard) -> String {
+        func text(_ s: String, role: String) -> String {
+            style == .standard ? JSONText.string(s) : "[{\"role\":\"\(role)\",\"content\":\(JSONText.string(s))}]"
+        }
+        return "{\"prompt\":\(text(pair.prompt, role: "user")),"
+            + "\"chosen\":\(text(pair.chosen, role: "assistant")),"
+            + "\"rejected\":\(text(pair.rejected, role: "assistant")),"
+            + "\"score_chosen\":\(JSONText.number(pair.scoreChosen)),"
+            + "\"score_rejected\":\(JSONText.number(pair.scoreRejected)),"
+            + "\"weight\":\(JSONText.number(pair.weight))}"
+    }
+}
+
+/// Minimal JSON text output (RFC 8259 string escaping, shortest round-trip numbers).
+enum JSONText {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Swift's shortest representation that round-trips ("1.0", "0.25", "1e-05"), valid JSON for finite values.
+    static func number(_ x: Double) -> String { "\(x)" }
+}
+
+/// Write-to-temporary-then-rename.
+enum AtomicFile {
+    static func write(to url: URL, _ body: (_ sink: (Data) throws -> Void) throws -> Void) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw PreferenceError.unwritable(file: url.path, reason: "cannot create \(temporary.path)")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            do {
+                try body { try handle.write(contentsOf: $0) }
+                try handle.synchronize()
+                try handle.close()
+            } catch {
+                try? handle.close()
+                throw error
+            }
+            guard rename(temporary.path, url.path) == 0 else {
+                throw PreferenceError.unwritable(file: url.path, reason: "rename failed (errno \(errno))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            if error is PreferenceError { throw error }
+            throw PreferenceError.unwritable(file: url.path, reason: error.localizedDescription)
+        }
+    }
+}

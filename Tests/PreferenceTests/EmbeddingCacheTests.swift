@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import Preference
+
+@Suite struct EmbeddingCacheTests {
+    @Test func sha256KnownVectors() {
+        func hex(_ s: String) -> String { SHA256.hash(Array(s.utf8)).map { String(format: "%02x", $0) }.joined() }
+        #expect(hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func cachesAndPersists() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("cache.bin")
+        let base = FakeEmbedder(salt: 9)
+        let cache = try EmbeddingCache(wrapping: base, modelID: "fake", file: file)
+        let first = try cache.embed(["a", "b", "a"])
+        #expect(first[0] == first[2] && base.texts == ["a", "b"])
+        _ = try cache.embed(["b", "c"])
+        #expect(base.texts == ["a", "b", "c"] && cache.hits == 2 && cache.misses == 3)
+        try cache.save()
+
+        let other = FakeEmbedder(salt: 9)
+        let reloaded = try EmbeddingCache(wrapping: other, modelID: "fake", file: file)
+        #expect(reloaded.count == 3)
+        #expect(try reloaded.embed(["c", "a"]) == [try base.embed(["c"])[0], first[0]] && other.calls == 0)
+        let otherModel = try EmbeddingCache(wrapping: other, modelID: "other", file: file)
+        _ = try otherModel.embed(["a"])
+        #expect(other.calls == 1, "the model id is part of the key")
+    }
+
+    @Test func corruptFilesAreReported() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("cache.bin")
+        try Data("garbage".utf8).write(to: file)
+        #expect(throws: PreferenceError.self) { try EmbeddingCache(wrapping: FakeEmbedder(salt: 0), modelID: "m", file: file) }
+        var data = Data("DTEMBC01".utf8) + Data(repeating: 1, count: 32)
+        data += Data([0xFF, 0xFF, 0, 0]) + Data(repeating: 0, count: 8)
+        try data.write(to: file)
+        do {
+            _ = try EmbeddingCache(wrapping: FakeEmbedder(salt: 0), modelID: "m", file: file)
+            Issue.record("truncated vector accepted")
+        } catch let PreferenceError.corruptCache(_, offset, _) {
+            #expect(offset == 40)
+        }
+    }
+}
