@@ -1,0 +1,76 @@
+import Foundation
+
+/// A mean with a percentile-bootstrap confidence interval.
+public struct ConfidenceInterval: Hashable, Sendable, CustomStringConvertible {
+    public var mean: Double
+    public var lower: Double
+    public var upper: Double
+    /// Values used (non-nil) and values skipped (nil).
+    public var count: Int
+    public var skipped: Int
+    public var confidence: Double
+
+    public var description: String {
+        String(format: "%.4f [%.4f, %.4f]", mean, lower, upper) + " (n=\(count)" + (skipped > 0 ? ", \(skipped) skipped)" : ")")
+    }
+}
+
+/// Percentile bootstrap over prompts (Efron & Tibshirani 1993, ch. 13): draw `resamples` samples
+/// of size n with replacement from the per-prompt values, take each sample's mean, and report the
+/// `(1−c)/2` and `(1+c)/2` quantiles of those means (linear interpolation between order
+/// statistics, numpy's default). nil values (undefined metrics) are skipped and counted.
+/// Seeded with our own SplitMix64, so intervals are reproducible (not numpy's stream).
+public enum Bootstrap {
+    public static func confidenceInterval(_ values: [Double?], resamples: Int = 1000, confidence: Double = 0.95,
+                                          seed: UInt64 = 0) throws -> ConfidenceInterval? {
+        guard resamples >= 1 else { throw EvaluationError.invalidArgument(name: "resamples", reason: "must be ≥ 1") }
+        guard confidence > 0, confidence < 1 else { throw EvaluationError.invalidArgument(name: "confidence", reason: "must lie in (0, 1)") }
+        let present = values.compactMap { $0 }
+        guard !present.isEmpty else { return nil }
+        if let bad = present.first(where: { !$0.isFinite }) {
+            throw EvaluationError.invalidArgument(name: "values", reason: "non-finite value \(bad)")
+        }
+        let n = present.count
+        let mean = present.reduce(0, +) / Double(n)
+        var rng = SplitMix64(state: seed)
+        var means = [Double](repeating: 0, count: resamples)
+        present.withUnsafeBufferPointer { v in
+            for r in 0..<resamples {
+                var s = 0.0
+                for _ in 0..<n { s += v[rng.next(below: n)] }
+                means[r] = s / Double(n)
+            }
+        }
+        means.sort()
+        func quantile(_ q: Double) -> Double {
+            let position = q * Double(resamples - 1)
+            let lo = Int(position.rounded(.down)), hi = min(lo + 1, resamples - 1)
+            return means[lo] + (means[hi] - means[lo]) * (position - Double(lo))
+        }
+        let alpha = (1 - confidence) / 2
+        return ConfidenceInterval(mean: mean, lower: quantile(alpha), upper: quantile(1 - alpha), count: n,
+                                  skipped: values.count - n, confidence: confidence)
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014) with unbiased bounded integers (Lemire 2019).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func next(below bound: Int) -> Int {
+        guard bound > 1 else { return 0 }
+        let b = UInt64(bound)
+        var m = next().multipliedFullWidth(by: b)
+        if m.low < b {
+            let threshold = (0 &- b) % b
+            while m.low < threshold { m = next().multipliedFullWidth(by: b) }
+        }
+        return Int(m.high)
+    }
+}
