@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Generation", targets: ["Generation"]),
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Console", targets: ["Console"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +37,9 @@ let package = Package(
 
         // Layer 0: eager Float32 tensors on BLAS with reverse-mode autograd.
         .target(name: "TensorEngine", dependencies: blas, linkerSettings: accelerate),
+
+        // Layer 0: console output shared by long-running commands (progress bars, JSONL logs).
+        .target(name: "Console"),
 
         // Layer 1: parsing — file formats, tokenizers, chat templates (Foundation only).
         .target(name: "WeightFormats"),
@@ -54,7 +58,7 @@ let package = Package(
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Generation", "Preference", "Evaluation",
+            "Sampling", "Generation", "Preference", "Evaluation", "Console",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Appends one JSON object per line to a file (machine-readable logs: `metrics.jsonl`,
+/// per-prompt results). Each record is written with a single `write` and flushed, so a killed run
+/// leaves only whole lines behind.
+public final class JSONLinesLog: @unchecked Sendable {
+    public let url: URL
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    /// Opens `url` for appending, creating it (and its folder) when missing.
+    public init(url: URL) throws {
+        self.url = url
+        let fm = FileManager.default
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        self.handle = handle
+        handle.seekToEndOfFile()
+    }
+
+    deinit { try? handle.close() }
+
+    /// Writes `record` as one line (keys sorted, so lines are stable and diffable).
+    public func append(_ record: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: Self.sanitized(record), options: [.sortedKeys, .withoutEscapingSlashes])
+        lock.lock(); defer { lock.unlock() }
+        handle.write(data + Data("\n".utf8))
+    }
+
+    /// Writes an `Encodable` value as one line.
+    public func append<T: Encodable>(encodable value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        lock.lock(); defer { lock.unlock() }
+        handle.write(data + Data("\n".utf8))
+    }
+
+    /// JSON has no NaN or infinity: such numbers become null rather than failing the whole record.
+    static func sanitized(_ value: Any) -> Any {
+        switch value {
+        case let d as Double: return d.isFinite ? d : NSNull()
+        case let f as Float: return f.isFinite ? Double(f) : NSNull()
+        case let dict as [String: Any]: return dict.mapValues(sanitized)
+        case let array as [Any]: return array.map(sanitized)
+        default: return value
+        }
+    }
+}
