@@ -1,5 +1,4 @@
 import ChatTemplates
-import Models
 import Tokenizers
 
 /// How a prompt is shown to a model: through its chat template (instruct models) or as raw text
