@@ -1,0 +1,130 @@
+import ArgumentParser
+import ChatTemplates
+import Foundation
+import Generation
+import Models
+import Sampling
+
+/// `divtune generate`: sample continuations from a GGUF file or an HF folder, optionally mixing in
+/// a base model (conformative decoding). Text streams to stdout; `--json` prints one object per
+/// sample with token ids and log-probs instead.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate text (plain or conformative decoding) from a .gguf file or an HF model folder.")
+
+    @Option(help: "A .gguf file or an HF model folder.") var model: String
+    @Option(help: "A single prompt.") var prompt: String?
+    @Option(help: "JSONL file of prompts: {\"prompt\": str} or {\"messages\": [...]} per line.") var prompts: String?
+    @Flag(help: "Render prompts through the model's chat template (default for --prompts with messages).") var chat = false
+    @Option(help: "System prompt (with --chat).") var system: String?
+    @Option(help: "Maximum new tokens per sample.") var maxTokens = 256
+    @Option(name: .customLong("temp"), help: "Temperature (0 = greedy).") var temperature: Float = 1.0
+    @Option(help: "Top-k (0 = off).") var topK = 0
+    @Option(help: "Top-p / nucleus (1 = off).") var topP: Double = 1.0
+    @Option(help: "Min-p (0 = off).") var minP: Float = 0
+    @Option(help: "Repetition penalty (1 = off).") var repetitionPenalty: Float = 1.0
+    @Option(help: "Random seed; sample i of a prompt uses seed + i.") var seed: UInt64 = 0
+    @Option(help: "Samples per prompt.") var n = 1
+    @Option(help: "Stop string (repeatable); not included in the output.") var stop: [String] = []
+    @Option(help: "Report the K most likely tokens per step (with --json).") var topLogprobs = 0
+    @Flag(help: "Print one JSON object per sample: prompt_ids, ids, text, logprobs, top_logprobs, finish_reason.") var json = false
+
+    @Option(help: "Base model for conformative decoding (must share the tokenizer).") var baseModel: String?
+    @Option(help: "Conformative mixing weight w: p = (1 − w)·p_model + w·p_base.") var conformativeWeight: Double = 0
+    @Option(help: "Mix probabilities (prob) or log-probabilities (log, geometric).") var conformativeSpace: ConformativeDecoding.Space = .probability
+    @Option(help: "Take top-p/min-p truncation on the instruct distribution or on the mixture.") var truncateOn: ConformativeDecoding.TruncationSource = .instruct
+    @Option(help: "How the base model sees the prompt: chat (its template) or completion (raw text).") var basePromptStyle: PromptStyle = .completion
+    @Option(help: "Temperature of the base model's distribution (default: --temp).") var baseTemperature: Float?
+
+    func validate() throws {
+        guard (prompt == nil) != (prompts == nil) else { throw ValidationError("give exactly one of --prompt and --prompts") }
+        guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
+        guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
+        guard topLogprobs >= 0 else { throw ValidationError("--top-logprobs must be ≥ 0") }
+        if baseModel == nil && conformativeWeight != 0 { throw ValidationError("--conformative-weight needs --base-model") }
+    }
+
+    func run() throws {
+        let instruct = try LanguageModel.load(path: model)
+        let base = try baseModel.map { $0 == model ? instruct : try LanguageModel.load(path: $0) }
+        let renderer = try PromptRenderer(model: instruct)
+        let baseRenderer = try base.map { try PromptRenderer(model: $0) }
+        var parameters = GenerationParameters(
+            maxTokens: maxTokens,
+            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                         repetitionPenalty: repetitionPenalty),
+            seed: seed, stop: stop, topLogprobs: topLogprobs)
+        if base != nil {
+            parameters.conformative = ConformativeDecoding(weight: conformativeWeight, space: conformativeSpace,
+                                                           truncateOn: truncateOn, baseTemperature: baseTemperature)
+        }
+        let generator = Generator(model: instruct, base: base)
+        let all = try requests()
+        for (index, request) in all.enumerated() {
+            let ids = try request.ids(renderer, style: chat || request.messages != nil ? .chat : .completion, system: system)
+            let baseIds = try baseRenderer.map { try request.ids($0, style: basePromptStyle, system: system) }
+            let samples = try generator.generate(promptIds: ids, basePromptIds: baseIds, count: n, parameters: parameters,
+                                                 onText: json ? nil : { _, text in
+                                                     FileHandle.standardOutput.write(Data(text.utf8)); return true })
+            for (i, sample) in samples.enumerated() {
+                if json {
+                    print(try Self.json(sample, prompt: index))
+                } else {
+                    // Text was streamed already; separate samples so they can be told apart.
+                    print(i + 1 < samples.count || index + 1 < all.count ? "\n---" : "")
+                }
+            }
+        }
+    }
+
+    /// One prompt: a text, or a conversation from a `messages` line.
+    struct Request {
+        var text: String?
+        var messages: [ChatMessage]?
+
+        func ids(_ renderer: PromptRenderer, style: PromptStyle, system: String?) throws -> [Int] {
+            if let messages {
+                switch style {
+                case .chat: return try renderer.ids(messages: messages)
+                case .completion: return try renderer.ids(prompt: messages.map(\.content).joined(separator: "\n\n"), style: .completion)
+                }
+            }
+            return try renderer.ids(prompt: text ?? "", style: style, system: system)
+        }
+    }
+
+    func requests() throws -> [Request] {
+        if let prompt { return [Request(text: prompt)] }
+        guard let path = prompts else { return [] }
+        return try JSONLines.read(path) { line, object in
+            if let messages = object["messages"] {
+                guard let list = messages as? [[String: Any]] else { throw JSONLines.error(path, line, "'messages' must be a list of {role, content}") }
+                return Request(messages: try list.enumerated().map { i, m in
+                    guard let role = m["role"] as? String, let content = m["content"] as? String else {
+                        throw JSONLines.error(path, line, "messages[\(i)] needs string 'role' and 'content'")
+                    }
+                    return ChatMessage(role: role, content: content)
+                })
+            }
+            guard let text = object["prompt"] as? String else { throw JSONLines.error(path, line, "missing string field 'prompt' (or 'messages')") }
+            return Request(text: text)
+        }
+    }
+
+    static func json(_ s: GeneratedSample, prompt: Int) throws -> String {
+        var object: [String: Any] = [
+            "prompt_index": prompt, "prompt_ids": s.promptIds, "ids": s.ids, "text": s.text,
+            "logprobs": s.logprobs.map(Double.init), "finish_reason": s.finishReason.rawValue,
+        ]
+        if !s.topLogprobs.isEmpty {
+            object["top_logprobs"] = s.topLogprobs.map { step in step.map { [$0.id, Double($0.logprob)] as [Any] } }
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension ConformativeDecoding.Space: ExpressibleByArgument {}
+extension ConformativeDecoding.TruncationSource: ExpressibleByArgument {}
+extension PromptStyle: ExpressibleByArgument {}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct GenerateCommandTests {
+    func objects(_ output: String) throws -> [[String: Any]] {
+        try output.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    @Test func jsonSamplesAreReproducibleAndCarryLogProbs() throws {
+        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let args = ["generate", "--model", model, "--prompt", "The lighthouse keeper", "--max-tokens", "6",
+                    "--n", "2", "--seed", "7", "--top-k", "50", "--json", "--top-logprobs", "3"]
+        let first = try DivTuneProcess.run(args), second = try DivTuneProcess.run(args)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == second.stdout)
+        let samples = try objects(first.stdout)
+        #expect(samples.count == 2)
+        for sample in samples {
+            let ids = sample["ids"] as! [Int], logprobs = sample["logprobs"] as! [Double]
+            let top = sample["top_logprobs"] as! [[[Double]]]
+            #expect(ids.count == 6 && logprobs.count == 6 && top.count == 6)
+            for (step, id) in ids.enumerated() {
+                #expect(logprobs[step] <= 0)
+                #expect(top[step].count == 3)
+                #expect(top[step][0][1] >= top[step][1][1] && top[step][1][1] >= top[step][2][1])
+                // The sampled token's log-prob is the model's own: never above the best candidate's.
+                #expect(logprobs[step] <= top[step][0][1] + 1e-5)
+                if Int(top[step][0][0]) == id { #expect(abs(top[step][0][1] - logprobs[step]) < 1e-5) }
+            }
+        }
+    }
+
+    @Test func conformativeWeightZeroEqualsPlainSampling() throws {
+        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let common = ["generate", "--model", model, "--prompt", "Tell me a story.", "--chat", "--max-tokens", "12",
+                      "--seed", "11", "--top-p", "0.9", "--json"]
+        let plain = try DivTuneProcess.run(common)
+        let mixed = try DivTuneProcess.run(common + ["--base-model", model, "--conformative-weight", "0"])
+        let mixedHalf = try DivTuneProcess.run(common + ["--base-model", model, "--conformative-weight", "0.5",
+                                                         "--base-prompt-style", "completion"])
+        #expect(plain.status == 0 && mixed.status == 0 && mixedHalf.status == 0, "\(mixed.stderr)\(mixedHalf.stderr)")
+        #expect(try objects(plain.stdout)[0]["ids"] as! [Int] == objects(mixed.stdout)[0]["ids"] as! [Int])
+    }
+
+    @Test func badPromptFileNamesTheLine() throws {
+        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let dir = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("prompts.jsonl")
+        try Data("{\"prompt\": \"ok\"}\n\n{\"prompt\": 3}\n".utf8).write(to: file)
+        let result = try DivTuneProcess.run(["generate", "--model", model, "--prompts", file.path, "--max-tokens", "1"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("prompts.jsonl:3:"), "\(result.stderr)")
+        let missing = try DivTuneProcess.run(["generate", "--model", dir.appendingPathComponent("nope.gguf").path, "--prompt", "x"])
+        #expect(missing.status != 0 && missing.stderr.contains("nope.gguf"))
+    }
+}
