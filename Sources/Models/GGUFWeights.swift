@@ -48,6 +48,14 @@ public struct GGUFWeights: WeightSource {
         }
         return try Tensor(values, shape: shape)
     }
+
+    /// Quantized 2-D weights only: F32/F16 matrices gain nothing over the dequantized copy.
+    public func quantizedWeight(named name: String) -> QuantizedWeight? {
+        guard let g = Self.ggufName(name), let info = file.tensorInfo(named: g), info.shape.count == 2,
+              info.type.blockSize > 1, let matrix = try? file.quantizedMatrix(named: g) else { return nil }
+        let permuted = permutesQK && (name.contains("self_attn.q_proj") || name.contains("self_attn.k_proj"))
+        return QuantizedWeight(matrix: matrix, permutedHeads: permuted ? (name.contains("q_proj") ? heads : kvHeads) : nil)
+    }
 }
 
 extension LlamaConfiguration {

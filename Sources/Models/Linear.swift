@@ -9,6 +9,9 @@ public final class Linear {
     public let outFeatures: Int
     public var weight: Tensor
     public var bias: Tensor?
+    /// The stored quantized weight (GGUF), used instead of `weight` for one-row inputs without
+    /// gradients — decode steps.
+    public var quantized: QuantizedWeight?
 
     public init(weight: Tensor, bias: Tensor? = nil) throws {
         guard weight.shape.count == 2 else {
@@ -24,6 +27,11 @@ public final class Linear {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try linear(x, weight: weight, bias: bias)
+        if let quantized, !GradMode.isEnabled, x.shape.last == inFeatures, x.shape.dropLast().reduce(1, *) == 1 {
+            var y = quantized.multiply(x.scalars)
+            if let bias { y = zip(y, bias.scalars).map { $0 + $1 } }
+            return try Tensor(y, shape: x.shape.dropLast() + [outFeatures])
+        }
+        return try linear(x, weight: weight, bias: bias)
     }
 }

@@ -11,7 +11,7 @@ public final class LlamaModel {
     let embedTokens: Tensor
     let layers: [LlamaBlock]
     let norm: Tensor
-    let lmHead: Tensor
+    let lmHead: Linear
 
     /// Which positions get logits: all of them (training, scoring) or only each sequence's last
     /// (prefill before generation — skips the vocabulary-sized product for every other position).
@@ -27,14 +27,17 @@ public final class LlamaModel {
             return t
         }
         func linear(_ name: String, out: Int, in inFeatures: Int, bias: Bool) throws -> Linear {
-            try Linear(weight: load(name + ".weight", [out, inFeatures]), bias: bias ? load(name + ".bias", [out]) : nil)
+            let layer = try Linear(weight: load(name + ".weight", [out, inFeatures]), bias: bias ? load(name + ".bias", [out]) : nil)
+            layer.quantized = weights.quantizedWeight(named: name + ".weight")
+            return layer
         }
         embedTokens = try load("model.embed_tokens.weight", [c.vocabSize, c.hiddenSize])
         norm = try load("model.norm.weight", [c.hiddenSize])
         if c.tieWordEmbeddings || !weights.contains("lm_head.weight") {
-            lmHead = embedTokens
+            lmHead = try Linear(weight: embedTokens)
+            lmHead.quantized = weights.quantizedWeight(named: "model.embed_tokens.weight")
         } else {
-            lmHead = try load("lm_head.weight", [c.vocabSize, c.hiddenSize])
+            lmHead = try linear("lm_head", out: c.vocabSize, in: c.hiddenSize, bias: false)
         }
         let rope = try RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta, scaling: c.ropeScaling?.engineScaling,
                                        layout: .rotateHalf)
@@ -87,7 +90,7 @@ public final class LlamaModel {
         if logits == .last {
             h = try slice(h, axis: 1, range: (h.shape[1] - 1)..<h.shape[1])
         }
-        return try linear(h, weight: lmHead)
+        return try lmHead(h)
     }
 
     /// Final-norm hidden states [B, T, hidden] (reward heads and embeddings start here).

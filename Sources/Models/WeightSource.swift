@@ -5,6 +5,12 @@ import TensorEngine
 public protocol WeightSource {
     func contains(_ name: String) -> Bool
     func tensor(named name: String) throws -> Tensor
+    /// The weight in its stored quantized form, when the source has one (GGUF), for decode.
+    func quantizedWeight(named name: String) -> QuantizedWeight?
+}
+
+extension WeightSource {
+    public func quantizedWeight(named name: String) -> QuantizedWeight? { nil }
 }
 
 /// Weights held in memory (tests, fused checkpoints).

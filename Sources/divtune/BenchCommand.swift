@@ -5,7 +5,7 @@ import TensorEngine
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Run a benchmark side by side with its peer (not a test).",
-        subcommands: [Engine.self])
+        subcommands: [Engine.self, Runtime.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -17,6 +17,23 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             EngineThreads.configure(threads)
             print(try EngineBenchmark(threads: threads, repeats: repeats, python: python).run())
+        }
+    }
+
+    struct Runtime: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prefill and decode tokens/s of a GGUF model against llama.cpp and transformers.")
+        @Option(help: "The .gguf model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
+        @Option(help: "Threads for every runtime.") var threads = 2
+        @Option(help: "Prompt length in tokens.") var promptTokens = 256
+        @Option(help: "Tokens decoded greedily after the prompt.") var decodeTokens = 64
+        @Option(help: "Repetitions (the median is reported).") var repeats = 3
+        @Option(help: "Python interpreter with llama-cpp-python and transformers, for the peer columns.") var python = "python3"
+
+        func run() throws {
+            let path = try model ?? DefaultModels.smolLM2()
+            print(try RuntimeBenchmark(model: path, threads: threads, promptTokens: promptTokens, decodeTokens: decodeTokens,
+                                       repeats: repeats, python: python).run())
         }
     }
 }

@@ -78,6 +78,23 @@ import Tokenizers
         }
     }
 
+    /// Decode steps multiply straight from the Q4_1 blocks; prefill uses the dequantized Float32
+    /// copy. The two must give the same next-token distribution.
+    @Test func quantizedDecodeStepMatchesDequantizedWeights() throws {
+        let lm = try #require(Self.model)
+        let ids = lm.tokenizer.encode("The quick brown fox jumps over", addSpecialTokens: false)
+        let stepped = try Tensor.withNoGrad {
+            let cache = lm.model.makeCache(capacity: 64)
+            _ = try lm.model([Array(ids.dropLast())], cache: cache, logits: .last)
+            return try lm.model([[ids.last!]], cache: cache, logits: .last).scalars
+        }
+        let full = try Tensor.withNoGrad { try lm.model([ids], logits: .last).scalars }
+        let scale = full.map(abs).max() ?? 1
+        let worst = zip(stepped, full).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst / scale < 1e-3, "max |Δlogit| \(worst) of \(scale)")
+        #expect(stepped.firstIndex(of: stepped.max()!) == full.firstIndex(of: full.max()!))
+    }
+
     @Test func tokenizerMatchesHFOnTrickyStrings() throws {
         let lm = try #require(Self.model)
         struct Item: Decodable { let text: String; let ids: [Int]; let decoded: String; let decoded_skip: String }

@@ -1,0 +1,23 @@
+import WeightFormats
+
+/// A linear layer's weight as the GGUF file stores it (quantized blocks, memory-mapped), used for
+/// single-token decode steps: y = W·x straight from the blocks reads 4–8× fewer bytes than the
+/// dequantized Float32 copy, and decode is bound by memory bandwidth.
+public struct QuantizedWeight: @unchecked Sendable {
+    public let matrix: QuantizedMatrix
+    /// Q/K projections of the llama architecture are stored with GGUF's row permutation; their
+    /// outputs come back in GGUF order and are put in HF order with this many heads.
+    public let permutedHeads: Int?
+
+    public init(matrix: QuantizedMatrix, permutedHeads: Int? = nil) {
+        self.matrix = matrix
+        self.permutedHeads = permutedHeads
+    }
+
+    /// W·x in HF row order.
+    public func multiply(_ x: [Float]) -> [Float] {
+        let y = matrix.multiply(x)
+        guard let heads = permutedHeads else { return y }
+        return LlamaQKPermutation.unpermute(y, rowCount: matrix.rowCount, columns: 1, heads: heads)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Generation
+import Models
+import Sampling
+import TensorEngine
+
+/// `divtune bench runtime`: prefill and decode tokens/s of a GGUF model, DivTune next to llama.cpp
+/// and transformers (`scripts/bench/runtime_peers.py`) on the same prompt ids and thread count,
+/// in one run; medians of `repeats`.
+struct RuntimeBenchmark {
+    var model: String
+    var threads: Int
+    var promptTokens: Int
+    var decodeTokens: Int
+    var repeats: Int
+    var python: String
+
+    func run() throws -> String {
+        EngineThreads.configure(threads)
+        let lm = try LanguageModel.load(path: model)
+        // A long, ordinary English prompt, cut to exactly `promptTokens` ids.
+        let text = String(repeating: "The old lighthouse keeper climbed the spiral stairs each night, counting the steps and the ships. ", count: 64)
+        let prompt = Array(lm.tokenizer.encode(text, addSpecialTokens: false).prefix(promptTokens))
+        var prefill: [Double] = [], decode: [Double] = []
+        for _ in 0..<repeats {
+            try Tensor.withNoGrad {
+                let cache = lm.model.makeCache(capacity: prompt.count + decodeTokens + 1)
+                let t0 = Date()
+                var logits = try lm.model([prompt], cache: cache, logits: .last).scalars
+                prefill.append(Double(prompt.count) / Date().timeIntervalSince(t0))
+                let t1 = Date()
+                for _ in 0..<decodeTokens {
+                    let token = logits.indices.max { logits[$0] < logits[$1] }!
+                    logits = try lm.model([[token]], cache: cache, logits: .last).scalars
+                }
+                decode.append(Double(decodeTokens) / Date().timeIntervalSince(t1))
+            }
+        }
+        let peers = peerTimings(prompt: prompt)
+        var lines = ["Runtime benchmark: \(URL(fileURLWithPath: model).lastPathComponent), \(threads) threads, prompt \(prompt.count) tokens, decode \(decodeTokens) tokens (greedy), median of \(repeats)", "",
+                     "| runtime | prefill tok/s | decode tok/s |", "|---|---:|---:|",
+                     "| DivTune | \(fmt(median(prefill))) | \(fmt(median(decode))) |"]
+        var ratios: [String] = []
+        for name in ["llama.cpp", "transformers"] {
+            guard let entry = peers[name] as? [String: Any], let p = entry["prefill_tps"] as? [Double], let d = entry["decode_tps"] as? [Double] else {
+                lines.append("| \(name) | n/a | n/a |")
+                ratios.append("\(name): unavailable (\((peers[name] as? [String: Any])?["error"] ?? "peer script failed"))")
+                continue
+            }
+            lines.append("| \(name) | \(fmt(median(p))) | \(fmt(median(d))) |")
+            ratios.append("DivTune / \(name): prefill \(fmt(median(prefill) / median(p), 2))×, decode \(fmt(median(decode) / median(d), 2))×")
+        }
+        return (lines + [""] + ratios).joined(separator: "\n")
+    }
+
+    func peerTimings(prompt: [Int]) -> [String: Any] {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/bench/runtime_peers.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, script.path, model, String(threads), String(prompt.count), String(decodeTokens), String(repeats)]
+        var env = ProcessInfo.processInfo.environment
+        env["OMP_NUM_THREADS"] = String(threads)
+        process.environment = env
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return [:] }
+        let request = (try? JSONSerialization.data(withJSONObject: ["prompt_ids": prompt])) ?? Data()
+        input.fileHandleForWriting.write(request)
+        try? input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    }
+
+    func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        return s.isEmpty ? .nan : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    func fmt(_ v: Double, _ digits: Int = 1) -> String { v.isFinite ? String(format: "%.\(digits)f", v) : "n/a" }
+}
