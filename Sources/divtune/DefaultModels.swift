@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 
 /// The embedded default models, as `scripts/fetch-models.sh` lays them out in the model cache
-/// (`$DIVTUNE_MODELS`, else `.cache/models` under the current directory).
+/// (`$DIVTUNE_CACHE`, else `.cache/models` under the current directory).
 enum DefaultModels {
     static var cache: URL {
-        if let env = ProcessInfo.processInfo.environment["DIVTUNE_MODELS"] { return URL(fileURLWithPath: env) }
+        if let env = ProcessInfo.processInfo.environment["DIVTUNE_CACHE"] { return URL(fileURLWithPath: env) }
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".cache/models")
     }
 
