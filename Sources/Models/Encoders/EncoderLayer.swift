@@ -45,7 +45,7 @@ final class EncoderLayer {
         let inner = try intermediate(hidden)
         let activated: Tensor
         switch activation {
-        case .gelu: activated = try gelu(inner)
+        case .gelu: activated = try inferenceGELU(inner)
         case .geluTanh: activated = try gelu(inner, approximation: .tanh)
         case .relu: activated = try relu(inner)
         }
