@@ -50,7 +50,8 @@ extension BenchCommand {
                 let split = try bench.profile(inputs)
                 let total = split.reduce(0) { $0 + $1.1 }
                 for (op, seconds) in split.prefix(12) {
-                    FileHandle.standardError.write(Data(String(format: "  %-28@ %7.3f s  %5.1f%%\n", op as NSString, seconds, 100 * seconds / total).utf8))
+                    let name = op.padding(toLength: 28, withPad: " ", startingAt: 0)
+                    FileHandle.standardError.write(Data(("  " + name + String(format: " %7.3f s  %5.1f%%\n", seconds, 100 * seconds / total)).utf8))
                 }
             }
         }

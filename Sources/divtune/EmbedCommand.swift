@@ -56,11 +56,3 @@ struct EmbedCommand: ParsableCommand {
         try JSONLinesInput.objects(url).map { try JSONLinesInput.string($0.object, "text", file: url, line: $0.line) }
     }
 }
-
-extension EmbedderOptions {
-    init(semanticDirectory: String?, styleDirectory: String? = nil) {
-        self.init()
-        self.semanticDirectory = semanticDirectory
-        self.styleDirectory = styleDirectory
-    }
-}

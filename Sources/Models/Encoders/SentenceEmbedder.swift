@@ -72,6 +72,7 @@ public final class SentenceEmbedder: @unchecked Sendable {
             var start = 0
             while start < order.count {
                 let members = Array(order[start..<min(order.count, start + batchSize)])
+                // Only a tokenizer without special tokens yields no ids (for ""): it is embedded as one pad token.
                 let batch = members.map { ids[$0].isEmpty ? [encoder.configuration.padTokenId] : ids[$0] }
                 let hidden = try encoder(batch).contiguous()
                 let (t, h) = (hidden.shape[1], hidden.shape[2])

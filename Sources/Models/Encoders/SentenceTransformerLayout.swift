@@ -1,7 +1,8 @@
 import Foundation
 
 /// What a sentence-transformers folder says around its transformer: the pooling modes
-/// (`1_Pooling/config.json`), whether a `Normalize` module follows, the maximum sequence length
+/// (`1_Pooling/config.json`), whether a `Normalize` module follows (listed in `modules.json`, or a
+/// `2_Normalize` folder), the maximum sequence length
 /// and lowercasing (`sentence_bert_config.json`, else the tokenizer's `model_max_length`).
 ///
 /// Both config generations are read: sentence-transformers ≤ 5 (`pooling_mode_mean_tokens: true`,
@@ -51,6 +52,8 @@ struct SentenceTransformerLayout {
                 }
             }
         }
+        // Older folders mark normalization only by the (empty) module folder.
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("2_Normalize").path) { normalize = true }
         if let poolingPath {
             let url = directory.appendingPathComponent(poolingPath).appendingPathComponent("config.json")
             pooling = try Self.poolingModes(url)

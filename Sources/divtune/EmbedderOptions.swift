@@ -55,3 +55,12 @@ struct EmbedderOptions: ParsableArguments {
         cache.deletingLastPathComponent().appendingPathComponent(cache.lastPathComponent + ".style")
     }
 }
+
+extension EmbedderOptions {
+    /// Options as if parsed from `--embedder` / `--style-embedder` (commands with their own flag names).
+    init(semanticDirectory: String?, styleDirectory: String? = nil) {
+        self.init()
+        self.semanticDirectory = semanticDirectory
+        self.styleDirectory = styleDirectory
+    }
+}
