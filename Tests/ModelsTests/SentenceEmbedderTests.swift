@@ -100,6 +100,22 @@ import TensorEngine
         #expect(try embedder.embed([]).isEmpty)
     }
 
+    /// With autograd on, the encoder takes the differentiable split-heads path; its real rows must
+    /// equal the inference path's (packed attention, fast GELU).
+    @Test func differentiablePathMatchesInferencePath() throws {
+        let embedder = try SentenceEmbedder(directory: Self.fixture("tiny-roberta"))
+        let batch = ["a dragon slept", "the sea and the storms of the old town, with bread"].map(embedder.tokenize)
+        let fast = try Tensor.withNoGrad { try embedder.encoder(batch) }.scalars
+        let slow = try embedder.encoder(batch).scalars
+        let (t, h) = (batch.map(\.count).max() ?? 0, embedder.encoder.configuration.hiddenSize)
+        for (b, row) in batch.enumerated() {
+            for i in 0..<(row.count * h) {
+                let j = b * t * h + i
+                #expect(abs(fast[j] - slow[j]) < 1e-4, "row \(b) element \(i)")
+            }
+        }
+    }
+
     @Test func badFoldersGiveErrorsNamingTheFile() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("embedder-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -30,17 +30,24 @@ final class EncoderLayer {
         self.eps = eps
     }
 
-    /// x [B, T, H]; `keyPadding` B rows of T flags (true = real token), nil when no row is padded.
-    func callAsFunction(_ x: Tensor, keyPadding: [[Bool]]?) throws -> Tensor {
+    /// x [B, T, H] holding `lengths[b]` real tokens per row, then padding.
+    func callAsFunction(_ x: Tensor, lengths: [Int]) throws -> Tensor {
         let (b, t, h) = (x.shape[0], x.shape[1], x.shape[2])
-        let d = h / heads
-        // [B, T, 3·H] → [3, B, heads, T, d]: q, k and v are views of one projection.
-        let qkv = try permute(reshape(queryKeyValue(x), [b, t, 3, heads, d]), [2, 0, 3, 1, 4])
-        let q = try reshape(slice(qkv, axis: 0, range: 0..<1), [b, heads, t, d])
-        let k = try reshape(slice(qkv, axis: 0, range: 1..<2), [b, heads, t, d])
-        let v = try reshape(slice(qkv, axis: 0, range: 2..<3), [b, heads, t, d])
-        let attended = try scaledDotProductAttention(query: q, key: k, value: v, causal: false, keyPadding: keyPadding)
-        let merged = try reshape(permute(attended, [0, 2, 1, 3]), [b, t, h])
+        let merged: Tensor
+        if Tensor.isGradEnabled {
+            // Differentiable path: split heads, masked attention, merge heads.
+            let d = h / heads
+            let qkv = try permute(reshape(queryKeyValue(x), [b, t, 3, heads, d]), [2, 0, 3, 1, 4])
+            let q = try reshape(slice(qkv, axis: 0, range: 0..<1), [b, heads, t, d])
+            let k = try reshape(slice(qkv, axis: 0, range: 1..<2), [b, heads, t, d])
+            let v = try reshape(slice(qkv, axis: 0, range: 2..<3), [b, heads, t, d])
+            let keyPadding = lengths.contains { $0 < t } ? lengths.map { n in (0..<t).map { $0 < n } } : nil
+            let attended = try scaledDotProductAttention(query: q, key: k, value: v, causal: false, keyPadding: keyPadding)
+            merged = try reshape(permute(attended, [0, 2, 1, 3]), [b, t, h])
+        } else {
+            // Inference: heads read from and written to the packed layouts, padding skipped.
+            merged = try packedSelfAttention(queryKeyValue(x), heads: heads, lengths: lengths)
+        }
         let hidden = try layerNorm(add(attentionOutput(merged), x), weight: attentionNorm.weight, bias: attentionNorm.bias, eps: eps)
         let inner = try intermediate(hidden)
         let activated: Tensor

@@ -60,7 +60,9 @@ public final class TransformerEncoder {
     }
 
     /// Last hidden states [B, T, H] of `batch` (B rows of ids, each at most T = the longest;
-    /// shorter rows are right-padded and masked out of attention).
+    /// shorter rows are right-padded and masked out of attention). Without autograd, the hidden
+    /// states of padding positions are not computed (they never reach a real token): only the
+    /// first `batch[b].count` rows of each sequence are meaningful.
     public func callAsFunction(_ batch: [[Int]]) throws -> Tensor {
         let b = batch.count, t = batch.map(\.count).max() ?? 0
         guard b > 0, t > 0 else { throw ModelError.invalidInput("an encoder batch needs at least one non-empty sequence") }
@@ -78,12 +80,11 @@ public final class TransformerEncoder {
             positions.append(contentsOf: (0..<row.count).map { $0 + offset })
             positions.append(contentsOf: repeatElement(offset == 0 ? 0 : pad, count: t - row.count))
         }
-        let padded = batch.contains { $0.count < t }
-        let keyPadding = padded ? batch.map { row in (0..<t).map { $0 < row.count } } : nil
         var x = try add(add(embedding(wordEmbeddings, ids: ids, shape: [b, t]), embedding(positionEmbeddings, ids: positions, shape: [b, t])),
                         tokenTypeEmbedding)
         x = try layerNorm(x, weight: embeddingNorm.weight, bias: embeddingNorm.bias, eps: configuration.layerNormEps)
-        for layer in layers { x = try layer(x, keyPadding: keyPadding) }
+        let lengths = batch.map(\.count)
+        for layer in layers { x = try layer(x, lengths: lengths) }
         return x
     }
 }
