@@ -73,6 +73,7 @@ let package = Package(
         // Runs the built `divtune` executable; depends on it so `--build-tests` builds it first.
         .testTarget(name: "CLITests", dependencies: ["divtune"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune"]),
     ],
     swiftLanguageModes: [.v5]
 )
