@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Console", targets: ["Console"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,11 +55,12 @@ let package = Package(
         .target(name: "Generation", dependencies: ["Models", "Sampling", "Tokenizers", "ChatTemplates"]),
         .target(name: "Preference"),
         .target(name: "Evaluation", dependencies: ["CZlib"]),
+        .target(name: "Training", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Console"]),
 
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Generation", "Preference", "Evaluation", "Console",
+            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
         // Runs the built `divtune` executable; depends on it so `--build-tests` builds it first.
         .testTarget(name: "CLITests", dependencies: ["divtune"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DivTuneCLITests", dependencies: ["divtune"]),
     ],

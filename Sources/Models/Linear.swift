@@ -12,6 +12,8 @@ public final class Linear {
     /// The stored quantized weight (GGUF), used instead of `weight` for one-row inputs without
     /// gradients — decode steps.
     public var quantized: QuantizedWeight?
+    /// A LoRA adapter added to this projection's output (nil: plain projection).
+    public var lora: LoRALayer?
 
     public init(weight: Tensor, bias: Tensor? = nil) throws {
         guard weight.shape.count == 2 else {
@@ -27,11 +29,15 @@ public final class Linear {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let base: Tensor
         if let quantized, !GradMode.isEnabled, x.shape.last == inFeatures, x.shape.dropLast().reduce(1, *) == 1 {
             var y = quantized.multiply(x.scalars)
             if let bias { y = zip(y, bias.scalars).map { $0 + $1 } }
-            return try Tensor(y, shape: x.shape.dropLast() + [outFeatures])
+            base = try Tensor(y, shape: x.shape.dropLast() + [outFeatures])
+        } else {
+            base = try linear(x, weight: weight, bias: bias)
         }
-        return try linear(x, weight: weight, bias: bias)
+        guard let lora, lora.isEnabled else { return base }
+        return try add(base, lora(x))
     }
 }
