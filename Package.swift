@@ -71,6 +71,8 @@ let package = Package(
         .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Preference",
+                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )
