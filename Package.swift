@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["divtune"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune"]),
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Preference",
+                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -8,6 +8,6 @@ struct DivTune: ParsableCommand {
         abstract: "Make language models write creatively and variedly: diversity-aware tuning, conformative decoding, measurement.",
         version: "0.1.0",
         subcommands: [DemoCommand.self, GenerateCommand.self, TokenizeCommand.self, InspectCommand.self,
-                      EmbedCommand.self, PrepareCommand.self, TrainCommand.self, FuseCommand.self, EvaluateCommand.self,
-                      BenchCommand.self])
+                      EmbedCommand.self, ImportCommand.self, PrepareCommand.self, TrainCommand.self, FuseCommand.self,
+                      EvaluateCommand.self, BenchCommand.self])
 }

@@ -1,0 +1,34 @@
+import Foundation
+
+/// SFT data from grouped preference data: each prompt with its best-scored response, as TRL
+/// prompt-completion JSONL (formats.md §2.1). Ties go to the response that comes first in the input,
+/// so the output is reproducible.
+public enum BestResponseExporter {
+    public struct Example: Hashable, Sendable {
+        public var prompt: String
+        public var completion: String
+        public var score: Double
+    }
+
+    public static func best(_ dataset: PreferenceDataset) -> [Example] {
+        dataset.prompts.compactMap { group in
+            guard var best = group.responses.first else { return nil }
+            for r in group.responses.dropFirst() where r.score > best.score { best = r }
+            return Example(prompt: group.prompt, completion: best.text, score: best.score)
+        }
+    }
+
+    /// `{"prompt": str, "completion": str}` (standard) or message lists (conversational), atomically.
+    public static func write(_ examples: [Example], to url: URL, style: PreferenceOutputStyle = .standard) throws {
+        try GroupedDatasetWriter.writeLines(examples.count, to: url) { i in
+            let e = examples[i]
+            switch style {
+            case .standard:
+                return "{\"prompt\":\(JSONText.string(e.prompt)),\"completion\":\(JSONText.string(e.completion))}"
+            case .conversational:
+                return "{\"prompt\":[{\"role\":\"user\",\"content\":\(JSONText.string(e.prompt))}],"
+                    + "\"completion\":[{\"role\":\"assistant\",\"content\":\(JSONText.string(e.completion))}]}"
+            }
+        }
+    }
+}

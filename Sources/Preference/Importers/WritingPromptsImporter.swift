@@ -1,0 +1,152 @@
+import Foundation
+
+/// Imports Reddit r/WritingPrompts dumps (prompt, comment, comment score) into grouped prompts for
+/// `prepare`.
+///
+/// Accepted rows, one per JSONL line or CSV row (CSV needs a header; names are case-insensitive):
+/// - prompt: `prompt`, `title` or `post_title`; an optional post body (`post_text`, `selftext`) is
+///   appended after a newline when not empty (the paper's prompt is `f"{post_title}\n{post_text}"`);
+/// - response: `comment`, `body` or `response`, with `score` (a number, or a numeric string);
+/// - or, JSONL only, all comments of a post at once: `comment_texts` and `comment_scores` lists (the
+///   `euclaise/WritingPrompts_preferences` layout the paper used).
+///
+/// Comments that are `[deleted]`, `[removed]`, empty, or moderator boilerplate are dropped; with
+/// ``ImportOptions/stripTag`` the leading `[WP]`-style tag of the prompt goes too. Prompts with fewer
+/// than ``ImportOptions/minimumResponses`` distinct responses are left out.
+public struct WritingPromptsImporter: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case jsonl, csv
+
+        /// `.csv` files are CSV, anything else JSON Lines.
+        public static func inferred(from url: URL) -> Format { url.pathExtension.lowercased() == "csv" ? .csv : .jsonl }
+    }
+
+    static let promptKeys = ["prompt", "title", "post_title"]
+    static let bodyKeys = ["post_text", "selftext"]
+    static let responseKeys = ["comment", "body", "response"]
+
+    public var options: ImportOptions
+    public init(options: ImportOptions = ImportOptions()) { self.options = options }
+
+    /// Reads `url`; `progress` receives the bytes read so far.
+    public func read(url: URL, format: Format? = nil, progress: ((Int) -> Void)? = nil) throws -> ImportResult {
+        var session = try ImportSession(file: url.path, options: options)
+        switch format ?? .inferred(from: url) {
+        case .jsonl: try readJSONL(url, into: &session, progress: progress)
+        case .csv: try readCSV(url, into: &session, progress: progress)
+        }
+        return session.finish()
+    }
+
+    // MARK: - JSON Lines
+
+    private func readJSONL(_ url: URL, into session: inout ImportSession, progress: ((Int) -> Void)?) throws {
+        try JSONLines.forEachObject(of: url, progress: progress) { line, parsed in
+            session.summary.records += 1
+            do {
+                let object = try parsed.get()
+                let prompt = try Self.prompt(
+                    title: Self.firstString(object, Self.promptKeys, required: true) ?? "",
+                    body: Self.firstString(object, Self.bodyKeys, required: false))
+                if object["comment_texts"] != nil || object["comment_scores"] != nil {
+                    for (text, score) in try Self.commentLists(object) {
+                        session.add(prompt: prompt, response: text, score: score, line: line, dropRemoved: true)
+                    }
+                } else {
+                    let response = try Self.firstString(object, Self.responseKeys, required: true) ?? ""
+                    let score = try ScoreValue.parse(object["score"], field: "score")
+                    session.add(prompt: prompt, response: response, score: score, line: line, dropRemoved: true)
+                }
+            } catch let problem as ImportProblem {
+                try session.reject(problem, line: line)
+            }
+        }
+    }
+
+    /// The first of `keys` present, which must be a string.
+    static func firstString(_ object: [String: JSONValue], _ keys: [String], required: Bool) throws -> String? {
+        for key in keys {
+            guard let value = object[key] else { continue }
+            if case let .string(s) = value { return s }
+            if case .null = value, !required { return nil }
+            throw ImportProblem(field: key, reason: "expected a string, found \(value.kind)")
+        }
+        if required { throw ImportProblem(field: keys.joined(separator: "|"), reason: "missing (one of these keys is needed)") }
+        return nil
+    }
+
+    static func prompt(title: String, body: String?) throws -> String {
+        guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ImportProblem(field: "prompt", reason: "empty")
+        }
+        guard let body, !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return title }
+        return title + "\n" + body
+    }
+
+    private static func commentLists(_ object: [String: JSONValue]) throws -> [(String, Double)] {
+        guard case let .array(texts)? = object["comment_texts"] else {
+            throw ImportProblem(field: "comment_texts", reason: object["comment_texts"].map { "expected a list, found \($0.kind)" } ?? "missing (comment_scores is given)")
+        }
+        guard case let .array(scores)? = object["comment_scores"] else {
+            throw ImportProblem(field: "comment_scores", reason: object["comment_scores"].map { "expected a list, found \($0.kind)" } ?? "missing (comment_texts is given)")
+        }
+        guard texts.count == scores.count else {
+            throw ImportProblem(field: "comment_scores", reason: "has \(scores.count) entries but comment_texts has \(texts.count)")
+        }
+        return try zip(texts, scores).enumerated().map { i, pair in
+            guard case let .string(text) = pair.0 else {
+                throw ImportProblem(field: "comment_texts[\(i)]", reason: "expected a string, found \(pair.0.kind)")
+            }
+            return (text, try ScoreValue.parse(pair.1, field: "comment_scores[\(i)]"))
+        }
+    }
+
+    // MARK: - CSV
+
+    private struct Columns { var prompt: Int; var body: Int?; var response: Int; var score: Int; var count: Int }
+
+    private func readCSV(_ url: URL, into session: inout ImportSession, progress: ((Int) -> Void)?) throws {
+        var columns: Columns?
+        try CSVReader.forEachRecord(of: url, progress: progress) { record in
+            switch record {
+            case let .invalid(line, column, reason):
+                if columns == nil { throw ImportError(file: url.path, line: line, column: column, field: "header", reason: reason) }
+                session.summary.records += 1
+                try session.reject(ImportError(file: url.path, line: line, column: column, reason: reason))
+            case let .fields(fields, line):
+                guard let layout = columns else { columns = try Self.columns(fromHeader: fields, file: url.path, line: line); return }
+                session.summary.records += 1
+                guard fields.count == layout.count else {
+                    let last = fields[fields.count - 1]
+                    try session.reject(ImportError(file: url.path, line: last.line, column: last.column,
+                                                   reason: "row has \(fields.count) fields but the header has \(layout.count) (an unbalanced quote?)"))
+                    return
+                }
+                do {
+                    let prompt = try Self.prompt(title: fields[layout.prompt].text, body: layout.body.map { fields[$0].text })
+                    let score = try ScoreValue.parse(text: fields[layout.score].text, field: "score")
+                    session.add(prompt: prompt, response: fields[layout.response].text, score: score, line: line, dropRemoved: true)
+                } catch let problem as ImportProblem {
+                    let at = problem.field == "score" ? fields[layout.score] : fields[layout.prompt]
+                    try session.reject(problem, line: at.line, column: at.column)
+                }
+            }
+        }
+        if columns == nil { throw ImportError(file: url.path, line: 1, field: "header", reason: "the CSV file is empty (a header row is needed)") }
+    }
+
+    private static func columns(fromHeader fields: [CSVField], file: String, line: Int) throws -> Columns {
+        let names = fields.map { $0.text.trimmingCharacters(in: .whitespaces).lowercased() }
+        func find(_ keys: [String]) -> Int? { keys.lazy.compactMap { names.firstIndex(of: $0) }.first }
+        func require(_ keys: [String]) throws -> Int {
+            guard let index = find(keys) else {
+                throw ImportError(file: file, line: line, field: "header",
+                                  reason: "no \(keys.joined(separator: "/")) column (found: \(names.joined(separator: ", ")))")
+            }
+            return index
+        }
+        return Columns(prompt: try require(promptKeys), body: find(bodyKeys),
+                       response: try require(responseKeys), score: try require(["score"]),
+                       count: fields.count)
+    }
+}
