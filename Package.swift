@@ -25,9 +25,13 @@ let package = Package(
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Console", targets: ["Console"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (libopenblas-dev, zlib1g-dev).
@@ -55,10 +59,17 @@ let package = Package(
         .target(name: "Preference"),
         .target(name: "Evaluation", dependencies: ["CZlib"]),
 
+        // Layer 4: the OpenAI-compatible HTTP server.
+        .target(name: "Server", dependencies: [
+            "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "Console",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Generation", "Preference", "Evaluation", "Console",
+            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -70,6 +81,11 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Models", "Generation", "Sampling",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
