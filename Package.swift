@@ -26,9 +26,13 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Console", targets: ["Console"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (libopenblas-dev, zlib1g-dev).
@@ -57,10 +61,17 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["CZlib"]),
         .target(name: "Training", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Console"]),
 
+        // Layer 4: the OpenAI-compatible HTTP server.
+        .target(name: "Server", dependencies: [
+            "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "Console",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Training",
+            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Training", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -75,6 +86,11 @@ let package = Package(
         // Runs the built `divtune` executable; depends on it so `--build-tests` builds it first.
         .testTarget(name: "CLITests", dependencies: ["divtune"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Models", "Generation", "Sampling",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Preference",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),

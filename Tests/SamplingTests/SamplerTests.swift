@@ -188,6 +188,46 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         #expect(m[2] < 1e-100)
     }
 
+    /// The base model may use its own temperature; without one it follows the instruct model's.
+    /// With w = 1 and no truncation the sampled frequencies are softmax(base / T_base).
+    @Test func baseTemperatureShapesOnlyTheBase() throws {
+        let inst: [Float] = [0, 0]
+        let base: [Float] = [0, Float(log(3.0))]   // p = [0.25, 0.75] at T = 1, [0.1, 0.9] at T = 0.5
+        func frequencyOfOne(instructT: Float, baseT: Float?) throws -> Double {
+            var s = Sampler(SamplingParameters(temperature: instructT))
+            var rng = TestRNG(state: 21)
+            let c = ConformativeDecoding(weight: 1, baseTemperature: baseT)
+            var ones = 0
+            for _ in 0..<20000 where try c.sample(instructLogits: inst, baseLogits: base, sampler: &s, using: &rng) == 1 { ones += 1 }
+            return Double(ones) / 20000
+        }
+        #expect(abs(try frequencyOfOne(instructT: 1, baseT: 0.5) - 0.9) < 0.01)
+        #expect(abs(try frequencyOfOne(instructT: 0.5, baseT: nil) - 0.9) < 0.01)
+        #expect(abs(try frequencyOfOne(instructT: 0.5, baseT: 1) - 0.75) < 0.015)
+        #expect(throws: SamplingError.self) { try ConformativeDecoding(weight: 0.5, baseTemperature: 0).validate() }
+    }
+
+    @Test func geometricMixtureValues() {
+        let c = ConformativeDecoding(weight: 0.3, space: .logarithmic)
+        let m = c.mix([0.5, 0.5, 0], [0.2, 0.3, 0.5])
+        // p^(1-w) q^w, normalised: the ratio of the first two is (0.2/0.3)^0.3.
+        #expect(abs(m[0] / m[1] - pow(0.2 / 0.3, 0.3)) < 1e-12)
+        let linear = ConformativeDecoding(weight: 0.3).mix([0.5, 0.5, 0], [0.2, 0.3, 0.5])
+        #expect(zip(linear, [0.41, 0.44, 0.15]).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
+    /// Greedy conformative decoding takes the mixture's argmax inside the instruct truncation set.
+    @Test func greedyTakesTheMixtureArgmax() throws {
+        let inst: [Float] = [log(0.6), log(0.4), log(1e-6)].map { Float($0) }
+        let base: [Float] = [log(0.1), log(0.2), log(0.7)].map { Float($0) }
+        var s = Sampler(SamplingParameters(temperature: 0, topK: 2))
+        var rng = TestRNG(state: 3)
+        // Mixture at w = 0.7: [0.25, 0.26, 0.49]; token 2 is outside the instruct top-2, so token 1 wins.
+        #expect(try ConformativeDecoding(weight: 0.7).sample(instructLogits: inst, baseLogits: base, sampler: &s, using: &rng) == 1)
+        #expect(try ConformativeDecoding(weight: 0.7, truncateOn: .mixture).sample(instructLogits: inst, baseLogits: base,
+                                                                                    sampler: &s, using: &rng) == 2)
+    }
+
     @Test func rejectsMismatchedVocabulariesAndBadWeights() {
         var s = Sampler(SamplingParameters())
         var rng = TestRNG(state: 1)

@@ -1,0 +1,143 @@
+import Console
+import Foundation
+import Generation
+import Hummingbird
+
+/// Answers one completion request: read and validate the body, render the prompt, queue the
+/// generation, then reply with one JSON document or a server-sent-event stream.
+struct CompletionHandler: Sendable {
+    let model: ServedModel
+    let maxBodyBytes: Int
+
+    /// Oversized bodies are still read (and dropped) up to this size so that the client, which may
+    /// still be sending, receives the 413 instead of a reset connection.
+    var drainLimit: Int { max(maxBodyBytes * 4, 64 << 20) }
+
+    func respond(to request: Request, endpoint: CompletionRequest.Endpoint) async -> Response {
+        let started = Date()
+        let path = endpoint == .chat ? "/v1/chat/completions" : "/v1/completions"
+        do {
+            let body = try await readBody(request)
+            let completion = try CompletionRequest(endpoint: endpoint, fields: FieldReader.parse(body: body))
+            if let name = completion.model, !name.isEmpty, name != model.id {
+                throw APIError.unknownModel(name, available: [model.id])
+            }
+            let (ids, baseIds) = try model.promptIds(for: completion)
+            let flag = CancellationFlag()
+            let events = try model.generate(completion, promptIds: ids, baseIds: baseIds, flag: flag)
+            let shapes = OpenAIResponses(model: model, request: completion)
+            let record = RequestRecord(log: model.log, path: path, id: shapes.id, started: started, promptTokens: ids.count,
+                                       stream: completion.stream, flag: flag)
+            if completion.stream {
+                return stream(events, shapes: shapes, promptTokens: ids.count, flag: flag, record: record)
+            }
+            let (response, samples) = try await collect(events, shapes: shapes, promptTokens: ids.count)
+            record.write(status: 200, samples: samples)
+            return response
+        } catch {
+            let apiError = error as? APIError ?? APIError(status: .badRequest, message: "\(error)")
+            RequestRecord(log: model.log, path: path, id: nil, started: started, promptTokens: 0, stream: false, flag: nil)
+                .write(status: Int(apiError.status.code), samples: [], error: apiError.message)
+            return errorResponse(apiError)
+        }
+    }
+
+    private func readBody(_ request: Request) async throws -> Data {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > drainLimit {
+            throw APIError.bodyTooLarge(limit: maxBodyBytes)
+        }
+        var data = Data()
+        var total = 0
+        for try await chunk in request.body {
+            total += chunk.readableBytes
+            if total <= maxBodyBytes { data.append(contentsOf: chunk.readableBytesView) }
+            if total > drainLimit { break }
+        }
+        guard total <= maxBodyBytes else { throw APIError.bodyTooLarge(limit: maxBodyBytes) }
+        return data
+    }
+
+    private func collect(_ events: AsyncStream<GenerationEvent>, shapes: OpenAIResponses, promptTokens: Int) async throws
+        -> (Response, [GeneratedSample]) {
+        for await event in events {
+            switch event {
+            case .text: continue
+            case .failed(let error): throw error
+            case .finished(let samples): return (jsonResponse(shapes.completion(promptTokens: promptTokens, samples: samples)), samples)
+            }
+        }
+        throw APIError(status: .serviceUnavailable, message: "The generation was cancelled.", type: "server_error")
+    }
+
+    private func stream(_ events: AsyncStream<GenerationEvent>, shapes: OpenAIResponses, promptTokens: Int,
+                        flag: CancellationFlag, record: RequestRecord) -> Response {
+        let count = shapes.request.count
+        let stops = shapes.request.parameters.stop
+        let includeUsage = shapes.request.includeUsage
+        let body = ResponseBody { writer in
+            func send(_ object: Any) async throws {
+                var line = Data("data: ".utf8)
+                line.append(jsonData(object))
+                line.append(contentsOf: [10, 10])
+                try await writer.write(ByteBuffer(bytes: line))
+            }
+            var holdback = (0..<count).map { _ in StopStringHoldback(stops: stops) }
+            do {
+                if shapes.request.endpoint == .chat {
+                    for choice in 0..<count { try await send(shapes.chunk(choice: choice, text: "", role: true)) }
+                }
+                loop: for await event in events {
+                    switch event {
+                    case let .text(choice, piece):
+                        let text = holdback[choice].append(piece)
+                        if !text.isEmpty { try await send(shapes.chunk(choice: choice, text: text)) }
+                    case .failed(let error):
+                        try await send(error.json)
+                        break loop
+                    case .finished(let samples):
+                        for (choice, sample) in samples.enumerated() {
+                            let rest = holdback[choice].remainder(of: sample.text)
+                            if !rest.isEmpty { try await send(shapes.chunk(choice: choice, text: rest)) }
+                            try await send(shapes.chunk(choice: choice, text: nil, finishReason: sample.finishReason.rawValue,
+                                                        logprobs: shapes.request.logprobs ? shapes.logprobs(sample) : nil))
+                        }
+                        if includeUsage { try await send(shapes.usageChunk(promptTokens: promptTokens, samples: samples)) }
+                        record.write(status: 200, samples: samples)
+                    }
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            } catch {
+                // The client went away: stop generating at the next token.
+                flag.cancel()
+                record.write(status: 200, samples: [], error: "the client disconnected mid-stream: \(error)")
+                throw error
+            }
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+}
+
+/// One line of the request log (`--log`): what was asked, how it ended, how long it took.
+struct RequestRecord: Sendable {
+    let log: JSONLinesLog?
+    let path: String
+    let id: String?
+    let started: Date
+    let promptTokens: Int
+    let stream: Bool
+    let flag: CancellationFlag?
+
+    func write(status: Int, samples: [GeneratedSample], error: String? = nil) {
+        guard let log else { return }
+        var fields: [String: Any] = [
+            "time": ISO8601DateFormatter().string(from: started), "path": path, "status": status, "stream": stream,
+            "seconds": Date().timeIntervalSince(started), "prompt_tokens": promptTokens,
+            "completion_tokens": samples.reduce(0) { $0 + $1.ids.count },
+            "finish_reasons": samples.map(\.finishReason.rawValue), "cancelled": flag?.isCancelled ?? false,
+        ]
+        if let id { fields["id"] = id }
+        if let error { fields["error"] = error }
+        try? log.append(fields)
+    }
+}

@@ -1,0 +1,102 @@
+import Console
+import Foundation
+import Generation
+import Hummingbird
+import Logging
+import Models
+
+/// Where and how the server listens.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (read it from `onRunning`).
+    public var port: Int
+    /// Requests that may wait behind the running one; more are answered 503.
+    public var maxQueue: Int
+    /// Larger request bodies are answered 413.
+    public var maxBodyBytes: Int
+    /// One JSON line per request (endpoint, status, tokens, seconds), when set.
+    public var requestLog: URL?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxQueue: Int = 64, maxBodyBytes: Int = 4 << 20,
+                requestLog: URL? = nil) {
+        self.host = host
+        self.port = port
+        self.maxQueue = maxQueue
+        self.maxBodyBytes = maxBodyBytes
+        self.requestLog = requestLog
+    }
+}
+
+/// An OpenAI-compatible HTTP server for one model: `POST /v1/chat/completions`,
+/// `POST /v1/completions`, `GET /v1/models`, `GET /health` (formats.md §3), with DivTune's
+/// conformative-decoding extensions in the request body. Generations run one at a time on a
+/// dedicated worker thread, first come first served.
+public final class OpenAIServer: Sendable {
+    public let configuration: ServerConfiguration
+    let model: ServedModel
+
+    /// `modelId` is the name clients send as `model`; `baseId` the name they may send as `base_model`.
+    public init(model: LanguageModel, modelId: String, base: LanguageModel? = nil, baseId: String? = nil,
+                configuration: ServerConfiguration = ServerConfiguration()) throws {
+        guard configuration.maxQueue >= 0 else { throw APIError(status: .badRequest, message: "--max-queue must be ≥ 0") }
+        guard configuration.maxBodyBytes > 0 else { throw APIError(status: .badRequest, message: "--max-body-bytes must be > 0") }
+        self.configuration = configuration
+        self.model = try ServedModel(model: model, id: modelId, base: base, baseId: base == nil ? nil : (baseId ?? "base"),
+                                     maxQueue: configuration.maxQueue,
+                                     log: try configuration.requestLog.map { try JSONLinesLog(url: $0) })
+    }
+
+    /// The model name a file path gives (its last component without extension).
+    public static func modelId(forPath path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.pathExtension.isEmpty ? url.lastPathComponent : url.deletingPathExtension().lastPathComponent
+    }
+
+    /// The Hummingbird application; `onRunning` receives the bound port once it listens.
+    public func makeApplication(logger: Logger? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> Application<RouterResponder<BasicRequestContext>> {
+        let router = Router(context: BasicRequestContext.self)
+        let model = self.model
+        let maxBody = configuration.maxBodyBytes
+        router.get("/health") { _, _ -> Response in
+            let counts = model.counters.snapshot
+            return jsonResponse(["status": "ok", "model": model.id, "busy": model.worker.isBusy, "waiting": model.worker.waiting,
+                                 "completed": counts.completed, "cancelled": counts.cancelled])
+        }
+        router.get("/v1/models") { _, _ -> Response in
+            var data: [[String: Any]] = [["id": model.id, "object": "model", "created": model.created, "owned_by": "divtune"]]
+            if let baseId = model.baseId {
+                data.append(["id": baseId, "object": "model", "created": model.created, "owned_by": "divtune",
+                             "divtune_role": "base (conformative decoding)"])
+            }
+            return jsonResponse(["object": "list", "data": data])
+        }
+        router.post("/v1/chat/completions") { request, _ -> Response in
+            await CompletionHandler(model: model, maxBodyBytes: maxBody).respond(to: request, endpoint: .chat)
+        }
+        router.post("/v1/completions") { request, _ -> Response in
+            await CompletionHandler(model: model, maxBodyBytes: maxBody).respond(to: request, endpoint: .text)
+        }
+        var log = logger ?? Logger(label: "divtune.serve")
+        if logger == nil { log.logLevel = .notice }
+        return Application(router: router,
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "divtune"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+                           logger: log)
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops accepting connections and lets in-flight
+    /// responses (including streams) finish before returning.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await makeApplication(onRunning: onRunning).runService()
+        model.worker.stop()
+    }
+}
+
+func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: jsonData(object))))
+}
+
+func errorResponse(_ error: APIError) -> Response {
+    jsonResponse(error.json, status: error.status)
+}

@@ -1,0 +1,150 @@
+import ChatTemplates
+import Console
+import Foundation
+import Generation
+import Models
+import Sampling
+import Tokenizers
+
+/// What the worker reports for one request, in order: text pieces (per choice), then one `finished`
+/// or `failed`.
+enum GenerationEvent: Sendable {
+    case text(choice: Int, String)
+    case finished([GeneratedSample])
+    case failed(APIError)
+}
+
+/// The loaded model (and optional base model for conformative decoding) behind the single worker.
+///
+/// `LanguageModel` holds reference-typed weights and KV caches that are not thread-safe; every use
+/// of them happens on the worker thread, which is why this type may be shared (`@unchecked Sendable`).
+final class ServedModel: @unchecked Sendable {
+    let id: String
+    let baseId: String?
+    let contextLength: Int
+    let tokenizer: any Tokenizer
+    private let generator: Generator
+    private let renderer: PromptRenderer
+    private let baseRenderer: PromptRenderer?
+    let worker: GenerationWorker
+    let counters = GenerationCounters()
+    let log: JSONLinesLog?
+    let created = Int(Date().timeIntervalSince1970)
+
+    init(model: LanguageModel, id: String, base: LanguageModel?, baseId: String?, maxQueue: Int, log: JSONLinesLog?) throws {
+        self.log = log
+        self.id = id
+        self.baseId = baseId
+        self.contextLength = model.configuration.maxPositionEmbeddings
+        self.tokenizer = model.tokenizer
+        self.generator = Generator(model: model, base: base)
+        self.renderer = try PromptRenderer(model: model)
+        self.baseRenderer = try base.map { try PromptRenderer(model: $0) }
+        self.worker = GenerationWorker(maxQueue: maxQueue)
+    }
+
+    deinit { worker.stop() }
+
+    /// One token's text, as log-prob reports show it.
+    func text(ofToken id: Int) -> String { tokenizer.decode([id], skipSpecialTokens: false) }
+
+    /// Token ids for the instruct model and (with conformative decoding) for the base model.
+    func promptIds(for request: CompletionRequest) throws -> (ids: [Int], baseIds: [Int]?) {
+        let ids: [Int]
+        do {
+            switch request.input {
+            case .messages(let messages): ids = try renderer.ids(messages: messages)
+            case .prompt(let text): ids = try renderer.ids(prompt: text, style: .completion)
+            }
+        } catch {
+            throw APIError(status: .badRequest, message: "The prompt could not be rendered: \(error)",
+                           param: request.endpoint == .chat ? "messages" : "prompt")
+        }
+        guard !ids.isEmpty else {
+            throw APIError.invalid(request.endpoint == .chat ? "messages" : "prompt", "renders to an empty prompt")
+        }
+        guard ids.count < contextLength else {
+            throw APIError(status: .badRequest,
+                           message: "The prompt has \(ids.count) tokens; this model's context holds \(contextLength).",
+                           param: request.endpoint == .chat ? "messages" : "prompt", code: "context_length_exceeded")
+        }
+        guard request.parameters.conformative != nil else { return (ids, nil) }
+        guard let baseRenderer, let baseId else {
+            throw APIError.invalid("conformative_weight", "needs a base model; start the server with --base-model")
+        }
+        if let named = request.baseModel, named != baseId {
+            throw APIError(status: .notFound, message: "The base model '\(named)' is not loaded; this server's base model is '\(baseId)'.",
+                           param: "base_model", code: "model_not_found")
+        }
+        let baseIds: [Int]
+        switch (request.input, request.basePromptStyle) {
+        case (.messages(let messages), .chat):
+            baseIds = try baseRenderer.ids(messages: messages)
+        case (.messages(let messages), .completion):
+            // The paper's "comp" rendering: the base model continues the bare prompt text.
+            baseIds = try baseRenderer.ids(prompt: messages.map(\.content).joined(separator: "\n\n"), style: .completion)
+        case (.prompt(let text), let style):
+            baseIds = try baseRenderer.ids(prompt: text, style: style)
+        }
+        guard !baseIds.isEmpty, baseIds.count < contextLength else {
+            throw APIError.invalid("base_prompt_style", "the base model's prompt has \(baseIds.count) tokens (context \(contextLength))")
+        }
+        return (ids, baseIds)
+    }
+
+    /// Queues a generation; events arrive on the returned stream. Throws 503 when the line is full.
+    /// Cancelling `flag` (or dropping the stream) stops the generation at its next token.
+    func generate(_ request: CompletionRequest, promptIds: [Int], baseIds: [Int]?, flag: CancellationFlag) throws
+        -> AsyncStream<GenerationEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: GenerationEvent.self, bufferingPolicy: .unbounded)
+        continuation.onTermination = { reason in
+            if case .cancelled = reason { flag.cancel() }
+        }
+        let generator = self.generator, counters = self.counters
+        let accepted = worker.submit {
+            guard !flag.isCancelled else { counters.count(cancelled: true); continuation.finish(); return }
+            defer { counters.count(cancelled: flag.isCancelled) }
+            do {
+                let samples = try generator.generate(promptIds: promptIds, basePromptIds: baseIds, count: request.count,
+                                                     parameters: request.parameters) { choice, text in
+                    guard !flag.isCancelled else { return false }
+                    continuation.yield(.text(choice: choice, text))
+                    return true
+                }
+                continuation.yield(.finished(samples))
+            } catch let error as APIError {
+                continuation.yield(.failed(error))
+            } catch let error as SamplingError {
+                continuation.yield(.failed(APIError(status: .badRequest, message: error.description)))
+            } catch {
+                continuation.yield(.failed(APIError(status: .internalServerError, message: "Generation failed: \(error)",
+                                                    type: "server_error")))
+            }
+            continuation.finish()
+        }
+        guard accepted else {
+            continuation.finish()
+            throw APIError.queueFull(limit: worker.maxQueue)
+        }
+        return stream
+    }
+}
+
+/// How many generations ran to the end and how many were cut short by a departed client
+/// (reported by `/health`).
+final class GenerationCounters: @unchecked Sendable {
+    private let lock = NSLock()
+    private var completed = 0, cancelled = 0
+
+    func count(cancelled wasCancelled: Bool) {
+        lock.lock()
+        if wasCancelled { cancelled += 1 } else { completed += 1 }
+        lock.unlock()
+    }
+
+    var snapshot: (completed: Int, cancelled: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (completed, cancelled)
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Models
+import Server
+import TensorEngine
+
+/// `divtune serve`: an OpenAI-compatible HTTP server for one model (and optionally its base model
+/// for conformative decoding). Stops gracefully on SIGINT/SIGTERM after in-flight streams finish.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models, /health).")
+
+    @Option(help: "The model: a .gguf file or an HF model folder.") var model: String
+    @Option(help: "Base model for conformative decoding (requests set conformative_weight).") var baseModel: String?
+    @Option(help: "Name clients send as \"model\" (default: the model file's name).") var modelName: String?
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind (0 = any free port).") var port = 8080
+    @Option(help: "Requests that may wait behind the running generation; more get HTTP 503.") var maxQueue = 64
+    @Option(help: "Largest accepted request body in bytes; larger ones get HTTP 413.") var maxBodyBytes = 4 << 20
+    @Option(help: "Compute threads for the model (default: all cores).") var threads: Int?
+    @Option(help: "Append one JSON line per request to this file.") var log: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
+        guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0, got \(maxQueue)") }
+        guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be > 0, got \(maxBodyBytes)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+    }
+
+    func run() throws {
+        EngineThreads.configure(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let instruct = try LanguageModel.load(path: model)
+        let base = try baseModel.map { try LanguageModel.load(path: $0) }
+        let modelId = modelName ?? OpenAIServer.modelId(forPath: model)
+        let baseId = baseModel.map(OpenAIServer.modelId(forPath:))
+        let server = try OpenAIServer(model: instruct, modelId: modelId, base: base, baseId: baseId,
+                                      configuration: ServerConfiguration(host: host, port: port, maxQueue: maxQueue,
+                                                                         maxBodyBytes: maxBodyBytes,
+                                                                         requestLog: log.map { URL(fileURLWithPath: $0) }))
+        // The root command is synchronous; the server runs on Swift concurrency while this thread waits.
+        let done = DispatchSemaphore(value: 0)
+        let outcome = ServeOutcome()
+        let host = self.host
+        Task {
+            do {
+                try await server.run { port in
+                    print("divtune serve: \(modelId)\(baseId.map { " (base \($0))" } ?? "") on http://\(host):\(port)/v1")
+                    fflush(stdout)
+                }
+            } catch {
+                outcome.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error { throw error }
+    }
+}
+
+/// Carries the server's exit error from its task to the waiting command.
+private final class ServeOutcome: @unchecked Sendable {
+    var error: Error?
+}

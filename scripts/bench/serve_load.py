@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Load benchmark for `divtune serve` (a benchmark, not a test): tokens/s and latency percentiles at
+1, 4 and 16 concurrent clients, loopback only. Starts the server itself on a free port, runs a
+fixed number of streaming chat requests per level, stops the server (SIGTERM) and prints a table.
+
+    /work/pyref/bin/python scripts/bench/serve_load.py --divtune .build/release/divtune \
+        --model .cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf
+
+Each request: one user message, temperature 1, its own seed, `max_tokens` (default 32), streamed
+with usage. Latency = request sent → `[DONE]`; TTFT = request sent → first content chunk.
+tokens/s = completion tokens of all requests / wall time of the level.
+"""
+import argparse
+import http.client
+import json
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+PROMPTS = ["Write a story about a lighthouse.", "Describe a storm at sea.", "Invent a new fruit.",
+           "Write a poem about winter.", "Tell a joke about robots.", "Describe a city at night."]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def one_request(port, i, max_tokens):
+    body = json.dumps({"messages": [{"role": "user", "content": PROMPTS[i % len(PROMPTS)]}], "seed": i,
+                       "temperature": 1.0, "max_tokens": max_tokens, "stream": True,
+                       "stream_options": {"include_usage": True}})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    start = time.perf_counter()
+    conn.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    if resp.status != 200:
+        raise RuntimeError(f"HTTP {resp.status}: {resp.read()[:200]}")
+    ttft, tokens = None, 0
+    for raw in resp:
+        line = raw.decode().strip()
+        if not line.startswith("data: "):
+            continue
+        data = line[6:]
+        if data == "[DONE]":
+            break
+        chunk = json.loads(data)
+        if chunk.get("usage"):
+            tokens = chunk["usage"]["completion_tokens"]
+        for ch in chunk.get("choices", []):
+            if ttft is None and ch.get("delta", {}).get("content"):
+                ttft = time.perf_counter() - start
+    latency = time.perf_counter() - start
+    conn.close()
+    return latency, ttft if ttft is not None else latency, tokens
+
+
+def percentile(values, p):
+    s = sorted(values)
+    k = (len(s) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def run_level(port, clients, requests, max_tokens, offset):
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(lambda i: one_request(port, offset + i, max_tokens), range(requests)))
+    wall = time.perf_counter() - start
+    lat = [r[0] for r in results]
+    ttft = [r[1] for r in results]
+    tokens = sum(r[2] for r in results)
+    return {"clients": clients, "requests": requests, "tokens": tokens, "wall_s": wall, "tokens_per_s": tokens / wall,
+            "p50_s": percentile(lat, 50), "p99_s": percentile(lat, 99),
+            "ttft_p50_s": percentile(ttft, 50), "ttft_p99_s": percentile(ttft, 99)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--divtune", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--max-tokens", type=int, default=32)
+    ap.add_argument("--requests-per-client", type=int, default=4)
+    ap.add_argument("--levels", default="1,4,16")
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+
+    port = free_port()
+    server = subprocess.Popen([args.divtune, "serve", "--model", args.model, "--port", str(port)],
+                              stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit("server did not start")
+                time.sleep(0.2)
+        one_request(port, 10_000, 4)  # warm-up
+        rows, offset = [], 0
+        for clients in [int(x) for x in args.levels.split(",")]:
+            n = clients * args.requests_per_client
+            rows.append(run_level(port, clients, n, args.max_tokens, offset))
+            offset += n
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+
+    print(f"divtune serve, {args.model.split('/')[-1]}, max_tokens {args.max_tokens}, streaming chat")
+    print("| clients | requests | tokens | wall s | tokens/s | p50 latency s | p99 latency s | p50 TTFT s | p99 TTFT s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['clients']} | {r['requests']} | {r['tokens']} | {r['wall_s']:.2f} | {r['tokens_per_s']:.1f} | "
+              f"{r['p50_s']:.3f} | {r['p99_s']:.3f} | {r['ttft_p50_s']:.3f} | {r['ttft_p99_s']:.3f} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
