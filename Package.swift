@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Console", targets: ["Console"]),
+        .library(name: "Reports", targets: ["Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,11 +55,13 @@ let package = Package(
         .target(name: "Generation", dependencies: ["Models", "Sampling", "Tokenizers", "ChatTemplates"]),
         .target(name: "Preference"),
         .target(name: "Evaluation", dependencies: ["CZlib"]),
+        // Reports: SVG plots and self-contained HTML pages of evaluation runs (Foundation only).
+        .target(name: "Reports"),
 
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Generation", "Preference", "Evaluation", "Console",
+            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
