@@ -55,8 +55,8 @@ let package = Package(
         .target(name: "Generation", dependencies: ["Models", "Sampling", "Tokenizers", "ChatTemplates"]),
         .target(name: "Preference"),
         .target(name: "Evaluation", dependencies: ["CZlib"]),
-        // Reports: SVG plots and self-contained HTML pages of evaluation runs (Foundation only).
-        .target(name: "Reports"),
+        // Reports: run summaries, SVG plots and self-contained HTML pages of evaluation runs.
+        .target(name: "Reports", dependencies: ["Evaluation"]),
 
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
