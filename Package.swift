@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,8 +1,8 @@
 import ArgumentParser
 
-/// `divtune evaluate <what>`: measurement of generated text (runs, comparisons, diversity).
+/// `divtune evaluate <what>`: generate and measure samples (quality, diversity) and compare runs.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Generate and measure quality and diversity; compare runs.",
-        subcommands: [EvaluateRunCommand.self, EvaluateCompareCommand.self])
+        subcommands: [EvaluateRunCommand.self, EvaluateCompareCommand.self, EvaluateDiversityCommand.self])
 }

@@ -35,6 +35,7 @@ struct EvaluateRunCommand: ParsableCommand {
     @Option(help: "Seed; prompt i, sample j uses seed + 1000·i + j, so resumed runs match uninterrupted ones.") var seed: UInt64 = 0
     @Option(help: "Run name in reports (default: the output folder's name).") var name: String?
     @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var embedders: EmbedderOptions
     @Option(help: "Output folder.") var output: String
 
     func validate() throws {
@@ -123,13 +124,27 @@ struct EvaluateRunCommand: ParsableCommand {
     }
 
     private func measure(_ records: [SampleRecord], output: URL) throws {
-        // Style space: the built-in stylometric vectors (function-word rates, punctuation, lengths).
-        let style = StylometricEmbedder()
-        let styleEmbeddings = try records.map { try style.embed($0.samples) }
+        let semanticEmbedder = try embedders.semantic(), styleEmbedder = try embedders.style()
+        let texts = records.flatMap(\.samples)
+        let progress = ProgressBar("embed", total: 2 * texts.count, unit: "texts")
+        func embedAll(_ embedder: TextEmbedder) throws -> [[[Float]]] {
+            var vectors: [[Float]] = []
+            for start in stride(from: 0, to: texts.count, by: 64) {
+                vectors += try ProgressEmbedder(base: embedder, progress: progress).embed(Array(texts[start..<min(start + 64, texts.count)]))
+            }
+            guard vectors.count == texts.count else {
+                throw ValidationError("the embedder returned \(vectors.count) vectors for \(texts.count) texts")
+            }
+            var offset = 0
+            return records.map { r in defer { offset += r.samples.count }; return Array(vectors[offset..<offset + r.samples.count]) }
+        }
+        let semanticEmbeddings = try embedAll(semanticEmbedder), styleEmbeddings = try embedAll(styleEmbedder)
+        progress.finish()
         let runName = name ?? output.lastPathComponent
         let (metrics, perPrompt) = try RunSummary.metrics(
-            run: runName, model: model, records: records, semanticEmbeddings: nil, styleEmbeddings: styleEmbeddings,
-            embedder: nil, styleEmbedder: "stylometric (built-in)", baseModel: baseModel, conformativeWeight: conformativeWeight)
+            run: runName, model: model, records: records, semanticEmbeddings: semanticEmbeddings, styleEmbeddings: styleEmbeddings,
+            embedder: embedders.semanticDirectory ?? EmbedderOptions.defaultSemanticDirectory().path,
+            styleEmbedder: embedders.styleDirectory ?? "stylometric (built-in)", baseModel: baseModel, conformativeWeight: conformativeWeight)
         try metrics.write(runDirectory: output)
         let lines = try zip(records, perPrompt).map { record, d -> String in
             let object: [String: Any?] = [

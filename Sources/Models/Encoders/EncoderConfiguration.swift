@@ -1,0 +1,85 @@
+import Foundation
+
+/// The hyper-parameters of a BERT-family encoder (`bert`, `roberta`, `xlm-roberta`, `camembert`),
+/// read from an HF `config.json`.
+///
+/// RoBERTa-style models number positions from `padding_idx + 1` (HF
+/// `create_position_ids_from_input_ids`), so their first real token sits at position
+/// `pad_token_id + 1`; BERT counts from 0.
+public struct EncoderConfiguration: Sendable, Equatable {
+    public var modelType: String
+    public var hiddenSize: Int
+    public var intermediateSize: Int
+    public var numHiddenLayers: Int
+    public var numAttentionHeads: Int
+    public var vocabSize: Int
+    public var maxPositionEmbeddings: Int
+    public var typeVocabSize: Int
+    public var layerNormEps: Float
+    public var hiddenAct: String
+    public var padTokenId: Int
+
+    public static let supportedModelTypes: Set<String> = ["bert", "roberta", "xlm-roberta", "camembert"]
+    static let robertaStyle: Set<String> = ["roberta", "xlm-roberta", "camembert"]
+
+    public var headDim: Int { hiddenSize / numAttentionHeads }
+    /// The position id of token 0.
+    public var positionOffset: Int { Self.robertaStyle.contains(modelType) ? padTokenId + 1 : 0 }
+    /// The longest sequence the position table can hold.
+    public var maxSequenceLength: Int { maxPositionEmbeddings - positionOffset }
+
+    /// Parses `config.json`; errors name the file and the key.
+    public init(url: URL) throws {
+        guard let data = try? Data(contentsOf: url) else { throw ModelError.missingFile(path: url.path, what: "config.json") }
+        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ModelError.unreadable(file: url.path, reason: "not a JSON object")
+        }
+        func int(_ key: String, default value: Int? = nil) throws -> Int {
+            if let v = json[key] as? Int { return v }
+            if json[key] == nil || json[key] is NSNull, let value { return value }
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): \(key)", reason: "expected an integer")
+        }
+        let type = json["model_type"] as? String ?? ""
+        guard Self.supportedModelTypes.contains(type) else {
+            throw ModelError.invalidConfiguration(key: "\(url.path): model_type",
+                reason: "'\(type)' is not a supported encoder (supported: \(Self.supportedModelTypes.sorted().joined(separator: ", ")))")
+        }
+        modelType = type
+        hiddenSize = try int("hidden_size")
+        intermediateSize = try int("intermediate_size")
+        numHiddenLayers = try int("num_hidden_layers")
+        numAttentionHeads = try int("num_attention_heads")
+        vocabSize = try int("vocab_size")
+        maxPositionEmbeddings = try int("max_position_embeddings", default: 512)
+        typeVocabSize = try int("type_vocab_size", default: 2)
+        padTokenId = try int("pad_token_id", default: Self.robertaStyle.contains(type) ? 1 : 0)
+        layerNormEps = Float((json["layer_norm_eps"] as? Double) ?? 1e-12)
+        hiddenAct = json["hidden_act"] as? String ?? "gelu"
+        guard hiddenSize > 0, numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): num_attention_heads",
+                                                  reason: "hidden_size \(hiddenSize) must be a positive multiple of num_attention_heads \(numAttentionHeads)")
+        }
+        guard maxSequenceLength > 0 else {
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): max_position_embeddings",
+                                                  reason: "\(maxPositionEmbeddings) leaves no positions after the offset \(positionOffset)")
+        }
+        guard EncoderActivation(hiddenAct) != nil else {
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): hidden_act",
+                                                  reason: "'\(hiddenAct)' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)")
+        }
+    }
+}
+
+/// The feed-forward non-linearity named by `hidden_act`.
+enum EncoderActivation {
+    case gelu, geluTanh, relu
+
+    init?(_ name: String) {
+        switch name {
+        case "gelu": self = .gelu
+        case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": self = .geluTanh
+        case "relu": self = .relu
+        default: return nil
+        }
+    }
+}

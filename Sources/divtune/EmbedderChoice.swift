@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Models
+import Preference
+
+/// `--embedder DIR` / `--style-embedder DIR`, shared by every command that embeds texts, and the
+/// one place that turns them into `TextEmbedder`s.
+///
+/// - semantic: the sentence-transformers folder given, else all-MiniLM-L6-v2 from the model cache
+///   (`$DIVTUNE_MODELS`, then `$DIVTUNE_CACHE`, then `.cache/models` under the current directory).
+/// - style: a sentence-transformers folder given, else the offline `StylometricEmbedder`.
+/// With a cache file, model spaces are wrapped in an `EmbeddingCache` keyed by (model id, text).
+struct EmbedderOptions: ParsableArguments {
+    @Option(name: .customLong("embedder"), help: ArgumentHelp("Sentence-transformers folder for the semantic space (default: all-MiniLM-L6-v2 in the model cache).", valueName: "DIR"))
+    var semanticDirectory: String?
+
+    @Option(name: .customLong("style-embedder"), help: ArgumentHelp("Sentence-transformers folder for the style space (default: the built-in stylometric features).", valueName: "DIR"))
+    var styleDirectory: String?
+
+    static let defaultSemanticModel = "all-MiniLM-L6-v2"
+
+    /// The folder of the default semantic model, wherever the cache is.
+    static func defaultSemanticDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let root = environment["DIVTUNE_MODELS"] ?? environment["DIVTUNE_CACHE"] ?? ".cache/models"
+        return URL(fileURLWithPath: root).appendingPathComponent(defaultSemanticModel)
+    }
+
+    /// Loads the semantic sentence embedder (given folder or the default).
+    func sentenceEmbedder() throws -> SentenceEmbedder {
+        let url = semanticDirectory.map { URL(fileURLWithPath: $0) } ?? Self.defaultSemanticDirectory()
+        if semanticDirectory == nil, !FileManager.default.fileExists(atPath: url.path) {
+            throw ValidationError("no semantic embedder: \(url.path) is absent; pass --embedder DIR or run scripts/fetch-models.sh")
+        }
+        return try SentenceEmbedder(directory: url)
+    }
+
+    /// The semantic space, cached in `cache` when given.
+    func semantic(cache: URL? = nil) throws -> TextEmbedder {
+        let embedder = try sentenceEmbedder()
+        guard let cache else { return embedder }
+        return try EmbeddingCache(wrapping: embedder, modelID: embedder.identifier, file: cache)
+    }
+
+    /// The style space. A style model is cached beside the semantic cache (`NAME.style`; one
+    /// `EmbeddingCache` owns one file); the stylometric features are cheaper to compute than to
+    /// look up, so they are never cached.
+    func style(cache: URL? = nil) throws -> TextEmbedder {
+        guard let styleDirectory else { return StylometricEmbedder() }
+        let embedder = try SentenceEmbedder(directory: URL(fileURLWithPath: styleDirectory))
+        guard let cache else { return embedder }
+        return try EmbeddingCache(wrapping: embedder, modelID: embedder.identifier, file: Self.styleCacheFile(for: cache))
+    }
+
+    static func styleCacheFile(for cache: URL) -> URL {
+        cache.deletingLastPathComponent().appendingPathComponent(cache.lastPathComponent + ".style")
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Console
+import Foundation
+import Preference
+import TensorEngine
+
+/// `divtune prepare`: scored responses → TRL preference pairs with deviation weights
+/// (DDPO/DORPO data) or DivPO pairs, through `PreparePipeline` and `PreferenceWriter`.
+struct PrepareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Build preference pairs with diversity (deviation) weights from scored responses.",
+        discussion: """
+        Input lines: {"prompt": str, "responses": [{"text": str, "score": number}, ...]} or \
+        {"prompt": str, "response": str, "score": number}. Output: TRL preference JSONL with \
+        score_chosen, score_rejected and weight, written atomically.
+        """)
+
+    @Option(help: ArgumentHelp("Scored responses (JSON Lines).", valueName: "RAW.jsonl")) var input: String
+    @Option(help: ArgumentHelp("Where to write the pairs.", valueName: "PAIRS.jsonl")) var output: String
+    @Option(help: "Input layout: auto, grouped or flat.") var format: PreferenceInputFormat = .auto
+    @Option(help: "Embedding spaces of the deviation: none, semantic, style or both.") var deviation: DeviationMode = .both
+    @OptionGroup var embedders: EmbedderOptions
+    @Option(help: "Keep a prompt's first pairs until this many responses are in (≥ 2).") var maxResponses: Int?
+    @Flag(help: "Order each prompt's pairs by chosen score before the cutoff.") var sortByScore = false
+    @Option(help: "Lower bound on the deviation δ in [-1, 0] (weight ≥ 1 + D).") var minDeviation: Double?
+    @Flag(help: "Select DivPO pairs (weights 1) instead of weighting.") var divpo = false
+    @Option(help: "DivPO: percentage of responses in each of the high and low pools.") var rho: Double = 25
+    @Option(help: "DivPO: maximum pairs per prompt.") var maxPairs: Int = 2
+    @Option(help: "Preferred minimum score gap between chosen and rejected.") var minGap: Double = 5
+    @Flag(help: "Write the conversational layout (lists of role/content messages).") var conversational = false
+    @Flag(help: "Skip invalid lines (listed in the summary) instead of stopping.") var skipInvalid = false
+    @Option(help: ArgumentHelp("Embedding cache file (reused across runs).", valueName: "FILE")) var cache: String?
+    @Option(help: "Seed of the pair sampler.") var seed: UInt64 = 0
+    @Option(help: ArgumentHelp("Append a JSON record of the run's summary to this log.", valueName: "FILE.jsonl")) var log: String?
+    @Option(help: "Threads for BLAS and the engine's parallel loops (default: all cores).") var threads: Int?
+
+    func validate() throws {
+        if divpo && deviation == .none { throw ValidationError("--divpo needs --deviation semantic, style or both") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+    }
+
+    func run() throws {
+        BLASCoreCheck.relaunchWithFasterKernelsIfNeeded()
+        if let threads { EngineThreads.configure(threads) }
+        let inputURL = URL(fileURLWithPath: input), outputURL = URL(fileURLWithPath: output)
+        let options = PrepareOptions(minimumGap: minGap, seed: seed, deviation: deviation, maxResponses: maxResponses,
+                                     sortByScore: sortByScore, minDeviation: minDeviation,
+                                     divpo: divpo ? DivPOOptions(rho: rho, maxPairs: maxPairs) : nil)
+        let started = Date()
+        let dataset = try PreferenceDataset.read(url: inputURL, format: format, skipInvalid: skipInvalid)
+
+        // Only the spaces the deviation uses are loaded (a run without --deviation needs no model).
+        let cacheURL = cache.map { URL(fileURLWithPath: $0) }
+        let usesSemantic = deviation == .semantic || deviation == .both
+        let usesStyle = deviation == .style || deviation == .both
+        var semantic = try usesSemantic ? embedders.semantic(cache: cacheURL) : nil
+        var style = try usesStyle ? embedders.style(cache: cacheURL) : nil
+        let spaces = (usesSemantic ? 1 : 0) + (usesStyle ? 1 : 0)
+        // At most every response of every space is embedded (cutoffs and DivPO embed fewer).
+        let progress = ProgressBar("prepare", total: spaces == 0 ? nil : dataset.responseCount * spaces, unit: "texts")
+        semantic = semantic.map { ProgressEmbedder(base: $0, progress: progress) }
+        style = style.map { ProgressEmbedder(base: $0, progress: progress) }
+
+        let result = try PreparePipeline(options: options, semanticEmbedder: semantic, styleEmbedder: style).run(dataset)
+        progress.finish()
+        let conversational = self.conversational
+        try PreferenceWriter.write(result.pairs, to: outputURL, style: conversational ? .conversational : .standard)
+        let caches = [semantic, style].compactMap { ($0 as? ProgressEmbedder)?.base as? EmbeddingCache }
+        for cache in caches { try cache.save() }
+
+        let summary = result.summary
+        print("wrote \(outputURL.path)")
+        print(summary)
+        if !caches.isEmpty {
+            print("embedding cache: \(caches.reduce(0) { $0 + $1.hits }) hits, \(caches.reduce(0) { $0 + $1.misses }) embedded")
+        }
+        if let log {
+            var record: [String: Any] = [
+                "event": "prepare", "input": inputURL.path, "output": outputURL.path, "deviation": deviation.rawValue,
+                "prompts": summary.prompts, "prompts_with_pairs": summary.promptsWithPairs, "responses": summary.responses,
+                "responses_used": summary.responsesUsed, "pairs": summary.pairs, "skipped": summary.skipped.map(\.description),
+                "seconds": Date().timeIntervalSince(started),
+            ]
+            if let w = summary.weights {
+                record["weights"] = ["min": w.min, "q25": w.q25, "median": w.median, "mean": w.mean, "q75": w.q75, "max": w.max, "zeros": w.zeros]
+            }
+            try JSONLinesLog(url: URL(fileURLWithPath: log)).append(record)
+        }
+    }
+}
+
+extension PreferenceInputFormat: ExpressibleByArgument {}
+extension DeviationMode: ExpressibleByArgument {}
