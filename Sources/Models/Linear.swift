@@ -9,6 +9,8 @@ public final class Linear {
     public let outFeatures: Int
     public var weight: Tensor
     public var bias: Tensor?
+    /// A LoRA adapter added to this projection's output (nil: plain projection).
+    public var lora: LoRALayer?
 
     public init(weight: Tensor, bias: Tensor? = nil) throws {
         guard weight.shape.count == 2 else {
@@ -24,6 +26,8 @@ public final class Linear {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try linear(x, weight: weight, bias: bias)
+        let base = try linear(x, weight: weight, bias: bias)
+        guard let lora, lora.isEnabled else { return base }
+        return try add(base, lora(x))
     }
 }

@@ -19,7 +19,9 @@ struct EvaluateRunCommand: ParsableCommand {
         abstract: "Sample a model on prompts and measure quality and diversity (metrics.json, report.html).")
 
     @Option(help: "The model: a .gguf file or an HF folder with safetensors.") var model: String
+    @Option(help: "A PEFT LoRA adapter folder to apply to --model.") var adapter: String?
     @Option(help: "Base model for conformative decoding (mixed with --model's distribution).") var baseModel: String?
+    @Option(help: "A PEFT LoRA adapter folder to apply to --base-model.") var baseAdapter: String?
     @Option(help: "Conformative weight w in [0, 1]: p = (1−w)·p_model + w·p_base (needs --base-model).") var conformativeWeight: Double?
     @Option(help: "How the base model sees the prompt: completion (raw text) or chat.") var basePromptStyle: String = "completion"
     @Option(help: "Prompts, JSON Lines with a \"prompt\" string per line.") var prompts: String
@@ -44,6 +46,7 @@ struct EvaluateRunCommand: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
         guard PromptStyle(rawValue: basePromptStyle) != nil else { throw ValidationError("--base-prompt-style must be completion or chat") }
         if conformativeWeight != nil && baseModel == nil { throw ValidationError("--conformative-weight needs --base-model") }
+        if baseAdapter != nil && baseModel == nil { throw ValidationError("--base-adapter needs --base-model") }
         if baseModel != nil && conformativeWeight == nil { throw ValidationError("--base-model needs --conformative-weight") }
     }
 
@@ -90,10 +93,12 @@ struct EvaluateRunCommand: ParsableCommand {
 
     private func generate(pending: [Int], prompts: [String], into url: URL, records: inout [Int: SampleRecord]) throws {
         let lm = try LanguageModel.load(path: model)
+        if let adapter { try lm.model.attach(LoRAAdapter.load(directory: URL(fileURLWithPath: adapter))) }
         let renderer = try PromptRenderer(model: lm)
         var base: (LanguageModel, PromptRenderer)?
         if let baseModel {
             let b = try LanguageModel.load(path: baseModel)
+            if let baseAdapter { try b.model.attach(LoRAAdapter.load(directory: URL(fileURLWithPath: baseAdapter))) }
             base = (b, try PromptRenderer(model: b))
         }
         let generator = Generator(model: lm, base: base?.0)
@@ -144,7 +149,8 @@ struct EvaluateRunCommand: ParsableCommand {
         let (metrics, perPrompt) = try RunSummary.metrics(
             run: runName, model: model, records: records, semanticEmbeddings: semanticEmbeddings, styleEmbeddings: styleEmbeddings,
             embedder: embedders.semanticDirectory ?? EmbedderOptions.defaultSemanticDirectory().path,
-            styleEmbedder: embedders.styleDirectory ?? "stylometric (built-in)", baseModel: baseModel, conformativeWeight: conformativeWeight)
+            styleEmbedder: embedders.styleDirectory ?? "stylometric (built-in)", adapter: adapter, baseModel: baseModel,
+            baseAdapter: baseAdapter, conformativeWeight: conformativeWeight)
         try metrics.write(runDirectory: output)
         let lines = try zip(records, perPrompt).map { record, d -> String in
             let object: [String: Any?] = [

@@ -1,0 +1,183 @@
+import Foundation
+import TensorEngine
+import WeightFormats
+
+/// A set of LoRA layers keyed by HF module path, loadable from and savable to a PEFT adapter
+/// folder (`adapter_config.json` + `adapter_model.safetensors`).
+public final class LoRAAdapter {
+    public static let configFile = "adapter_config.json"
+    public static let weightsFile = "adapter_model.safetensors"
+    /// PEFT's tensor-name prefix for causal LMs.
+    static let prefix = "base_model.model."
+
+    public var configuration: LoRAConfiguration
+    /// Module path → layer, in the model's module order.
+    public let layers: [(path: String, layer: LoRALayer)]
+
+    public init(configuration: LoRAConfiguration, layers: [(path: String, layer: LoRALayer)]) {
+        self.configuration = configuration
+        self.layers = layers
+    }
+
+    /// A fresh adapter for every targeted projection of `model`, initialised as PEFT does.
+    public convenience init(configuration: LoRAConfiguration, model: LlamaModel, seed: UInt64) throws {
+        guard configuration.rank > 0 else { throw ModelError.invalidConfiguration(key: "r", reason: "LoRA rank must be positive") }
+        var rng = SeededGenerator(seed: seed)
+        var layers: [(String, LoRALayer)] = []
+        for (path, linear) in model.linearLayers where configuration.targets(path) {
+            layers.append((path, try LoRALayer.initialized(inFeatures: linear.inFeatures, outFeatures: linear.outFeatures,
+                                                          rank: configuration.rank, alpha: configuration.alpha,
+                                                          dropout: configuration.dropout, using: &rng)))
+        }
+        guard !layers.isEmpty else {
+            throw ModelError.invalidConfiguration(key: "target_modules", reason: "\(configuration.targetModules) matches no projection of the model")
+        }
+        self.init(configuration: configuration, layers: layers)
+    }
+
+    /// Every trainable tensor (A then B of each layer, in module order).
+    public var parameters: [Tensor] { layers.flatMap { [$0.layer.a, $0.layer.b] } }
+
+    /// PEFT names of `parameters`, in the same order.
+    public var parameterNames: [String] {
+        layers.flatMap { [Self.prefix + $0.path + ".lora_A.weight", Self.prefix + $0.path + ".lora_B.weight"] }
+    }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    public var isTraining: Bool {
+        get { layers.first?.layer.isTraining ?? false }
+        set { for l in layers { l.layer.isTraining = newValue } }
+    }
+
+    // MARK: Files
+
+    /// Loads a PEFT folder. Tensors are matched by name; errors name the file and tensor.
+    public static func load(directory: URL) throws -> LoRAAdapter {
+        let configURL = directory.appendingPathComponent(configFile)
+        guard let data = try? Data(contentsOf: configURL) else { throw ModelError.missingFile(path: configURL.path, what: "adapter_config.json") }
+        let configuration: LoRAConfiguration
+        do { configuration = try JSONDecoder().decode(LoRAConfiguration.self, from: data) } catch {
+            throw ModelError.unreadable(file: configURL.path, reason: "\(error)")
+        }
+        guard configuration.peftType == "LORA" else {
+            throw ModelError.invalidConfiguration(key: "peft_type", reason: "\(configURL.path): only LORA adapters are supported, got \(configuration.peftType)")
+        }
+        guard !configuration.useDoRA else { throw ModelError.invalidConfiguration(key: "use_dora", reason: "\(configURL.path): DoRA is not supported") }
+        let weightsURL = directory.appendingPathComponent(weightsFile)
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else { throw ModelError.missingFile(path: weightsURL.path, what: "adapter weights") }
+        let file = try SafetensorsFile(path: weightsURL.path)
+        var found: [String: (a: SafetensorsTensorInfo?, b: SafetensorsTensorInfo?)] = [:]
+        for info in file.tensors.values {
+            var name = info.name
+            if name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
+            name = name.replacingOccurrences(of: ".default.weight", with: ".weight")
+            if name.hasSuffix(".lora_A.weight") { found[String(name.dropLast(".lora_A.weight".count)), default: (nil, nil)].a = info }
+            else if name.hasSuffix(".lora_B.weight") { found[String(name.dropLast(".lora_B.weight".count)), default: (nil, nil)].b = info }
+        }
+        var layers: [(String, LoRALayer)] = []
+        for path in found.keys.sorted(by: modulePathOrder) {
+            guard let a = found[path]?.a, let b = found[path]?.b else {
+                throw ModelError.missingTensor(file: weightsURL.path, name: prefix + path + (found[path]?.a == nil ? ".lora_A.weight" : ".lora_B.weight"))
+            }
+            guard a.shape.count == 2, b.shape.count == 2, a.shape[0] == configuration.rank, b.shape[1] == configuration.rank else {
+                throw ModelError.tensorShape(name: prefix + path, expected: [configuration.rank], got: a.shape + b.shape)
+            }
+            let layer = try LoRALayer(a: Tensor(file.floats(a), shape: a.shape), b: Tensor(file.floats(b), shape: b.shape),
+                                      alpha: configuration.useRSLoRA ? configuration.alpha * Float(configuration.rank).squareRoot() : configuration.alpha,
+                                      dropout: configuration.dropout, seed: UInt64(layers.count))
+            layers.append((path, layer))
+        }
+        guard !layers.isEmpty else { throw ModelError.unreadable(file: weightsURL.path, reason: "no lora_A/lora_B tensors") }
+        return LoRAAdapter(configuration: configuration, layers: layers)
+    }
+
+    /// Writes the PEFT folder; each file is replaced atomically.
+    public func save(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(encoder.encode(configuration), to: directory.appendingPathComponent(Self.configFile))
+        let tensors = zip(parameterNames, parameters).map { name, t in (name: name, shape: t.shape, values: t.scalars) }
+        try SafetensorsWriter.write(tensors: tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(Self.weightsFile))
+    }
+
+    /// Layer index first, then the HF module order, so loading keeps a stable parameter order.
+    static func modulePathOrder(_ x: String, _ y: String) -> Bool {
+        func key(_ p: String) -> (Int, Int, String) {
+            let parts = p.split(separator: ".")
+            let layer = parts.firstIndex(of: "layers").flatMap { parts.index(after: $0) < parts.endIndex ? Int(parts[parts.index(after: $0)]) : nil } ?? -1
+            let order = LoRAConfiguration.allLinearTargets.firstIndex(of: String(parts.last ?? "")) ?? 99
+            return (layer, order, p)
+        }
+        return key(x) < key(y)
+    }
+}
+
+extension LlamaModel {
+    /// Installs `adapter` on its projections (replacing any adapter there). Throws when a path is
+    /// not a projection of this model or the shapes disagree.
+    public func attach(_ adapter: LoRAAdapter) throws {
+        let byPath = Dictionary(uniqueKeysWithValues: linearLayers.map { ($0.path, $0.layer) })
+        for (path, layer) in adapter.layers {
+            guard let linear = byPath[path] else { throw ModelError.missingTensor(file: "adapter", name: path + " (no such projection in the model)") }
+            guard layer.a.shape[1] == linear.inFeatures, layer.b.shape[0] == linear.outFeatures else {
+                throw ModelError.tensorShape(name: path, expected: [linear.outFeatures, linear.inFeatures], got: [layer.b.shape[0], layer.a.shape[1]])
+            }
+        }
+        for (path, layer) in adapter.layers { byPath[path]?.lora = layer }
+    }
+
+    public func detachAdapters() {
+        for (_, linear) in linearLayers { linear.lora = nil }
+    }
+
+    /// Turns every attached adapter on or off (off = the base model).
+    public func setAdaptersEnabled(_ enabled: Bool) {
+        for (_, linear) in linearLayers { linear.lora?.isEnabled = enabled }
+    }
+
+    /// Runs `body` on the base model (adapters off), restoring them afterwards.
+    public func withAdaptersDisabled<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = linearLayers.map { $0.layer.lora?.isEnabled ?? false }
+        setAdaptersEnabled(false)
+        defer { for ((_, linear), on) in zip(linearLayers, previous) { linear.lora?.isEnabled = on } }
+        return try body()
+    }
+
+    /// Parameters of the base model (embeddings counted once when tied).
+    public var baseParameterCount: Int {
+        var n = embedTokens.count + norm.count + (lmHead === embedTokens ? 0 : lmHead.count)
+        for block in layers {
+            n += block.inputNorm.count + block.postAttentionNorm.count
+        }
+        for (_, linear) in linearLayers { n += linear.weight.count + (linear.bias?.count ?? 0) }
+        return n
+    }
+
+    /// Adds every attached adapter into its base weight (W' = W + α/r·B·A) and removes the adapters.
+    public func mergeAdapters() throws {
+        for (_, linear) in linearLayers {
+            guard let lora = linear.lora else { continue }
+            linear.weight = try Tensor.withNoGrad { try add(linear.weight, lora.delta()) }
+            linear.lora = nil
+        }
+    }
+
+    /// Every base tensor by HF name (for writing fused checkpoints).
+    public var namedWeights: [(name: String, tensor: Tensor)] {
+        var out: [(String, Tensor)] = [("model.embed_tokens.weight", embedTokens)]
+        for (i, block) in layers.enumerated() {
+            let p = "model.layers.\(i)."
+            out.append((p + "input_layernorm.weight", block.inputNorm))
+            out.append((p + "post_attention_layernorm.weight", block.postAttentionNorm))
+        }
+        for (path, linear) in linearLayers {
+            out.append((path + ".weight", linear.weight))
+            if let bias = linear.bias { out.append((path + ".bias", bias)) }
+        }
+        out.append(("model.norm.weight", norm))
+        if lmHead !== embedTokens { out.append(("lm_head.weight", lmHead)) }
+        return out
+    }
+}

@@ -1,0 +1,203 @@
+import Console
+import Foundation
+import Models
+import TensorEngine
+
+/// Trains a LoRA adapter on a model with one objective: micro-batches, gradient accumulation,
+/// AdamW with a warm-up schedule and global-norm clipping, periodic validation, JSONL metrics,
+/// atomic checkpoints and exact resumption.
+public final class Trainer {
+    public let model: LlamaModel
+    public let adapter: LoRAAdapter
+    public let objective: any TrainingObjective
+    public let configuration: TrainingConfiguration
+    public let optimizer: AdamW
+    public let output: URL
+    public let train: [TrainingExample]
+    public let validation: [TrainingExample]
+    public private(set) var state: TrainerState
+    /// Called after every update with (step, metrics) — tests and the CLI's summary.
+    public var onStep: ((Int, [String: Double]) -> Void)?
+    /// Stops after this many updates (simulates an interruption in tests); nil runs to the end.
+    public var stopAfterStep: Int?
+    public var showProgress = true
+    private var lastCheckpoint: URL?
+
+    public init(model: LlamaModel, adapter: LoRAAdapter, objective: any TrainingObjective, configuration: TrainingConfiguration,
+                examples: [TrainingExample], output: URL) throws {
+        try configuration.validate()
+        if objective.needsPairs, let bad = examples.first(where: { $0.rejected == nil }) {
+            throw TrainingError.invalidOption(name: "data", reason: "example \(bad.index) has no rejected completion")
+        }
+        self.model = model
+        self.adapter = adapter
+        self.objective = objective
+        self.configuration = configuration
+        self.output = output
+        // Validation split: a seeded shuffle, the last fraction held out.
+        var rng = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_DA7A)
+        var order = Array(examples.indices)
+        order.shuffle(using: &rng)
+        let held = Int((Double(examples.count) * configuration.validationSplit).rounded())
+        guard examples.count - held > 0 else { throw TrainingError.invalidOption(name: "validation-split", reason: "leaves no training examples") }
+        validation = order.suffix(held).sorted().map { examples[$0] }
+        train = order.prefix(examples.count - held).sorted().map { examples[$0] }
+        optimizer = AdamW(parameters: adapter.parameters, hyperparameters: .init(weightDecay: configuration.weightDecay))
+        state = TrainerState(step: 0, epoch: 0, position: 0, loraGenerators: adapter.layers.map(\.layer.rng), configuration: configuration)
+    }
+
+    public var stepsPerEpoch: Int {
+        let perStep = configuration.batchSize * configuration.gradAccum
+        return (train.count + perStep - 1) / perStep
+    }
+
+    public var totalSteps: Int { configuration.maxSteps ?? configuration.epochs * stepsPerEpoch }
+
+    public var schedule: LearningRateSchedule {
+        LearningRateSchedule(kind: configuration.lrScheduler, peak: configuration.learningRate,
+                             warmupSteps: configuration.warmupSteps, totalSteps: totalSteps)
+    }
+
+    /// The epoch's reading order: a shuffle seeded by (seed, epoch), so resuming needs only the position.
+    func order(epoch: Int) -> [Int] {
+        var rng = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
+        var o = Array(train.indices)
+        o.shuffle(using: &rng)
+        return o
+    }
+
+    /// Continues from a checkpoint folder written by this trainer.
+    public func resume(from directory: URL) throws {
+        let saved = try LoRAAdapter.load(directory: directory)
+        guard saved.parameterNames == adapter.parameterNames else {
+            throw TrainingError.checkpoint(path: directory.path, reason: "the checkpoint's adapter has different modules than this run's")
+        }
+        for (p, q) in zip(adapter.parameters, saved.parameters) {
+            guard p.shape == q.shape else { throw TrainingError.checkpoint(path: directory.path, reason: "adapter shapes differ") }
+            let values = q.scalars
+            p.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = values[i] } }
+        }
+        let loaded = try TrainerCheckpoint.load(from: directory, parameterNames: adapter.parameterNames)
+        try optimizer.restore(step: loaded.optimizerStep, firstMoments: loaded.first, secondMoments: loaded.second)
+        guard loaded.state.loraGenerators.count == adapter.layers.count else {
+            throw TrainingError.checkpoint(path: directory.path, reason: "generator states do not match the adapter")
+        }
+        for (l, g) in zip(adapter.layers, loaded.state.loraGenerators) { l.layer.rng = g }
+        state = loaded.state
+        state.configuration = configuration
+        lastCheckpoint = directory
+    }
+
+    /// Runs to `totalSteps` (or `stopAfterStep`), returning the last logged metrics.
+    @discardableResult
+    public func run() throws -> [String: Double] {
+        let log = try JSONLinesLog(url: output.appendingPathComponent("metrics.jsonl"))
+        let progress = ProgressBar(configuration.method.rawValue, total: totalSteps, unit: "step", enabled: showProgress ? nil : false)
+        progress.advance(by: state.step)
+        var pending: [String: [Double]] = [:]
+        var lastLogged: [String: Double] = [:]
+        var tokens = 0
+        var windowStart = Date()
+        let end = min(totalSteps, stopAfterStep ?? Int.max)
+        while state.step < end {
+            let lr = schedule.learningRate(step: state.step)
+            adapter.isTraining = true
+            var stepMetrics: [String: Double] = [:]
+            for _ in 0..<configuration.gradAccum {
+                guard let batch = nextBatch() else { break }
+                let out = try objective.loss(model: model, batch: batch)
+                guard out.loss.item.isFinite else {
+                    throw TrainingError.nonFiniteLoss(step: state.step + 1, lastCheckpoint: lastCheckpoint?.path)
+                }
+                try mul(out.loss, 1 / Float(configuration.gradAccum)).backward()
+                for (k, v) in out.metrics { stepMetrics[k, default: 0] += v / Double(configuration.gradAccum) }
+                tokens += out.tokens
+            }
+            let gradNorm = clipGradientNorm(adapter.parameters, maxNorm: configuration.maxGradNorm)
+            guard gradNorm.isFinite else { throw TrainingError.nonFiniteLoss(step: state.step + 1, lastCheckpoint: lastCheckpoint?.path) }
+            optimizer.update(learningRate: lr)
+            optimizer.zeroGrad()
+            state.step += 1
+            stepMetrics["grad_norm"] = Double(gradNorm)
+            stepMetrics["learning_rate"] = Double(lr)
+            for (k, v) in stepMetrics { pending[k, default: []].append(v) }
+            onStep?(state.step, stepMetrics)
+
+            if state.step == 1 || state.step % configuration.loggingSteps == 0 || state.step == end {
+                var record: [String: Any] = ["step": state.step, "epoch": Double(state.epoch) + Double(state.position) / Double(max(train.count, 1))]
+                for (k, vs) in pending { record[k] = vs.reduce(0, +) / Double(vs.count); lastLogged[k] = vs.reduce(0, +) / Double(vs.count) }
+                let elapsed = Date().timeIntervalSince(windowStart)
+                record["tokens_per_second"] = elapsed > 0 ? Double(tokens) / elapsed : 0
+                record["peak_memory_mb"] = Self.peakMemoryMB()
+                try log.append(record)
+                pending = [:]; tokens = 0; windowStart = Date()
+            }
+            if !validation.isEmpty, state.step % configuration.stepsPerEval == 0 || state.step == totalSteps {
+                var record: [String: Any] = ["step": state.step]
+                for (k, v) in try evaluate() { record["eval_" + k] = v }
+                try log.append(record)
+            }
+            if configuration.saveEvery > 0, state.step % configuration.saveEvery == 0 {
+                try saveCheckpoint()
+            }
+            progress.advance(detail: String(format: "loss %.4f", stepMetrics["loss"] ?? .nan))
+        }
+        progress.finish()
+        adapter.isTraining = false
+        if state.step == totalSteps {
+            if lastCheckpoint?.lastPathComponent != "checkpoint-\(state.step)" { try saveCheckpoint() }
+            try adapter.save(directory: output)
+        }
+        return lastLogged
+    }
+
+    /// Mean metrics over the validation examples (no gradients, no dropout).
+    public func evaluate() throws -> [String: Double] {
+        let training = adapter.isTraining
+        adapter.isTraining = false
+        defer { adapter.isTraining = training }
+        var totals: [String: Double] = [:]
+        var batches = 0
+        try Tensor.withNoGrad {
+            var i = 0
+            while i < validation.count {
+                let batch = Array(validation[i..<min(i + configuration.batchSize, validation.count)])
+                for (k, v) in try objective.loss(model: model, batch: batch).metrics { totals[k, default: 0] += v }
+                batches += 1
+                i += configuration.batchSize
+            }
+        }
+        return totals.mapValues { $0 / Double(max(batches, 1)) }
+    }
+
+    /// Writes `OUTPUT/checkpoint-<step>`.
+    public func saveCheckpoint() throws {
+        state.loraGenerators = adapter.layers.map(\.layer.rng)
+        let directory = output.appendingPathComponent("checkpoint-\(state.step)")
+        try TrainerCheckpoint.save(to: directory, adapter: adapter, optimizer: optimizer, state: state)
+        lastCheckpoint = directory
+    }
+
+    /// The next micro-batch of the current epoch (a shorter last one, as a DataLoader without
+    /// drop_last), moving to the next epoch when this one is spent.
+    func nextBatch() -> [TrainingExample]? {
+        if state.position >= train.count { state.epoch += 1; state.position = 0 }
+        let o = order(epoch: state.epoch)
+        let end = min(state.position + configuration.batchSize, train.count)
+        guard state.position < end else { return nil }
+        let batch = o[state.position..<end].map { train[$0] }
+        state.position = end
+        return batch
+    }
+
+    static func peakMemoryMB() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_maxrss) / 1_048_576
+        #endif
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Everything a run is configured with; stored in every checkpoint (`training_config.json`,
+/// snake_case keys as the CLI's config file).
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    public enum Method: String, Codable, Sendable, CaseIterable { case sft, dpo, orpo, ddpo, dorpo }
+
+    public var method: Method = .sft
+    public var learningRate: Float = 1e-4
+    public var lrScheduler: LearningRateSchedule.Kind = .linear
+    public var warmupSteps: Int = 0
+    public var epochs: Int = 1
+    public var maxSteps: Int?
+    public var batchSize: Int = 1
+    public var gradAccum: Int = 1
+    public var maxGradNorm: Float = 1.0
+    public var weightDecay: Float = 0.0
+    public var beta: Float?
+    public var lossType: DPOObjective.LossType = .sigmoid
+    public var orpoWeighting: ORPOObjective.Weighting?
+    public var validationSplit: Double = 0
+    public var stepsPerEval: Int = 50
+    public var loggingSteps: Int = 10
+    public var saveEvery: Int = 0
+    public var seed: UInt64 = 42
+    public var trainOnPrompt: Bool = false
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case method, learningRate = "learning_rate", lrScheduler = "lr_scheduler", warmupSteps = "warmup_steps", epochs
+        case maxSteps = "max_steps", batchSize = "batch_size", gradAccum = "grad_accum", maxGradNorm = "max_grad_norm"
+        case weightDecay = "weight_decay", beta, lossType = "loss_type", orpoWeighting = "orpo_weighting"
+        case validationSplit = "validation_split", stepsPerEval = "steps_per_eval", loggingSteps = "logging_steps"
+        case saveEvery = "save_every", seed, trainOnPrompt = "train_on_prompt"
+    }
+
+    /// β of the method when not given: DPO 0.1 (TRL), ORPO 0.1 (TRL's λ; Chung et al. use 0.25).
+    public var effectiveBeta: Float { beta ?? 0.1 }
+
+    public func validate() throws {
+        func bad(_ name: String, _ reason: String) -> TrainingError { .invalidOption(name: name, reason: reason) }
+        guard learningRate > 0, learningRate.isFinite else { throw bad("learning-rate", "must be positive") }
+        guard batchSize > 0 else { throw bad("batch-size", "must be positive") }
+        guard gradAccum > 0 else { throw bad("grad-accum", "must be positive") }
+        guard epochs > 0 else { throw bad("epochs", "must be positive") }
+        if let maxSteps, maxSteps <= 0 { throw bad("max-steps", "must be positive") }
+        guard warmupSteps >= 0 else { throw bad("warmup-steps", "must be ≥ 0") }
+        guard validationSplit >= 0, validationSplit < 1 else { throw bad("validation-split", "must be in [0, 1)") }
+        guard loggingSteps > 0 else { throw bad("logging-steps", "must be positive") }
+        guard stepsPerEval > 0 else { throw bad("steps-per-eval", "must be positive") }
+        guard saveEvery >= 0 else { throw bad("save-every", "must be ≥ 0") }
+        if let beta, !(beta > 0) { throw bad("beta", "must be positive") }
+    }
+
+    /// The objective this configuration trains.
+    public func makeObjective(reference: ReferenceLogProbs = ReferenceLogProbs()) -> any TrainingObjective {
+        switch method {
+        case .sft: return SFTObjective(trainOnPrompt: trainOnPrompt)
+        case .dpo: return DPOObjective(beta: effectiveBeta, lossType: lossType, weighted: false, reference: reference)
+        case .ddpo: return DPOObjective(beta: effectiveBeta, lossType: lossType, weighted: true, reference: reference)
+        case .orpo: return ORPOObjective(beta: effectiveBeta, weighting: .none)
+        case .dorpo: return ORPOObjective(beta: effectiveBeta, weighting: orpoWeighting ?? .reference)
+        }
+    }
+}
+
+extension LearningRateSchedule.Kind: Codable {}
+extension DPOObjective.LossType: Codable {}
+extension ORPOObjective.Weighting: Codable {}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import Models
+import TensorEngine
+@testable import Training
+
+@Suite struct ObjectiveTests {
+    func lossValue(_ objective: any TrainingObjective, _ model: LlamaModel, _ batch: [TrainingExample]) throws -> Float {
+        try Tensor.withNoGrad { try objective.loss(model: model, batch: batch).loss.item }
+    }
+
+    @Test func weightOneMakesDDPOEqualDPOAndDORPOEqualORPO() throws {
+        let model = try Support.tinyModel()
+        try model.attach(Support.randomAdapter(model: model))
+        let batch = Support.toyPairs(count: 3).map { var e = $0; e.weight = 1; return e }
+        #expect(try lossValue(DPOObjective(weighted: true), model, batch) == lossValue(DPOObjective(weighted: false), model, batch))
+        let orpo = try lossValue(ORPOObjective(weighting: .none), model, batch)
+        #expect(try lossValue(ORPOObjective(weighting: .reference), model, batch) == orpo)
+        #expect(try lossValue(ORPOObjective(weighting: .perExample), model, batch) == orpo)
+    }
+
+    @Test func ddpoScalesEachPairsLossByItsWeight() throws {
+        let model = try Support.tinyModel()
+        try model.attach(Support.randomAdapter(model: model))
+        let pairs = Support.toyPairs(count: 3)
+        var expected: Float = 0
+        for p in pairs { expected += p.weight * (try lossValue(DPOObjective(), model, [p])) }
+        let weighted = try lossValue(DPOObjective(weighted: true), model, pairs)
+        #expect(abs(weighted - expected / 3) < 1e-5)
+    }
+
+    @Test func dorpoReferenceFormPutsTheWeightInsideTheSigmoid() throws {
+        let model = try Support.tinyModel()
+        try model.attach(Support.randomAdapter(model: model))
+        var pair = Support.toyPairs(count: 1)[0]
+        pair.weight = 0
+        // w = 0: the odds-ratio term is the constant −β·log σ(0) = β·ln 2 and the NLL is scaled by 0.
+        #expect(abs(try lossValue(ORPOObjective(beta: 0.25, weighting: .reference), model, [pair]) - 0.25 * Float(log(2.0))) < 1e-6)
+    }
+
+    @Test func freshAdapterMakesDPOLossLn2() throws {
+        let model = try Support.tinyModel()
+        try model.attach(LoRAAdapter(configuration: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), model: model, seed: 3))
+        #expect(abs(try lossValue(DPOObjective(), model, Support.toyPairs(count: 2)) - Float(log(2.0))) < 1e-6)
+    }
+
+    /// dLoss/dθ from autograd against central differences, for every objective.
+    @Test(arguments: ["sft", "dpo", "ddpo", "ipo", "hinge", "orpo", "dorpo", "dorpo-per-example"])
+    func gradientsMatchFiniteDifferences(_ name: String) throws {
+        let model = try Support.tinyModel(seed: 4)
+        let adapter = try Support.randomAdapter(model: model, rank: 2, seed: 8, targets: ["q_proj", "v_proj", "down_proj"])
+        try model.attach(adapter)
+        // A reference that differs from the policy (hinge needs βz < 1 to have a gradient).
+        let objective: any TrainingObjective = switch name {
+        case "sft": SFTObjective()
+        case "dpo": DPOObjective(beta: 0.5)
+        case "ddpo": DPOObjective(beta: 0.5, weighted: true)
+        case "ipo": DPOObjective(beta: 0.5, lossType: .ipo)
+        case "hinge": DPOObjective(beta: 0.5, lossType: .hinge)
+        case "orpo": ORPOObjective(beta: 0.3)
+        case "dorpo": ORPOObjective(beta: 0.3, weighting: .reference)
+        default: ORPOObjective(beta: 0.3, weighting: .perExample)
+        }
+        let batch = Support.toyPairs(count: 2, seed: 21)
+        let loss = try objective.loss(model: model, batch: batch).loss
+        try loss.backward()
+        let h: Float = 1e-2
+        for p in [adapter.parameters[0], adapter.parameters[3], adapter.parameters[5]] {
+            let grad = try #require(p.grad).scalars
+            for i in [0, p.count / 2, p.count - 1] {
+                let original = p.scalars[i]
+                func at(_ v: Float) throws -> Double {
+                    p.withUnsafeMutableBufferPointer { $0[i] = v }
+                    return Double(try lossValue(objective, model, batch))
+                }
+                let numeric = (try at(original + h) - at(original - h)) / Double(2 * h)
+                p.withUnsafeMutableBufferPointer { $0[i] = original }
+                #expect(abs(Double(grad[i]) - numeric) <= 2e-3 + 2e-2 * abs(numeric), "\(name) ∂/∂θ[\(i)]: autograd \(grad[i]) vs numeric \(numeric)")
+            }
+        }
+    }
+}
