@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Console", targets: ["Console"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Server", targets: ["Server"]),
     ],
@@ -59,6 +60,8 @@ let package = Package(
         .target(name: "Generation", dependencies: ["Models", "Sampling", "Tokenizers", "ChatTemplates"]),
         .target(name: "Preference"),
         .target(name: "Evaluation", dependencies: ["CZlib"]),
+        // Reports: run summaries, SVG plots and self-contained HTML pages of evaluation runs.
+        .target(name: "Reports", dependencies: ["Evaluation"]),
         .target(name: "Training", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Console"]),
 
         // Layer 4: the OpenAI-compatible HTTP server.
@@ -71,7 +74,7 @@ let package = Package(
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Training", "Server",
+            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Reports", "Training", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -83,8 +86,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
-        // Runs the built `divtune` executable; depends on it so `--build-tests` builds it first.
-        .testTarget(name: "CLITests", dependencies: ["divtune"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Models", "Generation", "Sampling",
@@ -92,6 +94,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        // Parses and runs commands in-process, or runs the built `divtune` executable.
         .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Preference",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],

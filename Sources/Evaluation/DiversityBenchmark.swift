@@ -1,34 +1,52 @@
 import Foundation
 
 /// Throughput of the diversity metrics on deterministic synthetic text (not a test; the CLI
-/// exposes it). Texts are built from a 3000-word pseudo-vocabulary drawn with a Zipf-like law
-/// (word k with weight 1/(k+1)) in sentences of 6–24 words with commas and full stops, so the
-/// LCS and compression work resembles real stories of the given length.
+/// exposes it as `divtune bench metrics`, side by side with the Python `diversity` package).
+/// Texts are built from a 3000-word pseudo-vocabulary drawn with a Zipf-like law (word k with
+/// weight 1/(k+1)) in sentences of 6–24 words with commas and full stops, so the LCS and
+/// compression work resembles real stories of the given length.
 public enum DiversityBenchmark {
-    /// Times each metric over `prompts` prompts × `samples` samples of `words` words and returns
-    /// a table of seconds and texts per second (all prompts in parallel across the cores).
-    public static func run(prompts: Int = 1000, samples: Int = 4, words: Int = 500) -> String {
-        let sets = (0..<max(prompts, 0)).map { p in (0..<max(samples, 0)).map { s in text(words: words, seed: UInt64(p * 7919 + s)) } }
-        let texts = Double(max(prompts * samples, 1))
-        var rows: [(String, Double)] = []
+    /// One timed metric: the median over repeats, in seconds, for all prompts.
+    public struct Timing: Sendable {
+        public var metric: String
+        public var seconds: [Double]
+        public init(metric: String, seconds: [Double]) { self.metric = metric; self.seconds = seconds }
+        public var median: Double { let s = seconds.sorted(); return s.isEmpty ? .nan : (s[(s.count - 1) / 2] + s[s.count / 2]) / 2 }
+    }
+
+    /// The benchmark's text sets: `prompts` × `samples` texts of `words` words.
+    public static func textSets(prompts: Int, samples: Int, words: Int) -> [[String]] {
+        (0..<max(prompts, 0)).map { p in (0..<max(samples, 0)).map { s in text(words: words, seed: UInt64(p * 7919 + s)) } }
+    }
+
+    /// Times each metric over every set `repeats` times. `threads` 1 runs the prompts one after
+    /// another (like the Python peer); more runs them with `DispatchQueue.concurrentPerform`.
+    /// Names match the peer script's keys.
+    public static func measure(_ sets: [[String]], repeats: Int = 5, threads: Int = 1,
+                               include: Set<String>? = nil) -> [Timing] {
+        var rows: [Timing] = []
         func time(_ name: String, _ body: @escaping ([String]) throws -> Void) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            DispatchQueue.concurrentPerform(iterations: sets.count) { try? body(sets[$0]) }
-            rows.append((name, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+            guard include?.contains(name) ?? true else { return }
+            var seconds: [Double] = []
+            for _ in 0..<max(repeats, 1) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                if threads <= 1 {
+                    for set in sets { try? body(set) }
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: sets.count) { try? body(sets[$0]) }
+                }
+                seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            rows.append(Timing(metric: name, seconds: seconds))
         }
-        time("compression ratio (gzip)") { _ = try CompressionRatio.ratio($0) }
-        time("compression ratio (0.2.0, double gzip)") { _ = try CompressionRatio.ratio($0, compat: .diversity02) }
-        time("homogenization (ROUGE-L)") { _ = Homogenization.score($0) }
-        time("n-gram diversity (n ≤ 4)") { _ = NGramDiversity.score($0) }
+        time("compression_ratio") { _ = try CompressionRatio.ratio($0, compat: .diversity02) }
+        time("homogenization_rougel") { _ = Homogenization.score($0, compat: .diversity02) }
+        time("ngram_diversity") { _ = NGramDiversity.score($0, compat: .diversity02) }
         var rng = SplitMix64(state: 42)
+        let samples = sets.first?.count ?? 0
         let embeddings = (0..<samples).map { _ in (0..<768).map { _ in Float(rng.next() >> 40) / Float(1 << 24) - 0.5 } }
-        time("embedding diversity (768-d)") { _ in _ = try EmbeddingDiversity.meanPairwiseCosineDistance(embeddings) }
-        var out = "diversity metrics: \(prompts) prompts × \(samples) samples × \(words) words, \(ProcessInfo.processInfo.activeProcessorCount) cores\n"
-        for (name, seconds) in rows {
-            out += name.padding(toLength: 42, withPad: " ", startingAt: 0)
-                + String(format: "%9.3f s  %12.0f texts/s\n", seconds, texts / max(seconds, 1e-9))
-        }
-        return out
+        time("embedding_diversity_768d") { _ in _ = try EmbeddingDiversity.meanPairwiseCosineDistance(embeddings) }
+        return rows
     }
 
     /// Deterministic synthetic prose of `words` words.

@@ -1,8 +1,8 @@
 import ArgumentParser
 
-/// `divtune evaluate <what>`: measurements of generated samples.
+/// `divtune evaluate <what>`: generate and measure samples (quality, diversity) and compare runs.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "evaluate", abstract: "Measure generated samples (diversity, …).",
-        subcommands: [EvaluateDiversityCommand.self])
+        commandName: "evaluate", abstract: "Generate and measure quality and diversity; compare runs.",
+        subcommands: [EvaluateRunCommand.self, EvaluateCompareCommand.self, EvaluateDiversityCommand.self])
 }

@@ -60,7 +60,9 @@ import Testing
         let a = DiversityBenchmark.text(words: 50, seed: 1)
         #expect(a == DiversityBenchmark.text(words: 50, seed: 1) && a != DiversityBenchmark.text(words: 50, seed: 2))
         #expect(a.split(separator: " ").count == 50 && a.hasSuffix("."))
-        let report = DiversityBenchmark.run(prompts: 4, samples: 2, words: 30)
-        #expect(report.contains("homogenization") && report.contains("texts/s"))
+        let timings = DiversityBenchmark.measure(DiversityBenchmark.textSets(prompts: 4, samples: 2, words: 30), repeats: 3, threads: 2)
+        #expect(timings.map(\.metric) == ["compression_ratio", "homogenization_rougel", "ngram_diversity", "embedding_diversity_768d"])
+        #expect(timings.allSatisfy { $0.seconds.count == 3 && $0.median >= 0 })
+        #expect(DiversityBenchmark.Timing(metric: "m", seconds: [3, 1, 2, 10]).median == 2.5)
     }
 }

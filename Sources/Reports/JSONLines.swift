@@ -1,0 +1,67 @@
+import Foundation
+
+/// Reads JSON Lines files one record per non-empty line; errors name the file and line.
+public enum JSONLines {
+    public static func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> [T] {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ReportError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ReportError.invalidContent(path: url.path, reason: "not UTF-8 text")
+        }
+        let decoder = JSONDecoder()
+        var records: [T] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            do {
+                records.append(try decoder.decode(T.self, from: Data(line.utf8)))
+            } catch let error as DecodingError {
+                throw ReportError.invalidContent(path: "\(url.path):\(index + 1)", reason: JSONErrors.describe(error))
+            } catch {
+                throw ReportError.invalidContent(path: "\(url.path):\(index + 1)", reason: "not valid JSON")
+            }
+        }
+        return records
+    }
+}
+
+/// One line of a prompts file: `{"prompt": "..."}` (other keys are ignored).
+public struct PromptRecord: Codable, Hashable, Sendable {
+    public var prompt: String
+    public init(prompt: String) { self.prompt = prompt }
+}
+
+/// One line of a run's `samples.jsonl`: every sample of one prompt, written as soon as the
+/// prompt is done so an interrupted run resumes where it stopped.
+public struct SampleRecord: Codable, Hashable, Sendable {
+    public var promptIndex: Int
+    public var prompt: String
+    public var samples: [String]
+    /// Generated tokens per sample.
+    public var tokens: [Int]
+    /// Mean log-probability per generated token under the model, per sample (nil when no tokens).
+    public var logprobPerToken: [Double?]
+    /// `stop` or `length`, per sample.
+    public var finishReasons: [String]
+    /// Reward-model scores per sample, when a reward model was given.
+    public var rewards: [Double]?
+
+    public init(promptIndex: Int, prompt: String, samples: [String], tokens: [Int], logprobPerToken: [Double?],
+                finishReasons: [String], rewards: [Double]? = nil) {
+        self.promptIndex = promptIndex
+        self.prompt = prompt
+        self.samples = samples
+        self.tokens = tokens
+        self.logprobPerToken = logprobPerToken
+        self.finishReasons = finishReasons
+        self.rewards = rewards
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case prompt, samples, tokens, rewards
+        case promptIndex = "prompt_index", logprobPerToken = "logprob_per_token", finishReasons = "finish_reasons"
+    }
+
+    public static let fileName = "samples.jsonl"
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// The result of one evaluation run, stored as `metrics.json` in the run folder
+/// (written by `divtune evaluate run`, read by `divtune evaluate compare`). Keys are snake_case;
+/// every estimate is `{"mean": m, "ci95": [lower, upper]}` (percentile bootstrap over prompts);
+/// a metric that could not be computed (no embedder given, too few samples) is `null`.
+public struct RunMetrics: Codable, Hashable, Sendable {
+    /// Short name shown in plots and tables (the run folder's name by default).
+    public var run: String
+    public var model: String
+    public var adapter: String?
+    public var baseModel: String?
+    public var baseAdapter: String?
+    public var conformativeWeight: Double?
+    /// Mean quality per prompt; what it measures is in ``qualityMeasure``.
+    public var quality: Estimate?
+    /// `reward` (reward-model score) or `mean_logprob_per_token` (the model's own log-likelihood).
+    public var qualityMeasure: String
+    public var semanticDiversity: Estimate?
+    public var styleDiversity: Estimate?
+    public var compressionRatio: Estimate?
+    public var homogenizationRougel: Estimate?
+    public var ngramDiversity: Estimate?
+    public var prompts: Int
+    public var samplesPerPrompt: Int
+    /// The embedders that defined the semantic and style spaces (path or built-in name).
+    public var embedder: String?
+    public var styleEmbedder: String?
+    public var warnings: [String]
+
+    public init(run: String, model: String, adapter: String? = nil, baseModel: String? = nil, baseAdapter: String? = nil,
+                conformativeWeight: Double? = nil, quality: Estimate?, qualityMeasure: String,
+                semanticDiversity: Estimate?, styleDiversity: Estimate?, compressionRatio: Estimate?,
+                homogenizationRougel: Estimate?, ngramDiversity: Estimate?, prompts: Int, samplesPerPrompt: Int,
+                embedder: String? = nil, styleEmbedder: String? = nil, warnings: [String] = []) {
+        self.run = run
+        self.model = model
+        self.adapter = adapter
+        self.baseModel = baseModel
+        self.baseAdapter = baseAdapter
+        self.conformativeWeight = conformativeWeight
+        self.quality = quality
+        self.qualityMeasure = qualityMeasure
+        self.semanticDiversity = semanticDiversity
+        self.styleDiversity = styleDiversity
+        self.compressionRatio = compressionRatio
+        self.homogenizationRougel = homogenizationRougel
+        self.ngramDiversity = ngramDiversity
+        self.prompts = prompts
+        self.samplesPerPrompt = samplesPerPrompt
+        self.embedder = embedder
+        self.styleEmbedder = styleEmbedder
+        self.warnings = warnings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case run, model, adapter, quality, prompts, warnings, embedder
+        case baseModel = "base_model", baseAdapter = "base_adapter", conformativeWeight = "conformative_weight"
+        case qualityMeasure = "quality_measure", semanticDiversity = "semantic_diversity", styleDiversity = "style_diversity"
+        case compressionRatio = "compression_ratio", homogenizationRougel = "homogenization_rougel"
+        case ngramDiversity = "ngram_diversity", samplesPerPrompt = "samples_per_prompt", styleEmbedder = "style_embedder"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        run = try c.decode(String.self, forKey: .run)
+        model = try c.decode(String.self, forKey: .model)
+        adapter = try c.decodeIfPresent(String.self, forKey: .adapter)
+        baseModel = try c.decodeIfPresent(String.self, forKey: .baseModel)
+        baseAdapter = try c.decodeIfPresent(String.self, forKey: .baseAdapter)
+        conformativeWeight = try c.decodeIfPresent(Double.self, forKey: .conformativeWeight)
+        quality = try c.decodeIfPresent(Estimate.self, forKey: .quality)
+        qualityMeasure = try c.decodeIfPresent(String.self, forKey: .qualityMeasure) ?? "reward"
+        semanticDiversity = try c.decodeIfPresent(Estimate.self, forKey: .semanticDiversity)
+        styleDiversity = try c.decodeIfPresent(Estimate.self, forKey: .styleDiversity)
+        compressionRatio = try c.decodeIfPresent(Estimate.self, forKey: .compressionRatio)
+        homogenizationRougel = try c.decodeIfPresent(Estimate.self, forKey: .homogenizationRougel)
+        ngramDiversity = try c.decodeIfPresent(Estimate.self, forKey: .ngramDiversity)
+        prompts = try c.decodeIfPresent(Int.self, forKey: .prompts) ?? 0
+        samplesPerPrompt = try c.decodeIfPresent(Int.self, forKey: .samplesPerPrompt) ?? 0
+        embedder = try c.decodeIfPresent(String.self, forKey: .embedder)
+        styleEmbedder = try c.decodeIfPresent(String.self, forKey: .styleEmbedder)
+        warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
+    }
+
+    /// Nil values are written as explicit `null`s so every key is always present.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(run, forKey: .run)
+        try c.encode(model, forKey: .model)
+        try c.encode(adapter, forKey: .adapter)
+        try c.encode(baseModel, forKey: .baseModel)
+        try c.encode(baseAdapter, forKey: .baseAdapter)
+        try c.encode(conformativeWeight, forKey: .conformativeWeight)
+        try c.encode(quality, forKey: .quality)
+        try c.encode(qualityMeasure, forKey: .qualityMeasure)
+        try c.encode(semanticDiversity, forKey: .semanticDiversity)
+        try c.encode(styleDiversity, forKey: .styleDiversity)
+        try c.encode(compressionRatio, forKey: .compressionRatio)
+        try c.encode(homogenizationRougel, forKey: .homogenizationRougel)
+        try c.encode(ngramDiversity, forKey: .ngramDiversity)
+        try c.encode(prompts, forKey: .prompts)
+        try c.encode(samplesPerPrompt, forKey: .samplesPerPrompt)
+        try c.encode(embedder, forKey: .embedder)
+        try c.encode(styleEmbedder, forKey: .styleEmbedder)
+        try c.encode(warnings, forKey: .warnings)
+    }
+
+    public static let fileName = "metrics.json"
+
+    /// Reads `metrics.json` from a run folder; errors name the folder or file and the bad field.
+    public static func load(runDirectory: URL) throws -> RunMetrics {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: runDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReportError.unreadable(path: runDirectory.path, reason: "not a run folder (it does not exist or is not a directory)")
+        }
+        let url = runDirectory.appendingPathComponent(fileName)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ReportError.unreadable(path: url.path, reason: "missing or unreadable (run `divtune evaluate run` first)")
+        }
+        return try decode(data, path: url.path)
+    }
+
+    /// Decodes `metrics.json` bytes; `path` names the file in errors.
+    public static func decode(_ data: Data, path: String) throws -> RunMetrics {
+        do {
+            return try JSONDecoder().decode(RunMetrics.self, from: data)
+        } catch let error as DecodingError {
+            throw ReportError.invalidContent(path: path, reason: JSONErrors.describe(error))
+        } catch {
+            throw ReportError.invalidContent(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+        }
+    }
+
+    /// Writes `metrics.json` into `runDirectory` atomically (pretty, sorted keys).
+    public func write(runDirectory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let url = runDirectory.appendingPathComponent(Self.fileName)
+        let data: Data
+        do { data = try encoder.encode(self) } catch {
+            throw ReportError.writeFailed(path: url.path, reason: "a value cannot be encoded as JSON (\(error))")
+        }
+        try ReportFile.write(data + Data("\n".utf8), to: url)
+    }
+}

@@ -1,0 +1,126 @@
+/// One labelled point of a ``ScatterPlot`` with intervals on both axes.
+public struct ScatterPoint: Hashable, Sendable {
+    public var label: String
+    public var x: Estimate
+    public var y: Estimate
+
+    public init(label: String, x: Estimate, y: Estimate) {
+        self.label = label
+        self.x = x
+        self.y = y
+    }
+}
+
+/// A scatter plot of estimates with error bars on both axes (the paper's Figure 2: reward on x,
+/// diversity on y, one point per model). Axes are ``NiceScale``s covering every interval end.
+///
+/// Geometry (SVG user units, y grows downwards): the plot area is the rectangle
+/// `[left, width − right] × [top, height − bottom]`.
+public struct ScatterPlot: Sendable {
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var points: [ScatterPoint]
+    public var width: Double = 420
+    public var height: Double = 340
+    public var margins: (top: Double, right: Double, bottom: Double, left: Double) = (36, 20, 48, 64)
+
+    public init(title: String, xLabel: String, yLabel: String, points: [ScatterPoint]) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.points = points
+    }
+
+    public var xScale: NiceScale { NiceScale(covering: points.flatMap { [$0.x.lower, $0.x.upper] }) }
+    public var yScale: NiceScale { NiceScale(covering: points.flatMap { [$0.y.lower, $0.y.upper] }) }
+
+    /// The plot area in SVG units.
+    public var plotArea: (minX: Double, maxX: Double, minY: Double, maxY: Double) {
+        (margins.left, width - margins.right, margins.top, height - margins.bottom)
+    }
+
+    /// Where a data value lands in SVG units.
+    public func position(x: Double, y: Double) -> (x: Double, y: Double) {
+        let area = plotArea
+        return (xScale.map(x, from: area.minX, to: area.maxX), yScale.map(y, from: area.maxY, to: area.minY))
+    }
+
+    /// Colours for points, in order (matplotlib's tab10, so panels of one figure agree).
+    public static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+    /// The panel's SVG elements, drawn at the origin (wrap in `<g transform>` to place it).
+    /// `colors[i]` colours `points[i]` (the palette by index when nil).
+    public func elements(colors: [String]? = nil) -> String {
+        let area = plotArea
+        let (xs, ys) = (xScale, yScale)
+        let c = Markup.coordinate
+        var out = "<text class=\"title\" x=\"\(c((area.minX + area.maxX) / 2))\" y=\"\(c(margins.top - 14))\" text-anchor=\"middle\">\(Markup.escape(title))</text>\n"
+        out += "<rect class=\"frame\" x=\"\(c(area.minX))\" y=\"\(c(area.minY))\" width=\"\(c(area.maxX - area.minX))\" height=\"\(c(area.maxY - area.minY))\" fill=\"none\" stroke=\"#444\"/>\n"
+        for t in xs.ticks {
+            let px = xs.map(t, from: area.minX, to: area.maxX)
+            out += "<line class=\"grid\" x1=\"\(c(px))\" y1=\"\(c(area.minY))\" x2=\"\(c(px))\" y2=\"\(c(area.maxY))\" stroke=\"#ddd\"/>"
+            out += "<line x1=\"\(c(px))\" y1=\"\(c(area.maxY))\" x2=\"\(c(px))\" y2=\"\(c(area.maxY + 5))\" stroke=\"#444\"/>"
+            out += "<text class=\"tick x\" x=\"\(c(px))\" y=\"\(c(area.maxY + 18))\" text-anchor=\"middle\">\(Markup.number(t, decimals: xs.decimals))</text>\n"
+        }
+        for t in ys.ticks {
+            let py = ys.map(t, from: area.maxY, to: area.minY)
+            out += "<line class=\"grid\" x1=\"\(c(area.minX))\" y1=\"\(c(py))\" x2=\"\(c(area.maxX))\" y2=\"\(c(py))\" stroke=\"#ddd\"/>"
+            out += "<line x1=\"\(c(area.minX - 5))\" y1=\"\(c(py))\" x2=\"\(c(area.minX))\" y2=\"\(c(py))\" stroke=\"#444\"/>"
+            out += "<text class=\"tick y\" x=\"\(c(area.minX - 8))\" y=\"\(c(py + 4))\" text-anchor=\"end\">\(Markup.number(t, decimals: ys.decimals))</text>\n"
+        }
+        out += "<text class=\"axis-label\" x=\"\(c((area.minX + area.maxX) / 2))\" y=\"\(c(height - 10))\" text-anchor=\"middle\">\(Markup.escape(xLabel))</text>\n"
+        let yMid = (area.minY + area.maxY) / 2
+        out += "<text class=\"axis-label\" x=\"14\" y=\"\(c(yMid))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(c(yMid)))\">\(Markup.escape(yLabel))</text>\n"
+        if points.isEmpty {
+            out += "<text class=\"empty\" x=\"\(c((area.minX + area.maxX) / 2))\" y=\"\(c(yMid))\" text-anchor=\"middle\" fill=\"#888\">no data</text>\n"
+        }
+        let cap = 4.0
+        for (i, p) in points.enumerated() {
+            let color = colors.flatMap { i < $0.count ? $0[i] : nil } ?? Self.palette[i % Self.palette.count]
+            let centre = position(x: p.x.mean, y: p.y.mean)
+            let (x0, x1) = (xs.map(p.x.lower, from: area.minX, to: area.maxX), xs.map(p.x.upper, from: area.minX, to: area.maxX))
+            let (y0, y1) = (ys.map(p.y.lower, from: area.maxY, to: area.minY), ys.map(p.y.upper, from: area.maxY, to: area.minY))
+            out += "<g class=\"point\" data-label=\"\(Markup.escape(p.label))\" stroke=\"\(color)\" fill=\"\(color)\">"
+            out += "<line class=\"xerr\" x1=\"\(c(x0))\" y1=\"\(c(centre.y))\" x2=\"\(c(x1))\" y2=\"\(c(centre.y))\"/>"
+            out += "<line x1=\"\(c(x0))\" y1=\"\(c(centre.y - cap))\" x2=\"\(c(x0))\" y2=\"\(c(centre.y + cap))\"/>"
+            out += "<line x1=\"\(c(x1))\" y1=\"\(c(centre.y - cap))\" x2=\"\(c(x1))\" y2=\"\(c(centre.y + cap))\"/>"
+            out += "<line class=\"yerr\" x1=\"\(c(centre.x))\" y1=\"\(c(y0))\" x2=\"\(c(centre.x))\" y2=\"\(c(y1))\"/>"
+            out += "<line x1=\"\(c(centre.x - cap))\" y1=\"\(c(y0))\" x2=\"\(c(centre.x + cap))\" y2=\"\(c(y0))\"/>"
+            out += "<line x1=\"\(c(centre.x - cap))\" y1=\"\(c(y1))\" x2=\"\(c(centre.x + cap))\" y2=\"\(c(y1))\"/>"
+            out += "<circle cx=\"\(c(centre.x))\" cy=\"\(c(centre.y))\" r=\"4\"/>"
+            let rightHalf = centre.x > (area.minX + area.maxX) / 2
+            out += "<text x=\"\(c(centre.x + (rightHalf ? -7 : 7)))\" y=\"\(c(centre.y - 7))\" text-anchor=\"\(rightHalf ? "end" : "start")\" stroke=\"none\">\(Markup.escape(p.label))</text>"
+            out += "</g>\n"
+        }
+        return out
+    }
+
+    /// A standalone SVG document of this panel.
+    public func svg(colors: [String]? = nil) -> String {
+        SVGFigure(panels: [self]).svg(colors: colors)
+    }
+}
+
+/// Panels side by side in one SVG document (Figure 2 has a semantic and a style panel).
+public struct SVGFigure: Sendable {
+    public var panels: [ScatterPlot]
+
+    public init(panels: [ScatterPlot]) { self.panels = panels }
+
+    public var width: Double { panels.reduce(0) { $0 + $1.width } }
+    public var height: Double { panels.map(\.height).max() ?? 0 }
+
+    public func svg(colors: [String]? = nil) -> String {
+        let c = Markup.coordinate
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(c(width))\" height=\"\(c(height))\" viewBox=\"0 0 \(c(width)) \(c(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        var offset = 0.0
+        for panel in panels {
+            out += "<g class=\"panel\" transform=\"translate(\(c(offset)) 0)\">\n" + panel.elements(colors: colors) + "</g>\n"
+            offset += panel.width
+        }
+        return out + "</svg>\n"
+    }
+}
