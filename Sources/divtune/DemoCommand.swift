@@ -1,34 +1,95 @@
 import ArgumentParser
+import Console
 import Foundation
-import TensorEngine
 
-/// `divtune demo`: what `make demo` runs. Until the full pipeline lands it demonstrates the
-/// engine: a tiny Llama-style block learns to copy its input by gradient descent.
+/// `divtune demo` (what `make demo` runs): the paper's pipeline end to end on the embedded default
+/// model (SmolLM2-135M-Instruct) and the sample data in `data/`:
+///
+///   prepare pairs with deviations (semantic + style) → a short SFT → DPO and DDPO from the SFT
+///   adapter → evaluate base, SFT, DPO, DDPO and DPO with conformative decoding on held-out
+///   prompts → `report.html` (quality–diversity plot, metric table with CIs, samples side by side).
+///
+/// Every stage is the same command a user would type (parsed and run in-process), so the demo
+/// doubles as a walkthrough: the commands are printed as they run. `--quick` shrinks every stage
+/// so the whole run takes a few minutes (the smoke test in `make test`).
 struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Run the main job on the embedded default model and data.")
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Run the paper's pipeline end to end on the default model and sample data; writes report.html.")
 
-    @Option(help: "Training steps of the engine demonstration.") var steps = 200
+    @Flag(help: "A few steps and prompts per stage (minutes instead of ~20).") var quick = false
+    @Option(help: "Output folder.") var output = "out/demo"
+    @Option(help: "The model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
+    @Option(help: "Folder with train.jsonl, sft.jsonl and test_prompts.jsonl.") var data = "data"
+    @Option(help: "Conformative weight of the DPO + conformative run.") var conformativeWeight = 0.3
+
+    /// Sizes of each stage; `--quick` keeps every stage but makes it tiny.
+    struct Plan {
+        var sftSteps: Int, preferenceSteps: Int, maxLength: Int
+        var prompts: Int, samples: Int, maxTokens: Int
+    }
+
+    var plan: Plan {
+        quick ? Plan(sftSteps: 2, preferenceSteps: 2, maxLength: 160, prompts: 2, samples: 2, maxTokens: 12)
+              : Plan(sftSteps: 40, preferenceSteps: 40, maxLength: 320, prompts: 10, samples: 4, maxTokens: 128)
+    }
 
     func run() throws {
-        EngineThreads.configure(ProcessInfo.processInfo.activeProcessorCount)
-        var rng = SeededGenerator(seed: 0)
-        let (n, d) = (64, 32)
-        let x = Tensor.randomNormal([n, d], std: 1, using: &rng)
-        let w1 = Tensor.randomNormal([64, d], std: 0.2, using: &rng), w2 = Tensor.randomNormal([d, 64], std: 0.2, using: &rng)
-        let norm = Tensor.full(1, shape: [d])
-        for w in [w1, w2, norm] { w.requiresGrad = true }
-        print("Engine demonstration: an RMSNorm + SiLU MLP block learns to double its input (\(steps) steps, SGD).")
-        for step in 0...steps {
-            let h = try linear(silu(linear(rmsNorm(x, weight: norm, eps: 1e-5), weight: w1)), weight: w2)
-            let loss = try mean(square(sub(add(h, x), mul(x, 2))))
-            if step % 50 == 0 { print("step \(step): loss \(String(format: "%.5f", loss.item))") }
-            if step == steps { break }
-            for w in [w1, w2, norm] { w.zeroGrad() }
-            try loss.backward()
-            for w in [w1, w2, norm] {
-                let g = w.grad!.scalars
-                w.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] -= 0.5 * g[i] } }
-            }
+        let model = try self.model ?? DefaultModels.smolLM2()
+        let embedder = try DefaultModels.miniLM()
+        let out = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let log = try JSONLinesLog(url: out.appendingPathComponent("demo.jsonl"))
+        let p = plan
+        func path(_ name: String) -> String { out.appendingPathComponent(name).path }
+        func input(_ name: String) throws -> String {
+            let file = URL(fileURLWithPath: data).appendingPathComponent(name).path
+            guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("missing demo data: \(file)") }
+            return file
         }
+
+        var stages: [(name: String, arguments: [String])] = [
+            ("prepare", ["prepare", "--input", try input("train.jsonl"), "--output", path("pairs.jsonl"),
+                         "--deviation", "both", "--embedder", embedder, "--cache", path("embeddings.cache"),
+                         "--log", path("prepare.jsonl")]),
+            ("sft", ["train", "sft", "--model", model, "--data", try input("sft.jsonl"), "--output", path("sft"),
+                     "--max-steps", "\(p.sftSteps)", "--batch-size", "2", "--learning-rate", "2e-4",
+                     "--max-length", "\(p.maxLength)", "--logging-steps", "5"]),
+        ]
+        for objective in ["dpo", "ddpo"] {
+            stages.append((objective, ["train", objective, "--model", model, "--data", path("pairs.jsonl"),
+                                       "--adapter", path("sft"), "--output", path(objective),
+                                       "--max-steps", "\(p.preferenceSteps)", "--batch-size", "1", "--learning-rate", "5e-5",
+                                       "--beta", "0.1", "--max-length", "\(p.maxLength)", "--logging-steps", "5"]))
+        }
+        let evaluation = ["--prompts", try input("test_prompts.jsonl"), "--limit", "\(p.prompts)",
+                          "--samples-per-prompt", "\(p.samples)", "--max-tokens", "\(p.maxTokens)", "--embedder", embedder]
+        let runs: [(name: String, extra: [String])] = [
+            ("base", []), ("sft", ["--adapter", path("sft")]), ("dpo", ["--adapter", path("dpo")]),
+            ("ddpo", ["--adapter", path("ddpo")]),
+            ("dpo+conformative", ["--adapter", path("dpo"), "--base-model", model,
+                                  "--conformative-weight", "\(conformativeWeight)"]),
+        ]
+        for run in runs {
+            stages.append(("evaluate \(run.name)", ["evaluate", "run", "--model", model, "--name", run.name,
+                                                    "--output", path("runs/\(run.name)")] + run.extra + evaluation))
+        }
+        stages.append(("report", ["evaluate", "compare"] + runs.map { path("runs/\($0.name)") } +
+                                 ["--output", path("report.html"), "--title", "DivTune demo: quality and diversity"]))
+
+        print("DivTune demo\(quick ? " (quick)" : ""): \(stages.count) stages, output in \(out.path)")
+        let started = Date()
+        for (index, stage) in stages.enumerated() {
+            print("\n[\(index + 1)/\(stages.count)] \(stage.name): divtune \(stage.arguments.map(Self.quoted).joined(separator: " "))")
+            let t0 = Date()
+            var command = try DivTune.parseAsRoot(stage.arguments)
+            try command.run()
+            let seconds = Date().timeIntervalSince(t0)
+            try log.append(["stage": stage.name, "seconds": seconds, "arguments": stage.arguments])
+        }
+        print("\nDone in \(Int(Date().timeIntervalSince(started))) s. Report: \(path("report.html"))")
+    }
+
+    static func quoted(_ argument: String) -> String {
+        argument.contains(where: { $0 == " " || $0 == "+" }) ? "'\(argument)'" : argument
     }
 }

@@ -14,6 +14,7 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Generate text (plain or conformative decoding) from a .gguf file or an HF model folder.")
 
     @Option(help: "A .gguf file or an HF model folder.") var model: String
+    @Option(help: "A PEFT LoRA adapter folder applied to --model.") var adapter: String?
     @Option(help: "A single prompt.") var prompt: String?
     @Option(help: "JSONL file of prompts: {\"prompt\": str} or {\"messages\": [...]} per line.") var prompts: String?
     @Flag(help: "Render prompts through the model's chat template (default for --prompts with messages).") var chat = false
@@ -30,7 +31,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Report the K most likely tokens per step (with --json).") var topLogprobs = 0
     @Flag(help: "Print one JSON object per sample: prompt_ids, ids, text, logprobs, top_logprobs, finish_reason.") var json = false
 
-    @Option(help: "Base model for conformative decoding (must share the tokenizer).") var baseModel: String?
+    @Option(help: "Base model for conformative decoding (must share the tokenizer; may be --model itself).") var baseModel: String?
+    @Option(help: "A PEFT LoRA adapter folder applied to --base-model.") var baseAdapter: String?
     @Option(help: "Conformative mixing weight w: p = (1 − w)·p_model + w·p_base.") var conformativeWeight: Double = 0
     @Option(help: "Mix probabilities (prob) or log-probabilities (log, geometric).") var conformativeSpace: ConformativeDecoding.Space = .probability
     @Option(help: "Take top-p/min-p truncation on the instruct distribution or on the mixture.") var truncateOn: ConformativeDecoding.TruncationSource = .instruct
@@ -43,11 +45,20 @@ struct GenerateCommand: ParsableCommand {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
         guard topLogprobs >= 0 else { throw ValidationError("--top-logprobs must be ≥ 0") }
         if baseModel == nil && conformativeWeight != 0 { throw ValidationError("--conformative-weight needs --base-model") }
+        if baseModel == nil && baseAdapter != nil { throw ValidationError("--base-adapter needs --base-model") }
     }
 
     func run() throws {
         let instruct = try LanguageModel.load(path: model)
-        let base = try baseModel.map { $0 == model ? instruct : try LanguageModel.load(path: $0) }
+        if let adapter { try instruct.model.attach(LoRAAdapter.load(directory: URL(fileURLWithPath: adapter))) }
+        // The same file without adapters on either side can share one instance; otherwise the base
+        // gets its own copy, since adapters attach to a model's layers.
+        let base = try baseModel.map { path -> LanguageModel in
+            if path == model && adapter == nil && baseAdapter == nil { return instruct }
+            let b = try LanguageModel.load(path: path)
+            if let baseAdapter { try b.model.attach(LoRAAdapter.load(directory: URL(fileURLWithPath: baseAdapter))) }
+            return b
+        }
         let renderer = try PromptRenderer(model: instruct)
         let baseRenderer = try base.map { try PromptRenderer(model: $0) }
         var parameters = GenerationParameters(
@@ -97,18 +108,20 @@ struct GenerateCommand: ParsableCommand {
     func requests() throws -> [Request] {
         if let prompt { return [Request(text: prompt)] }
         guard let path = prompts else { return [] }
-        return try JSONLines.read(path) { line, object in
+        let url = URL(fileURLWithPath: path)
+        return try JSONLinesInput.objects(url).map { line, object in
             if let messages = object["messages"] {
-                guard let list = messages as? [[String: Any]] else { throw JSONLines.error(path, line, "'messages' must be a list of {role, content}") }
+                guard let list = messages as? [[String: Any]] else {
+                    throw InputError(file: path, line: line, reason: "'messages' must be a list of {role, content}")
+                }
                 return Request(messages: try list.enumerated().map { i, m in
                     guard let role = m["role"] as? String, let content = m["content"] as? String else {
-                        throw JSONLines.error(path, line, "messages[\(i)] needs string 'role' and 'content'")
+                        throw InputError(file: path, line: line, reason: "messages[\(i)] needs string 'role' and 'content'")
                     }
                     return ChatMessage(role: role, content: content)
                 })
             }
-            guard let text = object["prompt"] as? String else { throw JSONLines.error(path, line, "missing string field 'prompt' (or 'messages')") }
-            return Request(text: text)
+            return Request(text: try JSONLinesInput.string(object, "prompt", file: url, line: line))
         }
     }
 

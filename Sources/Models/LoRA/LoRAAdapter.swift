@@ -147,7 +147,7 @@ extension LlamaModel {
 
     /// Parameters of the base model (embeddings counted once when tied).
     public var baseParameterCount: Int {
-        var n = embedTokens.count + norm.count + (lmHead === embedTokens ? 0 : lmHead.count)
+        var n = embedTokens.count + norm.count + (lmHead.weight === embedTokens ? 0 : lmHead.weight.count)
         for block in layers {
             n += block.inputNorm.count + block.postAttentionNorm.count
         }
@@ -178,7 +178,7 @@ extension LlamaModel {
             if let bias = linear.bias { out.append((path + ".bias", bias)) }
         }
         out.append(("model.norm.weight", norm))
-        if lmHead !== embedTokens { out.append(("lm_head.weight", lmHead)) }
+        if lmHead.weight !== embedTokens { out.append(("lm_head.weight", lmHead.weight)) }
         return out
     }
 }

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// `divtune demo --quick` is the smoke test of the whole pipeline: every stage runs for real
+/// (tiny sizes) and the report holds real numbers.
+@Suite(.serialized) struct DemoCommandTests {
+    @Test func quickDemoRunsEveryStageAndWritesAReport() throws {
+        _ = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let out = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try DivTuneProcess.run(["demo", "--quick", "--output", out.path], in: DivTuneProcess.repositoryRoot)
+        #expect(result.status == 0, "\(result.stderr.suffix(2000))")
+
+        let stages = try String(contentsOf: out.appendingPathComponent("demo.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let names = stages.compactMap { $0["stage"] as? String }
+        #expect(names == ["prepare", "sft", "dpo", "ddpo", "evaluate base", "evaluate sft", "evaluate dpo",
+                          "evaluate ddpo", "evaluate dpo+conformative", "report"])
+
+        // Pairs carry finite deviation weights with mean 1.
+        let pairs = try String(contentsOf: out.appendingPathComponent("pairs.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let weights = pairs.compactMap { $0["weight"] as? Double }
+        #expect(weights.count == pairs.count && pairs.count > 40)
+        #expect(abs(weights.reduce(0, +) / Double(weights.count) - 1) < 1e-6)
+
+        // Every adapter was written in PEFT form and every run has real metrics.
+        for adapter in ["sft", "dpo", "ddpo"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(adapter)/adapter_model.safetensors").path))
+        }
+        for run in ["base", "sft", "dpo", "ddpo", "dpo+conformative"] {
+            let data = try Data(contentsOf: out.appendingPathComponent("runs/\(run)/metrics.json"))
+            let metrics = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let semantic = try #require(metrics["semantic_diversity"] as? [String: Any], "\(run): \(metrics.keys)")
+            let mean = try #require(semantic["mean"] as? Double)
+            #expect(mean.isFinite && mean >= 0 && mean <= 2, "\(run)")
+        }
+        let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains("<svg") && report.contains("dpo+conformative"))
+    }
+}
