@@ -62,6 +62,8 @@ struct EvaluateRunCommand: ParsableCommand {
         if let limit { promptTexts = Array(promptTexts.prefix(limit)) }
         guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
 
+        // Load the embedders first, so a missing one fails before minutes of sampling.
+        let semanticEmbedder = try embedders.semantic(), styleEmbedder = try embedders.style()
         let samplesURL = outputURL.appendingPathComponent(SampleRecord.fileName)
         var records = try existingRecords(samplesURL, prompts: promptTexts)
         let pending = promptTexts.indices.filter { records[$0] == nil }
@@ -72,7 +74,7 @@ struct EvaluateRunCommand: ParsableCommand {
         }
         var finished = promptTexts.indices.compactMap { records[$0] }
         if let reward { finished = try score(finished, rewardDirectory: reward) }
-        try measure(finished, output: outputURL)
+        try measure(finished, output: outputURL, semanticEmbedder: semanticEmbedder, styleEmbedder: styleEmbedder)
     }
 
     /// Records of an earlier (possibly interrupted) run, checked against this prompt file.
@@ -157,8 +159,7 @@ struct EvaluateRunCommand: ParsableCommand {
         }
     }
 
-    private func measure(_ records: [SampleRecord], output: URL) throws {
-        let semanticEmbedder = try embedders.semantic(), styleEmbedder = try embedders.style()
+    private func measure(_ records: [SampleRecord], output: URL, semanticEmbedder: TextEmbedder, styleEmbedder: TextEmbedder) throws {
         let texts = records.flatMap(\.samples)
         let progress = ProgressBar("embed", total: 2 * texts.count, unit: "texts")
         func embedAll(_ embedder: TextEmbedder) throws -> [[[Float]]] {
