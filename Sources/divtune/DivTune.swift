@@ -7,5 +7,6 @@ struct DivTune: ParsableCommand {
         commandName: "divtune",
         abstract: "Make language models write creatively and variedly: diversity-aware tuning, conformative decoding, measurement.",
         version: "0.1.0",
-        subcommands: [DemoCommand.self, BenchCommand.self, EmbedCommand.self, PrepareCommand.self, EvaluateCommand.self, TrainCommand.self, RewardCommand.self])
+        subcommands: [DemoCommand.self, BenchCommand.self, EmbedCommand.self, PrepareCommand.self, EvaluateCommand.self,
+                      TrainCommand.self, FuseCommand.self, RewardCommand.self])
 }

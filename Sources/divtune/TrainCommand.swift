@@ -1,8 +1,163 @@
 import ArgumentParser
+import Foundation
+import Models
+import TensorEngine
+import Training
 
-/// `divtune train <what>`: training commands.
+/// `divtune train {sft|dpo|orpo|ddpo|dorpo}`: LoRA training with TRL-compatible objectives.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train models (reward model, …).",
-        subcommands: [TrainRewardCommand.self])
+        commandName: "train", abstract: "Train a LoRA adapter (SFT, DPO, ORPO, or the deviation-weighted DDPO/DORPO).",
+        subcommands: [SFT.self, DPO.self, ORPO.self, DDPO.self, DORPO.self, TrainRewardCommand.self])
+
+    struct SFT: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "sft", abstract: "Supervised fine-tuning on prompt/completion, messages or text JSONL.")
+        @OptionGroup var options: TrainOptions
+        func run() throws { try options.train(.sft) }
+    }
+    struct DPO: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "dpo", abstract: "Direct preference optimisation (also DivPO on DivPO-selected pairs).")
+        @OptionGroup var options: TrainOptions
+        func run() throws { try options.train(.dpo) }
+    }
+    struct ORPO: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "orpo", abstract: "Odds-ratio preference optimisation (no reference model).")
+        @OptionGroup var options: TrainOptions
+        func run() throws { try options.train(.orpo) }
+    }
+    struct DDPO: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ddpo", abstract: "Deviation-weighted DPO (Chung et al. 2025): each pair's loss × its weight.")
+        @OptionGroup var options: TrainOptions
+        func run() throws { try options.train(.ddpo) }
+    }
+    struct DORPO: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "dorpo", abstract: "Deviation-weighted ORPO (Chung et al. 2025; weight inside the sigmoid, NLL × mean weight).")
+        @OptionGroup var options: TrainOptions
+        func run() throws { try options.train(.dorpo) }
+    }
+}
+
+struct TrainOptions: ParsableArguments {
+    @Option(help: "Base model: a .gguf file or an HF model folder.") var model: String?
+    @Option(help: "Training data (JSONL).") var data: String?
+    @Option(help: "Output folder (adapter, checkpoints, metrics.jsonl).") var output: String?
+    @Option(help: "YAML file of snake_case flag names; flags override it.") var config: String?
+    @Option(help: "Start from this PEFT adapter (DPO/DDPO also use a frozen copy of it as the reference).") var adapter: String?
+    @Option(help: "DPO reference adapter (default: the --adapter start, else the base model).") var referenceAdapter: String?
+    @Option(help: "LoRA rank (default 16).") var loraRank: Int?
+    @Option(help: "LoRA alpha (default 32).") var loraAlpha: Float?
+    @Option(help: "LoRA dropout (default 0.05).") var loraDropout: Float?
+    @Option(help: "Target modules, comma-separated (default q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).") var loraTargets: String?
+    @Option(help: "β of DPO / λ of ORPO (default 0.1).") var beta: Float?
+    @Option(help: "DPO loss: sigmoid, ipo or hinge.") var lossType: String?
+    @Option(help: "DORPO weighting: reference (as released) or per-example.") var orpoWeighting: String?
+    @Option(help: "Peak learning rate (default 1e-4).") var learningRate: Float?
+    @Option(help: "constant, linear or cosine (default linear).") var lrScheduler: String?
+    @Option(help: "Linear warm-up steps from 0.") var warmupSteps: Int?
+    @Option(help: "Epochs (default 1).") var epochs: Int?
+    @Option(help: "Stop after this many optimizer steps (overrides --epochs).") var maxSteps: Int?
+    @Option(help: "Examples (pairs) per micro-batch.") var batchSize: Int?
+    @Option(help: "Micro-batches per optimizer step.") var gradAccum: Int?
+    @Option(help: "Clip the global gradient norm (0 = off; default 1).") var maxGradNorm: Float?
+    @Option(help: "AdamW weight decay (default 0).") var weightDecay: Float?
+    @Option(help: "Maximum prompt + completion tokens.") var maxLength: Int?
+    @Option(help: "Maximum prompt tokens (the start is cut).") var maxPromptLength: Int?
+    @Option(help: "Fraction held out for validation.") var validationSplit: Double?
+    @Option(help: "Validate every N steps.") var stepsPerEval: Int?
+    @Option(help: "Log metrics every N steps (default 10; step 1 always).") var loggingSteps: Int?
+    @Option(help: "Checkpoint every N steps (0 = only at the end).") var saveEvery: Int?
+    @Option(help: "Continue from a checkpoint folder (OUTPUT/checkpoint-N).") var resume: String?
+    @Option(help: "Random seed (default 42).") var seed: UInt64?
+    @Flag(help: "SFT: also train on prompt tokens.") var trainOnPrompt = false
+    @Option(help: "Threads for BLAS and the engine.") var threads: Int?
+
+    func train(_ method: TrainingConfiguration.Method) throws {
+        let file = try config.map(TrainConfigFile.init(path:))
+        func pick<T>(_ flag: T?, _ key: String, _ read: (String) throws -> T?) rethrows -> T? {
+            if let flag { return flag }
+            return try read(key)
+        }
+        func num<T: LosslessStringConvertible>(_ flag: T?, _ key: String) throws -> T? { try pick(flag, key) { try file?.number($0, T.self) } }
+        func flt(_ flag: Float?, _ key: String) throws -> Float? { try pick(flag, key) { try file?.float($0) } }
+        func str(_ flag: String?, _ key: String) -> String? { flag ?? file?.string(key) }
+
+        guard let modelPath = str(model, "model") else { throw ValidationError("missing --model (or 'model' in the config file)") }
+        guard let dataPath = str(data, "data") else { throw ValidationError("missing --data (or 'data' in the config file)") }
+        guard let outputPath = str(output, "output") else { throw ValidationError("missing --output (or 'output' in the config file)") }
+
+        var c = TrainingConfiguration()
+        c.method = method
+        if let v = try flt(learningRate, "learning_rate") { c.learningRate = v }
+        if let v = str(lrScheduler, "lr_scheduler") {
+            guard let k = LearningRateSchedule.Kind(rawValue: v) else { throw ValidationError("--lr-scheduler must be constant, linear or cosine, got '\(v)'") }
+            c.lrScheduler = k
+        }
+        if let v = try num(warmupSteps, "warmup_steps") { c.warmupSteps = v }
+        if let v = try num(epochs, "epochs") { c.epochs = v }
+        c.maxSteps = try num(maxSteps, "max_steps")
+        if let v = try num(batchSize, "batch_size") { c.batchSize = v }
+        if let v = try num(gradAccum, "grad_accum") { c.gradAccum = v }
+        if let v = try flt(maxGradNorm, "max_grad_norm") { c.maxGradNorm = v }
+        if let v = try flt(weightDecay, "weight_decay") { c.weightDecay = v }
+        c.beta = try flt(beta, "beta")
+        if let v = str(lossType, "loss_type") {
+            guard let t = DPOObjective.LossType(rawValue: v) else { throw ValidationError("--loss-type must be sigmoid, ipo or hinge, got '\(v)'") }
+            c.lossType = t
+        }
+        if let v = str(orpoWeighting, "orpo_weighting") {
+            guard let w = ORPOObjective.Weighting(rawValue: v), w != .none else { throw ValidationError("--orpo-weighting must be reference or per-example, got '\(v)'") }
+            c.orpoWeighting = w
+        }
+        if let v = try num(validationSplit, "validation_split") { c.validationSplit = v }
+        if let v = try num(stepsPerEval, "steps_per_eval") { c.stepsPerEval = v }
+        if let v = try num(loggingSteps, "logging_steps") { c.loggingSteps = v }
+        if let v = try num(saveEvery, "save_every") { c.saveEvery = v }
+        if let v = try num(seed, "seed") { c.seed = v }
+        let promptFromFile = try file?.bool("train_on_prompt") ?? false
+        c.trainOnPrompt = trainOnPrompt || promptFromFile
+        try c.validate()
+        EngineThreads.configure(try num(threads, "threads") ?? ProcessInfo.processInfo.activeProcessorCount)
+
+        let lm = try LanguageModel.load(path: modelPath)
+        let renderer = try PromptRenderer(model: lm)
+        // ORPO's TRL default limit (1024) applies when none is given; DPO/SFT keep whole sequences.
+        let maxLen = try num(maxLength, "max_length") ?? ((method == .orpo || method == .dorpo) ? 1024 : nil)
+        let truncation = Truncation(maxLength: maxLen, maxPromptLength: try num(maxPromptLength, "max_prompt_length"))
+        let dataset = try TrainingDataset.load(file: URL(fileURLWithPath: dataPath), kind: method == .sft ? .sft : .preference,
+                                               renderer: renderer, truncation: truncation)
+        print("data: \(dataset.examples.count) examples from \(dataPath); truncated \(dataset.truncatedCount)"
+              + " (max length \(maxLen.map(String.init) ?? "none"), max prompt length \(truncation.maxPromptLength.map(String.init) ?? "none"))")
+
+        let resumeDir = str(resume, "resume").map { URL(fileURLWithPath: $0) }
+        let startDir = str(adapter, "adapter").map { URL(fileURLWithPath: $0) }
+        let lora: LoRAAdapter
+        if let dir = resumeDir ?? startDir {
+            lora = try LoRAAdapter.load(directory: dir)
+            lora.configuration.inferenceMode = false
+        } else {
+            let targets = str(loraTargets, "lora_targets").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            let lc = LoRAConfiguration(rank: try num(loraRank, "lora_rank") ?? 16, alpha: try flt(loraAlpha, "lora_alpha") ?? 32,
+                                       dropout: try flt(loraDropout, "lora_dropout") ?? 0.05,
+                                       targetModules: targets ?? LoRAConfiguration.allLinearTargets, baseModelNameOrPath: modelPath)
+            lora = try LoRAAdapter(configuration: lc, model: lm.model, seed: c.seed)
+        }
+        try lm.model.attach(lora)
+        let total = lm.model.baseParameterCount + lora.parameterCount
+        print(String(format: "trainable params: %d || all params: %d || trainable%%: %.4f", lora.parameterCount, total,
+                     100 * Double(lora.parameterCount) / Double(total)))
+
+        var reference: LoRAAdapter?
+        if method == .dpo || method == .ddpo {
+            if let dir = str(referenceAdapter, "reference_adapter") { reference = try LoRAAdapter.load(directory: URL(fileURLWithPath: dir)) }
+            else if let startDir { reference = try LoRAAdapter.load(directory: startDir) }
+        }
+        let out = URL(fileURLWithPath: outputPath)
+        let trainer = try Trainer(model: lm.model, adapter: lora, objective: c.makeObjective(reference: ReferenceLogProbs(referenceAdapter: reference)),
+                                  configuration: c, examples: dataset.examples, output: out)
+        if let resumeDir { try trainer.resume(from: resumeDir); print("resumed at step \(trainer.state.step) from \(resumeDir.path)") }
+        print("training \(method.rawValue): \(trainer.train.count) train / \(trainer.validation.count) validation examples, \(trainer.totalSteps) steps")
+        let last = try trainer.run()
+        let summary = last.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
+        print("done: adapter in \(out.path) (metrics in metrics.jsonl). Last: \(summary)")
+    }
 }

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import Models
+import TensorEngine
+@testable import Training
+
+/// Fusing SmolLM2 (GGUF) with an adapter gives an HF folder that loads with `LanguageModel.load`
+/// and produces the logits of base + adapter, with the same tokenizer and chat template.
+@Suite struct FuseTests {
+    static let gguf: String = {
+        let cache = ProcessInfo.processInfo.environment["DIVTUNE_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".cache/models")
+        return cache.appendingPathComponent("SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf").path
+    }()
+
+    @Test func fusedCheckpointMatchesBasePlusAdapter() throws {
+        let lm = try LanguageModel.load(path: Self.gguf)
+        let adapter = try LoRAAdapter(configuration: LoRAConfiguration(rank: 4, alpha: 8, dropout: 0, targetModules: ["q_proj", "v_proj", "down_proj"]),
+                                      model: lm.model, seed: 1)
+        var rng = SeededGenerator(seed: 2)
+        for (_, l) in adapter.layers { l.b.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = 0.05 * rng.nextGaussian() } } }
+        try lm.model.attach(adapter)
+        let text = "Write a story about the sea. 123"
+        let ids = lm.tokenizer.encode(text, addSpecialTokens: true)
+        let expected = try Tensor.withNoGrad { try lm.model([ids]).scalars }
+        let base = try lm.model.withAdaptersDisabled { try Tensor.withNoGrad { try lm.model([ids]).scalars } }
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fused-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let notes = try FusedCheckpoint.write(model: lm, adapter: adapter, to: dir)
+        #expect(notes.isEmpty, "\(notes)")
+        let fused = try LanguageModel.load(path: dir.path)
+        #expect(fused.tokenizer.encode(text, addSpecialTokens: true) == ids)
+        #expect(fused.chatTemplate == lm.chatTemplate)
+        let got = try Tensor.withNoGrad { try fused.model([ids]).scalars }
+        let err = zip(got, expected).map { abs($0 - $1) }.max() ?? .infinity
+        let moved = zip(base, expected).map { abs($0 - $1) }.max() ?? 0
+        #expect(err < 1e-3, "fused vs base+adapter max |Δlogit| \(err)")
+        #expect(moved > 100 * err, "the adapter must change the logits (moved \(moved))")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("config.json"))) as? [String: Any]
+        #expect(config?["architectures"] as? [String] == ["LlamaForCausalLM"])
+        #expect(config?["model_type"] as? String == "llama")
+    }
+}
