@@ -40,6 +40,7 @@ public final class RewardModel {
 
     /// The reward of one token sequence, as a [1, 1] tensor (differentiable).
     public func score(_ ids: [Int]) throws -> Tensor {
+        guard !ids.isEmpty else { throw RewardError.invalidData(location: "input", reason: "an empty token sequence has no last token") }
         let h = try model.hiddenStates([ids])
         let last = try reshape(slice(h, axis: 1, range: (ids.count - 1)..<ids.count), [1, model.configuration.hiddenSize])
         return try linear(last, weight: head, bias: bias)
@@ -72,6 +73,7 @@ public final class RewardModel {
         do { config = try JSONDecoder().decode(RewardConfig.self, from: data) } catch {
             throw RewardError.invalidData(location: configURL.path, reason: "\(error)")
         }
+        guard config.maxLength >= 1 else { throw RewardError.invalidData(location: configURL.path, reason: "max_length must be ≥ 1, got \(config.maxLength)") }
         let headURL = directory.appendingPathComponent(headFile)
         guard FileManager.default.fileExists(atPath: headURL.path) else { throw RewardError.unreadable(path: headURL.path, reason: "missing") }
         let file = try SafetensorsFile(path: headURL.path)
