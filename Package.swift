@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "RewardModeling", targets: ["RewardModeling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,6 +64,8 @@ let package = Package(
         // Reports: run summaries, SVG plots and self-contained HTML pages of evaluation runs.
         .target(name: "Reports", dependencies: ["Evaluation"]),
         .target(name: "Training", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Console"]),
+        // Reward model: a scalar head on the last token's hidden state plus LoRA, trained by regression.
+        .target(name: "RewardModeling", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "Models", "Training"]),
 
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [
@@ -74,7 +77,7 @@ let package = Package(
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Reports", "Training", "Server",
+            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Reports", "Training", "RewardModeling", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -86,6 +89,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
+        .testTarget(name: "RewardModelingTests", dependencies: ["RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [

@@ -9,5 +9,5 @@ struct DivTune: ParsableCommand {
         version: "0.1.0",
         subcommands: [DemoCommand.self, GenerateCommand.self, TokenizeCommand.self, InspectCommand.self,
                       EmbedCommand.self, ImportCommand.self, PrepareCommand.self, TrainCommand.self, FuseCommand.self,
-                      EvaluateCommand.self, ServeCommand.self, BenchCommand.self])
+                      RewardCommand.self, EvaluateCommand.self, ServeCommand.self, BenchCommand.self])
 }

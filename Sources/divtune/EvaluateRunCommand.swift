@@ -5,6 +5,7 @@ import Generation
 import Models
 import Preference
 import Reports
+import RewardModeling
 import Sampling
 import TensorEngine
 
@@ -37,6 +38,9 @@ struct EvaluateRunCommand: ParsableCommand {
     @Option(help: "Seed; prompt i, sample j uses seed + 1000·i + j, so resumed runs match uninterrupted ones.") var seed: UInt64 = 0
     @Option(help: "Run name in reports (default: the output folder's name).") var name: String?
     @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "A reward model folder (`divtune train reward`): quality = mean reward instead of mean log-prob per token.")
+    var reward: String?
+    @Option(help: "The base model of --reward (default: the base_model recorded in its reward_config.json).") var rewardBaseModel: String?
     @OptionGroup var embedders: EmbedderOptions
     @Option(help: "Output folder.") var output: String
 
@@ -58,6 +62,8 @@ struct EvaluateRunCommand: ParsableCommand {
         if let limit { promptTexts = Array(promptTexts.prefix(limit)) }
         guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
 
+        // Load the embedders first, so a missing one fails before minutes of sampling.
+        let semanticEmbedder = try embedders.semantic(), styleEmbedder = try embedders.style()
         let samplesURL = outputURL.appendingPathComponent(SampleRecord.fileName)
         var records = try existingRecords(samplesURL, prompts: promptTexts)
         let pending = promptTexts.indices.filter { records[$0] == nil }
@@ -66,8 +72,9 @@ struct EvaluateRunCommand: ParsableCommand {
         } else {
             print("all \(promptTexts.count) prompts already sampled in \(samplesURL.path); measuring")
         }
-        let finished = promptTexts.indices.compactMap { records[$0] }
-        try measure(finished, output: outputURL)
+        var finished = promptTexts.indices.compactMap { records[$0] }
+        if let reward { finished = try score(finished, rewardDirectory: reward) }
+        try measure(finished, output: outputURL, semanticEmbedder: semanticEmbedder, styleEmbedder: styleEmbedder)
     }
 
     /// Records of an earlier (possibly interrupted) run, checked against this prompt file.
@@ -128,8 +135,31 @@ struct EvaluateRunCommand: ParsableCommand {
         print("sampled \(pending.count) prompts × \(samplesPerPrompt) (\(tokens) tokens) → \(url.path)")
     }
 
-    private func measure(_ records: [SampleRecord], output: URL) throws {
-        let semanticEmbedder = try embedders.semantic(), styleEmbedder = try embedders.style()
+    /// Adds reward-model scores to every sample (recomputed on each measurement, never stored in
+    /// samples.jsonl, so one set of samples can be scored by several reward models).
+    private func score(_ records: [SampleRecord], rewardDirectory: String) throws -> [SampleRecord] {
+        let folder = URL(fileURLWithPath: rewardDirectory)
+        let configURL = folder.appendingPathComponent(RewardModel.configFile)
+        guard let data = FileManager.default.contents(atPath: configURL.path),
+              let config = try? JSONDecoder().decode(RewardConfig.self, from: data) else {
+            throw ValidationError("\(configURL.path) is missing or invalid: --reward needs a folder written by `divtune train reward`")
+        }
+        let lm = try LanguageModel.load(path: rewardBaseModel ?? config.baseModel)
+        let (model, _) = try RewardModel.load(directory: folder, model: lm.model)
+        let progress = ProgressBar("reward", total: records.reduce(0) { $0 + $1.samples.count }, unit: "texts")
+        defer { progress.finish() }
+        return try records.map { record in
+            var scored = record
+            scored.rewards = try record.samples.map { text in
+                let ids = RewardExample.ids(prompt: record.prompt, response: text, tokenizer: lm.tokenizer, maxLength: config.maxLength)
+                defer { progress.advance() }
+                return try model.scores([ids])[0]
+            }
+            return scored
+        }
+    }
+
+    private func measure(_ records: [SampleRecord], output: URL, semanticEmbedder: TextEmbedder, styleEmbedder: TextEmbedder) throws {
         let texts = records.flatMap(\.samples)
         let progress = ProgressBar("embed", total: 2 * texts.count, unit: "texts")
         func embedAll(_ embedder: TextEmbedder) throws -> [[[Float]]] {
@@ -157,7 +187,7 @@ struct EvaluateRunCommand: ParsableCommand {
                 "prompt_index": record.promptIndex, "semantic_diversity": d.semantic, "style_diversity": d.style,
                 "compression_ratio": d.compressionRatio, "homogenization_rougel": d.homogenization,
                 "ngram_diversity": d.ngramDiversity, "logprob_per_token": record.logprobPerToken.compactMap { $0 },
-                "tokens": record.tokens, "warnings": d.warnings]
+                "tokens": record.tokens, "rewards": record.rewards, "warnings": d.warnings]
             let data = try JSONSerialization.data(withJSONObject: object.mapValues { $0 ?? NSNull() }, options: [.sortedKeys])
             return String(decoding: data, as: UTF8.self)
         }

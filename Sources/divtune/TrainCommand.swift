@@ -8,7 +8,7 @@ import Training
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a LoRA adapter (SFT, DPO, ORPO, or the deviation-weighted DDPO/DORPO).",
-        subcommands: [SFT.self, DPO.self, ORPO.self, DDPO.self, DORPO.self])
+        subcommands: [SFT.self, DPO.self, ORPO.self, DDPO.self, DORPO.self, TrainRewardCommand.self])
 
     struct SFT: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sft", abstract: "Supervised fine-tuning on prompt/completion, messages or text JSONL.")

@@ -1,0 +1,116 @@
+import Foundation
+import Models
+import TensorEngine
+import WeightFormats
+
+/// A scalar reward on top of a Llama: the final-norm hidden state of the **last** token, through
+/// a linear score head (`score.weight` [1, hidden], `score.bias` [1]), with a LoRA adapter on the
+/// body — like HF `AutoModelForSequenceClassification(num_labels=1)` + PEFT `SEQ_CLS`, where the
+/// head is trained in full (`modules_to_save`).
+public final class RewardModel {
+    public let model: LlamaModel
+    public let adapter: LoRAAdapter
+    public let head: Tensor
+    public let bias: Tensor
+
+    public static let headFile = "reward_head.safetensors"
+    public static let configFile = "reward_config.json"
+
+    /// A fresh adapter and head (head weights N(0, 0.02²) like HF's initializer, bias 0).
+    public init(model: LlamaModel, lora: LoRAConfiguration, seed: UInt64) throws {
+        self.model = model
+        self.adapter = try LoRAAdapter(configuration: lora, model: model, seed: seed)
+        try model.attach(adapter)
+        var rng = SeededGenerator(seed: seed &+ 0x5EED)
+        head = Tensor.randomNormal([1, model.configuration.hiddenSize], std: 0.02, using: &rng)
+        bias = Tensor.full(0, shape: [1])
+        for p in trainableParameters { p.requiresGrad = true }
+    }
+
+    init(model: LlamaModel, adapter: LoRAAdapter, head: Tensor, bias: Tensor) throws {
+        self.model = model
+        self.adapter = adapter
+        self.head = head
+        self.bias = bias
+        try model.attach(adapter)
+    }
+
+    /// The LoRA matrices and the head.
+    public var trainableParameters: [Tensor] { adapter.parameters + [head, bias] }
+
+    /// The reward of one token sequence, as a [1, 1] tensor (differentiable).
+    public func score(_ ids: [Int]) throws -> Tensor {
+        guard !ids.isEmpty else { throw RewardError.invalidData(location: "input", reason: "an empty token sequence has no last token") }
+        let h = try model.hiddenStates([ids])
+        let last = try reshape(slice(h, axis: 1, range: (ids.count - 1)..<ids.count), [1, model.configuration.hiddenSize])
+        return try linear(last, weight: head, bias: bias)
+    }
+
+    /// Rewards of many sequences, without gradients.
+    public func scores(_ sequences: [[Int]]) throws -> [Double] {
+        let training = adapter.isTraining
+        adapter.isTraining = false
+        defer { adapter.isTraining = training }
+        return try Tensor.withNoGrad { try sequences.map { Double(try score($0).item) } }
+    }
+
+    /// Saves the adapter (PEFT folder), the head and `reward_config.json`, each file atomically.
+    public func save(directory: URL, config: RewardConfig) throws {
+        try adapter.save(directory: directory)
+        try SafetensorsWriter.write(tensors: [(name: "score.weight", shape: head.shape, values: head.scalars),
+                                              (name: "score.bias", shape: bias.shape, values: bias.scalars)],
+                                    metadata: ["format": "pt"], to: directory.appendingPathComponent(Self.headFile))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(encoder.encode(config), to: directory.appendingPathComponent(Self.configFile))
+    }
+
+    /// Loads a saved reward model onto `model` (the same base it was trained on).
+    public static func load(directory: URL, model: LlamaModel) throws -> (RewardModel, RewardConfig) {
+        let configURL = directory.appendingPathComponent(configFile)
+        guard let data = try? Data(contentsOf: configURL) else { throw RewardError.unreadable(path: configURL.path, reason: "missing (not a reward model folder)") }
+        let config: RewardConfig
+        do { config = try JSONDecoder().decode(RewardConfig.self, from: data) } catch {
+            throw RewardError.invalidData(location: configURL.path, reason: "\(error)")
+        }
+        guard config.maxLength >= 1 else { throw RewardError.invalidData(location: configURL.path, reason: "max_length must be ≥ 1, got \(config.maxLength)") }
+        let headURL = directory.appendingPathComponent(headFile)
+        guard FileManager.default.fileExists(atPath: headURL.path) else { throw RewardError.unreadable(path: headURL.path, reason: "missing") }
+        let file = try SafetensorsFile(path: headURL.path)
+        guard let w = file.tensors["score.weight"], let b = file.tensors["score.bias"] else {
+            throw RewardError.invalidData(location: headURL.path, reason: "needs tensors score.weight and score.bias")
+        }
+        guard w.shape == [1, model.configuration.hiddenSize], b.shape == [1] else {
+            throw RewardError.invalidData(location: headURL.path, reason: "score.weight \(w.shape) / score.bias \(b.shape) do not fit hidden size \(model.configuration.hiddenSize)")
+        }
+        let reward = try RewardModel(model: model, adapter: LoRAAdapter.load(directory: directory),
+                                     head: Tensor(file.floats(w), shape: w.shape), bias: Tensor(file.floats(b), shape: b.shape))
+        return (reward, config)
+    }
+}
+
+/// What `reward_config.json` records: how inputs were built and targets transformed, and the
+/// validation metrics of the saved model.
+public struct RewardConfig: Codable, Hashable, Sendable {
+    public var baseModel: String
+    public var maxLength: Int
+    public var loss: String
+    /// The score-transform bounds used for the targets (nil when the data held targets already).
+    public var scoreMinimum: Double?
+    public var scoreMaximum: Double?
+    public var validation: RegressionMetrics?
+
+    public init(baseModel: String, maxLength: Int, loss: String, scoreMinimum: Double?, scoreMaximum: Double?, validation: RegressionMetrics?) {
+        self.baseModel = baseModel
+        self.maxLength = maxLength
+        self.loss = loss
+        self.scoreMinimum = scoreMinimum
+        self.scoreMaximum = scoreMaximum
+        self.validation = validation
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case loss, validation
+        case baseModel = "base_model", maxLength = "max_length", scoreMinimum = "score_minimum", scoreMaximum = "score_maximum"
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import TensorEngine
+import Training
+
+/// Regression training of a ``RewardModel`` (the paper's `reward_model_train.py`: L1 between the
+/// head's output and the transformed score; MSE optional), with AdamW over the adapter and head,
+/// mini-batches by gradient accumulation (sequences differ in length, so no padding), and the
+/// validation metrics after every epoch.
+public struct RewardTrainer {
+    public enum Loss: String, Codable, Sendable, CaseIterable { case l1, mse }
+
+    public struct Options: Sendable {
+        public var epochs = 1
+        public var learningRate: Float = 3e-5
+        public var batchSize = 4
+        public var loss: Loss = .l1
+        public var seed: UInt64 = 0
+        public init(epochs: Int = 1, learningRate: Float = 3e-5, batchSize: Int = 4, loss: Loss = .l1, seed: UInt64 = 0) {
+            self.epochs = epochs
+            self.learningRate = learningRate
+            self.batchSize = batchSize
+            self.loss = loss
+            self.seed = seed
+        }
+    }
+
+    /// After each epoch: the epoch (1-based), mean training loss and validation metrics.
+    public struct EpochReport: Sendable {
+        public var epoch: Int
+        public var trainLoss: Double
+        public var validation: RegressionMetrics?
+    }
+
+    public let model: RewardModel
+    public let options: Options
+
+    public init(model: RewardModel, options: Options) throws {
+        guard options.epochs >= 1, options.batchSize >= 1, options.learningRate > 0 else {
+            throw RewardError.invalidOption(name: "training options", reason: "epochs and batch size must be ≥ 1, learning rate > 0")
+        }
+        self.model = model
+        self.options = options
+    }
+
+    /// Seeded shuffle split: the last `fraction` of a permutation validates (at least one example
+    /// each side when there are two or more).
+    public static func split(count: Int, validationFraction: Double, seed: UInt64) -> (train: [Int], validation: [Int]) {
+        var rng = SeededGenerator(seed: seed)
+        let order = Array(0..<count).shuffled(using: &rng)
+        var validation = Int((Double(count) * validationFraction).rounded())
+        if count >= 2 { validation = min(max(validation, 1), count - 1) } else { validation = 0 }
+        return (Array(order.prefix(count - validation)), Array(order.suffix(validation)))
+    }
+
+    /// The loss of one example: |r − y| or (r − y)².
+    func loss(_ reward: Tensor, target: Double) throws -> Tensor {
+        let d = try sub(reward, Float(target))
+        switch options.loss {
+        case .l1: return try add(relu(d), relu(neg(d)))
+        case .mse: return try square(d)
+        }
+    }
+
+    /// Trains on `train` (token ids, target) and reports `validation` after every epoch.
+    public func train(_ train: [(ids: [Int], target: Double)], validation: [(ids: [Int], target: Double)],
+                      onStep: ((Int, Double) -> Void)? = nil, onEpoch: ((EpochReport) -> Void)? = nil) throws -> EpochReport {
+        guard !train.isEmpty else { throw RewardError.invalidOption(name: "training data", reason: "no training examples") }
+        if let bad = (train + validation).firstIndex(where: { $0.ids.isEmpty }) {
+            throw RewardError.invalidData(location: "example \(bad)", reason: "empty token sequence")
+        }
+        let optimizer = AdamW(parameters: model.trainableParameters)
+        var rng = SeededGenerator(seed: options.seed)
+        var last = EpochReport(epoch: 0, trainLoss: .nan, validation: nil)
+        var step = 0
+        for epoch in 1...options.epochs {
+            model.adapter.isTraining = true
+            let order = Array(train.indices).shuffled(using: &rng)
+            var total = 0.0
+            for start in stride(from: 0, to: order.count, by: options.batchSize) {
+                let batch = order[start..<min(start + options.batchSize, order.count)]
+                optimizer.zeroGrad()
+                var batchLoss = 0.0
+                for i in batch {
+                    let l = try mul(loss(model.score(train[i].ids), target: train[i].target), 1 / Float(batch.count))
+                    try l.backward()
+                    batchLoss += Double(l.item)
+                }
+                guard batchLoss.isFinite else {
+                    throw RewardError.invalidOption(name: "learning rate", reason: "the loss became \(batchLoss) at step \(step + 1); lower it")
+                }
+                optimizer.update(learningRate: options.learningRate)
+                total += batchLoss * Double(batch.count)
+                step += 1
+                onStep?(step, batchLoss)
+            }
+            model.adapter.isTraining = false
+            let metrics = validation.isEmpty ? nil : try evaluate(validation)
+            last = EpochReport(epoch: epoch, trainLoss: total / Double(train.count), validation: metrics)
+            onEpoch?(last)
+        }
+        return last
+    }
+
+    /// Spearman, R² and MAE of the model's scores against the targets.
+    public func evaluate(_ examples: [(ids: [Int], target: Double)]) throws -> RegressionMetrics {
+        try RegressionMetrics(predictions: model.scores(examples.map(\.ids)), targets: examples.map(\.target))
+    }
+}

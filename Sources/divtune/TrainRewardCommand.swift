@@ -1,0 +1,96 @@
+import ArgumentParser
+import Console
+import Foundation
+import Models
+import Preference
+import RewardModeling
+import TensorEngine
+
+/// `divtune train reward`: the paper's reward model (methods.md §1.9) — a scalar head on the last
+/// token's final hidden state plus LoRA, regressed on transformed upvote scores (L1 by default),
+/// with Spearman, R² and MAE on a held-out split after every epoch.
+struct TrainRewardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reward", abstract: "Train a reward model (score head + LoRA) on scored responses.")
+
+    @Option(help: "The base model: a .gguf file or an HF folder with safetensors.") var model: String
+    @Option(help: "JSON Lines: {\"prompt\", \"response\", \"score\"} per line (raw upvotes unless --targets transformed).") var data: String
+    @Option(help: "Output folder: PEFT adapter, reward_head.safetensors, reward_config.json.") var output: String
+    @Option(help: "Loss: l1 (the paper) or mse.") var loss: String = "l1"
+    @Option(help: "raw: apply the paper's score transform with the file's global min/max; transformed: scores are targets already.")
+    var targets: String = "raw"
+    @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Learning rate (the paper: 3e-5).") var learningRate: Float = 3e-5
+    @Option(help: "Examples per optimizer step.") var batchSize = 4
+    @Option(help: "LoRA rank (the paper: 16).") var loraRank = 16
+    @Option(help: "LoRA alpha (the paper: 32).") var loraAlpha: Float = 32
+    @Option(help: "Maximum tokens per input (the paper: 2048).") var maxLength = 2048
+    @Option(help: "Share of examples held out for validation.") var validationFraction = 0.1
+    @Option(help: "Seed for the split, initialisation and shuffling.") var seed: UInt64 = 0
+    @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard RewardTrainer.Loss(rawValue: loss) != nil else { throw ValidationError("--loss must be l1 or mse") }
+        guard targets == "raw" || targets == "transformed" else { throw ValidationError("--targets must be raw or transformed") }
+        guard validationFraction >= 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be in [0, 1)") }
+        guard maxLength >= 2, loraRank >= 1 else { throw ValidationError("--max-length must be ≥ 2 and --lora-rank ≥ 1") }
+    }
+
+    func run() throws {
+        EngineThreads.configure(threads)
+        let url = URL(fileURLWithPath: data)
+        var rows: [(prompt: String, response: String, score: Double)] = []
+        for (line, object) in try JSONLinesInput.objects(url) {
+            let prompt = try JSONLinesInput.string(object, "prompt", file: url, line: line)
+            let response = try JSONLinesInput.string(object, "response", file: url, line: line)
+            guard let score = (object["score"] as? NSNumber)?.doubleValue, score.isFinite else {
+                throw InputError(file: url.path, line: line, reason: "field \"score\" must be a finite number")
+            }
+            if targets == "transformed" && abs(score) > 1 {
+                throw InputError(file: url.path, line: line, reason: "score \(score) is outside [-1, 1] (use --targets raw for upvotes)")
+            }
+            rows.append((prompt, response, score))
+        }
+        guard rows.count >= 2 else { throw InputError(file: url.path, line: nil, reason: "needs at least 2 examples") }
+        let scores = rows.map(\.score)
+        let transformed = targets == "raw" ? try ScoreTransform.transform(scores) : scores
+
+        let lm = try LanguageModel.load(path: model)
+        let examples = zip(rows, transformed).map { row, target in
+            (ids: RewardExample.ids(prompt: row.prompt, response: row.response, tokenizer: lm.tokenizer, maxLength: maxLength), target: target)
+        }
+        let (trainIndices, validationIndices) = RewardTrainer.split(count: examples.count, validationFraction: validationFraction, seed: seed)
+        let reward = try RewardModel(model: lm.model, lora: LoRAConfiguration(rank: loraRank, alpha: loraAlpha, dropout: 0,
+                                                                              targetModules: ["q_proj", "v_proj"], baseModelNameOrPath: model),
+                                     seed: seed)
+        let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
+                                                                        loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed))
+        let outputURL = URL(fileURLWithPath: output)
+        let log = try JSONLinesLog(url: outputURL.appendingPathComponent("train_log.jsonl"))
+        let steps = epochs * ((trainIndices.count + batchSize - 1) / batchSize)
+        let progress = ProgressBar("reward", total: steps, unit: "steps")
+        print("training on \(trainIndices.count) examples, validating on \(validationIndices.count); \(steps) steps")
+        let last = try trainer.train(trainIndices.map { examples[$0] }, validation: validationIndices.map { examples[$0] },
+            onStep: { step, l in
+                progress.advance(detail: String(format: "loss %.4f", l))
+                try? log.append(["event": "step", "step": step, "train_loss": l])
+            },
+            onEpoch: { report in
+                var record: [String: Any] = ["event": "epoch", "epoch": report.epoch, "train_loss": report.trainLoss]
+                if let v = report.validation {
+                    record["val_spearman"] = v.spearman; record["val_r2"] = v.r2; record["val_mae"] = v.mae
+                }
+                try? log.append(record)
+            })
+        progress.finish()
+        let config = RewardConfig(baseModel: model, maxLength: maxLength, loss: loss,
+                                  scoreMinimum: targets == "raw" ? scores.min() : nil, scoreMaximum: targets == "raw" ? scores.max() : nil,
+                                  validation: last.validation)
+        try reward.save(directory: outputURL, config: config)
+        print(String(format: "epoch %d: train loss %.4f", last.epoch, last.trainLoss))
+        if let v = last.validation {
+            print(String(format: "validation (n=%d): Spearman %.4f  R² %.4f  MAE %.4f", v.count, v.spearman, v.r2, v.mae))
+        }
+        print("saved the reward model in \(outputURL.path)")
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Models
+import TensorEngine
+import Testing
+@testable import RewardModeling
+
+private struct MetricsCase: Decodable {
+    var name: String
+    var predictions: [Double]
+    var targets: [Double]
+    var spearman: Double?
+    var r2: Double
+    var mae: Double
+    var ranks: [Double]
+}
+
+/// A small random Llama (vocab 24, hidden 16, 2 layers) from a seed.
+func tinyModel(seed: UInt64 = 1, vocab: Int = 24) throws -> LlamaModel {
+    let c = LlamaConfiguration(hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2, numAttentionHeads: 4,
+                               numKeyValueHeads: 2, vocabSize: vocab, maxPositionEmbeddings: 128)
+    var rng = SeededGenerator(seed: seed)
+    var w: [String: Tensor] = [:]
+    func put(_ name: String, _ shape: [Int], norm: Bool = false) {
+        w[name] = norm ? Tensor.full(1, shape: shape) : Tensor.randomNormal(shape, std: 0.3, using: &rng)
+    }
+    put("model.embed_tokens.weight", [vocab, 16]); put("model.norm.weight", [16], norm: true); put("lm_head.weight", [vocab, 16])
+    for i in 0..<2 {
+        let p = "model.layers.\(i)."
+        put(p + "input_layernorm.weight", [16], norm: true); put(p + "post_attention_layernorm.weight", [16], norm: true)
+        put(p + "self_attn.q_proj.weight", [16, 16]); put(p + "self_attn.k_proj.weight", [8, 16])
+        put(p + "self_attn.v_proj.weight", [8, 16]); put(p + "self_attn.o_proj.weight", [16, 16])
+        put(p + "mlp.gate_proj.weight", [24, 16]); put(p + "mlp.up_proj.weight", [24, 16]); put(p + "mlp.down_proj.weight", [16, 24])
+    }
+    return try LlamaModel(configuration: c, weights: InMemoryWeights(w))
+}
+
+/// Toy regression: 8 tokens from 2…23; the target is the share of "low" tokens (< 8) mapped to [-1, 1].
+func toyData(count: Int, seed: UInt64) -> [(ids: [Int], target: Double)] {
+    var rng = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in
+        let ids = [1] + (0..<8).map { _ in 2 + Int(rng.next() % 22) }
+        let low = ids.dropFirst().filter { $0 < 8 }.count
+        return (ids, 2 * Double(low) / 8 - 1)
+    }
+}
+
+@Suite struct RegressionMetricsTests {
+    @Test func matchesScipyAndSklearn() throws {
+        let url = try #require(Bundle.module.url(forResource: "regression_metrics", withExtension: "json", subdirectory: "Fixtures"))
+        let cases = try JSONDecoder().decode([MetricsCase].self, from: Data(contentsOf: url))
+        #expect(cases.count == 5)
+        for c in cases {
+            let m = try RegressionMetrics(predictions: c.predictions, targets: c.targets)
+            #expect(RegressionMetrics.ranks(c.predictions) == c.ranks, "\(c.name)")
+            if let rho = c.spearman { #expect(abs(m.spearman - rho) < 1e-12, "\(c.name): \(m.spearman) vs \(rho)") } else { #expect(m.spearman.isNaN, "\(c.name)") }
+            #expect(abs(m.r2 - c.r2) < 1e-12, "\(c.name): \(m.r2) vs \(c.r2)")
+            #expect(abs(m.mae - c.mae) < 1e-12, "\(c.name)")
+        }
+        #expect(throws: RewardError.self) { try RegressionMetrics(predictions: [1], targets: [1, 2]) }
+    }
+}
+
+@Suite struct RewardModelTests {
+    @Test func inputLayoutIsThePapers() {
+        #expect(RewardExample.text(prompt: "Title\nBody", response: "Story") == "<prompt>Title\nBody</prompt><response>Story</response>")
+    }
+
+    @Test func splitIsSeededAndDisjoint() {
+        let (train, validation) = RewardTrainer.split(count: 50, validationFraction: 0.2, seed: 3)
+        #expect(train.count == 40 && validation.count == 10 && Set(train + validation).count == 50)
+        #expect(RewardTrainer.split(count: 50, validationFraction: 0.2, seed: 3).validation == validation)
+        #expect(RewardTrainer.split(count: 2, validationFraction: 0.01, seed: 3).validation.count == 1)
+    }
+
+    @Test func validationSpearmanRisesOnAToyTask() throws {
+        let reward = try RewardModel(model: tinyModel(), lora: LoRAConfiguration(rank: 4, alpha: 8, dropout: 0), seed: 2)
+        let train = toyData(count: 160, seed: 11), validation = toyData(count: 60, seed: 12)
+        let trainer = try RewardTrainer(model: reward, options: .init(epochs: 6, learningRate: 1e-2, batchSize: 8, loss: .l1, seed: 4))
+        let before = try trainer.evaluate(validation)
+        var epochs: [RewardTrainer.EpochReport] = []
+        let after = try trainer.train(train, validation: validation) { epochs.append($0) }
+        let rho = try #require(after.validation).spearman
+        #expect(epochs.count == 6 && epochs.last!.trainLoss < epochs.first!.trainLoss)
+        #expect(rho > 0.4 && rho > before.spearman + 0.3, "Spearman \(before.spearman) → \(rho)")
+        print("toy reward model: validation Spearman \(before.spearman) → \(rho)")
+        #expect(after.validation!.mae < before.mae)
+    }
+
+    @Test func savedModelScoresTheSameAfterLoading() throws {
+        let reward = try RewardModel(model: tinyModel(), lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), seed: 3)
+        let trainer = try RewardTrainer(model: reward, options: .init(epochs: 1, learningRate: 1e-2, batchSize: 4, loss: .mse))
+        _ = try trainer.train(toyData(count: 16, seed: 1), validation: [])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reward-\(UUID().uuidString)")
+        let config = RewardConfig(baseModel: "tiny", maxLength: 64, loss: "mse", scoreMinimum: 1, scoreMaximum: 100, validation: nil)
+        try reward.save(directory: folder, config: config)
+        let (loaded, loadedConfig) = try RewardModel.load(directory: folder, model: tinyModel())
+        let probe = toyData(count: 5, seed: 99).map(\.ids)
+        #expect(try loaded.scores(probe) == reward.scores(probe))
+        #expect(loadedConfig == config)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(files == ["adapter_config.json", "adapter_model.safetensors", "reward_config.json", "reward_head.safetensors"])
+        #expect(throws: RewardError.self) { try RewardModel.load(directory: folder.appendingPathComponent("none"), model: tinyModel()) }
+    }
+}
