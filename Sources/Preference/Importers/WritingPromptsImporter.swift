@@ -76,10 +76,10 @@ public struct WritingPromptsImporter: Sendable {
     }
 
     static func prompt(title: String, body: String?) throws -> String {
-        guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !ImportText.isBlank(title) else {
             throw ImportProblem(field: "prompt", reason: "empty")
         }
-        guard let body, !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return title }
+        guard let body, !ImportText.isBlank(body) else { return title }
         return title + "\n" + body
     }
 
