@@ -44,16 +44,23 @@ struct ImportSession {
 
 /// JSON Lines with the byte count consumed so far (for progress bars).
 enum JSONLines {
-    /// Calls `body` with each non-blank line (1-based number; a trailing CR dropped) parsed as an object.
+    /// Calls `body` with each non-blank line parsed as an object (see ``forEachLine(of:progress:_:)``).
     /// Lines are split with `memchr` on 1 MiB chunks; only a line crossing a chunk boundary is copied twice.
     static func forEachObject(of url: URL, progress: ((Int) -> Void)?,
                               _ body: (_ line: Int, _ object: Result<[String: JSONValue], ImportProblem>) throws -> Void) throws {
+        let decoder = JSONDecoder()
+        try forEachLine(of: url, progress: progress) { number, line in
+            try body(number, JSONValue.object(from: line, decoder: decoder))
+        }
+    }
+
+    /// Calls `body` with each non-blank line's bytes (1-based number; a trailing CR dropped).
+    static func forEachLine(of url: URL, progress: ((Int) -> Void)?, _ body: (_ line: Int, _ bytes: Data) throws -> Void) throws {
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
             throw PreferenceError.unreadable(file: url.path, reason: error.localizedDescription)
         }
         defer { try? handle.close() }
-        let decoder = JSONDecoder()
         var pending = Data()
         var number = 0
         var bytesRead = 0
@@ -62,7 +69,7 @@ enum JSONLines {
             var line = line
             if line.last == 0x0D { line.removeLast() }
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
-            try body(number, JSONValue.object(from: line, decoder: decoder))
+            try body(number, line)
         }
         while true {
             let chunk: Data
