@@ -265,3 +265,12 @@ func importError(_ body: () throws -> Void) -> ImportError? {
         }
     }
 }
+
+@Suite struct ImportSummaryTests {
+    @Test func closingSummaryWording() throws {
+        let result = try TRLPreferenceImporter(options: ImportOptions(skipInvalid: true)).read(url: importerFixture("trl_bad.jsonl"))
+        #expect(result.summary.description == "9 records → 1 prompt, 3 responses; 7 invalid records skipped; 1 duplicate response merged")
+        let record = result.summary.record
+        #expect(record["skipped"] as? Int == 7 && record["prompts"] as? Int == 1 && record["duplicate_responses"] as? Int == 1)
+    }
+}
