@@ -250,3 +250,27 @@ func importError(_ body: () throws -> Void) -> ImportError? {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["grouped.jsonl", "sft.jsonl"], "no temporary files left")
     }
 }
+
+@Suite struct JSONStringBytesTests {
+    /// The byte writer produces exactly `JSONText.string`'s text (and so valid JSON that reads back).
+    @Test func matchesJSONTextAndRoundTrips() throws {
+        let samples = ["", "plain", "quote \" and \\ backslash", "new\nline\r\ttab", "\u{0}\u{1}\u{1F}\u{7F}", "“curly” — émoji 🐉 中文",
+                       String((0..<200).map { Character(UnicodeScalar(UInt8($0 % 128))) })]
+        for s in samples {
+            var bytes: [UInt8] = []
+            JSONStringBytes.append(s, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == JSONText.string(s))
+            let decoded = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed) as? String
+            #expect(decoded == s)
+        }
+    }
+}
+
+@Suite struct ImportSummaryTests {
+    @Test func closingSummaryWording() throws {
+        let result = try TRLPreferenceImporter(options: ImportOptions(skipInvalid: true)).read(url: importerFixture("trl_bad.jsonl"))
+        #expect(result.summary.description == "9 records → 1 prompt, 3 responses; 7 invalid records skipped; 1 duplicate response merged")
+        let record = result.summary.record
+        #expect(record["skipped"] as? Int == 7 && record["prompts"] as? Int == 1 && record["duplicate_responses"] as? Int == 1)
+    }
+}

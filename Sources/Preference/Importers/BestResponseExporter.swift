@@ -20,15 +20,14 @@ public enum BestResponseExporter {
 
     /// `{"prompt": str, "completion": str}` (standard) or message lists (conversational), atomically.
     public static func write(_ examples: [Example], to url: URL, style: PreferenceOutputStyle = .standard) throws {
-        try GroupedDatasetWriter.writeLines(examples.count, to: url) { i in
+        try GroupedDatasetWriter.writeLines(examples.count, to: url) { i, out in
             let e = examples[i]
-            switch style {
-            case .standard:
-                return "{\"prompt\":\(JSONText.string(e.prompt)),\"completion\":\(JSONText.string(e.completion))}"
-            case .conversational:
-                return "{\"prompt\":[{\"role\":\"user\",\"content\":\(JSONText.string(e.prompt))}],"
-                    + "\"completion\":[{\"role\":\"assistant\",\"content\":\(JSONText.string(e.completion))}]}"
-            }
+            let conversational = style == .conversational
+            JSONStringBytes.append(literal: conversational ? "{\"prompt\":[{\"role\":\"user\",\"content\":" : "{\"prompt\":", to: &out)
+            JSONStringBytes.append(e.prompt, to: &out)
+            JSONStringBytes.append(literal: conversational ? "}],\"completion\":[{\"role\":\"assistant\",\"content\":" : ",\"completion\":", to: &out)
+            JSONStringBytes.append(e.completion, to: &out)
+            JSONStringBytes.append(literal: conversational ? "}]}" : "}", to: &out)
         }
     }
 }

@@ -44,7 +44,7 @@ public enum CSVReader {
                 var bytes = raw.bindMemory(to: UInt8.self)[...]
                 if first, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
                 first = false
-                for byte in bytes { if let record = parser.consume(byte) { try body(record) } }
+                try parser.consume(UnsafeBufferPointer(rebasing: bytes), body)
             }
             progress?(bytesRead)
         }
@@ -55,12 +55,13 @@ public enum CSVReader {
     public static func records(in text: String) -> [CSVRecord] {
         var parser = Parser()
         var out: [CSVRecord] = []
-        for byte in text.utf8 { if let r = parser.consume(byte) { out.append(r) } }
+        var text = text
+        text.withUTF8 { parser.consume($0) { out.append($0) } }
         if let r = parser.finish() { out.append(r) }
         return out
     }
 
-    /// Byte-at-a-time state machine; positions count characters (UTF-8 lead bytes), not bytes.
+    /// A state machine over bytes; positions count characters (UTF-8 lead bytes), not bytes.
     struct Parser {
         enum State { case fieldStart, unquoted, quoted, quoteInQuoted, afterCarriageReturn, skippingLine }
         var state = State.fieldStart
@@ -71,6 +72,44 @@ public enum CSVReader {
         var recordLine = 1
         var problem: (line: Int, column: Int, reason: String)?
         var invalidUTF8: (line: Int, column: Int)?
+
+        /// Feeds a buffer, calling `body` for each record that ends in it. Runs of ordinary bytes inside
+        /// a field are copied in bulk (most of a dump is story text); the rest goes byte by byte.
+        mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (CSVRecord) throws -> Void) rethrows {
+            guard let base = bytes.baseAddress else { return }
+            let count = bytes.count
+            var i = 0
+            while i < count {
+                var end = i
+                if state == .quoted {
+                    // Everything up to the next quote is field text, newlines included.
+                    end = memchr(base + i, 0x22, count - i).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? count
+                } else if state == .unquoted {
+                    while end < count, base[end] != 0x2C, base[end] != 0x0A, base[end] != 0x0D { end += 1 }
+                }
+                if end > i {
+                    appendRun(UnsafeBufferPointer(start: base + i, count: end - i))
+                    i = end
+                    continue
+                }
+                if let record = consume(base[i]) { try body(record) }
+                i += 1
+            }
+        }
+
+        /// Appends field text, keeping the line and column (characters = UTF-8 lead bytes) current.
+        private mutating func appendRun(_ run: UnsafeBufferPointer<UInt8>) {
+            field.append(contentsOf: run)
+            func characters(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int {
+                bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
+            }
+            if let lastNewline = run.lastIndex(of: 0x0A) {
+                line += run.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                column = characters(run[(lastNewline + 1)...])
+            } else {
+                column += characters(run[...])
+            }
+        }
 
         /// Feeds one byte; returns a record when one ends.
         mutating func consume(_ byte: UInt8) -> CSVRecord? {
@@ -146,8 +185,9 @@ public enum CSVReader {
         }
 
         private mutating func endField() {
-            let text = String(decoding: field, as: UTF8.self)
-            if text.utf8.elementsEqual(field) {  // decoding repaired nothing: the bytes were valid UTF-8
+            let text = field.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+            // Valid UTF-8 iff decoding repaired nothing (ASCII, the common case, is valid outright).
+            if field.allSatisfy({ $0 < 0x80 }) || text.utf8.elementsEqual(field) {
                 fields.append(CSVField(text: text, line: fieldLine, column: fieldColumn))
             } else {
                 if invalidUTF8 == nil { invalidUTF8 = (fieldLine, fieldColumn) }

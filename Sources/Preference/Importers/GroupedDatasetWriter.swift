@@ -6,10 +6,17 @@ import Foundation
 /// atomically (temporary file, then rename). Whole-number scores are written without a fraction.
 public enum GroupedDatasetWriter {
     public static func write(_ prompts: [PromptResponses], to url: URL) throws {
-        try writeLines(prompts.count, to: url) { i in
+        try writeLines(prompts.count, to: url) { i, out in
             let group = prompts[i]
-            let responses = group.responses.map { "{\"text\":\(JSONText.string($0.text)),\"score\":\(number($0.score))}" }
-            return "{\"prompt\":\(JSONText.string(group.prompt)),\"responses\":[\(responses.joined(separator: ","))]}"
+            JSONStringBytes.append(literal: "{\"prompt\":", to: &out)
+            JSONStringBytes.append(group.prompt, to: &out)
+            JSONStringBytes.append(literal: ",\"responses\":[", to: &out)
+            for (j, response) in group.responses.enumerated() {
+                JSONStringBytes.append(literal: j == 0 ? "{\"text\":" : ",{\"text\":", to: &out)
+                JSONStringBytes.append(response.text, to: &out)
+                JSONStringBytes.append(literal: ",\"score\":\(number(response.score))}", to: &out)
+            }
+            JSONStringBytes.append(literal: "]}", to: &out)
         }
     }
 
@@ -19,16 +26,17 @@ public enum GroupedDatasetWriter {
         return JSONText.number(x)
     }
 
-    /// Streams `count` lines made by `line` into `url` atomically; refuses non-finite numbers upstream.
-    static func writeLines(_ count: Int, to url: URL, _ line: (Int) throws -> String) throws {
+    /// Streams `count` lines, each appended to the buffer by `line`, into `url` atomically.
+    static func writeLines(_ count: Int, to url: URL, _ line: (Int, inout [UInt8]) throws -> Void) throws {
         try AtomicFile.write(to: url) { sink in
-            var chunk = ""
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity(1 << 21)
             for i in 0..<count {
-                chunk += try line(i)
-                chunk += "\n"
-                if chunk.utf8.count > 1 << 20 { try sink(Data(chunk.utf8)); chunk = "" }
+                try line(i, &chunk)
+                chunk.append(0x0A)
+                if chunk.count > 1 << 20 { try sink(Data(chunk)); chunk.removeAll(keepingCapacity: true) }
             }
-            if !chunk.isEmpty { try sink(Data(chunk.utf8)) }
+            if !chunk.isEmpty { try sink(Data(chunk)) }
         }
     }
 }

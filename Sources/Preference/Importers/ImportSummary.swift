@@ -19,11 +19,12 @@ public struct ImportSummary: Hashable, Sendable, CustomStringConvertible {
     public init() {}
 
     public var description: String {
-        var parts = ["\(records) records → \(prompts) prompts, \(responses) responses"]
-        if !skipped.isEmpty { parts.append("\(skipped.count) invalid records skipped") }
-        if removedResponses > 0 { parts.append("\(removedResponses) deleted/removed/empty responses dropped") }
-        if duplicateResponses > 0 { parts.append("\(duplicateResponses) duplicate responses merged") }
-        if promptsBelowMinimum > 0 { parts.append("\(promptsBelowMinimum) prompts below the minimum response count dropped") }
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        var parts = ["\(count(records, "record")) → \(count(prompts, "prompt")), \(count(responses, "response"))"]
+        if !skipped.isEmpty { parts.append("\(count(skipped.count, "invalid record")) skipped") }
+        if removedResponses > 0 { parts.append("\(count(removedResponses, "deleted/removed/empty response")) dropped") }
+        if duplicateResponses > 0 { parts.append("\(count(duplicateResponses, "duplicate response")) merged") }
+        if promptsBelowMinimum > 0 { parts.append("\(count(promptsBelowMinimum, "prompt")) below the minimum response count dropped") }
         return parts.joined(separator: "; ")
     }
 

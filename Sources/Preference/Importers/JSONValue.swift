@@ -7,10 +7,11 @@ enum JSONValue: Decodable, Equatable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
+        // Most values are strings, then numbers: try those first (each failed try builds an error).
         if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
@@ -68,7 +69,8 @@ enum ScoreValue {
     }
 
     static func parse(text: String, field: String) throws -> Double {
-        guard let d = Double(text.trimmingCharacters(in: .whitespaces)) else {
+        let trimmed = text.utf8.first == 0x20 || text.utf8.last == 0x20 ? text.trimmingCharacters(in: .whitespaces) : text
+        guard let d = Double(trimmed) else {
             throw ImportProblem(field: field, reason: "expected a number, found \"\(text.prefix(40))\"")
         }
         return try finite(d, field: field)

@@ -53,12 +53,41 @@ enum ImportText {
 
     /// Whether a Reddit comment carries no story: deleted, removed, empty, or the subreddit's
     /// moderator boilerplate (the markers the paper's filtering step drops).
+    ///
+    /// Works on UTF-8 bytes: Foundation's `String.contains` and `trimmingCharacters`
+    /// went through UTF-16 and took most of an import's time.
     static func isRemoved(_ comment: String) -> Bool {
-        let trimmed = comment.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed == "[deleted]" || trimmed == "[removed]" { return true }
-        return moderatorMarkers.contains { comment.contains($0) }
+        var comment = comment
+        return comment.withUTF8 { bytes in
+            let isSpace: (UInt8) -> Bool = { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
+            guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+                return true  // empty or whitespace only
+            }
+            let trimmed = UnsafeBufferPointer(rebasing: bytes[first...last])
+            if removedTexts.contains(where: { $0.elementsEqual(trimmed) }) { return true }
+            return moderatorMarkers.contains { occurs($0, in: bytes) }
+        }
     }
 
-    static let moderatorMarkers = ["**Welcome to the Prompt!**", "this submission has been removed", "**Off-Topic Discussion**"]
+    /// Whether `needle` occurs in `haystack` (`memchr` for its first byte, then `memcmp`).
+    static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = needle.first else { return true }
+        guard let base = haystack.baseAddress, haystack.count >= needle.count else { return false }
+        let lastStart = haystack.count - needle.count
+        var start = 0
+        while start <= lastStart, let hit = memchr(base + start, Int32(first), lastStart - start + 1) {
+            let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + offset, needle, needle.count) == 0 { return true }
+            start = offset + 1
+        }
+        return false
+    }
 
+    /// Whether `text` is empty or only ASCII whitespace (byte-level, see ``isRemoved(_:)``).
+    static func isBlank(_ text: String) -> Bool {
+        !text.utf8.contains { !($0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D)) }
+    }
+
+    static let removedTexts: [[UInt8]] = [Array("[deleted]".utf8), Array("[removed]".utf8)]
+    static let moderatorMarkers: [[UInt8]] = ["**Welcome to the Prompt!**", "this submission has been removed", "**Off-Topic Discussion**"].map { Array($0.utf8) }
 }

@@ -57,7 +57,7 @@ public struct TRLPreferenceImporter: Sendable {
         case let other?:
             throw ImportProblem(field: "prompt", reason: "expected a string or a list of messages, found \(other.kind)")
         }
-        guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ImportProblem(field: "prompt", reason: "empty") }
+        guard !ImportText.isBlank(prompt) else { throw ImportProblem(field: "prompt", reason: "empty") }
         let scores = try Self.scores(object)
         return Row(prompt: prompt, chosen: chosen.text, rejected: rejected.text, scoreChosen: scores.0, scoreRejected: scores.1)
     }

@@ -41,10 +41,18 @@ public struct WritingPromptsImporter: Sendable {
     // MARK: - JSON Lines
 
     private func readJSONL(_ url: URL, into session: inout ImportSession, progress: ((Int) -> Void)?) throws {
-        try JSONLines.forEachObject(of: url, progress: progress) { line, parsed in
+        let decoder = JSONDecoder()
+        try JSONLines.forEachLine(of: url, progress: progress) { line, bytes in
             session.summary.records += 1
             do {
-                let object = try parsed.get()
+                // Plain rows decode straight into a struct; anything else (lists, nulls, string scores,
+                // errors) takes the general path, which also words the errors.
+                if let row = try? decoder.decode(PlainRow.self, from: bytes) {
+                    let prompt = try Self.prompt(title: row.prompt, body: row.body)
+                    session.add(prompt: prompt, response: row.response, score: row.score, line: line, dropRemoved: true)
+                    return
+                }
+                let object = try JSONValue.object(from: bytes, decoder: decoder).get()
                 let prompt = try Self.prompt(
                     title: Self.firstString(object, Self.promptKeys, required: true) ?? "",
                     body: Self.firstString(object, Self.bodyKeys, required: false))
@@ -63,6 +71,36 @@ public struct WritingPromptsImporter: Sendable {
         }
     }
 
+    /// A one-comment row whose first present prompt, body and response keys hold strings and whose
+    /// score is a JSON number; decoding throws for every other shape, which then goes the general way.
+    private struct PlainRow: Decodable {
+        var prompt: String, body: String?, response: String, score: Double
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        struct NotPlain: Error {}
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            func first(_ keys: [String]) throws -> String? {
+                guard let key = keys.lazy.map(Key.init(stringValue:)).first(where: c.contains) else { return nil }
+                return try c.decode(String.self, forKey: key)
+            }
+            guard !c.contains(Key(stringValue: "comment_texts")), !c.contains(Key(stringValue: "comment_scores")),
+                  let prompt = try first(WritingPromptsImporter.promptKeys),
+                  let response = try first(WritingPromptsImporter.responseKeys) else { throw NotPlain() }
+            self.prompt = prompt
+            self.response = response
+            self.body = try first(WritingPromptsImporter.bodyKeys)
+            self.score = try c.decode(Double.self, forKey: Key(stringValue: "score"))
+            guard score.isFinite else { throw NotPlain() }
+        }
+    }
+
     /// The first of `keys` present, which must be a string.
     static func firstString(_ object: [String: JSONValue], _ keys: [String], required: Bool) throws -> String? {
         for key in keys {
@@ -76,10 +114,10 @@ public struct WritingPromptsImporter: Sendable {
     }
 
     static func prompt(title: String, body: String?) throws -> String {
-        guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !ImportText.isBlank(title) else {
             throw ImportProblem(field: "prompt", reason: "empty")
         }
-        guard let body, !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return title }
+        guard let body, !ImportText.isBlank(body) else { return title }
         return title + "\n" + body
     }
 
