@@ -5,6 +5,12 @@ CONFIG ?= release
 ifeq ($(shell uname -m),x86_64)
 SWIFTFLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 endif
+# Debian's OpenBLAS falls back to its slow "Prescott" kernels on virtual CPUs it does not know;
+# name the core from the CPU flags (the divtune binary does the same for itself, BLASCoreCheck).
+OPENBLAS_CORETYPE ?= $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || (grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell))
+ifneq ($(OPENBLAS_CORETYPE),)
+export OPENBLAS_CORETYPE
+endif
 BUILD = $(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 
 .PHONY: demo test deps models build bench clean

@@ -8,7 +8,8 @@ import Foundation
 /// core is "Prescott", `OPENBLAS_CORETYPE` is unset and /proc/cpuinfo shows AVX-512 (or
 /// AVX2 + FMA), the process re-executes itself once with `SkylakeX` (or `Haswell`).
 ///
-/// Only the `divtune` executable relaunches (never a test runner); set `OPENBLAS_CORETYPE`
+/// Only the `divtune` executable relaunches, at start-up (never a test runner: `make test` exports
+/// `OPENBLAS_CORETYPE` itself); set `OPENBLAS_CORETYPE`
 /// yourself to choose, or `DIVTUNE_KEEP_BLAS_CORE=1` to keep what OpenBLAS chose.
 enum BLASCoreCheck {
     static func relaunchWithFasterKernelsIfNeeded() {

@@ -26,7 +26,6 @@ extension BenchCommand {
         }
 
         func run() throws {
-            BLASCoreCheck.relaunchWithFasterKernelsIfNeeded()
             EngineThreads.configure(threads)
             let embedder = try EmbedderOptions(semanticDirectory: model).sentenceEmbedder()
             let bench = EmbeddingBenchmark(embedder: embedder, texts: texts, tokens: min(tokens, embedder.maxSequenceLength),

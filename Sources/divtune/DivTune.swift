@@ -10,4 +10,10 @@ struct DivTune: ParsableCommand {
         subcommands: [DemoCommand.self, GenerateCommand.self, TokenizeCommand.self, InspectCommand.self,
                       EmbedCommand.self, ImportCommand.self, PrepareCommand.self, TrainCommand.self, FuseCommand.self,
                       RewardCommand.self, EvaluateCommand.self, ServeCommand.self, BenchCommand.self])
+
+    /// Every command first makes sure OpenBLAS runs its fast kernels (see `BLASCoreCheck`).
+    static func main() {
+        BLASCoreCheck.relaunchWithFasterKernelsIfNeeded()
+        main(nil)
+    }
 }

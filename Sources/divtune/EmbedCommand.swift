@@ -30,7 +30,6 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASCoreCheck.relaunchWithFasterKernelsIfNeeded()
         if let threads { EngineThreads.configure(threads) }
         let all = try input.map { try Self.readTexts(URL(fileURLWithPath: $0)) } ?? texts
         let embedder = try EmbedderOptions(semanticDirectory: model).sentenceEmbedder()

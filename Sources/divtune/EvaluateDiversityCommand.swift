@@ -51,7 +51,6 @@ struct EvaluateDiversityCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASCoreCheck.relaunchWithFasterKernelsIfNeeded()
         if let threads { EngineThreads.configure(threads) }
         let inputURL = URL(fileURLWithPath: samples)
         let entries = try Self.read(inputURL)

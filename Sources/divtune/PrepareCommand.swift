@@ -41,7 +41,6 @@ struct PrepareCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASCoreCheck.relaunchWithFasterKernelsIfNeeded()
         if let threads { EngineThreads.configure(threads) }
         let inputURL = URL(fileURLWithPath: input), outputURL = URL(fileURLWithPath: output)
         let options = PrepareOptions(minimumGap: minGap, seed: seed, deviation: deviation, maxResponses: maxResponses,
