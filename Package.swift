@@ -59,8 +59,8 @@ let package = Package(
         // Layer 3: decoding, preference data, measurement.
         .target(name: "Sampling"),
         .target(name: "Generation", dependencies: ["Models", "Sampling", "Tokenizers", "ChatTemplates"]),
-        .target(name: "Preference"),
-        .target(name: "Evaluation", dependencies: ["CZlib"]),
+        .target(name: "Preference", dependencies: ["TensorEngine"]),
+        .target(name: "Evaluation", dependencies: ["CZlib", "TensorEngine"]),
         // Reports: run summaries, SVG plots and self-contained HTML pages of evaluation runs.
         .target(name: "Reports", dependencies: ["Evaluation"]),
         .target(name: "Training", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Console"]),
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
-        .testTarget(name: "PreferenceTests", dependencies: ["Preference"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PreferenceTests", dependencies: ["Preference", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
         .testTarget(name: "RewardModelingTests", dependencies: ["RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"]),
@@ -97,7 +97,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TensorEngine"], resources: [.copy("Fixtures")]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
         .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Preference",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),

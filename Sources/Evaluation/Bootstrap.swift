@@ -1,3 +1,4 @@
+import TensorEngine
 import Foundation
 
 /// A mean with a percentile-bootstrap confidence interval.
@@ -19,7 +20,7 @@ public struct ConfidenceInterval: Hashable, Sendable, CustomStringConvertible {
 /// of size n with replacement from the per-prompt values, take each sample's mean, and report the
 /// `(1−c)/2` and `(1+c)/2` quantiles of those means (linear interpolation between order
 /// statistics, numpy's default). nil values (undefined metrics) are skipped and counted.
-/// Seeded with our own SplitMix64, so intervals are reproducible (not numpy's stream).
+/// Seeded with our own generator (`SeededGenerator`), so intervals are reproducible (not numpy's stream).
 public enum Bootstrap {
     public static func confidenceInterval(_ values: [Double?], resamples: Int = 1000, confidence: Double = 0.95,
                                           seed: UInt64 = 0) throws -> ConfidenceInterval? {
@@ -32,7 +33,7 @@ public enum Bootstrap {
         }
         let n = present.count
         let mean = present.reduce(0, +) / Double(n)
-        var rng = SplitMix64(state: seed)
+        var rng = SeededGenerator(seed: seed)
         var means = [Double](repeating: 0, count: resamples)
         present.withUnsafeBufferPointer { v in
             for r in 0..<resamples {
@@ -50,27 +51,5 @@ public enum Bootstrap {
         let alpha = (1 - confidence) / 2
         return ConfidenceInterval(mean: mean, lower: quantile(alpha), upper: quantile(1 - alpha), count: n,
                                   skipped: values.count - n, confidence: confidence)
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014) with unbiased bounded integers (Lemire 2019).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(below bound: Int) -> Int {
-        guard bound > 1 else { return 0 }
-        let b = UInt64(bound)
-        var m = next().multipliedFullWidth(by: b)
-        if m.low < b {
-            let threshold = (0 &- b) % b
-            while m.low < threshold { m = next().multipliedFullWidth(by: b) }
-        }
-        return Int(m.high)
     }
 }

@@ -1,3 +1,4 @@
+import TensorEngine
 import Foundation
 
 /// Throughput of the diversity metrics on deterministic synthetic text (not a test; the CLI
@@ -42,7 +43,7 @@ public enum DiversityBenchmark {
         time("compression_ratio") { _ = try CompressionRatio.ratio($0, compat: .diversity02) }
         time("homogenization_rougel") { _ = Homogenization.score($0, compat: .diversity02) }
         time("ngram_diversity") { _ = NGramDiversity.score($0, compat: .diversity02) }
-        var rng = SplitMix64(state: 42)
+        var rng = SeededGenerator(seed: 42)
         let samples = sets.first?.count ?? 0
         let embeddings = (0..<samples).map { _ in (0..<768).map { _ in Float(rng.next() >> 40) / Float(1 << 24) - 0.5 } }
         time("embedding_diversity_768d") { _ in _ = try EmbeddingDiversity.meanPairwiseCosineDistance(embeddings) }
@@ -51,7 +52,7 @@ public enum DiversityBenchmark {
 
     /// Deterministic synthetic prose of `words` words.
     static func text(words: Int, seed: UInt64) -> String {
-        var rng = SplitMix64(state: seed)
+        var rng = SeededGenerator(seed: seed)
         var out = ""
         var sentenceLeft = 0
         for i in 0..<words {
@@ -67,7 +68,7 @@ public enum DiversityBenchmark {
 
     private static let vocabulary: [String] = {
         let syllables = ["ka", "lo", "mi", "ne", "ra", "tu", "shi", "ven", "dor", "el", "an", "is", "or", "th", "wy", "qu"]
-        var rng = SplitMix64(state: 7)
+        var rng = SeededGenerator(seed: 7)
         return (0..<3000).map { _ in (0..<(1 + rng.next(below: 3))).map { _ in syllables[rng.next(below: syllables.count)] }.joined() }
     }()
 
@@ -78,7 +79,7 @@ public enum DiversityBenchmark {
         return c.map { $0 / s }
     }()
 
-    private static func zipf(_ rng: inout SplitMix64) -> Int {
+    private static func zipf(_ rng: inout SeededGenerator) -> Int {
         let u = Double(rng.next() >> 11) / Double(1 << 53)
         var lo = 0, hi = cumulative.count - 1
         while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < u { lo = mid + 1 } else { hi = mid } }

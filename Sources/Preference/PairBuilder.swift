@@ -1,3 +1,4 @@
+import TensorEngine
 /// Random disjoint preference pairs per prompt (Chung et al. 2025,
 /// `DiversityTuning:models/utils.py:sample_pairs_with_gap`, methods.md §1.4):
 ///
@@ -12,7 +13,7 @@
 ///
 /// Every response is used at most once (≤ ⌊n/2⌋ pairs) and ties are never paired. The draw is
 /// uniform over the valid pairs, like the reference's `random.choice(valid)`, but driven by
-/// ``PreferenceRandom`` (the Python sequence is not reproduced). Counting the valid pairs with
+/// ``SeededGenerator`` (the Python sequence is not reproduced). Counting the valid pairs with
 /// two pointers over the sorted scores makes each draw O(n) instead of enumerating O(n²) pairs.
 public struct PairBuilder: Sendable {
     /// A pair of indices into the scores handed to ``pairs(for:using:)``.
@@ -28,7 +29,7 @@ public struct PairBuilder: Sendable {
     public init(minimumGap: Double = 5) { self.minimumGap = minimumGap }
 
     /// Disjoint pairs for one prompt, in drawing order. `scores` must be finite.
-    public func pairs(for scores: [Double], using generator: inout PreferenceRandom) -> [IndexPair] {
+    public func pairs(for scores: [Double], using generator: inout SeededGenerator) -> [IndexPair] {
         // Ascending by score, ties by index (the reference sorts by score; the order only fixes
         // which index a draw maps to).
         var available = scores.indices.sorted { (scores[$0], $0) < (scores[$1], $1) }
@@ -49,7 +50,7 @@ public struct PairBuilder: Sendable {
     /// nil if none is valid. Valid: `values[high] > values[low]` and `values[high] − values[low] ≥ gap`.
     /// For fixed `low` validity is monotone in `high`, and the first valid `high` is non-decreasing
     /// in `low`, so one sweep counts all valid pairs.
-    static func draw(_ values: [Double], gap: Double, using generator: inout PreferenceRandom) -> (Int, Int)? {
+    static func draw(_ values: [Double], gap: Double, using generator: inout SeededGenerator) -> (Int, Int)? {
         let n = values.count
         func valid(_ i: Int, _ j: Int) -> Bool { values[j] > values[i] && values[j] - values[i] >= gap }
         var first = [Int](repeating: n, count: n)

@@ -1,3 +1,4 @@
+import TensorEngine
 import Foundation
 
 /// Options of `divtune prepare` (defaults = the paper's DDPO-both data at `--gap 5`).
@@ -119,7 +120,7 @@ public struct PreparePipeline {
         var pairs: [PairBuilder.IndexPair]
         var embedTexts: [String]
         var divpo: (high: [Int], low: [Int], count: Int)?
-        var generator: PreferenceRandom
+        var generator: SeededGenerator
     }
 
     private func spaces() throws -> [(TextEmbedder, String)] {
@@ -138,7 +139,7 @@ public struct PreparePipeline {
 
     /// Pairs, sort, cutoff and the texts to embed for one prompt.
     private func plan(_ group: PromptResponses, index: Int) -> Plan {
-        var generator = PreferenceRandom(seed: options.seed, stream: index)
+        var generator = SeededGenerator(seed: options.seed, stream: index)
         let scores = group.responses.map(\.score)
         var pairs = PairBuilder(minimumGap: options.minimumGap).pairs(for: scores, using: &generator)
         var result = Plan(prompt: group.prompt, responses: group.responses, pairs: [], embedTexts: [], divpo: nil, generator: generator)

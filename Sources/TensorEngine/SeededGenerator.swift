@@ -28,6 +28,35 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         return result
     }
 
+    /// An independent stream for item `index` (e.g. a prompt), so results do not depend on the
+    /// order items are processed in: the seed mixed with the index, SplitMix-style.
+    public init(seed: UInt64, stream index: Int) {
+        var z = seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03)
+        z = (z ^ (z >> 32)) &* 0xDABA_0B6E_B09B_D1F5
+        self.init(seed: z ^ (z >> 29))
+    }
+
+    /// A uniform integer in `0..<bound` without modulo bias (Lemire's multiply-shift with
+    /// rejection, 2019) — our own, so sequences do not depend on the standard library's version.
+    public mutating func next(below bound: Int) -> Int {
+        guard bound > 1 else { return 0 }
+        let b = UInt64(bound)
+        var m = next().multipliedFullWidth(by: b)
+        if m.low < b {
+            let threshold = (0 &- b) % b
+            while m.low < threshold { m = next().multipliedFullWidth(by: b) }
+        }
+        return Int(m.high)
+    }
+
+    /// Fisher–Yates shuffle driven by `next(below:)`.
+    public mutating func shuffle<T>(_ items: inout [T]) {
+        guard items.count > 1 else { return }
+        for i in stride(from: items.count - 1, to: 0, by: -1) {
+            items.swapAt(i, next(below: i + 1))
+        }
+    }
+
     /// Uniform in [0, 1) with 24 random bits.
     public mutating func nextFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 

@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             EngineThreads.configure(threads)
-            print(try EngineBenchmark(threads: threads, repeats: repeats, python: python).run())
+            print(try EngineBenchmark.run(threads: threads, repeats: repeats, python: python))
         }
     }
 

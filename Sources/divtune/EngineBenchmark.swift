@@ -1,22 +1,43 @@
 import Foundation
 import TensorEngine
 
-/// The engine benchmark: matrix products next to numpy (OpenBLAS) timed in the same run, and one
-/// SmolLM2-sized Llama block (hidden 576, 9 heads / 3 KV heads of 64, FFN 1536) at 512 tokens,
-/// split into its GEMM share and everything else (attention core, norms, RoPE, elementwise).
-struct EngineBenchmark {
-    let threads: Int
-    let repeats: Int
-    let python: String
-
-    static let shapes: [(m: Int, k: Int, n: Int)] = [
+/// `divtune bench engine`: the engine's speed next to its peer, measured in one run.
+///
+/// 1. GEMM GFLOP/s for 2048³ and the SmolLM2-135M products (512 tokens × hidden 576, FFN 1536,
+///    vocabulary 49152), against the same products through numpy (OpenBLAS) in a child process
+///    with the same thread count; medians of `repeats`.
+/// 2. One SmolLM2-sized Llama block (hidden 576, 9 query / 3 KV heads of 64, SwiGLU FFN 1536) at
+///    512 tokens: forward (no grad) and forward + backward (all weights trainable), with the
+///    time split by `EngineProfiler` into GEMM, attention, norms, RoPE and the rest.
+enum EngineBenchmark {
+    static let products: [(m: Int, k: Int, n: Int)] = [
         (2048, 2048, 2048), (512, 576, 1536), (512, 1536, 576), (512, 576, 576), (512, 576, 49152),
     ]
 
-    func median(_ body: () throws -> Void) rethrows -> Double {
-        try body()   // warm-up
+    static func run(threads: Int = EngineThreads.count, repeats: Int = 7, python: String = "python3") throws -> String {
+        EngineThreads.configure(threads)
+        var lines = ["DivTune engine benchmark: \(threads) threads, median of \(repeats)", ""]
+        let peer = numpySeconds(threads: threads, repeats: repeats, python: python)
+        lines += ["| product (m×k · k×n) | DivTune GFLOP/s | numpy GFLOP/s | DivTune / numpy |", "|---|---:|---:|---:|"]
+        for (i, s) in products.enumerated() {
+            var rng = SeededGenerator(seed: 1)
+            let a = Tensor.randomNormal([s.m, s.k], std: 1, using: &rng), b = Tensor.randomNormal([s.k, s.n], std: 1, using: &rng)
+            let ours = try medianSeconds(repeats) { _ = try matmul(a, b) }
+            let flops = 2.0 * Double(s.m * s.k * s.n)
+            let theirs = i < peer.count ? peer[i] : .nan
+            lines.append("| \(s.m)×\(s.k) · \(s.k)×\(s.n) | \(format(flops / ours / 1e9)) | \(format(flops / theirs / 1e9)) | \(format(theirs / ours, 2)) |")
+        }
+        if peer.isEmpty { lines.append("(numpy column unavailable: `\(python) -c 'import numpy'` failed)") }
+        lines.append("")
+        lines += try blockReport(repeats: repeats)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Median seconds of `body` over `repeats` runs after one warm-up.
+    static func medianSeconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+        try body()
         var times: [Double] = []
-        for _ in 0..<repeats {
+        for _ in 0..<max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -24,34 +45,17 @@ struct EngineBenchmark {
         return times.sorted()[times.count / 2]
     }
 
-    func run() throws -> String {
-        var lines = ["DivTune engine benchmark (\(threads) threads, median of \(repeats))", ""]
-        let peer = try numpyTimes()
-        lines.append("| product (m×k · k×n) | DivTune GFLOP/s | numpy GFLOP/s | ratio |")
-        lines.append("|---|---:|---:|---:|")
-        for (i, s) in Self.shapes.enumerated() {
-            var rng = SeededGenerator(seed: 1)
-            let a = Tensor.randomNormal([s.m, s.k], std: 1, using: &rng), b = Tensor.randomNormal([s.k, s.n], std: 1, using: &rng)
-            let t = try median { _ = try matmul(a, b) }
-            let flops = 2.0 * Double(s.m * s.k * s.n)
-            let ours = flops / t / 1e9, theirs = peer.count > i ? flops / peer[i] / 1e9 : .nan
-            lines.append("| \(s.m)×\(s.k) · \(s.k)×\(s.n) | \(fmt(ours)) | \(fmt(theirs)) | \(fmt(ours / theirs, 2)) |")
-        }
-        lines.append("")
-        lines.append(contentsOf: try blockTimes())
-        return lines.joined(separator: "\n")
-    }
-
-    /// Times the same products with numpy in a child process (OPENBLAS_NUM_THREADS = threads).
-    func numpyTimes() throws -> [Double] {
-        let shapes = Self.shapes.map { "(\($0.m),\($0.k),\($0.n))" }.joined(separator: ",")
+    /// The same products timed by numpy (`a @ b`, float32) with OPENBLAS_NUM_THREADS = threads;
+    /// empty when python or numpy is missing.
+    static func numpySeconds(threads: Int, repeats: Int, python: String) -> [Double] {
+        let shapes = products.map { "(\($0.m),\($0.k),\($0.n))" }.joined(separator: ",")
         let script = """
         import json, time, numpy as np
         r = np.random.default_rng(1); out = []
         for m, k, n in [\(shapes)]:
             a = r.standard_normal((m, k), dtype=np.float32); b = r.standard_normal((k, n), dtype=np.float32)
             a @ b; ts = []
-            for _ in range(\(repeats)):
+            for _ in range(\(max(1, repeats))):
                 t = time.perf_counter(); a @ b; ts.append(time.perf_counter() - t)
             out.append(sorted(ts)[len(ts) // 2])
         print(json.dumps(out))
@@ -59,71 +63,90 @@ struct EngineBenchmark {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, "-c", script]
-        var env = ProcessInfo.processInfo.environment
-        env["OPENBLAS_NUM_THREADS"] = String(threads)
-        env["OMP_NUM_THREADS"] = String(threads)
-        process.environment = env
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = String(threads)
+        environment["OMP_NUM_THREADS"] = String(threads)
+        process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return [] }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (try? JSONDecoder().decode([Double].self, from: data)) ?? []
     }
 
-    func blockTimes() throws -> [String] {
-        let (t, h, heads, kvHeads, d, ffn) = (512, 576, 9, 3, 64, 1536)
+    /// Times the block and splits it by op family.
+    static func blockReport(repeats: Int) throws -> [String] {
+        let (t, hidden, heads, kvHeads, d, ffn) = (512, 576, 9, 3, 64, 1536)
         var rng = SeededGenerator(seed: 2)
-        func weight(_ out: Int, _ inF: Int) -> Tensor {
-            let w = Tensor.randomNormal([out, inF], std: 0.02, using: &rng)
+        func weight(_ shape: [Int], std: Float = 0.02) -> Tensor {
+            let w = Tensor.randomNormal(shape, std: std, using: &rng)
             w.requiresGrad = true
             return w
         }
-        let (wq, wk, wv, wo) = (weight(heads * d, h), weight(kvHeads * d, h), weight(kvHeads * d, h), weight(h, heads * d))
-        let (wg, wu, wd) = (weight(ffn, h), weight(ffn, h), weight(h, ffn))
-        let n1 = Tensor.full(1, shape: [h]), n2 = Tensor.full(1, shape: [h])
+        let wq = weight([heads * d, hidden]), wk = weight([kvHeads * d, hidden]), wv = weight([kvHeads * d, hidden])
+        let wo = weight([hidden, heads * d]), wg = weight([ffn, hidden]), wu = weight([ffn, hidden]), wd = weight([hidden, ffn])
+        let norm1 = Tensor.full(1, shape: [hidden]), norm2 = Tensor.full(1, shape: [hidden])
+        norm1.requiresGrad = true
+        norm2.requiresGrad = true
+        let x = weight([1, t, hidden], std: 1)
+        let parameters = [wq, wk, wv, wo, wg, wu, wd, norm1, norm2, x]
         let rope = try RotaryEmbedding(headDim: d, theta: 100_000)
-        let x = Tensor.randomNormal([1, t, h], std: 1, using: &rng)
-        x.requiresGrad = true
         let positions = Array(0..<t)
 
         func block() throws -> Tensor {
-            let a = try rmsNorm(x, weight: n1, eps: 1e-5)
-            let q = try rope.apply(permute(reshape(linear(a, weight: wq), [1, t, heads, d]), [0, 2, 1, 3]), positions: positions)
-            let k = try rope.apply(permute(reshape(linear(a, weight: wk), [1, t, kvHeads, d]), [0, 2, 1, 3]), positions: positions)
-            let v = try permute(reshape(linear(a, weight: wv), [1, t, kvHeads, d]), [0, 2, 1, 3])
+            func split(_ y: Tensor, _ n: Int) throws -> Tensor { try permute(reshape(y, [1, t, n, d]), [0, 2, 1, 3]) }
+            let a = try rmsNorm(x, weight: norm1, eps: 1e-5)
+            let q = try rope.apply(split(linear(a, weight: wq), heads), positions: positions)
+            let k = try rope.apply(split(linear(a, weight: wk), kvHeads), positions: positions)
+            let v = try split(linear(a, weight: wv), kvHeads)
             let o = try scaledDotProductAttention(query: q, key: k, value: v, causal: true)
-            let h1 = try add(x, linear(reshape(permute(o, [0, 2, 1, 3]), [1, t, heads * d]), weight: wo))
-            let m = try rmsNorm(h1, weight: n2, eps: 1e-5)
-            return try add(h1, linear(mul(silu(linear(m, weight: wg)), linear(m, weight: wu)), weight: wd))
+            let h = try x + linear(reshape(permute(o, [0, 2, 1, 3]), [1, t, heads * d]), weight: wo)
+            let m = try rmsNorm(h, weight: norm2, eps: 1e-5)
+            return try h + linear(silu(linear(m, weight: wg)) * linear(m, weight: wu), weight: wd)
         }
-        func gemmsOnly() throws -> Tensor {
-            let a = x
-            _ = try linear(a, weight: wq); _ = try linear(a, weight: wk); _ = try linear(a, weight: wv)
-            _ = try linear(a, weight: wo); _ = try linear(a, weight: wg); _ = try linear(a, weight: wu)
-            let gate = try linear(a, weight: wg)
-            return try linear(gate, weight: wd)
-        }
-        let forward = try median { _ = try Tensor.withNoGrad { try block() } }
-        let gemmForward = try median { _ = try Tensor.withNoGrad { try gemmsOnly() } }
-        let training = try median {
-            for w in [wq, wk, wv, wo, wg, wu, wd, x] { w.zeroGrad() }
+        func train() throws {
+            for p in parameters { p.zeroGrad() }
             try sum(block()).backward()
         }
-        let gemmTraining = try median {
-            for w in [wq, wk, wv, wo, wg, wu, wd, x] { w.zeroGrad() }
-            try sum(gemmsOnly()).backward()
+        let forward = try medianSeconds(repeats) { _ = try Tensor.withNoGrad { try block() } }
+        let training = try medianSeconds(repeats) { try train() }
+        // The split sums `repeats` profiled runs, so one disturbed run does not skew it.
+        let forwardSplit = try EngineProfiler.measure { for _ in 0..<repeats { _ = try Tensor.withNoGrad { try block() } } }.seconds
+        let trainingSplit = try EngineProfiler.measure { for _ in 0..<repeats { try train() } }.seconds
+
+        let families = ["GEMM (linear, matmul)", "attention (fused)", "norms", "RoPE", "elementwise, views, reductions, autograd"]
+        func family(_ op: String) -> Int {
+            let base = op.hasSuffix(" backward") ? String(op.dropLast(9)) : op
+            switch base {
+            case "linear", "matmul": return 0
+            case "attention": return 1
+            case "rms_norm", "layer_norm": return 2
+            case "rope": return 3
+            default: return 4
+            }
         }
-        func share(_ total: Double, _ gemm: Double) -> String { fmt(100 * max(0, total - gemm) / total, 0) + "%" }
-        return [
-            "Llama block (hidden 576, 9/3 heads × 64, FFN 1536), 512 tokens:",
+        func shares(_ split: [String: Double]) -> [Double] {
+            var totals = [Double](repeating: 0, count: families.count)
+            for (op, seconds) in split { totals[family(op)] += seconds }
+            let all = totals.reduce(0, +)
+            return totals.map { all > 0 ? 100 * $0 / all : 0 }
+        }
+        let (f, b) = (shares(forwardSplit), shares(trainingSplit))
+        var lines = [
+            "Llama block (hidden \(hidden), \(heads)/\(kvHeads) heads × \(d), FFN \(ffn)), \(t) tokens:",
             "",
-            "| pass | time | GEMM-only time | attention + norms + elementwise share |",
-            "|---|---:|---:|---:|",
-            "| forward | \(fmt(forward * 1000, 1)) ms | \(fmt(gemmForward * 1000, 1)) ms | \(share(forward, gemmForward)) |",
-            "| forward + backward | \(fmt(training * 1000, 1)) ms | \(fmt(gemmTraining * 1000, 1)) ms | \(share(training, gemmTraining)) |",
+            "| pass | time |", "|---|---:|",
+            "| forward (no grad) | \(format(forward * 1000)) ms |",
+            "| forward + backward | \(format(training * 1000)) ms |",
+            "",
+            "| share of time (profiled runs) | forward | forward + backward |", "|---|---:|---:|",
         ]
+        for (i, name) in families.enumerated() { lines.append("| \(name) | \(format(f[i]))% | \(format(b[i]))% |") }
+        lines.append("| everything but GEMM | \(format(100 - f[0]))% | \(format(100 - b[0]))% |")
+        return lines
     }
 
-    func fmt(_ v: Double, _ digits: Int = 1) -> String { v.isFinite ? String(format: "%.\(digits)f", v) : "n/a" }
+    static func format(_ v: Double, _ digits: Int = 1) -> String { v.isFinite ? String(format: "%.\(digits)f", v) : "n/a" }
 }

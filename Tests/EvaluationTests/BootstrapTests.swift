@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TensorEngine
 @testable import Evaluation
 
 @Suite struct BootstrapTests {
     @Test func intervalBracketsTheMeanAndIsSeeded() throws {
-        var rng = SplitMix64(state: 1)
+        var rng = SeededGenerator(seed: 1)
         let values: [Double?] = (0..<200).map { _ in Double(rng.next(below: 1000)) / 1000 }
         let ci = try #require(try Bootstrap.confidenceInterval(values, resamples: 1000, seed: 5))
         #expect(ci.lower < ci.mean && ci.mean < ci.upper)

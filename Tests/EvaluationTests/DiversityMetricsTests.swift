@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TensorEngine
 @testable import Evaluation
 
 @Suite struct DiversityMetricsTests {
     @Test func lcsMatchesTheFullTable() {
-        var rng = SplitMix64(state: 3)
+        var rng = SeededGenerator(seed: 3)
         for _ in 0..<200 {
             let a = (0..<rng.next(below: 30)).map { _ in Int32(rng.next(below: 5)) }
             let b = (0..<rng.next(below: 30)).map { _ in Int32(rng.next(below: 5)) }

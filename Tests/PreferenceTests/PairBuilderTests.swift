@@ -1,3 +1,4 @@
+import TensorEngine
 import Testing
 @testable import Preference
 
@@ -5,7 +6,7 @@ import Testing
     @Test func pairsAreDisjointOrderedAndNeverTied() {
         let scores: [Double] = [3, 10, 3, 7, 1, 50, 2, 9, 9, 12, 4]
         for seed in 0..<50 {
-            var rng = PreferenceRandom(seed: UInt64(seed))
+            var rng = SeededGenerator(seed: UInt64(seed))
             let pairs = PairBuilder().pairs(for: scores, using: &rng)
             let used = pairs.flatMap { [$0.chosen, $0.rejected] }
             #expect(Set(used).count == used.count, "each response at most once")
@@ -18,7 +19,7 @@ import Testing
         // Only (1, 20) has a gap ≥ 5; the rest must fall back to non-tie pairs.
         let scores: [Double] = [1, 2, 3, 20]
         for seed in 0..<30 {
-            var rng = PreferenceRandom(seed: UInt64(seed))
+            var rng = SeededGenerator(seed: UInt64(seed))
             let pairs = PairBuilder(minimumGap: 5).pairs(for: scores, using: &rng)
             #expect(pairs.count == 2)
             let first = pairs[0]
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func tiesAreNeverPaired() {
-        var rng = PreferenceRandom(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         #expect(PairBuilder().pairs(for: [4, 4, 4], using: &rng).isEmpty)
         let mixed = PairBuilder().pairs(for: [4, 4, 4, 5], using: &rng)
         #expect(mixed.count == 1 && mixed[0].chosen == 3)
@@ -36,7 +37,7 @@ import Testing
     @Test func drawIsUniformOverValidPairs() {
         // Four distinct scores, gap 0: all 6 pairs valid for the first draw.
         var counts: [PairBuilder.IndexPair: Int] = [:]
-        var rng = PreferenceRandom(seed: 99)
+        var rng = SeededGenerator(seed: 99)
         for _ in 0..<6000 {
             let first = PairBuilder(minimumGap: 0).pairs(for: [1, 2, 3, 4], using: &rng)[0]
             counts[first, default: 0] += 1
@@ -47,20 +48,20 @@ import Testing
 
     @Test func seedsAreReproducible() {
         let scores = (0..<40).map { Double(($0 * 37) % 23) }
-        var a = PreferenceRandom(seed: 7), b = PreferenceRandom(seed: 7), c = PreferenceRandom(seed: 8)
+        var a = SeededGenerator(seed: 7), b = SeededGenerator(seed: 7), c = SeededGenerator(seed: 8)
         let pa = PairBuilder().pairs(for: scores, using: &a)
         #expect(pa == PairBuilder().pairs(for: scores, using: &b))
         #expect(pa != PairBuilder().pairs(for: scores, using: &c))
     }
 
     @Test func generatorBasics() {
-        var rng = PreferenceRandom(seed: 0)
+        var rng = SeededGenerator(seed: 0)
         let first = (0..<4).map { _ in rng.next() }
-        var again = PreferenceRandom(seed: 0)
+        var again = SeededGenerator(seed: 0)
         #expect(first == (0..<4).map { _ in again.next() })
         #expect(Set(first).count == 4)
         for bound in [1, 2, 3, 7, 1000] { for _ in 0..<200 { #expect((0..<bound).contains(rng.next(below: bound))) } }
-        var s1 = PreferenceRandom(seed: 5, stream: 1), s2 = PreferenceRandom(seed: 5, stream: 2)
+        var s1 = SeededGenerator(seed: 5, stream: 1), s2 = SeededGenerator(seed: 5, stream: 2)
         #expect(s1.next() != s2.next())
         var items = Array(0..<20)
         rng.shuffle(&items)

@@ -1,3 +1,4 @@
+import TensorEngine
 import Foundation
 import Testing
 @testable import Preference
@@ -14,7 +15,7 @@ final class FakeEmbedder: TextEmbedder {
         return texts.map { text in
             var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ salt
             for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            var rng = PreferenceRandom(seed: h)
+            var rng = SeededGenerator(seed: h)
             return (0..<8).map { _ in Float(rng.next() >> 40) / Float(1 << 24) - 0.5 }
         }
     }
