@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Models
+import TensorEngine
+import Training
+
+/// `divtune bench train`: seconds per optimizer step (loss, backward, clipping, AdamW) for SFT
+/// (512 tokens), DPO (64-token prompt + two 448-token responses, reference forward included) and
+/// ORPO on the same pair, with LoRA r=16 on all linear projections — side by side with TRL on
+/// PyTorch CPU (scripts/bench/train_peer.py) in the same run. Medians and ratios.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train", abstract: "Training step time against TRL (PyTorch CPU, fp32).")
+    @Option(help: "Model (.gguf or HF folder).") var model = ".cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf"
+    @Option(help: "Threads for both sides.") var threads = 2
+    @Option(help: "Timed steps per objective (after one warm-up step).") var repeats = 3
+    @Option(help: "Python with torch/transformers/peft/trl for the peer; empty to skip it.") var python = "/work/pyref/bin/python"
+    @Option(help: "Objectives to run, comma-separated.") var only = "sft,dpo,orpo"
+
+    /// The peer's id rule (an LCG): the same pseudo-random ids on both sides.
+    static func ids(_ n: Int, seed: UInt64) -> [Int] {
+        var s = seed
+        return (0..<n).map { _ in
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return 100 + Int((s >> 33) % 39900)
+        }
+    }
+
+    func run() throws {
+        EngineThreads.configure(threads)
+        let lm = try LanguageModel.load(path: model)
+        let adapter = try LoRAAdapter(configuration: LoRAConfiguration(rank: 16, alpha: 32, dropout: 0), model: lm.model, seed: 0)
+        try lm.model.attach(adapter)
+        adapter.isTraining = true
+        let optimizer = AdamW(parameters: adapter.parameters)
+        let prompt = Self.ids(64, seed: 1), chosen = Self.ids(448, seed: 2), rejected = Self.ids(448, seed: 3)
+        let pair = TrainingExample(prompt: prompt, chosen: chosen, rejected: rejected, index: 0)
+        let sftExample = TrainingExample(prompt: [], chosen: prompt + chosen, index: 0)
+
+        func step(_ objective: any TrainingObjective, _ example: TrainingExample) throws -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try objective.loss(model: lm.model, batch: [example]).loss.backward()
+            clipGradientNorm(adapter.parameters, maxNorm: 1)
+            optimizer.update(learningRate: 1e-5)
+            optimizer.zeroGrad()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        var ours: [String: [Double]] = [:]
+        let wanted = Set(only.split(separator: ",").map(String.init))
+        for name in ["sft", "dpo", "orpo"] where wanted.contains(name) {
+            // A fresh DPO objective per step, so the reference forward is timed every time.
+            let make: () -> (any TrainingObjective, TrainingExample) = {
+                switch name {
+                case "sft": return (SFTObjective(trainOnPrompt: true), sftExample)
+                case "dpo": return (DPOObjective(beta: 0.1), pair)
+                default: return (ORPOObjective(beta: 0.1), pair)
+                }
+            }
+            let (warm, example) = make()
+            _ = try step(warm, example)
+            ours[name] = try (0..<repeats).map { _ in try step(make().0, example) }
+        }
+
+        var peer: [String: Double] = [:]
+        if !python.isEmpty {
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("scripts/bench/train_peer.py").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "--gguf", model, "--threads", "\(threads)", "--repeats", "\(repeats)", "--only", only]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            if let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
+               let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+               let results = json["results"] as? [String: [String: Any]] {
+                for (k, v) in results { peer[k] = v["median_s"] as? Double }
+            } else {
+                print("peer failed (exit \(process.terminationStatus)); showing DivTune only")
+            }
+        }
+        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        print("train step, SmolLM2-135M fp32, LoRA r=16 all linear, \(threads) threads, median of \(repeats)")
+        print("objective  tokens  divtune_s  trl_s   ratio")
+        for name in ["sft", "dpo", "orpo"] {
+            guard let xs = ours[name] else { continue }
+            let m = median(xs)
+            let tokens = name == "sft" ? 512 : 1024
+            let p = peer[name]
+            let peerText = p.map { String(format: "%6.3f", $0) } ?? "   n/a"
+            let ratioText = p.map { String(format: "%5.2fx", m / $0) } ?? "  n/a"
+            print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "  %6d  %9.3f  ", tokens, m) + peerText + "  " + ratioText)
+        }
+    }
+}
