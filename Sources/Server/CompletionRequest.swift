@@ -67,7 +67,8 @@ struct CompletionRequest: Sendable {
         let defaultMax = endpoint == .chat ? 512 : 16
         let maxCompletion = try f.integer("max_completion_tokens", in: 1...Int(Int32.max))
         parameters.maxTokens = try maxCompletion ?? f.integer("max_tokens", in: 1...Int(Int32.max)) ?? defaultMax
-        if let seed = try f.integer("seed") { parameters.seed = UInt64(bitPattern: Int64(seed)) }
+        // Without a seed every request samples afresh (as OpenAI does); with one it is reproducible.
+        parameters.seed = try f.integer("seed").map { UInt64(bitPattern: Int64($0)) } ?? UInt64.random(in: 0...UInt64.max)
         parameters.stop = try Self.stop(f)
 
         switch endpoint {

@@ -56,14 +56,18 @@ struct RawHTTPClient {
         }
     }
 
-    /// Starts a streaming request, reads until `bytes` bytes of the response arrived, then hangs up.
-    func postAndHangUp(_ path: String, json: [String: Any], afterBytes bytes: Int) async throws -> String {
+    /// Starts a streaming request, reads until `bytes` bytes of the response arrived, waits for
+    /// `release` (when given), then hangs up.
+    func postAndHangUp(_ path: String, json: [String: Any], afterBytes bytes: Int,
+                       release: DispatchSemaphore? = nil) async throws -> String {
         let body = try JSONSerialization.data(withJSONObject: json)
         return try await onThread {
             let socket = try Socket(port: port)
             defer { socket.close() }
             try socket.write(request(method: "POST", path: path, body: body))
-            return String(decoding: try socket.read(atLeast: bytes), as: UTF8.self)
+            let text = String(decoding: try socket.read(atLeast: bytes), as: UTF8.self)
+            release?.wait()
+            return text
         }
     }
 

@@ -288,9 +288,10 @@ import Testing
     @Test(.enabled(if: available)) func fullQueueAnswers503() async throws {
         let server = try await TestServer.start(configuration: ServerConfiguration(port: 0, maxQueue: 0))
         let c = RawHTTPClient(port: server.port)
+        let release = DispatchSemaphore(value: 0)
         let long = Task {
             try await c.postAndHangUp("/v1/completions", json: ["prompt": "Once upon a time", "max_tokens": 2000, "stream": true],
-                                      afterBytes: 400)
+                                      afterBytes: 400, release: release)
         }
         // Wait until the long request holds the worker.
         for _ in 0..<600 {
@@ -300,6 +301,7 @@ import Testing
         let rejected = try await c.post("/v1/chat/completions", json: ["messages": [story], "max_tokens": 2])
         #expect(rejected.status == 503)
         #expect((try rejected.json()["error"] as? [String: Any])?["code"] as? String == "queue_full")
+        release.signal()
         _ = try await long.value
         var accepted = 0
         for _ in 0..<600 where accepted != 200 {
