@@ -32,8 +32,16 @@ test: deps models
 	$(BUILD) -Xswiftc -enable-testing --build-tests
 	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing --skip-build
 
+# Benchmarks (not tests): DivTune next to its peers in one run. PYTHON needs the peers installed:
+#   python3 -m venv /tmp/pyref && /tmp/pyref/bin/pip install -r scripts/reference/requirements.txt
+PYTHON ?= python3
+DIVTUNE = .build/$(CONFIG)/divtune
 bench: deps models build
-	$(SWIFT) run -c $(CONFIG) $(SWIFTFLAGS) divtune bench engine
+	$(DIVTUNE) bench engine --python $(PYTHON)
+	$(DIVTUNE) bench runtime --python $(PYTHON)
+	PYTHON=$(PYTHON) scripts/bench/embed.sh
+	$(DIVTUNE) bench train --python $(PYTHON)
+	$(DIVTUNE) bench metrics --python $(PYTHON)
 
 clean:
 	rm -rf .build

@@ -13,7 +13,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Model (.gguf or HF folder).") var model = ".cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf"
     @Option(help: "Threads for both sides.") var threads = 2
     @Option(help: "Timed steps per objective (after one warm-up step).") var repeats = 3
-    @Option(help: "Python with torch/transformers/peft/trl for the peer; empty to skip it.") var python = "/work/pyref/bin/python"
+    @Option(help: "Python with torch/transformers/peft/trl for the peer; empty to skip it.") var python = "python3"
     @Option(help: "Objectives to run, comma-separated.") var only = "sft,dpo,orpo"
 
     /// The peer's id rule (an LCG): the same pseudo-random ids on both sides.

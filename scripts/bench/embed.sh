@@ -2,11 +2,11 @@
 # Sentence-embedding throughput, DivTune vs sentence-transformers (PyTorch CPU), in one run:
 # all-MiniLM-L6-v2, 256 texts of 128 tokens, batch 32, 2 threads, 3 timed passes each (medians).
 #
-#   scripts/bench/embed.sh            (after `make build`; PYTHON defaults to /work/pyref/bin/python)
+#   scripts/bench/embed.sh            (after `make build`; PYTHON: an interpreter with torch and sentence-transformers)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-PYTHON="${PYTHON:-/work/pyref/bin/python}"
+PYTHON="${PYTHON:-python3}"
 THREADS="${THREADS:-2}"
 REPEATS="${REPEATS:-3}"
 BIN="${DIVTUNE:-$ROOT/.build/release/divtune}"

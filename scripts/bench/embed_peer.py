@@ -1,6 +1,6 @@
 """Peer of `divtune bench embed`: sentence-transformers on PyTorch CPU, same texts, same threads.
 
-Run:  /work/pyref/bin/python scripts/bench/embed_peer.py --texts TEXTS.jsonl [--threads 2] [--repeats 3]
+Run:  python3 scripts/bench/embed_peer.py --texts TEXTS.jsonl [--threads 2] [--repeats 3]
 Prints one JSON object: {"system": "sentence-transformers", "texts_per_second": ..., "seconds": [...], ...}
 (one warm-up batch, then `repeats` timed passes over all texts; the median is reported).
 """

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-${1:-5}}
-PY=${PYTHON:-/work/pyref/bin/python}
+PY=${PYTHON:-python3}
 BIN=${DIVTUNE:-.build/release/divtune}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT

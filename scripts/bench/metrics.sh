@@ -4,11 +4,11 @@
 # The peer's homogenization (pure-Python ROUGE-L) takes seconds per prompt, so it is timed on the
 # first HOM_PROMPTS prompts; ratios compare texts per second.
 #
-#   scripts/bench/metrics.sh          (after `make build`; PYTHON defaults to /work/pyref/bin/python)
+#   scripts/bench/metrics.sh          (after `make build`; PYTHON: an interpreter with the peer packages)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-PYTHON="${PYTHON:-/work/pyref/bin/python}"
+PYTHON="${PYTHON:-python3}"
 REPEATS="${REPEATS:-3}"
 HOM_PROMPTS="${HOM_PROMPTS:-10}"
 BIN="${DIVTUNE:-$ROOT/.build/release/divtune}"

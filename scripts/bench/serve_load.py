@@ -3,7 +3,7 @@
 1, 4 and 16 concurrent clients, loopback only. Starts the server itself on a free port, runs a
 fixed number of streaming chat requests per level, stops the server (SIGTERM) and prints a table.
 
-    /work/pyref/bin/python scripts/bench/serve_load.py --divtune .build/release/divtune \
+    python3 scripts/bench/serve_load.py --divtune .build/release/divtune \
         --model .cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf
 
 Each request: one user message, temperature 1, its own seed, `max_tokens` (default 32), streamed

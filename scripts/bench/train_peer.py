@@ -8,7 +8,7 @@ transformers). Times one optimizer step (loss + backward + clip_grad_norm_ + Ada
 Token ids are fixed pseudo-random ids (seeded), the same rule as the Swift side.
 Prints one JSON object: median seconds per step for each, and all samples.
 
-    /work/pyref/bin/python scripts/bench/train_peer.py --gguf PATH --threads 2 --repeats 3
+    python3 scripts/bench/train_peer.py --gguf PATH --threads 2 --repeats 3
 """
 import argparse
 import json
