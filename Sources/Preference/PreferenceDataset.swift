@@ -58,7 +58,7 @@ public struct PreferenceDataset: Sendable {
         var prompts: [PromptResponses] = []
         var skipped: [SkippedLine] = []
         let decoder = JSONDecoder()
-        try JSONLineReader.forEachLine(of: url) { number, bytes in
+        try JSONLines.forEachLine(of: url, progress: nil) { number, bytes in
             guard bytes.contains(where: { !isJSONWhitespace($0) }) else { return }
             let parsed: (prompt: String, responses: [ScoredResponse])
             do {
@@ -150,38 +150,4 @@ public struct PreferenceDataset: Sendable {
     }
 
     private static func isJSONWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-}
-
-/// Streams a file line by line (split on "\n", a trailing "\r" dropped) without loading it whole.
-enum JSONLineReader {
-    static func forEachLine(of url: URL, _ body: (_ number: Int, _ line: Data) throws -> Void) throws {
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw PreferenceError.unreadable(file: url.path, reason: error.localizedDescription)
-        }
-        defer { try? handle.close() }
-        var buffer = Data()
-        var number = 0
-        func emit(_ line: Data) throws {
-            number += 1
-            var line = line
-            if line.last == 0x0D { line.removeLast() }
-            try body(number, line)
-        }
-        while true {
-            let chunk: Data
-            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-                throw PreferenceError.unreadable(file: url.path, reason: error.localizedDescription)
-            }
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            var start = buffer.startIndex
-            while let newline = buffer[start...].firstIndex(of: 0x0A) {
-                try emit(Data(buffer[start..<newline]))
-                start = newline + 1
-            }
-            buffer = Data(buffer[start...])
-        }
-        if !buffer.isEmpty { try emit(buffer) }
-    }
 }

@@ -47,23 +47,12 @@ public enum PreferenceWriter {
 
 /// Minimal JSON text output (RFC 8259 string escaping, shortest round-trip numbers).
 enum JSONText {
+    /// `s` as a JSON string literal (escaped in bulk over UTF-8 by `JSONStringBytes`).
     static func string(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count + 2)
+        JSONStringBytes.append(s, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Swift's shortest representation that round-trips ("1.0", "0.25", "1e-05"), valid JSON for finite values.
