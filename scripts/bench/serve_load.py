@@ -3,7 +3,8 @@
 1, 4 and 16 concurrent clients, loopback only. Starts the server itself on a free port, runs a
 fixed number of streaming chat requests per level, stops the server (SIGTERM) and prints a table.
 With `--peer llama-cpp` it then does the same against llama-cpp-python's OpenAI server
-(`python -m llama_cpp.server`, same GGUF, all cores) and prints the ratios.
+(`python -m llama_cpp.server`, same GGUF, all cores, `--interrupt_requests False` so that a new
+request queues instead of cutting the running stream short) and prints the ratios.
 
     /work/pyref/bin/python scripts/bench/serve_load.py --divtune .build/release/divtune \
         --model .cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf
@@ -142,7 +143,7 @@ def main():
     if args.peer == "llama-cpp":
         results["llama-cpp"] = serve_and_measure([sys.executable, "-m", "llama_cpp.server", "--model", args.model,
                                                   "--n_threads", str(ap_threads), "--n_ctx", "2048",
-                                                  "--host", "127.0.0.1"], args)
+                                                  "--host", "127.0.0.1", "--interrupt_requests", "False"], args)
         print_table(f"llama-cpp-python server — {title}", results["llama-cpp"])
         print("| clients | tokens/s ratio divtune/llama-cpp | p50 latency ratio divtune/llama-cpp |")
         print("|---|---|---|")
