@@ -33,7 +33,11 @@ struct ServeCommand: ParsableCommand {
         let instruct = try LanguageModel.load(path: model)
         let base = try baseModel.map { try LanguageModel.load(path: $0) }
         let modelId = modelName ?? OpenAIServer.modelId(forPath: model)
-        let baseId = baseModel.map(OpenAIServer.modelId(forPath:))
+        // The base keeps a distinct name even when it is the same file (a useful w-sweep control).
+        let baseId = baseModel.map { path -> String in
+            let name = OpenAIServer.modelId(forPath: path)
+            return name == modelId ? name + "-base" : name
+        }
         let server = try OpenAIServer(model: instruct, modelId: modelId, base: base, baseId: baseId,
                                       configuration: ServerConfiguration(host: host, port: port, maxQueue: maxQueue,
                                                                          maxBodyBytes: maxBodyBytes,

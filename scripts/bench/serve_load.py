@@ -2,23 +2,27 @@
 """Load benchmark for `divtune serve` (a benchmark, not a test): tokens/s and latency percentiles at
 1, 4 and 16 concurrent clients, loopback only. Starts the server itself on a free port, runs a
 fixed number of streaming chat requests per level, stops the server (SIGTERM) and prints a table.
+With `--peer llama-cpp` it then does the same against llama-cpp-python's OpenAI server
+(`python -m llama_cpp.server`, same GGUF, all cores, `--interrupt_requests False` so that a new
+request queues instead of cutting the running stream short) and prints the ratios.
 
     python3 scripts/bench/serve_load.py --divtune .build/release/divtune \
         --model .cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf
 
 Each request: one user message, temperature 1, its own seed, `max_tokens` (default 32), streamed
 with usage. Latency = request sent → `[DONE]`; TTFT = request sent → first content chunk.
-tokens/s = completion tokens of all requests / wall time of the level.
+tokens/s = completion tokens of all requests / wall time of the level (tokens from the usage
+chunk, or the number of content chunks when a server sends no usage).
 """
 import argparse
 import http.client
 import json
+import os
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +47,7 @@ def one_request(port, i, max_tokens):
     resp = conn.getresponse()
     if resp.status != 200:
         raise RuntimeError(f"HTTP {resp.status}: {resp.read()[:200]}")
-    ttft, tokens = None, 0
+    ttft, tokens, pieces = None, 0, 0
     for raw in resp:
         line = raw.decode().strip()
         if not line.startswith("data: "):
@@ -55,11 +59,13 @@ def one_request(port, i, max_tokens):
         if chunk.get("usage"):
             tokens = chunk["usage"]["completion_tokens"]
         for ch in chunk.get("choices", []):
-            if ttft is None and ch.get("delta", {}).get("content"):
-                ttft = time.perf_counter() - start
+            if ch.get("delta", {}).get("content"):
+                pieces += 1
+                if ttft is None:
+                    ttft = time.perf_counter() - start
     latency = time.perf_counter() - start
     conn.close()
-    return latency, ttft if ttft is not None else latency, tokens
+    return latency, ttft if ttft is not None else latency, tokens or pieces
 
 
 def percentile(values, p):
@@ -82,6 +88,43 @@ def run_level(port, clients, requests, max_tokens, offset):
             "ttft_p50_s": percentile(ttft, 50), "ttft_p99_s": percentile(ttft, 99)}
 
 
+def serve_and_measure(cmd, args):
+    port = free_port()
+    server = subprocess.Popen(cmd + ["--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit(f"server did not start: {' '.join(cmd)}")
+                time.sleep(0.2)
+        one_request(port, 10_000, 4)  # warm-up
+        rows, offset = [], 0
+        for clients in [int(x) for x in args.levels.split(",")]:
+            n = clients * args.requests_per_client
+            rows.append(run_level(port, clients, n, args.max_tokens, offset))
+            offset += n
+        return rows
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def print_table(title, rows):
+    print(title)
+    print("| clients | requests | tokens | wall s | tokens/s | p50 latency s | p99 latency s | p50 TTFT s | p99 TTFT s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['clients']} | {r['requests']} | {r['tokens']} | {r['wall_s']:.2f} | {r['tokens_per_s']:.1f} | "
+              f"{r['p50_s']:.3f} | {r['p99_s']:.3f} | {r['ttft_p50_s']:.3f} | {r['ttft_p99_s']:.3f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--divtune", required=True)
@@ -90,40 +133,25 @@ def main():
     ap.add_argument("--requests-per-client", type=int, default=4)
     ap.add_argument("--levels", default="1,4,16")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--peer", choices=["none", "llama-cpp"], default="none")
     args = ap.parse_args()
 
-    port = free_port()
-    server = subprocess.Popen([args.divtune, "serve", "--model", args.model, "--port", str(port)],
-                              stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-                break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise SystemExit("server did not start")
-                time.sleep(0.2)
-        one_request(port, 10_000, 4)  # warm-up
-        rows, offset = [], 0
-        for clients in [int(x) for x in args.levels.split(",")]:
-            n = clients * args.requests_per_client
-            rows.append(run_level(port, clients, n, args.max_tokens, offset))
-            offset += n
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-
-    print(f"divtune serve, {args.model.split('/')[-1]}, max_tokens {args.max_tokens}, streaming chat")
-    print("| clients | requests | tokens | wall s | tokens/s | p50 latency s | p99 latency s | p50 TTFT s | p99 TTFT s |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['clients']} | {r['requests']} | {r['tokens']} | {r['wall_s']:.2f} | {r['tokens_per_s']:.1f} | "
-              f"{r['p50_s']:.3f} | {r['p99_s']:.3f} | {r['ttft_p50_s']:.3f} | {r['ttft_p99_s']:.3f} |")
+    ap_threads = os.cpu_count() or 1
+    results = {"divtune": serve_and_measure([args.divtune, "serve", "--model", args.model], args)}
+    title = f"{args.model.split('/')[-1]}, max_tokens {args.max_tokens}, streaming chat, {ap_threads} cores"
+    print_table(f"divtune serve — {title}", results["divtune"])
+    if args.peer == "llama-cpp":
+        results["llama-cpp"] = serve_and_measure([sys.executable, "-m", "llama_cpp.server", "--model", args.model,
+                                                  "--n_threads", str(ap_threads), "--n_ctx", "2048",
+                                                  "--host", "127.0.0.1", "--interrupt_requests", "False"], args)
+        print_table(f"llama-cpp-python server — {title}", results["llama-cpp"])
+        print("| clients | tokens/s ratio divtune/llama-cpp | p50 latency ratio divtune/llama-cpp |")
+        print("|---|---|---|")
+        for d, l in zip(results["divtune"], results["llama-cpp"]):
+            print(f"| {d['clients']} | {d['tokens_per_s'] / l['tokens_per_s']:.2f} | {d['p50_s'] / l['p50_s']:.2f} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
+            json.dump(results, f, indent=1)
 
 
 if __name__ == "__main__":
