@@ -25,8 +25,8 @@ struct BenchCommand: ParsableCommand {
             abstract: "Prefill and decode tokens/s of a GGUF model against llama.cpp and transformers.")
         @Option(help: "The .gguf model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
         @Option(help: "Threads for every runtime.") var threads = 2
-        @Option(help: "Prompt length in tokens.") var promptTokens = 256
-        @Option(help: "Tokens decoded greedily after the prompt.") var decodeTokens = 64
+        @Option(help: "Prompt length in tokens.") var promptTokens = 512
+        @Option(help: "Tokens decoded greedily after the prompt.") var decodeTokens = 128
         @Option(help: "Repetitions (the median is reported).") var repeats = 3
         @Option(help: "Python interpreter with llama-cpp-python and transformers, for the peer columns.") var python = "python3"
 

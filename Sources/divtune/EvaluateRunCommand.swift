@@ -99,13 +99,11 @@ struct EvaluateRunCommand: ParsableCommand {
     }
 
     private func generate(pending: [Int], prompts: [String], into url: URL, records: inout [Int: SampleRecord]) throws {
-        let lm = try LanguageModel.load(path: model)
-        if let adapter { try lm.model.attach(LoRAAdapter.load(directory: URL(fileURLWithPath: adapter))) }
+        let lm = try LanguageModel.load(path: model, adapter: adapter)
         let renderer = try PromptRenderer(model: lm)
         var base: (LanguageModel, PromptRenderer)?
         if let baseModel {
-            let b = try LanguageModel.load(path: baseModel)
-            if let baseAdapter { try b.model.attach(LoRAAdapter.load(directory: URL(fileURLWithPath: baseAdapter))) }
+            let b = try LanguageModel.load(path: baseModel, adapter: baseAdapter)
             base = (b, try PromptRenderer(model: b))
         }
         let generator = Generator(model: lm, base: base?.0)

@@ -49,15 +49,12 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let instruct = try LanguageModel.load(path: model)
-        if let adapter { try instruct.model.attach(LoRAAdapter.load(directory: URL(fileURLWithPath: adapter))) }
+        let instruct = try LanguageModel.load(path: model, adapter: adapter)
         // The same file without adapters on either side can share one instance; otherwise the base
         // gets its own copy, since adapters attach to a model's layers.
         let base = try baseModel.map { path -> LanguageModel in
             if path == model && adapter == nil && baseAdapter == nil { return instruct }
-            let b = try LanguageModel.load(path: path)
-            if let baseAdapter { try b.model.attach(LoRAAdapter.load(directory: URL(fileURLWithPath: baseAdapter))) }
-            return b
+            return try LanguageModel.load(path: path, adapter: baseAdapter)
         }
         let renderer = try PromptRenderer(model: instruct)
         let baseRenderer = try base.map { try PromptRenderer(model: $0) }

@@ -12,7 +12,9 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models, /health).")
 
     @Option(help: "The model: a .gguf file or an HF model folder.") var model: String
-    @Option(help: "Base model for conformative decoding (requests set conformative_weight).") var baseModel: String?
+    @Option(help: "A PEFT LoRA adapter folder applied to --model.") var adapter: String?
+    @Option(help: "Base model for conformative decoding (requests set conformative_weight); may be --model itself.") var baseModel: String?
+    @Option(help: "A PEFT LoRA adapter folder applied to --base-model.") var baseAdapter: String?
     @Option(help: "Name clients send as \"model\" (default: the model file's name).") var modelName: String?
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind (0 = any free port).") var port = 8080
@@ -26,12 +28,13 @@ struct ServeCommand: ParsableCommand {
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0, got \(maxQueue)") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be > 0, got \(maxBodyBytes)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if baseAdapter != nil && baseModel == nil { throw ValidationError("--base-adapter needs --base-model") }
     }
 
     func run() throws {
         EngineThreads.configure(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let instruct = try LanguageModel.load(path: model)
-        let base = try baseModel.map { try LanguageModel.load(path: $0) }
+        let instruct = try LanguageModel.load(path: model, adapter: adapter)
+        let base = try baseModel.map { try LanguageModel.load(path: $0, adapter: baseAdapter) }
         let modelId = modelName ?? OpenAIServer.modelId(forPath: model)
         // The base keeps a distinct name even when it is the same file (a useful w-sweep control).
         let baseId = baseModel.map { path -> String in

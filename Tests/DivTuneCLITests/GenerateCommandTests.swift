@@ -54,4 +54,17 @@ import Testing
         let missing = try DivTuneProcess.run(["generate", "--model", dir.appendingPathComponent("nope.gguf").path, "--prompt", "x"])
         #expect(missing.status != 0 && missing.stderr.contains("nope.gguf"))
     }
+
+    @Test func tokenizePrintsIdsPlainAndThroughTheChatTemplate() throws {
+        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let plain = try DivTuneProcess.run(["tokenize", "--model", model, "--text", "Hi there"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"ids":[26843,665]}"#)
+        let chat = try DivTuneProcess.run(["tokenize", "--model", model, "--text", "Hi there", "--chat"])
+        let ids = try #require(try JSONSerialization.jsonObject(with: Data(chat.stdout.utf8)) as? [String: [Int]])["ids"]
+        // <|im_start|>system … <|im_end|>\n<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n
+        let all = try #require(ids)
+        #expect(all.first == 1 && Array(all.suffix(4)) == [1, 520, 9531, 198])
+        #expect(zip(all, all.dropFirst()).contains { $0 == 26843 && $1 == 665 })
+    }
 }
