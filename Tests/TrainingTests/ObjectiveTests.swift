@@ -79,4 +79,26 @@ import TensorEngine
             }
         }
     }
+
+    @Test func referenceAdapterEqualToThePolicyGivesZeroRewards() throws {
+        let model = try Support.tinyModel()
+        let policy = try Support.randomAdapter(model: model, targets: ["q_proj", "v_proj"])
+        try model.attach(policy)
+        let out = try DPOObjective(reference: ReferenceLogProbs(referenceAdapter: policy)).loss(model: model, batch: Support.toyPairs(count: 2))
+        #expect(abs(out.loss.item - Float(log(2.0))) < 1e-6)
+        #expect(abs(out.metrics["rewards/chosen"]!) < 1e-6)
+        // The policy is back in place afterwards.
+        #expect(model.linearLayers.compactMap { $0.layer.lora }.count == 4)
+    }
+
+    @Test func log1mexpIsStableNearZero() throws {
+        let x = try Tensor([-1e-6, -0.5, -3], shape: [3])
+        x.requiresGrad = true
+        let y = try log1mexp(x)
+        let expected = [-1e-6, -0.5, -3.0].map { Foundation.log(-Foundation.expm1($0)) }
+        for (a, b) in zip(y.scalars, expected) { #expect(abs(Double(a) - b) < 1e-5 * abs(b)) }
+        try sum(y).backward()
+        let slopes = [-1e-6, -0.5, -3.0].map { -Foundation.exp($0) / (1 - Foundation.exp($0)) }
+        for (a, b) in zip(x.grad!.scalars, slopes) { #expect(abs(Double(a) - b) < 1e-4 * abs(b)) }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Models
 import TensorEngine
 
@@ -36,7 +37,6 @@ public final class ORPOObjective: TrainingObjective {
         let scores = try SequenceScores(model: model, sequences: sequences)
         let means = try scores.completionMeans()
         let chosen = try slice(means, axis: 0, range: 0..<n), rejected = try slice(means, axis: 0, range: n..<(2 * n))
-        func log1mexp(_ x: Tensor) throws -> Tensor { try log(add(neg(exp(x)), 1)) }
         let logOdds = try sub(sub(chosen, rejected), sub(log1mexp(chosen), log1mexp(rejected)))
         let weights = try Tensor(batch.map(\.weight), shape: [n])
         let meanWeight = batch.reduce(Float(0)) { $0 + $1.weight } / Float(n)
@@ -72,4 +72,17 @@ public final class ORPOObjective: TrainingObjective {
         ]
         return ObjectiveOutput(loss: loss, metrics: metrics, tokens: batch.reduce(0) { $0 + $1.tokenCount })
     }
+}
+
+/// log(1 − eˣ) for x < 0, computed stably in Double as TRL does (log1p(−eˣ) below −ln 2,
+/// log(−expm1(x)) above, where 1 − eˣ would cancel). The value enters the graph as a constant
+/// plus slope·(x − x̄) with x̄ = x detached: forward it is exactly the value, backward the exact
+/// derivative −1/expm1(−x).
+func log1mexp(_ x: Tensor) throws -> Tensor {
+    let xs = x.scalars.map(Double.init)
+    let values = xs.map { $0 < -0.6931471805599453 ? Foundation.log1p(-Foundation.exp($0)) : Foundation.log(-Foundation.expm1($0)) }
+    let slopes = xs.map { -1 / Foundation.expm1(-$0) }
+    let constant = try Tensor(values.map(Float.init), shape: x.shape)
+    guard x.requiresGrad else { return constant }
+    return try add(constant, mul(sub(x, x.detached()), Tensor(slopes.map(Float.init), shape: x.shape)))
 }

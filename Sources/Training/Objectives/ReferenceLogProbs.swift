@@ -32,6 +32,7 @@ public final class ReferenceLogProbs {
     private func withReference<R>(_ model: LlamaModel, _ body: () throws -> R) throws -> R {
         guard let referenceAdapter else { return try model.withAdaptersDisabled(body) }
         let policy = model.linearLayers.map { $0.layer.lora }
+        model.detachAdapters()   // projections the reference does not adapt must be the base's
         try model.attach(referenceAdapter)
         let training = referenceAdapter.isTraining
         referenceAdapter.isTraining = false
