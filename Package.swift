@@ -42,6 +42,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Layer 0: int8 block dot products for x86 decode (intrinsics Swift cannot reach).
+        .target(name: "CInt8Dot"),
+
         // Layer 0: eager Float32 tensors on BLAS with reverse-mode autograd.
         .target(name: "TensorEngine", dependencies: blas, linkerSettings: accelerate),
 
@@ -49,7 +52,7 @@ let package = Package(
         .target(name: "Console"),
 
         // Layer 1: parsing — file formats, tokenizers, chat templates (Foundation only).
-        .target(name: "WeightFormats"),
+        .target(name: "WeightFormats", dependencies: ["CInt8Dot"]),
         .target(name: "Tokenizers"),
         .target(name: "ChatTemplates"),
 

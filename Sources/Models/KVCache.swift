@@ -2,49 +2,91 @@ import TensorEngine
 
 /// Keys and values of every layer for the positions already processed, so each decoding step
 /// only runs the new tokens. Shapes per layer: [B, Hkv, S, D]; all layers advance together.
+///
+/// Each layer's positions live in a buffer [B, Hkv, allocated, D] that grows by doubling (up to
+/// `capacity`); a step writes its new positions in place and attention reads a view of the first
+/// S. Appending is amortised O(1) per token instead of re-copying the whole cache every step.
 public final class KVCache {
-    public internal(set) var keys: [Tensor?]
-    public internal(set) var values: [Tensor?]
+    /// Views of the stored keys/values per layer, [B, Hkv, length, D] (nil before the first step).
+    public private(set) var keys: [Tensor?]
+    public private(set) var values: [Tensor?]
     /// Number of positions already stored.
     public internal(set) var length: Int = 0
     public let capacity: Int
+    private var keyBuffers: [Tensor?]
+    private var valueBuffers: [Tensor?]
 
     public init(layers: Int, capacity: Int) {
         self.keys = Array(repeating: nil, count: layers)
         self.values = Array(repeating: nil, count: layers)
+        self.keyBuffers = Array(repeating: nil, count: layers)
+        self.valueBuffers = Array(repeating: nil, count: layers)
         self.capacity = capacity
     }
 
-    /// Appends this step's keys/values for `layer` and returns everything stored for it.
+    /// Positions stored for `layer` (layers before the current one are one step ahead mid-step).
+    func storedLength(layer: Int) -> Int { keys[layer]?.shape[2] ?? 0 }
+
+    /// Appends this step's keys/values [B, Hkv, T, D] for `layer` and returns everything stored for it.
     func append(layer: Int, key: Tensor, value: Tensor) throws -> (Tensor, Tensor) {
-        let newLength = (keys[layer]?.shape[2] ?? 0) + key.shape[2]
+        let old = storedLength(layer: layer)
+        let newLength = old + key.shape[2]
         guard newLength <= capacity else { throw ModelError.contextOverflow(tokens: newLength, limit: capacity) }
-        if let k = keys[layer], let v = values[layer] {
-            keys[layer] = try concat([k, key], axis: 2)
-            values[layer] = try concat([v, value], axis: 2)
-        } else {
-            keys[layer] = key.contiguous()
-            values[layer] = value.contiguous()
-        }
+        let kept = try Self.write(key, into: &keyBuffers[layer], at: old, length: newLength, capacity: capacity)
+        let keptValues = try Self.write(value, into: &valueBuffers[layer], at: old, length: newLength, capacity: capacity)
+        keys[layer] = kept
+        values[layer] = keptValues
         if layer == keys.count - 1 { length = newLength }
-        return (keys[layer]!, values[layer]!)
+        return (kept, keptValues)
+    }
+
+    /// Copies `x` [B, H, T, D] to positions `at ..< at + T` of `buffer` (grown when full) and
+    /// returns the view of positions `0 ..< length`.
+    private static func write(_ x: Tensor, into buffer: inout Tensor?, at start: Int, length: Int, capacity: Int) throws -> Tensor {
+        let (b, h, t, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let allocated = buffer?.shape[2] ?? 0
+        if buffer == nil || length > allocated || buffer!.shape[0] != b || buffer!.shape[1] != h || buffer!.shape[3] != d {
+            let size = min(capacity, max(length, 2 * allocated, 64))
+            let grown = Tensor.zeros([b, h, size, d])
+            if let old = buffer, start > 0 { copyPositions(from: old, 0..<start, into: grown, at: 0) }
+            buffer = grown
+        }
+        copyPositions(from: x.contiguous(), 0..<t, into: buffer!, at: start)
+        return try slice(buffer!, axis: 2, range: 0..<length)
+    }
+
+    /// dst[:, :, at + i, :] = src[:, :, positions.lowerBound + i, :] (both dense [B, H, *, D] buffers).
+    private static func copyPositions(from src: Tensor, _ positions: Range<Int>, into dst: Tensor, at: Int) {
+        let (bh, d) = (src.shape[0] * src.shape[1], src.shape[3])
+        let (srcLength, dstLength) = (src.shape[2], dst.shape[2])
+        src.withUnsafeBufferPointer { ps in
+            dst.withUnsafeMutableBufferPointer { pd in
+                for i in 0..<bh {
+                    (pd.baseAddress! + (i * dstLength + at) * d)
+                        .update(from: ps.baseAddress! + (i * srcLength + positions.lowerBound) * d, count: positions.count * d)
+                }
+            }
+        }
     }
 
     /// Drops everything (a new conversation).
     public func reset() {
-        keys = Array(repeating: nil, count: keys.count)
-        values = Array(repeating: nil, count: values.count)
+        for i in keys.indices { keys[i] = nil; values[i] = nil; keyBuffers[i] = nil; valueBuffers[i] = nil }
         length = 0
     }
 }
 
 extension KVCache {
-    /// A cache holding the same positions, to continue several samples from one prefill.
-    /// (Cached tensors are never written in place, so sharing them is safe.)
+    /// A cache holding the same positions, to continue several samples from one prefill. The
+    /// copy owns its own buffers (steps write in place), holding exactly the stored positions.
     public func copy() -> KVCache {
         let c = KVCache(layers: keys.count, capacity: capacity)
-        c.keys = keys
-        c.values = values
+        for i in keys.indices {
+            c.keyBuffers[i] = keys[i].map { $0.copy() }
+            c.valueBuffers[i] = values[i].map { $0.copy() }
+            c.keys[i] = c.keyBuffers[i]
+            c.values[i] = c.valueBuffers[i]
+        }
         c.length = length
         return c
     }

@@ -26,7 +26,7 @@ final class LlamaAttention {
         var v = try heads(vProj(x), config.numKeyValueHeads)
         q = try rope.apply(q, positions: positions)
         k = try rope.apply(k, positions: positions)
-        let offset = cache?.keys[layerIndex]?.shape[2] ?? 0
+        let offset = cache?.storedLength(layer: layerIndex) ?? 0
         if let cache { (k, v) = try cache.append(layer: layerIndex, key: k, value: v) }
         let attended = try scaledDotProductAttention(query: q, key: k, value: v, causal: true,
                                                      queryOffset: offset, keyPadding: keyPadding)

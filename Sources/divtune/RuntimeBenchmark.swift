@@ -3,6 +3,7 @@ import Generation
 import Models
 import Sampling
 import TensorEngine
+import WeightFormats
 
 /// `divtune bench runtime`: prefill and decode tokens/s of a GGUF model, DivTune next to llama.cpp
 /// and transformers (`scripts/bench/runtime_peers.py`) on the same prompt ids and thread count,
@@ -21,25 +22,35 @@ struct RuntimeBenchmark {
         // A long, ordinary English prompt, cut to exactly `promptTokens` ids.
         let text = String(repeating: "The old lighthouse keeper climbed the spiral stairs each night, counting the steps and the ships. ", count: 64)
         let prompt = Array(lm.tokenizer.encode(text, addSpecialTokens: false).prefix(promptTokens))
-        var prefill: [Double] = [], decode: [Double] = []
+        var prefill: [Double] = [], decode: [Double] = [], decodeInt8: [Double] = []
+        let exactDefault = Int8Activations.isEnabled
+        defer { Int8Activations.isEnabled = exactDefault }
         for _ in 0..<repeats {
             try Tensor.withNoGrad {
+                // Decode twice from the same prefill: Float32 activations (the default), then int8.
                 let cache = lm.model.makeCache(capacity: prompt.count + decodeTokens + 1)
                 let t0 = Date()
-                var logits = try lm.model([prompt], cache: cache, logits: .last).scalars
+                let first = try lm.model([prompt], cache: cache, logits: .last).scalars
                 prefill.append(Double(prompt.count) / Date().timeIntervalSince(t0))
-                let t1 = Date()
-                for _ in 0..<decodeTokens {
-                    let token = logits.indices.max { logits[$0] < logits[$1] }!
-                    logits = try lm.model([[token]], cache: cache, logits: .last).scalars
+                for int8 in Int8Activations.level > 0 ? [false, true] : [false] {
+                    Int8Activations.isEnabled = int8
+                    let stepCache = cache.copy()
+                    var logits = first
+                    let t1 = Date()
+                    for _ in 0..<decodeTokens {
+                        let token = logits.indices.max { logits[$0] < logits[$1] }!
+                        logits = try lm.model([[token]], cache: stepCache, logits: .last).scalars
+                    }
+                    let rate = Double(decodeTokens) / Date().timeIntervalSince(t1)
+                    if int8 { decodeInt8.append(rate) } else { decode.append(rate) }
                 }
-                decode.append(Double(decodeTokens) / Date().timeIntervalSince(t1))
             }
         }
         let peers = peerTimings(prompt: prompt)
         var lines = ["Runtime benchmark: \(URL(fileURLWithPath: model).lastPathComponent), \(threads) threads, prompt \(prompt.count) tokens, decode \(decodeTokens) tokens (greedy), median of \(repeats)", "",
                      "| runtime | prefill tok/s | decode tok/s |", "|---|---:|---:|",
                      "| DivTune | \(fmt(median(prefill))) | \(fmt(median(decode))) |"]
+        if !decodeInt8.isEmpty { lines.append("| DivTune, int8 activations (DIVTUNE_INT8_DECODE=1) | | \(fmt(median(decodeInt8))) |") }
         var ratios: [String] = []
         for name in ["llama.cpp", "transformers"] {
             guard let entry = peers[name] as? [String: Any], let p = entry["prefill_tps"] as? [Double], let d = entry["decode_tps"] as? [Double] else {
@@ -48,12 +59,16 @@ struct RuntimeBenchmark {
                 continue
             }
             lines.append("| \(name) | \(fmt(median(p))) | \(fmt(median(d))) |")
-            ratios.append("DivTune / \(name): prefill \(fmt(median(prefill) / median(p), 2))×, decode \(fmt(median(decode) / median(d), 2))×")
+            ratios.append("DivTune / \(name): prefill \(fmt(median(prefill) / median(p), 2))×, decode \(fmt(median(decode) / median(d), 2))×"
+                          + (decodeInt8.isEmpty ? "" : " (int8 activations \(fmt(median(decodeInt8) / median(d), 2))×)"))
         }
         return (lines + [""] + ratios).joined(separator: "\n")
     }
 
     func peerTimings(prompt: [Int]) -> [String: Any] {
+        guard !python.isEmpty else { return [:] }
+        // A peer that dies before reading its request must not kill us with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/bench/runtime_peers.py")
         let process = Process()

@@ -11,7 +11,7 @@ import Testing
             let w = try file.quantizedMatrix(named: name)
             #expect(w.rowCount == e.shape[0] && w.columns == e.shape[1])
             let x = probe(w.columns)
-            let y = w.multiply(x)
+            let y = w.multiply(x, int8Activations: false)
             for r in 0..<w.rowCount {
                 let scale = (0..<w.columns).reduce(0.0) { $0 + Double(abs(e.values[r * w.columns + $1] * x[$1])) }
                 #expect(abs(Double(y[r]) - e.matvec[r]) <= 1e-5 * max(scale, 1), "\(name) row \(r): \(y[r]) vs \(e.matvec[r])")
@@ -31,7 +31,9 @@ import Testing
         bytes.withUnsafeBytes { raw in
             dense.withUnsafeMutableBufferPointer { Dequantizer.rows(type, raw, rows: 0..<rows, rowLength: columns, into: $0) }
             x.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { quantizedMatVec(type: type, rows: raw, rowCount: rows, columns: columns, x: xp, y: $0) }
+                y.withUnsafeMutableBufferPointer {
+                    quantizedMatVec(type: type, rows: raw, rowCount: rows, columns: columns, x: xp, y: $0, int8Activations: false)
+                }
             }
         }
         for r in 0..<rows {

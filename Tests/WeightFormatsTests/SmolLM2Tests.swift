@@ -54,7 +54,7 @@ import Testing
         for (name, e) in expected {
             guard let head = e.matvec_head, let sum = e.matvec_sum else { continue }
             let w = try f.quantizedMatrix(named: name)
-            let y = w.multiply(probe(w.columns))
+            let y = w.multiply(probe(w.columns), int8Activations: false)
             for (i, v) in head.enumerated() { #expect(abs(Double(y[i]) - v) <= 1e-4 * max(1, abs(v)), "\(name)[\(i)]") }
             #expect(abs(y.reduce(0.0) { $0 + Double($1) } - sum) <= 1e-4 * Double(w.rowCount), "\(name) sum")
             checked += 1

@@ -34,8 +34,17 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     }
     let group = hq / hkv
     let scale = scale ?? 1 / Float(d).squareRoot()
-    let q = query.contiguous(), k = key.contiguous(), v = value.contiguous()
-    let pq = q.storage.pointer + q.offset, pk = k.storage.pointer + k.offset, pv = v.storage.pointer + v.offset
+    // Keys and values only need dense [S, D] rows per head: a KV cache's view of its first S
+    // positions (head stride = the buffer's length) is read in place, without a copy.
+    func denseRows(_ x: Tensor) -> Tensor { (d == 1 || x.strides[3] == 1) && (s == 1 || x.strides[2] == d) ? x : x.contiguous() }
+    let q = query.contiguous(), k = denseRows(key), v = denseRows(value)
+    let pq = q.storage.pointer + q.offset
+    @inline(__always) func keyHead(_ bi: Int, _ kvh: Int) -> UnsafeMutablePointer<Float> {
+        k.storage.pointer + k.offset + bi * k.strides[0] + kvh * k.strides[1]
+    }
+    @inline(__always) func valueHead(_ bi: Int, _ kvh: Int) -> UnsafeMutablePointer<Float> {
+        v.storage.pointer + v.offset + bi * v.strides[0] + kvh * v.strides[1]
+    }
 
     // The visible key range of row t in batch bi: s < limit(t), and padding.
     let padding: [Float]? = keyPadding.map { rows in rows.flatMap { $0.map { $0 ? 0 : -Float.infinity } } }
@@ -52,7 +61,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     /// (bi, hi) for query rows `rows`; writes each row's log-sum-exp into `lse[row]`.
     func probabilities(_ bi: Int, _ hi: Int, rows: Range<Int>, _ p: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
         let keys = blockKeys(rows)
-        let qh = pq + ((bi * hq + hi) * t + rows.lowerBound) * d, kh = pk + (bi * hkv + hi / group) * s * d
+        let qh = pq + ((bi * hq + hi) * t + rows.lowerBound) * d, kh = keyHead(bi, hi / group)
         BLAS.sgemm(transA: false, transB: true, m: rows.count, n: keys, k: d, alpha: scale, a: qh, lda: d, b: kh, ldb: d, c: p, ldc: keys)
         for (i, ti) in rows.enumerated() {
             let row = p + i * keys
@@ -87,7 +96,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
             defer { scratch.deallocate() }
             probabilities(bi, hi, rows: rows, scratch, lse: lseStorage.pointer + bh * t)
             BLAS.sgemm(transA: false, transB: false, m: rows.count, n: d, k: keys, a: scratch, lda: keys,
-                       b: pv + (bi * hkv + hi / group) * s * d, ldb: d,
+                       b: valueHead(bi, hi / group), ldb: d,
                        c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d)
         }
     }
@@ -107,7 +116,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         dvParts?.initialize(repeating: 0, count: b * hq * headSize)
         parallelOverHeads(b * hq) { bh in
             let (bi, hi) = (bh / hq, bh % hq)
-            let kvHead = (bi * hkv + hi / group) * headSize
+            let (kh, vh) = (keyHead(bi, hi / group), valueHead(bi, hi / group))
             let p = UnsafeMutablePointer<Float>.allocate(capacity: block * s), dp = UnsafeMutablePointer<Float>.allocate(capacity: block * s)
             var lse = [Float](repeating: 0, count: t)
             defer { p.deallocate(); dp.deallocate() }
@@ -121,7 +130,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
                 }
                 guard query.requiresGrad || key.requiresGrad else { continue }
                 // dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(dO ⊙ O))
-                BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d, b: pv + kvHead, ldb: d,
+                BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d, b: vh, ldb: d,
                            c: dp, ldc: keys)
                 for i in 0..<n {
                     let dot = Vectorized.V(repeating: Vectorized.dot(pg + head + i * d, po + head + i * d, d))
@@ -129,7 +138,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
                 }
                 if query.requiresGrad {   // dQ = scale·dS·K
                     BLAS.sgemm(transA: false, transB: false, m: n, n: d, k: keys, alpha: scale, a: dp, lda: keys,
-                               b: pk + kvHead, ldb: d, c: dq.storage.pointer + head, ldc: d)
+                               b: kh, ldb: d, c: dq.storage.pointer + head, ldc: d)
                 }
                 if let dkParts {          // dK += scale·dSᵀ·Q
                     BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, alpha: scale, a: dp, lda: keys,

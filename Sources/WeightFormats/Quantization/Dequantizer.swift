@@ -48,14 +48,19 @@ public enum Dequantizer {
     static let cores = ProcessInfo.processInfo.activeProcessorCount
 
     /// Runs `body` over `count` items split into contiguous chunks: serially below ~64K weights of
-    /// `work`, otherwise on all cores with `DispatchQueue.concurrentPerform`.
+    /// `work`, otherwise on all cores (``SpinningWorkers``; `concurrentPerform` before macOS 15).
     static func parallelRows(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
         let chunks = work < 1 << 16 ? 1 : min(count, cores * 4)
         if chunks <= 1 { body(0..<count); return }
         let per = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let chunk: (Int) -> Void = { c in
             let lo = c * per, hi = min(count, lo + per)
             if lo < hi { body(lo..<hi) }
+        }
+        if #available(macOS 15, *) {
+            SpinningWorkers.shared.run(chunks: chunks, chunk)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
         }
     }
 

@@ -4,7 +4,9 @@ import Foundation
 /// `columns` weights = `columns / blockSize` blocks), computed directly from the blocks — W is
 /// never dequantized to memory, so a decode step reads 4–8× fewer bytes than an F32 sgemv.
 ///
-/// Rows are split across cores with `DispatchQueue.concurrentPerform`; inside a row each block is
+/// With `int8Activations` (opt-in, ``Int8Activations``) on x86 CPUs with AVX2 or AVX512-VNNI,
+/// Q4_0, Q4_1 and Q8_0 take x quantized to int8 per 32-group and integer block products, as llama.cpp.
+/// Otherwise rows are split across cores (``SpinningWorkers``); inside a row each block is
 /// unpacked into SIMD registers (see ``BlockDot``) and multiplied with x in Float32. Q4_0, Q4_1, Q8_0, Q4_K, Q6_K
 /// and F32 have fused kernels; every other dequantizable type goes block by block through a
 /// scratch buffer. Results equal dequantize-then-dot up to Float32 summation order.
@@ -12,7 +14,8 @@ import Foundation
 /// - Precondition: `type.isDequantizable`, `columns % type.blockSize == 0`,
 ///   `rows.count >= rowCount * type.rowBytes(columns)`, `x.count >= columns`, `y.count >= rowCount`.
 public func quantizedMatVec(type: GGMLType, rows: UnsafeRawBufferPointer, rowCount: Int, columns: Int,
-                            x: UnsafeBufferPointer<Float>, y: UnsafeMutableBufferPointer<Float>) {
+                            x: UnsafeBufferPointer<Float>, y: UnsafeMutableBufferPointer<Float>,
+                            int8Activations: Bool = Int8Activations.isEnabled) {
     precondition(type.isDequantizable && columns % type.blockSize == 0, "no \(type.name) kernel for rows of \(columns)")
     let rowBytes = type.rowBytes(columns)
     precondition(rows.count >= rowCount * rowBytes && x.count >= columns && y.count >= rowCount,
@@ -23,6 +26,10 @@ public func quantizedMatVec(type: GGMLType, rows: UnsafeRawBufferPointer, rowCou
         return
     }
     let blocks = columns / type.blockSize
+    if int8Activations && Int8Activations.covers(type) {
+        Int8Activations.multiply(type: type, rows: w, rowBytes: rowBytes, rowCount: rowCount, blocks: blocks, x: xp, y: yp)
+        return
+    }
     // Sums of x over each 32-weight group: the offset/min terms of Q4_0, Q4_1 and Q4_K factor out
     // of the block dot product as (constant)·Σx. `xp` is x in the kernels' lane order.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: columns + (columns + 31) / 32) { scratch in
@@ -72,15 +79,16 @@ public struct QuantizedMatrix: @unchecked Sendable {
         self.owner = owner
     }
 
-    /// y = W·x (`x.count >= columns`, `y.count >= rowCount`).
-    public func multiply(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
-        quantizedMatVec(type: type, rows: bytes, rowCount: rowCount, columns: columns, x: x, y: y)
+    /// y = W·x (`x.count >= columns`, `y.count >= rowCount`); `int8Activations`: see ``quantizedMatVec``.
+    public func multiply(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>,
+                         int8Activations: Bool = Int8Activations.isEnabled) {
+        quantizedMatVec(type: type, rows: bytes, rowCount: rowCount, columns: columns, x: x, y: y, int8Activations: int8Activations)
     }
 
     /// W·x as a new array.
-    public func multiply(_ x: [Float]) -> [Float] {
+    public func multiply(_ x: [Float], int8Activations: Bool = Int8Activations.isEnabled) -> [Float] {
         [Float](unsafeUninitializedCapacity: rowCount) { y, initialized in
-            x.withUnsafeBufferPointer { multiply($0, into: y) }
+            x.withUnsafeBufferPointer { multiply($0, into: y, int8Activations: int8Activations) }
             initialized = rowCount
         }
     }

@@ -1,0 +1,107 @@
+// See include/CInt8Dot.h. Block layouts (ggml-common.h): Q4_0 {f16 d; u8 qs[16]} w = d·(q − 8);
+// Q4_1 {f16 d; f16 m; u8 qs[16]} w = d·q + m; Q8_0 {f16 d; i8 qs[32]} w = d·q. In Q4 blocks
+// byte j holds weight j (low nibble) and weight j + 16 (high nibble), so [low | high] is the
+// block's 32 weights in order and lines up with 32 contiguous activations.
+#include "CInt8Dot.h"
+#include <math.h>
+#include <string.h>
+
+void divtune_quantize_q8(const float *x, int blocks, int8_t *q, float *d, float *sum) {
+    for (int b = 0; b < blocks; b++) {
+        const float *xb = x + 32 * b;
+        float amax = 0, s = 0;
+        for (int i = 0; i < 32; i++) { float a = fabsf(xb[i]); if (a > amax) amax = a; s += xb[i]; }
+        float scale = amax / 127.0f, inv = amax > 0 ? 127.0f / amax : 0;
+        for (int i = 0; i < 32; i++) q[32 * b + i] = (int8_t)lrintf(xb[i] * inv);
+        d[b] = scale;
+        sum[b] = s;
+    }
+}
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+// The 32 weights of a Q4 block as unsigned bytes in order: [low nibbles | high nibbles].
+#define NIBBLES(p) ({ __m128i v_ = _mm_loadu_si128((const __m128i *)(p)); \
+    _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v_, 4), v_), _mm256_set1_epi8(0x0F)); })
+
+// A binary16 scale widened with F16C.
+#define HALF(p) ({ uint16_t h_; memcpy(&h_, (p), 2); _cvtsh_ss(h_); })
+
+// One kernel body per instruction set: DOT(acc, u8 weights, s8 activations) adds the 4-byte
+// group sums of their products to the 8 int32 lanes of acc.
+#define DEFINE_MATVEC(NAME, TARGET, DOT)                                                              \
+__attribute__((target(TARGET)))                                                                     \
+static void NAME(int type, const uint8_t *rows, long rowBytes, long r0, long r1, int blocks,        \
+                 const int8_t *q, const float *d, const float *sum, float *y) {                     \
+    for (long r = r0; r < r1; r++) {                                                                \
+        const uint8_t *w = rows + r * rowBytes;                                                     \
+        __m256 acc = _mm256_setzero_ps();                                                           \
+        float offset = 0;                                                                           \
+        for (int b = 0; b < blocks; b++) {                                                          \
+            __m256i xq = _mm256_loadu_si256((const __m256i *)(q + 32 * b)), dot;                    \
+            float scale;                                                                            \
+            if (type == 8) {                                                                        \
+                const uint8_t *blk = w + 34 * b;                                                    \
+                __m256i wq = _mm256_loadu_si256((const __m256i *)(blk + 2));                        \
+                /* u8·s8 only: move w's sign onto x */                                              \
+                dot = DOT(_mm256_setzero_si256(), _mm256_abs_epi8(wq), _mm256_sign_epi8(xq, wq));   \
+                scale = HALF(blk) * d[b];                                                  \
+            } else if (type == 3) {                                                                 \
+                const uint8_t *blk = w + 20 * b;                                                    \
+                dot = DOT(_mm256_setzero_si256(), NIBBLES(blk + 4), xq);                            \
+                scale = HALF(blk) * d[b];                                                  \
+                offset += HALF(blk + 2) * sum[b];                                          \
+            } else {                                                                                \
+                const uint8_t *blk = w + 18 * b;                                                    \
+                float dw = HALF(blk);                                                      \
+                dot = DOT(_mm256_setzero_si256(), NIBBLES(blk + 2), xq);                            \
+                scale = dw * d[b];                                                                  \
+                offset -= 8 * dw * sum[b];                                                          \
+            }                                                                                       \
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(dot), acc);             \
+        }                                                                                           \
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));          \
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));                                                     \
+        h = _mm_add_ss(h, _mm_movehdup_ps(h));                                                      \
+        y[r] = _mm_cvtss_f32(h) + offset;                                                           \
+    }                                                                                               \
+}
+
+#define DOT_VNNI(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
+#define DOT_AVX2(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
+
+DEFINE_MATVEC(matvec_vnni, "avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni", DOT_VNNI)
+DEFINE_MATVEC(matvec_avx2, "avx2,fma,f16c", DOT_AVX2)
+
+int divtune_int8_dot_level(void) {
+    static int level = -1;
+    if (level < 0) {
+        __builtin_cpu_init();
+        level = (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) ? 2
+              : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) ? 1 : 0;
+    }
+    return level;
+}
+
+int divtune_int8_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
+                        const int8_t *q, const float *d, const float *sum, float *y) {
+    if (type != 2 && type != 3 && type != 8) return -1;
+    switch (divtune_int8_dot_level()) {
+    case 2: matvec_vnni(type, rows, rowBytes, rowStart, rowEnd, blocks, q, d, sum, y); return 0;
+    case 1: matvec_avx2(type, rows, rowBytes, rowStart, rowEnd, blocks, q, d, sum, y); return 0;
+    default: return -1;
+    }
+}
+
+#else
+
+int divtune_int8_dot_level(void) { return 0; }
+
+int divtune_int8_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
+                        const int8_t *q, const float *d, const float *sum, float *y) {
+    (void)type; (void)rows; (void)rowBytes; (void)rowStart; (void)rowEnd; (void)blocks; (void)q; (void)d; (void)sum; (void)y;
+    return -1;
+}
+
+#endif

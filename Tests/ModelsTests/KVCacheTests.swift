@@ -1,0 +1,50 @@
+import Testing
+@testable import Models
+@testable import TensorEngine
+
+@Suite struct KVCacheTests {
+    func random(_ shape: [Int], _ rng: inout SeededGenerator) -> Tensor { Tensor.randomNormal(shape, std: 1, using: &rng) }
+
+    /// Appending step by step (past the first buffer size, so the buffer grows) stores exactly the
+    /// concatenation, and attention over the cache's strided view equals attention over a copy.
+    @Test func appendsInPlaceAndAttentionReadsTheView() throws {
+        var rng = SeededGenerator(seed: 5)
+        let cache = KVCache(layers: 1, capacity: 200)
+        var keys: [Tensor] = [], values: [Tensor] = []
+        var stored: (Tensor, Tensor)?
+        for step in 0..<150 {
+            let t = step == 0 ? 7 : 1
+            let (k, v) = (random([1, 2, t, 8], &rng), random([1, 2, t, 8], &rng))
+            keys.append(k); values.append(v)
+            stored = try cache.append(layer: 0, key: k, value: v)
+        }
+        let (k, v) = try #require(stored)
+        #expect(cache.length == 156 && k.shape == [1, 2, 156, 8])
+        #expect(!k.isContiguous, "the cache hands out a view of its buffer")
+        #expect(k.scalars == (try concat(keys, axis: 2)).scalars)
+        #expect(v.scalars == (try concat(values, axis: 2)).scalars)
+
+        let q = random([1, 4, 1, 8], &rng)
+        let viaView = try Tensor.withNoGrad { try scaledDotProductAttention(query: q, key: k, value: v, causal: true, queryOffset: 155) }
+        let viaCopy = try Tensor.withNoGrad { try scaledDotProductAttention(query: q, key: k.copy(), value: v.copy(), causal: true, queryOffset: 155) }
+        #expect(viaView.scalars == viaCopy.scalars)
+    }
+
+    /// A copy continues independently: steps written to one never show in the other.
+    @Test func copiesDoNotShareBuffers() throws {
+        var rng = SeededGenerator(seed: 6)
+        let cache = KVCache(layers: 1, capacity: 64)
+        _ = try cache.append(layer: 0, key: random([1, 1, 3, 4], &rng), value: random([1, 1, 3, 4], &rng))
+        let fork = cache.copy()
+        let before = try #require(cache.keys[0]).scalars
+        let (a, b) = (random([1, 1, 1, 4], &rng), random([1, 1, 1, 4], &rng))
+        _ = try fork.append(layer: 0, key: a, value: a)
+        _ = try cache.append(layer: 0, key: b, value: b)
+        #expect(Array(try #require(fork.keys[0]).scalars.suffix(4)) == a.scalars)
+        #expect(Array(try #require(cache.keys[0]).scalars.suffix(4)) == b.scalars)
+        #expect(Array(try #require(cache.keys[0]).scalars.prefix(12)) == before)
+        #expect(throws: ModelError.self) {
+            _ = try cache.append(layer: 0, key: random([1, 1, 61, 4], &rng), value: random([1, 1, 61, 4], &rng))
+        }
+    }
+}
