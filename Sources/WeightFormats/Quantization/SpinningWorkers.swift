@@ -30,7 +30,8 @@ public final class SpinningWorkers: @unchecked Sendable {
     init(workers: Int) {
         workerCount = max(0, workers)
         for _ in 0..<workerCount {
-            let thread = Thread { [unowned self] in self.workLoop() }
+            // Workers hold the pool strongly: a pool lives as long as the process.
+            let thread = Thread { self.workLoop() }
             thread.stackSize = 1 << 20
             thread.start()
         }
