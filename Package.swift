@@ -43,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Layer 0: int8 block dot products for x86 decode (intrinsics Swift cannot reach).
-        .target(name: "CInt8Dot"),
+        .target(name: "CBlockDot"),
 
         // Layer 0: eager Float32 tensors on BLAS with reverse-mode autograd.
         .target(name: "TensorEngine", dependencies: blas, linkerSettings: accelerate),
@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Console"),
 
         // Layer 1: parsing — file formats, tokenizers, chat templates (Foundation only).
-        .target(name: "WeightFormats", dependencies: ["CInt8Dot"]),
+        .target(name: "WeightFormats", dependencies: ["CBlockDot"]),
         .target(name: "Tokenizers"),
         .target(name: "ChatTemplates"),
 

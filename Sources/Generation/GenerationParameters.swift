@@ -34,3 +34,16 @@ public struct GeneratedSample: Sendable {
     public var topLogprobs: [[(id: Int, logprob: Float)]]
     public var finishReason: FinishReason
 }
+
+/// A streamed piece of one sample: its new text and the tokens generated since the previous
+/// piece (a token that completes no character yet waits for the next piece).
+public struct GeneratedPiece: Sendable {
+    /// Which of the prompt's samples this piece belongs to.
+    public let sample: Int
+    public let text: String
+    /// Position of `ids.first` among the sample's generated tokens.
+    public let firstToken: Int
+    public let ids: [Int]
+    public let logprobs: [Float]
+    public let topLogprobs: [[(id: Int, logprob: Float)]]
+}

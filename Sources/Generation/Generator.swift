@@ -19,9 +19,9 @@ public final class Generator {
 
     /// Generates `count` samples for one prompt; sample i uses seed `parameters.seed + i`.
     /// `basePromptIds` is the base model's rendering of the prompt (defaults to `promptIds`).
-    /// `onText(sampleIndex, newText)` receives streamed text; returning false cancels that sample.
+    /// `onPiece` receives streamed text with its tokens and log-probs; returning false cancels that sample.
     public func generate(promptIds: [Int], basePromptIds: [Int]? = nil, count: Int = 1, parameters: GenerationParameters,
-                         onText: ((Int, String) -> Bool)? = nil) throws -> [GeneratedSample] {
+                         onPiece: ((GeneratedPiece) -> Bool)? = nil) throws -> [GeneratedSample] {
         guard !promptIds.isEmpty else { throw ModelError.invalidInput("the prompt is empty") }
         try parameters.sampling.validate()
         try parameters.conformative?.validate()
@@ -46,7 +46,7 @@ public final class Generator {
             for index in 0..<count {
                 samples.append(try sample(index: index, promptIds: promptIds, cache: cache.copy(), firstLogits: prefill,
                                           base: mixing.map { ($0.0, $0.1, baseCache!.copy(), basePrefill, baseIds) },
-                                          parameters: parameters, onText: onText))
+                                          parameters: parameters, onPiece: onPiece))
             }
             return samples
         }
@@ -54,13 +54,14 @@ public final class Generator {
 
     private func sample(index: Int, promptIds: [Int], cache: KVCache, firstLogits: [Float],
                         base: (ConformativeDecoding, LanguageModel, KVCache, [Float], [Int])?,
-                        parameters: GenerationParameters, onText: ((Int, String) -> Bool)?) throws -> GeneratedSample {
+                        parameters: GenerationParameters, onPiece: ((GeneratedPiece) -> Bool)?) throws -> GeneratedSample {
         var rng = SeededGenerator(seed: parameters.seed &+ UInt64(index))
         var sampler = Sampler(parameters.sampling)
         sampler.reset(context: promptIds)
         var detokenizer = StreamingDetokenizer(tokenizer: model.tokenizer)
         var result = GeneratedSample(promptIds: promptIds, ids: [], text: "", logprobs: [], topLogprobs: [], finishReason: .length)
         var logits = firstLogits, baseLogits = base?.3 ?? []
+        var reported = 0   // tokens already handed to onPiece
         while result.ids.count < parameters.maxTokens {
             let token: Int
             if let (conformative, _, _, _, _) = base {
@@ -80,7 +81,14 @@ public final class Generator {
                 result.finishReason = .stop
                 break
             }
-            if let onText, !piece.isEmpty, !onText(index, piece) { result.finishReason = .stop; break }
+            if let onPiece, !piece.isEmpty {
+                let tokens = reported..<result.ids.count
+                reported = tokens.upperBound
+                let streamed = GeneratedPiece(sample: index, text: piece, firstToken: tokens.lowerBound, ids: Array(result.ids[tokens]),
+                                              logprobs: Array(result.logprobs[tokens]),
+                                              topLogprobs: result.topLogprobs.isEmpty ? [] : Array(result.topLogprobs[tokens]))
+                if !onPiece(streamed) { result.finishReason = .stop; break }
+            }
             if result.ids.count == parameters.maxTokens || cache.length + 1 > cache.capacity { break }
             logits = try model.model([[token]], cache: cache, logits: .last).scalars
             if let (_, b, baseCache, _, _) = base {

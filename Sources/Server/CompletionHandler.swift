@@ -61,7 +61,7 @@ struct CompletionHandler: Sendable {
         -> (Response, [GeneratedSample]) {
         for await event in events {
             switch event {
-            case .text: continue
+            case .piece: continue
             case .failed(let error): throw error
             case .finished(let samples): return (jsonResponse(shapes.completion(promptTokens: promptTokens, samples: samples)), samples)
             }
@@ -82,15 +82,32 @@ struct CompletionHandler: Sendable {
                 try await writer.write(ByteBuffer(bytes: line))
             }
             var holdback = (0..<count).map { _ in StopStringHoldback(stops: stops) }
+            // Per choice: tokens whose log-probs were sent, and the legacy text offset reached.
+            var reported = [Int](repeating: 0, count: count), offsets = [Int](repeating: 0, count: count)
+            let wantsLogprobs = shapes.request.logprobs
+            func logprobs(_ choice: Int, ids: ArraySlice<Int>, values: ArraySlice<Float>,
+                          top: ArraySlice<[(id: Int, logprob: Float)]>) -> Any? {
+                guard wantsLogprobs else { return nil }
+                let (json, next) = shapes.logprobs(ids: Array(ids), logprobs: Array(values), top: Array(top), textOffset: offsets[choice])
+                reported[choice] += ids.count
+                offsets[choice] = next
+                return json
+            }
             do {
                 if shapes.request.endpoint == .chat {
                     for choice in 0..<count { try await send(shapes.chunk(choice: choice, text: "", role: true)) }
                 }
                 loop: for await event in events {
                     switch event {
-                    case let .text(choice, piece):
-                        let text = holdback[choice].append(piece)
-                        if !text.isEmpty { try await send(shapes.chunk(choice: choice, text: text)) }
+                    case let .piece(piece):
+                        // Log-probs go out with the first chunk after their tokens (text held back
+                        // as a possible stop string is sent later, or never).
+                        let choice = piece.sample
+                        let text = holdback[choice].append(piece.text)
+                        if !text.isEmpty || wantsLogprobs {
+                            let pending = logprobs(choice, ids: piece.ids[...], values: piece.logprobs[...], top: piece.topLogprobs[...])
+                            try await send(shapes.chunk(choice: choice, text: text, logprobs: pending))
+                        }
                     case .failed(let error):
                         try await send(error.json)
                         break loop
@@ -98,8 +115,12 @@ struct CompletionHandler: Sendable {
                         for (choice, sample) in samples.enumerated() {
                             let rest = holdback[choice].remainder(of: sample.text)
                             if !rest.isEmpty { try await send(shapes.chunk(choice: choice, text: rest)) }
+                            // The tokens no piece carried (a stop token, bytes of an unfinished character).
+                            let unsent = reported[choice]..<sample.ids.count
+                            let last = logprobs(choice, ids: sample.ids[unsent], values: sample.logprobs[unsent],
+                                                top: sample.topLogprobs.isEmpty ? [] : sample.topLogprobs[unsent])
                             try await send(shapes.chunk(choice: choice, text: nil, finishReason: sample.finishReason.rawValue,
-                                                        logprobs: shapes.request.logprobs ? shapes.logprobs(sample) : nil))
+                                                        logprobs: last))
                         }
                         if includeUsage { try await send(shapes.usageChunk(promptTokens: promptTokens, samples: samples)) }
                         record.write(status: 200, samples: samples)

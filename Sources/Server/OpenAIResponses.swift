@@ -64,28 +64,36 @@ struct OpenAIResponses: Sendable {
     /// Log-probs of one choice: chat `{"content": [{token, logprob, bytes, top_logprobs}]}` or the
     /// legacy `{tokens, token_logprobs, top_logprobs, text_offset}`.
     func logprobs(_ sample: GeneratedSample) -> [String: Any] {
-        let texts = sample.ids.map(model.text(ofToken:))
+        logprobs(ids: sample.ids, logprobs: sample.logprobs, top: sample.topLogprobs).json
+    }
+
+    /// Log-probs of a run of tokens (a streamed chunk's, or a whole choice's); legacy text offsets
+    /// start at `textOffset` (UTF-16 units into the choice's text) and `nextOffset` continues them.
+    func logprobs(ids: [Int], logprobs values: [Float], top: [[(id: Int, logprob: Float)]], textOffset: Int = 0)
+        -> (json: [String: Any], nextOffset: Int) {
+        let texts = ids.map(model.text(ofToken:))
+        var offsets: [Int] = [], offset = textOffset
+        for text in texts { offsets.append(offset); offset += text.utf16.count }
         switch request.endpoint {
         case .chat:
-            let content: [[String: Any]] = sample.ids.indices.map { t in
-                let alternatives: [[String: Any]] = (t < sample.topLogprobs.count ? sample.topLogprobs[t] : []).map { alt in
+            let content: [[String: Any]] = ids.indices.map { t in
+                let alternatives: [[String: Any]] = (t < top.count ? top[t] : []).map { alt in
                     let text = model.text(ofToken: alt.id)
                     return ["token": text, "logprob": Double(alt.logprob), "bytes": Array(text.utf8)]
                 }
-                return ["token": texts[t], "logprob": Double(sample.logprobs[t]), "bytes": Array(texts[t].utf8),
+                return ["token": texts[t], "logprob": Double(values[t]), "bytes": Array(texts[t].utf8),
                         "top_logprobs": alternatives]
             }
-            return ["content": content]
+            return (["content": content], offset)
         case .text:
-            var offsets: [Int] = [], offset = 0
-            for text in texts { offsets.append(offset); offset += text.utf16.count }
-            let top: [Any] = sample.ids.indices.map { t -> Any in
-                guard t < sample.topLogprobs.count else { return NSNull() }
+            let alternatives: [Any] = ids.indices.map { t -> Any in
+                guard t < top.count else { return NSNull() }
                 var map: [String: Double] = [:]
-                for alt in sample.topLogprobs[t] { map[model.text(ofToken: alt.id)] = Double(alt.logprob) }
+                for alt in top[t] { map[model.text(ofToken: alt.id)] = Double(alt.logprob) }
                 return map
             }
-            return ["tokens": texts, "token_logprobs": sample.logprobs.map(Double.init), "top_logprobs": top, "text_offset": offsets]
+            return (["tokens": texts, "token_logprobs": values.map(Double.init), "top_logprobs": alternatives,
+                     "text_offset": offsets], offset)
         }
     }
 

@@ -9,7 +9,8 @@ import Tokenizers
 /// What the worker reports for one request, in order: text pieces (per choice), then one `finished`
 /// or `failed`.
 enum GenerationEvent: Sendable {
-    case text(choice: Int, String)
+    /// New text of one choice with the tokens behind it.
+    case piece(GeneratedPiece)
     case finished([GeneratedSample])
     case failed(APIError)
 }
@@ -106,9 +107,9 @@ final class ServedModel: @unchecked Sendable {
             defer { counters.count(cancelled: flag.isCancelled) }
             do {
                 let samples = try generator.generate(promptIds: promptIds, basePromptIds: baseIds, count: request.count,
-                                                     parameters: request.parameters) { choice, text in
+                                                     parameters: request.parameters) { piece in
                     guard !flag.isCancelled else { return false }
-                    continuation.yield(.text(choice: choice, text))
+                    continuation.yield(.piece(piece))
                     return true
                 }
                 continuation.yield(.finished(samples))

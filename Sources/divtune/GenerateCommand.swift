@@ -73,8 +73,8 @@ struct GenerateCommand: ParsableCommand {
             let ids = try request.ids(renderer, style: chat || request.messages != nil ? .chat : .completion, system: system)
             let baseIds = try baseRenderer.map { try request.ids($0, style: basePromptStyle, system: system) }
             let samples = try generator.generate(promptIds: ids, basePromptIds: baseIds, count: n, parameters: parameters,
-                                                 onText: json ? nil : { _, text in
-                                                     FileHandle.standardOutput.write(Data(text.utf8)); return true })
+                                                 onPiece: json ? nil : { piece in
+                                                     FileHandle.standardOutput.write(Data(piece.text.utf8)); return true })
             for (i, sample) in samples.enumerated() {
                 if json {
                     print(try Self.json(sample, prompt: index))

@@ -131,6 +131,28 @@ import Testing
         }
     }
 
+    /// Streamed log-probs arrive with the chunks, token by token, and add up to the
+    /// non-streamed response's (same seed and settings).
+    @Test(.enabled(if: available)) func streamedLogprobsArriveWithTheirChunks() async throws {
+        let c = try await client()
+        var body: [String: Any] = ["messages": [story], "temperature": 0, "max_tokens": 8, "logprobs": true, "top_logprobs": 2]
+        let whole = try await c.post("/v1/chat/completions", json: body).json()
+        let choice = try #require((whole["choices"] as? [[String: Any]])?.first)
+        let expected = try #require((choice["logprobs"] as? [String: Any])?["content"] as? [[String: Any]])
+        body["stream"] = true
+        let (chunks, done) = try streamChunks(try await c.post("/v1/chat/completions", json: body))
+        #expect(done)
+        let perChunk: [[[String: Any]]] = chunks.compactMap { chunk in
+            ((chunk["choices"] as? [[String: Any]])?.first?["logprobs"] as? [String: Any])?["content"] as? [[String: Any]]
+        }
+        #expect(perChunk.filter { !$0.isEmpty }.count >= 4, "log-probs come with the text, not all at the end")
+        let streamed = perChunk.flatMap { $0 }
+        #expect(streamed.compactMap { $0["token"] as? String } == expected.compactMap { $0["token"] as? String })
+        let (a, b) = (streamed.compactMap { $0["logprob"] as? Double }, expected.compactMap { $0["logprob"] as? Double })
+        #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(streamed.allSatisfy { ($0["top_logprobs"] as? [Any])?.count == 2 })
+    }
+
     @Test(.enabled(if: available)) func legacyCompletions() async throws {
         let c = try await client()
         let json = try await c.post("/v1/completions", json: ["model": TestServer.modelId, "prompt": "The sea is",

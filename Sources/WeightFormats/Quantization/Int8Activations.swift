@@ -1,10 +1,10 @@
-import CInt8Dot
+import CBlockDot
 import Foundation
 
 /// The fast decode path for Q4_0, Q4_1 and Q8_0 weights: x is quantized once per product to int8
 /// in groups of 32 (scale max|x|/127, as llama.cpp's Q8 activations) and each block's dot product
 /// runs on 8-bit integer instructions (AVX512-VNNI `vpdpbusd`, or AVX2 `vpmaddubsw`) in the C
-/// target CInt8Dot; scales and the Q4 offset terms stay Float32 (offsets use the exact Σx).
+/// target CBlockDot; scales and the Q4 offset terms stay Float32 (offsets use the exact Σx).
 ///
 /// It is opt-in. It makes decode ~1.3× faster end to end (the integer block products are 2.5×
 /// faster than the Float32 ones; the rest of a step is memory traffic), but rounding x to 8 bits
@@ -33,7 +33,7 @@ public enum Int8Activations {
                 Dequantizer.parallelRows(rowCount, work: rowCount * blocks * 32) { range in
                     let status = divtune_int8_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
                                                      Int32(blocks), q, d, sums, y)
-                    precondition(status == 0, "CInt8Dot has no \(type.name) kernel on this CPU")
+                    precondition(status == 0, "CBlockDot has no \(type.name) kernel on this CPU")
                 }
             }
         }

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// With `int8Activations` (opt-in, ``Int8Activations``) on x86 CPUs with AVX2 or AVX512-VNNI,
 /// Q4_0, Q4_1 and Q8_0 take x quantized to int8 per 32-group and integer block products, as llama.cpp.
-/// Otherwise rows are split across cores (``SpinningWorkers``); inside a row each block is
+/// Otherwise Q4_0, Q4_1 and Q8_0 use ``NativeFloatKernels`` on x86 (exact Float32, C intrinsics).
+/// Elsewhere rows are split across cores (``SpinningWorkers``); inside a row each block is
 /// unpacked into SIMD registers (see ``BlockDot``) and multiplied with x in Float32. Q4_0, Q4_1, Q8_0, Q4_K, Q6_K
 /// and F32 have fused kernels; every other dequantizable type goes block by block through a
 /// scratch buffer. Results equal dequantize-then-dot up to Float32 summation order.
@@ -28,6 +29,10 @@ public func quantizedMatVec(type: GGMLType, rows: UnsafeRawBufferPointer, rowCou
     let blocks = columns / type.blockSize
     if int8Activations && Int8Activations.covers(type) {
         Int8Activations.multiply(type: type, rows: w, rowBytes: rowBytes, rowCount: rowCount, blocks: blocks, x: xp, y: yp)
+        return
+    }
+    if NativeFloatKernels.covers(type) {
+        NativeFloatKernels.multiply(type: type, rows: w, rowBytes: rowBytes, rowCount: rowCount, blocks: blocks, x: xp, y: yp)
         return
     }
     // Sums of x over each 32-weight group: the offset/min terms of Q4_0, Q4_1 and Q4_K factor out

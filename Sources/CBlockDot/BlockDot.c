@@ -1,8 +1,8 @@
-// See include/CInt8Dot.h. Block layouts (ggml-common.h): Q4_0 {f16 d; u8 qs[16]} w = d·(q − 8);
+// See include/CBlockDot.h. Block layouts (ggml-common.h): Q4_0 {f16 d; u8 qs[16]} w = d·(q − 8);
 // Q4_1 {f16 d; f16 m; u8 qs[16]} w = d·q + m; Q8_0 {f16 d; i8 qs[32]} w = d·q. In Q4 blocks
 // byte j holds weight j (low nibble) and weight j + 16 (high nibble), so [low | high] is the
 // block's 32 weights in order and lines up with 32 contiguous activations.
-#include "CInt8Dot.h"
+#include "CBlockDot.h"
 #include <math.h>
 #include <string.h>
 
@@ -68,6 +68,96 @@ static void NAME(int type, const uint8_t *rows, long rowBytes, long r0, long r1,
     }                                                                                               \
 }
 
+// Float32 kernels: each block's bytes are widened to int32 lanes, converted and multiplied with x
+// (order: [low nibbles | high nibbles] = weights 0..31, so x is read contiguously).
+__attribute__((target("avx512f,f16c")))
+static void float_matvec_avx512(int type, const uint8_t *rows, long rowBytes, long r0, long r1, int blocks,
+                                const float *x, const float *sum, float *y) {
+    const __m512i low = _mm512_set1_epi32(0x0F);
+    for (long r = r0; r < r1; r++) {
+        const uint8_t *w = rows + r * rowBytes;
+        __m512 acc = _mm512_setzero_ps();
+        float offset = 0;
+        for (int b = 0; b < blocks; b++) {
+            const float *xb = x + 32 * b;
+            __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16), s;
+            if (type == 8) {
+                const uint8_t *blk = w + 34 * b;
+                __m512 a = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + 2))));
+                __m512 c = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + 18))));
+                s = _mm512_fmadd_ps(a, x0, _mm512_mul_ps(c, x1));
+                acc = _mm512_fmadd_ps(_mm512_set1_ps(HALF(blk)), s, acc);
+            } else {
+                const uint8_t *blk = w + (type == 3 ? 20 : 18) * b, *qs = blk + (type == 3 ? 4 : 2);
+                __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)qs));
+                __m512 lo = _mm512_cvtepi32_ps(_mm512_and_si512(v, low)), hi = _mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4));
+                s = _mm512_fmadd_ps(lo, x0, _mm512_mul_ps(hi, x1));
+                float d = HALF(blk);
+                acc = _mm512_fmadd_ps(_mm512_set1_ps(d), s, acc);
+                offset += type == 3 ? HALF(blk + 2) * sum[b] : -8 * d * sum[b];
+            }
+        }
+        y[r] = _mm512_reduce_add_ps(acc) + offset;
+    }
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static void float_matvec_avx2(int type, const uint8_t *rows, long rowBytes, long r0, long r1, int blocks,
+                              const float *x, const float *sum, float *y) {
+    const __m256i low = _mm256_set1_epi32(0x0F);
+    for (long r = r0; r < r1; r++) {
+        const uint8_t *w = rows + r * rowBytes;
+        __m256 acc = _mm256_setzero_ps();
+        float offset = 0;
+        for (int b = 0; b < blocks; b++) {
+            const float *xb = x + 32 * b;
+            __m256 s = _mm256_setzero_ps();
+            if (type == 8) {
+                const uint8_t *blk = w + 34 * b;
+                for (int k = 0; k < 4; k++) {
+                    __m256 a = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(blk + 2 + 8 * k))));
+                    s = _mm256_fmadd_ps(a, _mm256_loadu_ps(xb + 8 * k), s);
+                }
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(HALF(blk)), s, acc);
+            } else {
+                const uint8_t *blk = w + (type == 3 ? 20 : 18) * b, *qs = blk + (type == 3 ? 4 : 2);
+                for (int k = 0; k < 2; k++) {
+                    __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(qs + 8 * k)));
+                    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(v, low)), _mm256_loadu_ps(xb + 8 * k), s);
+                    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(v, 4)), _mm256_loadu_ps(xb + 16 + 8 * k), s);
+                }
+                float d = HALF(blk);
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(d), s, acc);
+                offset += type == 3 ? HALF(blk + 2) * sum[b] : -8 * d * sum[b];
+            }
+        }
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_movehdup_ps(h));
+        y[r] = _mm_cvtss_f32(h) + offset;
+    }
+}
+
+int divtune_float_dot_level(void) {
+    static int level = -1;
+    if (level < 0) {
+        __builtin_cpu_init();
+        level = (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("f16c")) ? 2
+              : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) ? 1 : 0;
+    }
+    return level;
+}
+
+int divtune_float_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
+                         const float *x, const float *sum, float *y) {
+    if (type != 2 && type != 3 && type != 8) return -1;
+    switch (divtune_float_dot_level()) {
+    case 2: float_matvec_avx512(type, rows, rowBytes, rowStart, rowEnd, blocks, x, sum, y); return 0;
+    case 1: float_matvec_avx2(type, rows, rowBytes, rowStart, rowEnd, blocks, x, sum, y); return 0;
+    default: return -1;
+    }
+}
+
 #define DOT_VNNI(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
 #define DOT_AVX2(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
 
@@ -95,6 +185,14 @@ int divtune_int8_matvec(int type, const void *rows, long rowBytes, long rowStart
 }
 
 #else
+
+int divtune_float_dot_level(void) { return 0; }
+
+int divtune_float_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
+                         const float *x, const float *sum, float *y) {
+    (void)type; (void)rows; (void)rowBytes; (void)rowStart; (void)rowEnd; (void)blocks; (void)x; (void)sum; (void)y;
+    return -1;
+}
 
 int divtune_int8_dot_level(void) { return 0; }
 

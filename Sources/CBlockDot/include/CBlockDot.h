@@ -1,0 +1,41 @@
+// Dot products of GGML weight blocks with an activation row, the inner kernels of single-token
+// decode, written with x86 intrinsics and selected at run time. Swift has no access to the byte
+// widening and byte dot-product instructions (vpmovzxbd, VNNI vpdpbusd, AVX2 vpmaddubsw) and its
+// generic SIMD conversions do not vectorise, so these few loops are in C; every other platform
+// keeps the Swift Float32 kernels (WeightFormats BlockDot).
+#ifndef DIVTUNE_CBLOCKDOT_H
+#define DIVTUNE_CBLOCKDOT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Float32 kernels: 2 AVX-512, 1 AVX2 + FMA, 0 none.
+int divtune_float_dot_level(void);
+
+/// Int8 kernels: 2 AVX512-VNNI (256-bit vpdpbusd), 1 AVX2, 0 none.
+int divtune_int8_dot_level(void);
+
+/// y[r] = Σ over the row's blocks of the dequantized weights · x, exactly in Float32 (as
+/// dequantize-then-dot, up to summation order), for rows [rowStart, rowEnd) of a GGML matrix of
+/// `blocks` blocks per row (`rowBytes` apart). `type`: GGML id 2 (Q4_0), 3 (Q4_1) or 8 (Q8_0).
+/// `sum[b]` = Σ x over group b (the Q4 offset terms). Returns 0, or -1 without a kernel.
+int divtune_float_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
+                         const float *x, const float *sum, float *y);
+
+/// Quantizes `blocks` groups of 32 floats symmetrically to int8: d = max|x| / 127,
+/// q = round-to-nearest-even(x / d) (all zero when max|x| = 0); also the exact Float sum of each group.
+void divtune_quantize_q8(const float *x, int blocks, int8_t *q, float *d, float *sum);
+
+/// As divtune_float_matvec with x given as divtune_quantize_q8 wrote it: integer block products
+/// (llama.cpp's scheme), Float32 scales, Q4 offsets on the exact sums.
+int divtune_int8_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
+                        const int8_t *q, const float *d, const float *sum, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,29 @@
+import CBlockDot
+
+/// The default decode kernels for Q4_0, Q4_1 and Q8_0 on x86 (AVX-512 or AVX2): each block's bytes
+/// are widened to 32-bit lanes, converted and multiplied with x in Float32 (CBlockDot), so results
+/// equal dequantize-then-dot up to summation order, like the Swift ``BlockDot`` kernels — which
+/// stay the path on other CPUs and for the other types. Measured 2× the Swift kernels per token.
+enum NativeFloatKernels {
+    static let level = Int(divtune_float_dot_level())
+
+    static func covers(_ type: GGMLType) -> Bool { level > 0 && (type == .q4_0 || type == .q4_1 || type == .q8_0) }
+
+    /// y[r] = row r · x for `rowCount` rows of `blocks` 32-weight blocks (`rowBytes` apart), on all cores.
+    static func multiply(type: GGMLType, rows: UnsafeRawPointer, rowBytes: Int, rowCount: Int, blocks: Int,
+                         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
+            let sums = sums.baseAddress!
+            for g in 0..<blocks {
+                var s: Float = 0
+                for i in 0..<32 { s += x[32 * g + i] }
+                sums[g] = s
+            }
+            Dequantizer.parallelRows(rowCount, work: rowCount * blocks * 32) { range in
+                let status = divtune_float_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
+                                                  Int32(blocks), x, sums, y)
+                precondition(status == 0, "CBlockDot has no \(type.name) kernel on this CPU")
+            }
+        }
+    }
+}
