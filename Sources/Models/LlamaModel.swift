@@ -93,6 +93,17 @@ public final class LlamaModel {
         return try lmHead(h)
     }
 
+    /// [B, T] log-probabilities of `targets` (negative: ignored, 0) at every position, through the
+    /// output head without materialising [B, T, V] logits (``linearTokenLogProbs``) — the training
+    /// path. Falls back to full logits when the head has a bias or a LoRA adapter.
+    public func tokenLogProbs(_ ids: [[Int]], keyPadding: [[Bool]]? = nil, targets: [[Int]]) throws -> Tensor {
+        let h = try hiddenStates(ids, keyPadding: keyPadding)
+        if lmHead.bias == nil && !(lmHead.lora?.isEnabled ?? false) {
+            return try linearTokenLogProbs(hidden: h, weight: lmHead.weight, targets: targets)
+        }
+        return try TensorEngine.tokenLogProbs(logits: lmHead(h), targets: targets)
+    }
+
     /// Final-norm hidden states [B, T, hidden] (reward heads and embeddings start here).
     public func hiddenStates(_ ids: [[Int]], positions: [[Int]]? = nil, keyPadding: [[Bool]]? = nil,
                              cache: KVCache? = nil) throws -> Tensor {

@@ -26,10 +26,13 @@ public final class Storage {
     /// glibc serves blocks above 128 KiB–32 MiB with fresh mmap()s that are page-faulted on first
     /// touch and munmap()ed on free; activations are exactly such blocks, allocated and freed
     /// every step. Keeping them on the heap instead saves about a quarter of a training step.
+    /// The cost: the process keeps its peak heap until it exits.
     private static let allocatorTuned: Void = {
         #if os(Linux)
         _ = glibcMallopt(-3, 1 << 30)   // M_MMAP_THRESHOLD
-        _ = glibcMallopt(-1, 1 << 30)   // M_TRIM_THRESHOLD
+        // Never give the heap's free top back: a training step frees its activations (GBs) and
+        // allocates them again in the next step, which would page-fault and zero them all anew.
+        _ = glibcMallopt(-1, -1)        // M_TRIM_THRESHOLD = SIZE_MAX
         #endif
     }()
 

@@ -160,6 +160,22 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
     @Test func tokenLogProbsAndDropout() throws {
         let logits = random([2, 3, 7], seed: 21)
         try checkGradients("tokenLogProbs", [logits]) { try tokenLogProbs(logits: $0[0], targets: [[1, 6, -100], [0, 3, 3]]) }
+        // The fused linear + log-prob op, in chunks of 2 rows (so chunks split the batch), with a
+        // trainable weight: finite differences, and the unfused ops' values and gradients.
+        let targets = [[1, 6, -100], [0, 3, 3]]
+        let (hidden, weight) = (random([2, 3, 5], seed: 23), random([7, 5], seed: 24))
+        try checkGradients("linearTokenLogProbs", [hidden, weight]) {
+            try linearTokenLogProbs(hidden: $0[0], weight: $0[1], targets: targets, rowsPerChunk: 2)
+        }
+        let (h1, w1, h2, w2) = (hidden.copy(), weight.copy(), hidden.copy(), weight.copy())
+        for x in [h1, w1, h2, w2] { x.requiresGrad = true }
+        let fused = try linearTokenLogProbs(hidden: h1, weight: w1, targets: targets, rowsPerChunk: 4)
+        let plain = try tokenLogProbs(logits: linear(h2, weight: w2), targets: targets)
+        try sum(fused).backward()
+        try sum(plain).backward()
+        for (a, b) in [(fused, plain), (try #require(h1.grad), try #require(h2.grad)), (try #require(w1.grad), try #require(w2.grad))] {
+            #expect(zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        }
         try checkGradients("dropout", [random([10], seed: 22)]) { x in
             var rng = SeededGenerator(seed: 3)
             return try dropout(x[0], p: 0.3, training: true, using: &rng)

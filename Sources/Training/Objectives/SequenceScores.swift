@@ -40,8 +40,7 @@ public struct SequenceScores {
             completionCounts.append(c)
             sequenceCounts.append(a)
         }
-        let logits = try model(padded, keyPadding: rows.allSatisfy { $0.count == t } ? nil : keyPadding)
-        logProbs = try tokenLogProbs(logits: logits, targets: targets)
+        logProbs = try model.tokenLogProbs(padded, keyPadding: rows.allSatisfy { $0.count == t } ? nil : keyPadding, targets: targets)
         completionMask = try Tensor(completion, shape: [rows.count, t])
         sequenceMask = try Tensor(all, shape: [rows.count, t])
         self.completionCounts = completionCounts
