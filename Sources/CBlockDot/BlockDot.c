@@ -28,6 +28,15 @@ void divtune_quantize_q8(const float *x, int blocks, int8_t *q, float *d, float 
 // A binary16 scale widened with F16C.
 #define HALF(p) ({ uint16_t h_; memcpy(&h_, (p), 2); _cvtsh_ss(h_); })
 
+// The sum of the 8 lanes of a 256-bit float vector.
+__attribute__((target("avx")))
+static inline float hsum256(__m256 acc) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
 // One kernel body per instruction set: DOT(acc, u8 weights, s8 activations) adds the 4-byte
 // group sums of their products to the 8 int32 lanes of acc.
 #define DEFINE_MATVEC(NAME, TARGET, DOT)                                                              \
@@ -61,10 +70,7 @@ static void NAME(int type, const uint8_t *rows, long rowBytes, long r0, long r1,
             }                                                                                       \
             acc = _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(dot), acc);             \
         }                                                                                           \
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));          \
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));                                                     \
-        h = _mm_add_ss(h, _mm_movehdup_ps(h));                                                      \
-        y[r] = _mm_cvtss_f32(h) + offset;                                                           \
+        y[r] = hsum256(acc) + offset;                                                               \
     }                                                                                               \
 }
 
@@ -131,10 +137,7 @@ static void float_matvec_avx2(int type, const uint8_t *rows, long rowBytes, long
                 offset += type == 3 ? HALF(blk + 2) * sum[b] : -8 * d * sum[b];
             }
         }
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_add_ss(h, _mm_movehdup_ps(h));
-        y[r] = _mm_cvtss_f32(h) + offset;
+        y[r] = hsum256(acc) + offset;
     }
 }
 

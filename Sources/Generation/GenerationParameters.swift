@@ -41,8 +41,6 @@ public struct GeneratedPiece: Sendable {
     /// Which of the prompt's samples this piece belongs to.
     public let sample: Int
     public let text: String
-    /// Position of `ids.first` among the sample's generated tokens.
-    public let firstToken: Int
     public let ids: [Int]
     public let logprobs: [Float]
     public let topLogprobs: [[(id: Int, logprob: Float)]]

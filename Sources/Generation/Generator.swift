@@ -84,7 +84,7 @@ public final class Generator {
             if let onPiece, !piece.isEmpty {
                 let tokens = reported..<result.ids.count
                 reported = tokens.upperBound
-                let streamed = GeneratedPiece(sample: index, text: piece, firstToken: tokens.lowerBound, ids: Array(result.ids[tokens]),
+                let streamed = GeneratedPiece(sample: index, text: piece, ids: Array(result.ids[tokens]),
                                               logprobs: Array(result.logprobs[tokens]),
                                               topLogprobs: result.topLogprobs.isEmpty ? [] : Array(result.topLogprobs[tokens]))
                 if !onPiece(streamed) { result.finishReason = .stop; break }

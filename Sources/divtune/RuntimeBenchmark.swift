@@ -23,8 +23,8 @@ struct RuntimeBenchmark {
         let text = String(repeating: "The old lighthouse keeper climbed the spiral stairs each night, counting the steps and the ships. ", count: 64)
         let prompt = Array(lm.tokenizer.encode(text, addSpecialTokens: false).prefix(promptTokens))
         var prefill: [Double] = [], decode: [Double] = [], decodeInt8: [Double] = []
-        let exactDefault = Int8Activations.isEnabled
-        defer { Int8Activations.isEnabled = exactDefault }
+        let savedSetting = Int8Activations.isEnabled
+        defer { Int8Activations.isEnabled = savedSetting }
         for _ in 0..<repeats {
             try Tensor.withNoGrad {
                 // Decode twice from the same prefill: Float32 activations (the default), then int8.

@@ -1,12 +1,9 @@
-import Foundation
-
 /// Token log-probabilities through a final linear layer without materialising the logits:
 /// out[b, t] = log softmax(hidden[b, t] · Wᵀ)[targets[b][t]] (0 where the target is negative).
 ///
 /// Training only needs one log-prob per position, but [B, T, V] logits for a 49152-token vocabulary
-/// are 200 MB per 1024 positions — and as many again for their log-softmax and gradient. Those
-/// blocks are mmap()ed, page-faulted and zeroed by the kernel every step (a quarter of a DPO/ORPO
-/// step, measured). Here `rowsPerChunk` positions at a time go through one reused scratch buffer:
+/// are 200 MB per 1024 positions — and as many again for their gradient — written and read back
+/// every step. Here `rowsPerChunk` positions at a time go through one reused scratch buffer:
 /// logits by sgemm, then each row's log-sum-exp. Backward recomputes the chunk's logits (one more
 /// GEMM of the same size as the forward one) and forms dlogits = g·(onehot − softmax) in place,
 /// then dhidden = dlogits·W and, when W is trainable, dW += dlogitsᵀ·hidden.
@@ -46,15 +43,7 @@ public func linearTokenLogProbs(hidden: Tensor, weight: Tensor, targets: [[Int]]
             EngineThreads.parallelRanges(n, work: n * vocab) { range in
                 for i in range {
                     let r = start + i, row = logits + i * vocab
-                    let m = Vectorized.max(row, vocab)
-                    var total: Double = 0
-                    var j = 0
-                    while j < vocab {   // blocks of 4096 summed in Float, blocks added in Double (as tokenLogProbs)
-                        let k = min(4096, vocab - j)
-                        total += Double(Vectorized.sumExp(row + j, k, shift: m))
-                        j += k
-                    }
-                    let z = m + Float(Foundation.log(total))
+                    let z = logSumExp(row, vocab)
                     lse.pointer[r] = z
                     o[r] = flat[r] < 0 ? 0 : row[flat[r]] - z
                 }
@@ -73,9 +62,7 @@ public func linearTokenLogProbs(hidden: Tensor, weight: Tensor, targets: [[Int]]
                 for i in range {
                     let r = start + i, row = logits + i * vocab, target = flat[r]
                     if target < 0 || pg[r] == 0 { row.update(repeating: 0, count: vocab); continue }
-                    _ = Vectorized.expSubtract(row, row, vocab, shift: lse.pointer[r])
-                    Vectorized.scale(row, row, vocab, by: -pg[r])
-                    row[target] += pg[r]
+                    logSoftmaxGradient(row, into: row, vocab, logSumExp: lse.pointer[r], target: target, scale: pg[r])
                 }
             }
             if let dHidden {

@@ -23,15 +23,7 @@ public func tokenLogProbs(logits: Tensor, targets: [[Int]]) throws -> Tensor {
         EngineThreads.parallelRanges(b * t, work: b * t * vocab) { rows in
             for r in rows {
                 let row = pl + r * vocab
-                let m = Vectorized.max(row, vocab)
-                var total: Double = 0
-                var j = 0
-                while j < vocab {   // blocks of 4096 summed in Float, blocks added in Double
-                    let n = min(4096, vocab - j)
-                    total += Double(Vectorized.sumExp(row + j, n, shift: m))
-                    j += n
-                }
-                let z = m + Float(Foundation.log(total))
+                let z = logSumExp(row, vocab)
                 lse.pointer[r] = z
                 o[r] = flat[r] < 0 ? 0 : row[flat[r]] - z
             }
@@ -48,12 +40,34 @@ public func tokenLogProbs(logits: Tensor, targets: [[Int]]) throws -> Tensor {
                     let dst = pd + r * vocab
                     let target = flat[r]
                     if target < 0 { for j in 0..<vocab { dst[j] = 0 }; continue }
-                    let gr = pg[r], z = lse.pointer[r], row = pl + r * vocab
-                    _ = Vectorized.expSubtract(row, dst, vocab, shift: z)
-                    Vectorized.scale(dst, dst, vocab, by: -gr)
-                    dst[target] += gr
+                    logSoftmaxGradient(pl + r * vocab, into: dst, vocab, logSumExp: lse.pointer[r], target: target, scale: pg[r])
                 }
             }
         }]
     }
+}
+
+/// log Σ exp(row[0..<n]), shifted by the row's max; blocks of 4096 are summed in Float and the
+/// blocks added in Double, so 49152-wide rows keep Float32 precision.
+@inline(__always)
+func logSumExp(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
+    let m = Vectorized.max(row, n)
+    var total: Double = 0
+    var j = 0
+    while j < n {
+        let k = min(4096, n - j)
+        total += Double(Vectorized.sumExp(row + j, k, shift: m))
+        j += k
+    }
+    return m + Float(Foundation.log(total))
+}
+
+/// dst = scale·(onehot(target) − exp(row − logSumExp)): the gradient of scale·log softmax(row)[target]
+/// with respect to the row (`dst` may be `row`).
+@inline(__always)
+func logSoftmaxGradient(_ row: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ n: Int,
+                        logSumExp: Float, target: Int, scale: Float) {
+    _ = Vectorized.expSubtract(row, dst, n, shift: logSumExp)
+    Vectorized.scale(dst, dst, n, by: -scale)
+    dst[target] += scale
 }

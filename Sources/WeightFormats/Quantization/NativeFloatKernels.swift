@@ -9,21 +9,14 @@ enum NativeFloatKernels {
 
     static func covers(_ type: GGMLType) -> Bool { level > 0 && (type == .q4_0 || type == .q4_1 || type == .q8_0) }
 
-    /// y[r] = row r · x for `rowCount` rows of `blocks` 32-weight blocks (`rowBytes` apart), on all cores.
+    /// y[r] = row r · x for `rowCount` rows of `blocks` 32-weight blocks (`rowBytes` apart), on all
+    /// cores; `groupSums[g]` = Σ x over group g.
     static func multiply(type: GGMLType, rows: UnsafeRawPointer, rowBytes: Int, rowCount: Int, blocks: Int,
-                         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
-            let sums = sums.baseAddress!
-            for g in 0..<blocks {
-                var s: Float = 0
-                for i in 0..<32 { s += x[32 * g + i] }
-                sums[g] = s
-            }
-            Dequantizer.parallelRows(rowCount, work: rowCount * blocks * 32) { range in
-                let status = divtune_float_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
-                                                  Int32(blocks), x, sums, y)
-                precondition(status == 0, "CBlockDot has no \(type.name) kernel on this CPU")
-            }
+                         x: UnsafePointer<Float>, groupSums: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        Dequantizer.parallelRows(rowCount, work: rowCount * blocks * 32) { range in
+            let status = divtune_float_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
+                                              Int32(blocks), x, groupSums, y)
+            precondition(status == 0, "CBlockDot has no \(type.name) kernel on this CPU")
         }
     }
 }

@@ -31,20 +31,21 @@ public func quantizedMatVec(type: GGMLType, rows: UnsafeRawBufferPointer, rowCou
         Int8Activations.multiply(type: type, rows: w, rowBytes: rowBytes, rowCount: rowCount, blocks: blocks, x: xp, y: yp)
         return
     }
-    if NativeFloatKernels.covers(type) {
-        NativeFloatKernels.multiply(type: type, rows: w, rowBytes: rowBytes, rowCount: rowCount, blocks: blocks, x: xp, y: yp)
-        return
-    }
     // Sums of x over each 32-weight group: the offset/min terms of Q4_0, Q4_1 and Q4_K factor out
-    // of the block dot product as (constant)·Σx. `xp` is x in the kernels' lane order.
+    // of the block dot product as (constant)·Σx. `xq` is x in the Swift kernels' lane order.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: columns + (columns + 31) / 32) { scratch in
         let xq = scratch.baseAddress!, sums = xq + columns
-        BlockDot.permute(xp, into: xq, count: columns)
         for g in 0..<columns / 32 {
             var s: Float = 0
             for i in 0..<32 { s += xp[32 * g + i] }
             sums[g] = s
         }
+        if NativeFloatKernels.covers(type) {
+            NativeFloatKernels.multiply(type: type, rows: w, rowBytes: rowBytes, rowCount: rowCount, blocks: blocks,
+                                        x: xp, groupSums: sums, y: yp)
+            return
+        }
+        BlockDot.permute(xp, into: xq, count: columns)
         let (permuted, groupSums) = (UnsafePointer(xq), UnsafePointer(sums))
         Dequantizer.parallelRows(rowCount, work: rowCount * columns) { range in
             if type.hasFusedMatVec {

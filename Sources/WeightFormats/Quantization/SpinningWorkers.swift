@@ -10,13 +10,13 @@ import Synchronization
 /// on a condition variable, so an idle process does not burn a core. `body` must not call
 /// ``run(chunks:_:)`` itself.
 @available(macOS 15, *)
-public final class SpinningWorkers: @unchecked Sendable {
-    public static let shared = SpinningWorkers(workers: ProcessInfo.processInfo.activeProcessorCount - 1)
+final class SpinningWorkers: @unchecked Sendable {
+    static let shared = SpinningWorkers(workers: ProcessInfo.processInfo.activeProcessorCount - 1)
 
     /// How long an idle worker polls for the next job before sleeping.
     static let spinNanoseconds: UInt64 = 300_000
 
-    public let workerCount: Int
+    let workerCount: Int
     private let generation = Atomic<Int>(0)
     private let nextChunk = Atomic<Int>(0)
     private let busyWorkers = Atomic<Int>(0)
@@ -38,7 +38,7 @@ public final class SpinningWorkers: @unchecked Sendable {
     }
 
     /// Runs `body(c)` for c in 0..<chunks on the calling thread and the workers; returns when all are done.
-    public func run(chunks: Int, _ body: (Int) -> Void) {
+    func run(chunks: Int, _ body: (Int) -> Void) {
         guard workerCount > 0, chunks > 1 else { for c in 0..<chunks { body(c) }; return }
         // One job at a time: callers from other threads (a server's requests) queue here.
         submitLock.lock()
