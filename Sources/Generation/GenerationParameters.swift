@@ -11,15 +11,19 @@ public struct GenerationParameters: Sendable {
     public var topLogprobs: Int = 0
     /// Conformative decoding against a base model (nil = plain sampling).
     public var conformative: ConformativeDecoding? = nil
+    /// Keep sampling past the model's stop tokens until `maxTokens` (for benchmarks and tests that
+    /// need a known length; llama.cpp's and vLLM's `ignore_eos`). Stop strings still apply.
+    public var ignoreEOS: Bool = false
 
     public init(maxTokens: Int = 256, sampling: SamplingParameters = SamplingParameters(), seed: UInt64 = 0,
-                stop: [String] = [], topLogprobs: Int = 0, conformative: ConformativeDecoding? = nil) {
+                stop: [String] = [], topLogprobs: Int = 0, conformative: ConformativeDecoding? = nil, ignoreEOS: Bool = false) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.seed = seed
         self.stop = stop
         self.topLogprobs = topLogprobs
         self.conformative = conformative
+        self.ignoreEOS = ignoreEOS
     }
 }
 

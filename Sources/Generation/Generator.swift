@@ -73,7 +73,7 @@ public final class Generator {
             result.ids.append(token)
             result.logprobs.append(logProbs[token])
             if parameters.topLogprobs > 0 { result.topLogprobs.append(logProbs.top(parameters.topLogprobs)) }
-            if model.stopTokenIds.contains(token) { result.finishReason = .stop; break }
+            if !parameters.ignoreEOS && model.stopTokenIds.contains(token) { result.finishReason = .stop; break }
             let piece = detokenizer.append(token)
             result.text += piece
             if let stop = parameters.stop.first(where: { result.text.hasSuffix($0) || (result.text.contains($0)) }) {

@@ -13,7 +13,7 @@ struct CompletionHandler: Sendable {
     /// still be sending, receives the 413 instead of a reset connection.
     var drainLimit: Int { max(maxBodyBytes * 4, 64 << 20) }
 
-    func respond(to request: Request, endpoint: CompletionRequest.Endpoint) async -> Response {
+    func respond(to request: Request, context: ServerRequestContext, endpoint: CompletionRequest.Endpoint) async -> Response {
         let started = Date()
         let path = endpoint == .chat ? "/v1/chat/completions" : "/v1/completions"
         do {
@@ -24,14 +24,29 @@ struct CompletionHandler: Sendable {
             }
             let (ids, baseIds) = try model.promptIds(for: completion)
             let flag = CancellationFlag()
-            let events = try model.generate(completion, promptIds: ids, baseIds: baseIds, flag: flag)
+            // A stream notices a departed client when a write fails; a single answer needs a watcher.
+            let watcher = completion.stream ? nil : await DisconnectWatcher.watch(context.channel, flag: flag)
+            let events: AsyncStream<GenerationEvent>
+            do {
+                events = try model.generate(completion, promptIds: ids, baseIds: baseIds, flag: flag)
+            } catch {
+                await watcher?.stop(context.channel)
+                throw error
+            }
             let shapes = OpenAIResponses(model: model, request: completion)
             let record = RequestRecord(log: model.log, path: path, id: shapes.id, started: started, promptTokens: ids.count,
                                        stream: completion.stream, flag: flag)
             if completion.stream {
                 return stream(events, shapes: shapes, promptTokens: ids.count, flag: flag, record: record)
             }
-            let (response, samples) = try await collect(events, shapes: shapes, promptTokens: ids.count)
+            let response: Response, samples: [GeneratedSample]
+            do {
+                (response, samples) = try await collect(events, shapes: shapes, promptTokens: ids.count)
+                await watcher?.stop(context.channel)
+            } catch {
+                await watcher?.stop(context.channel)
+                throw error
+            }
             record.write(status: 200, samples: samples)
             return response
         } catch {

@@ -70,6 +70,7 @@ struct CompletionRequest: Sendable {
         // Without a seed every request samples afresh (as OpenAI does); with one it is reproducible.
         parameters.seed = try f.integer("seed").map { UInt64(bitPattern: Int64($0)) } ?? UInt64.random(in: 0...UInt64.max)
         parameters.stop = try Self.stop(f)
+        parameters.ignoreEOS = try f.bool("ignore_eos") ?? false
 
         switch endpoint {
         case .chat:

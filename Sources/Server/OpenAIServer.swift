@@ -54,8 +54,8 @@ public final class OpenAIServer: Sendable {
 
     /// The Hummingbird application; `onRunning` receives the bound port once it listens.
     public func makeApplication(logger: Logger? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-        -> Application<RouterResponder<BasicRequestContext>> {
-        let router = Router(context: BasicRequestContext.self)
+        -> Application<RouterResponder<ServerRequestContext>> {
+        let router = Router(context: ServerRequestContext.self)
         let model = self.model
         let maxBody = configuration.maxBodyBytes
         router.get("/health") { _, _ -> Response in
@@ -71,11 +71,11 @@ public final class OpenAIServer: Sendable {
             }
             return jsonResponse(["object": "list", "data": data])
         }
-        router.post("/v1/chat/completions") { request, _ -> Response in
-            await CompletionHandler(model: model, maxBodyBytes: maxBody).respond(to: request, endpoint: .chat)
+        router.post("/v1/chat/completions") { request, context -> Response in
+            await CompletionHandler(model: model, maxBodyBytes: maxBody).respond(to: request, context: context, endpoint: .chat)
         }
-        router.post("/v1/completions") { request, _ -> Response in
-            await CompletionHandler(model: model, maxBodyBytes: maxBody).respond(to: request, endpoint: .text)
+        router.post("/v1/completions") { request, context -> Response in
+            await CompletionHandler(model: model, maxBodyBytes: maxBody).respond(to: request, context: context, endpoint: .text)
         }
         var log = logger ?? Logger(label: "divtune.serve")
         if logger == nil { log.logLevel = .notice }

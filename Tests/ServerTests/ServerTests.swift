@@ -306,6 +306,35 @@ import Testing
         #expect(try await c.post("/v1/chat/completions", json: ["messages": [story], "max_tokens": 3]).status == 200)
     }
 
+    /// A client waiting for a single (non-streamed) answer hangs up: its generation stops too,
+    /// though no write ever failed, and the server keeps serving.
+    @Test(.enabled(if: available)) func disconnectCancelsNonStreamingGeneration() async throws {
+        let c = try await client()
+        let before = try await c.get("/health").json()["cancelled"] as? Int ?? -1
+        let release = DispatchSemaphore(value: 0)
+        let hangUp = Task {
+            try await c.postAndHangUp("/v1/completions", json: ["prompt": "Once upon a time", "max_tokens": 2000, "seed": 1,
+                                                                "ignore_eos": true],
+                                      afterBytes: 0, release: release)
+        }
+        for _ in 0..<600 {
+            if try await c.get("/health").json()["busy"] as? Bool == true { break }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        release.signal()
+        #expect(try await hangUp.value.isEmpty)
+        // 2000 tokens take far longer than this wait (≥ 25 s here) unless the generation stops.
+        var cancelled = before
+        for _ in 0..<200 where cancelled == before {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            cancelled = try await c.get("/health").json()["cancelled"] as? Int ?? -1
+        }
+        #expect(cancelled == before + 1)
+        let next = try await c.post("/v1/chat/completions", json: ["messages": [story], "max_tokens": 3])
+        #expect(next.status == 200)
+        #expect(try await c.get("/health").json()["busy"] as? Bool == false)
+    }
+
     /// With `maxQueue` 0 the worker takes one request; another arriving meanwhile gets 503.
     @Test(.enabled(if: available)) func fullQueueAnswers503() async throws {
         let server = try await TestServer.start(configuration: ServerConfiguration(port: 0, maxQueue: 0))
