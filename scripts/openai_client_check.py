@@ -155,10 +155,31 @@ def main():
                                                            "base_prompt_style": "completion"})
             return repr(r.choices[0].message.content)
 
+        def health():
+            with urllib.request.urlopen(root + "/health", timeout=5) as r:
+                return json.load(r)
+
+        def timeout_cancels():
+            # The client gives up on a long single answer; the server must stop generating it.
+            before = health()["cancelled"]
+            try:
+                client.with_options(timeout=1.0).completions.create(
+                    model=model, prompt="Once upon a time", max_tokens=3000, extra_body={"ignore_eos": True})
+                raise AssertionError("3000 tokens arrived within 1 s")
+            except openai.APITimeoutError:
+                pass
+            deadline = time.time() + 10
+            while health()["cancelled"] == before and time.time() < deadline:
+                time.sleep(0.1)
+            after = health()
+            assert after["cancelled"] == before + 1 and not after["busy"], after
+            return f"cancelled {before} -> {after['cancelled']}"
+
         for name, fn in [("models.list", models_list), ("chat.completions", chat), ("chat stream + usage", chat_stream),
                          ("chat logprobs", chat_logprobs), ("n + stop + top_p", n_and_stop),
                          ("completions + logprobs", completions), ("completions stream", completions_stream),
-                         ("404 unknown model", unknown_model), ("400 bad temperature", bad_value)]:
+                         ("404 unknown model", unknown_model), ("400 bad temperature", bad_value),
+                         ("client timeout cancels", timeout_cancels)]:
             check(name, fn)
         if base:
             check("conformative extra_body", conformative)
