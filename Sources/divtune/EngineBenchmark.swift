@@ -145,6 +145,12 @@ enum EngineBenchmark {
         ]
         for (i, name) in families.enumerated() { lines.append("| \(name) | \(format(f[i]))% | \(format(b[i]))% |") }
         lines.append("| everything but GEMM | \(format(100 - f[0]))% | \(format(100 - b[0]))% |")
+        // The ops behind the shares, largest first (ms per pass).
+        lines += ["", "| op (ms per pass) | forward | forward + backward |", "|---|---:|---:|"]
+        for op in trainingSplit.keys.sorted(by: { trainingSplit[$0]! > trainingSplit[$1]! }).prefix(16) {
+            let ms = { (split: [String: Double]) in split[op].map { format($0 * 1000 / Double(repeats), 2) } ?? "" }
+            lines.append("| \(op) | \(ms(forwardSplit)) | \(ms(trainingSplit)) |")
+        }
         return lines
     }
 

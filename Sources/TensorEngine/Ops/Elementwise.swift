@@ -141,13 +141,20 @@ public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.sub, a,
 public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.mul, a, b, name: "mul") }
 public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.div, a, b, name: "div") }
 
-public func add(_ a: Tensor, _ s: Float) throws -> Tensor {
-    try vectorUnary(a, name: "add_scalar", { $0 + Vectorized.V(repeating: s) }, derivative: { _, _ in Vectorized.V(repeating: 1) })
+/// x + s and x·s lane-wise (the scalar is a stored property, so the kernels still specialise).
+struct AddScalarLanes: LaneFunction {
+    let s: Float
+    @inline(__always) func value(_ x: Vectorized.V) -> Vectorized.V { x + Vectorized.V(repeating: s) }
+    @inline(__always) func derivative(x: Vectorized.V, y: Vectorized.V) -> Vectorized.V { Vectorized.V(repeating: 1) }
 }
+struct MulScalarLanes: LaneFunction {
+    let s: Float
+    @inline(__always) func value(_ x: Vectorized.V) -> Vectorized.V { x * Vectorized.V(repeating: s) }
+    @inline(__always) func derivative(x: Vectorized.V, y: Vectorized.V) -> Vectorized.V { Vectorized.V(repeating: s) }
+}
+public func add(_ a: Tensor, _ s: Float) throws -> Tensor { try vectorUnary(a, name: "add_scalar", AddScalarLanes(s: s)) }
 public func sub(_ a: Tensor, _ s: Float) throws -> Tensor { try add(a, -s) }
-public func mul(_ a: Tensor, _ s: Float) throws -> Tensor {
-    try vectorUnary(a, name: "mul_scalar", { $0 * Vectorized.V(repeating: s) }, derivative: { _, _ in Vectorized.V(repeating: s) })
-}
+public func mul(_ a: Tensor, _ s: Float) throws -> Tensor { try vectorUnary(a, name: "mul_scalar", MulScalarLanes(s: s)) }
 public func div(_ a: Tensor, _ s: Float) throws -> Tensor { try mul(a, 1 / s) }
 public func neg(_ a: Tensor) throws -> Tensor { try mul(a, -1) }
 

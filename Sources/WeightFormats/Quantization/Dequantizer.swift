@@ -49,8 +49,10 @@ public enum Dequantizer {
 
     /// Runs `body` over `count` items split into contiguous chunks: serially below ~64K weights of
     /// `work`, otherwise on all cores (``SpinningWorkers``; `concurrentPerform` before macOS 15).
+    /// Chunks of ~32K weights (at least 4 per core, at most 256) are taken first come, first
+    /// served, so the thread that finishes first waits at most one small chunk for the other.
     static func parallelRows(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = work < 1 << 16 ? 1 : min(count, cores * 4)
+        let chunks = work < 1 << 16 ? 1 : min(count, max(cores * 4, min(256, work >> 15)))
         if chunks <= 1 { body(0..<count); return }
         let per = (count + chunks - 1) / chunks
         let chunk: (Int) -> Void = { c in
