@@ -8,15 +8,17 @@ import Foundation
 /// core is "Prescott", `OPENBLAS_CORETYPE` is unset and /proc/cpuinfo shows AVX-512 (or
 /// AVX2 + FMA), the process re-executes itself once with `SkylakeX` (or `Haswell`).
 ///
-/// Only the `divtune` executable relaunches, at start-up (never a test runner: `make test` exports
-/// `OPENBLAS_CORETYPE` itself); set `OPENBLAS_CORETYPE`
+/// Only the `divtune` executable relaunches, from its `main` at start-up (never a test runner:
+/// `make test` exports `OPENBLAS_CORETYPE` itself); set `OPENBLAS_CORETYPE`
 /// yourself to choose, or `DIVTUNE_KEEP_BLAS_CORE=1` to keep what OpenBLAS chose.
 enum BLASCoreCheck {
     static func relaunchWithFasterKernelsIfNeeded() {
         #if os(Linux)
         let environment = ProcessInfo.processInfo.environment
+        // Not conditioned on the process name: a renamed or versioned copy of the binary
+        // (`divtune-0.1`) must not fall back to the slow kernels. Setting the variable first
+        // makes the relaunch happen at most once.
         guard environment["OPENBLAS_CORETYPE"] == nil, environment["DIVTUNE_KEEP_BLAS_CORE"] == nil,
-              ProcessInfo.processInfo.processName == "divtune",
               currentCore() == "Prescott", let better = supportedCore() else { return }
         setenv("OPENBLAS_CORETYPE", better, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
