@@ -4,14 +4,17 @@ import Models
 import TensorEngine
 @testable import Training
 
-/// One DPO and one ORPO step against TRL 1.16 (scripts/reference/trl_parity.py): same tiny Llama,
-/// same LoRA weights from safetensors, same token ids. Losses and log-probs agree to 1e-4
-/// (relative), LoRA gradient norms to 1e-3.
+/// One step of DPO (sigmoid, ipo, hinge), ORPO and SFT against TRL 1.16
+/// (scripts/reference/trl_parity.py): same tiny Llama, same LoRA weights from safetensors, same
+/// token ids. Losses and log-probs agree to 1e-4 (relative), LoRA gradient norms to 1e-3.
 @Suite struct TRLParityTests {
     struct Pair: Decodable { let prompt: [Int]; let chosen: [Int]; let rejected: [Int] }
     struct Run: Decodable { let loss: Double; let metrics: [String: Double]; let pairs: [Pair]; let grad_norms: [String: Double] }
     struct AdamWCase: Decodable { let start: [Float]; let grads: [[Float]]; let params: [[Float]] }
-    struct Fixture: Decodable { let dpo: Run; let orpo: Run; let adamw: AdamWCase }
+    struct Fixture: Decodable {
+        let dpo: Run, orpo: Run, dpoIPO: Run, dpoHinge: Run, sft: Run, adamw: AdamWCase
+        enum CodingKeys: String, CodingKey { case dpo, orpo, dpoIPO = "dpo_ipo", dpoHinge = "dpo_hinge", sft, adamw }
+    }
 
     static func fixture() throws -> Fixture {
         try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: Support.fixtureURL("trl_parity.json")))
@@ -21,7 +24,9 @@ import TensorEngine
         let model = try Support.parityModel()
         let adapter = try LoRAAdapter.load(directory: Support.fixtureURL("trl_parity_adapter"))
         try model.attach(adapter)
-        let batch = run.pairs.enumerated().map { i, p in TrainingExample(prompt: p.prompt, chosen: p.chosen, rejected: p.rejected, index: i) }
+        let batch = run.pairs.enumerated().map { i, p in
+            TrainingExample(prompt: p.prompt, chosen: p.chosen, rejected: p.rejected.isEmpty ? nil : p.rejected, index: i)
+        }
         let out = try objective.loss(model: model, batch: batch)
         #expect(Support.relativeError(Double(out.loss.item), run.loss) < 1e-4, "loss \(out.loss.item) vs TRL \(run.loss)")
         for key in logps {
@@ -41,6 +46,23 @@ import TensorEngine
         let f = try Self.fixture()
         try check(DPOObjective(beta: 0.1), f.dpo,
                   logps: ["logps/chosen", "logps/rejected", "rewards/chosen", "rewards/rejected", "rewards/margins"])
+    }
+
+    @Test func dpoIPOMatchesTRL() throws {
+        let f = try Self.fixture()
+        try check(DPOObjective(beta: 0.1, lossType: .ipo), f.dpoIPO,
+                  logps: ["logps/chosen", "logps/rejected", "rewards/chosen", "rewards/rejected", "rewards/margins"])
+    }
+
+    @Test func dpoHingeMatchesTRL() throws {
+        let f = try Self.fixture()
+        try check(DPOObjective(beta: 0.1, lossType: .hinge), f.dpoHinge,
+                  logps: ["logps/chosen", "logps/rejected", "rewards/chosen", "rewards/rejected", "rewards/margins"])
+    }
+
+    /// TRL's SFTTrainer: completion-only token-mean NLL, EOS appended to the completion (in the ids).
+    @Test func sftMatchesTRL() throws {
+        try check(SFTObjective(), try Self.fixture().sft, logps: [])
     }
 
     @Test func orpoMatchesTRL() throws {

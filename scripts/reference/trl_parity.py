@@ -14,7 +14,8 @@ For TRL's DPOTrainer (sigmoid, β 0.1; reference = the base model, i.e. adapters
 (trl.experimental.orpo, β 0.1) one training batch of both pairs goes through `compute_loss` and
 `backward()`; the fixture records the token ids as TRL built them (prompt / chosen / rejected per
 pair), the loss, TRL's logged metrics (log-probs, rewards, nll, log-odds) and the L2 norm of the
-gradient of every LoRA tensor (PEFT names). It also records three torch.optim.AdamW steps on a
+gradient of every LoRA tensor (PEFT names). The same is recorded for DPO's `ipo` and `hinge`
+losses and for SFTTrainer (completion-only loss on prompt + chosen). It also records three torch.optim.AdamW steps on a
 fixed parameter with fixed gradients (lr 1e-2, weight decay 0.1).
 """
 import json
@@ -26,7 +27,7 @@ from datasets import Dataset
 from peft import LoraConfig, get_peft_model
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-from trl import DPOConfig, DPOTrainer
+from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
 from trl.experimental.orpo import ORPOConfig, ORPOTrainer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -95,11 +96,11 @@ def split_rows(input_ids, attention_mask, completion_mask, n):
     return [{"prompt": rows[i][0], "chosen": rows[i][1], "rejected": rows[n + i][1]} for i in range(n)]
 
 
-def run_dpo(tok, tmp):
+def run_dpo(tok, tmp, loss_type="sigmoid"):
     pm = peft_model(build_model())
     args = DPOConfig(output_dir=tmp, beta=0.1, per_device_train_batch_size=2, max_steps=1, report_to=[],
                      use_cpu=True, gradient_checkpointing=False, bf16=False, max_length=None, seed=0,
-                     dataloader_drop_last=False)
+                     dataloader_drop_last=False, loss_type=loss_type)
     trainer = DPOTrainer(model=pm, ref_model=build_model(), args=args, train_dataset=Dataset.from_list(DATA), processing_class=tok)
     batch = next(iter(trainer.get_train_dataloader()))
     pm.train()
@@ -131,6 +132,26 @@ def run_orpo(tok, tmp):
             "grad_norms": grad_norms(pm)}
 
 
+def run_sft(tok, tmp):
+    pm = peft_model(build_model())
+    args = SFTConfig(output_dir=tmp, per_device_train_batch_size=2, max_steps=1, report_to=[], use_cpu=True,
+                     bf16=False, max_length=64, seed=0, completion_only_loss=True, packing=False)
+    data = [{"prompt": d["prompt"], "completion": d["chosen"]} for d in DATA]
+    trainer = SFTTrainer(model=pm, args=args, train_dataset=Dataset.from_list(data), processing_class=tok)
+    batch = next(iter(trainer.get_train_dataloader()))
+    pm.train()
+    loss = trainer.compute_loss(pm, batch)
+    loss.backward()
+    pairs = []
+    for b in range(batch["input_ids"].shape[0]):
+        # TRL appends EOS to the completion and masks the prompt's labels with -100.
+        ids, am, labels = (batch[k][b].tolist() for k in ("input_ids", "attention_mask", "labels"))
+        prompt = [t for t, a, l in zip(ids, am, labels) if a == 1 and l == -100]
+        completion = [t for t, a, l in zip(ids, am, labels) if a == 1 and l != -100]
+        pairs.append({"prompt": prompt, "chosen": completion, "rejected": []})
+    return {"loss": loss.item(), "metrics": {}, "pairs": pairs, "grad_norms": grad_norms(pm)}
+
+
 def adamw():
     torch.manual_seed(3)
     p = torch.nn.Parameter(torch.randn(6))
@@ -156,10 +177,16 @@ def main():
         dpo = run_dpo(tok, tmp)
     with tempfile.TemporaryDirectory() as tmp:
         orpo = run_orpo(tok, tmp)
+    others = {}
+    for loss_type in ("ipo", "hinge"):
+        with tempfile.TemporaryDirectory() as tmp:
+            others["dpo_" + loss_type] = run_dpo(tok, tmp, loss_type)
+    with tempfile.TemporaryDirectory() as tmp:
+        others["sft"] = run_sft(tok, tmp)
     out = os.path.join(FIX, "trl_parity.json")
     import trl
     with open(out, "w") as f:
-        json.dump({"trl_version": trl.__version__, "dpo": dpo, "orpo": orpo, "adamw": adamw()}, f, indent=1)
+        json.dump({"trl_version": trl.__version__, "dpo": dpo, "orpo": orpo, **others, "adamw": adamw()}, f, indent=1)
     print(json.dumps({"dpo": {k: dpo[k] for k in ("loss", "metrics")}, "orpo": {k: orpo[k] for k in ("loss", "metrics")}}, indent=1))
 
 
