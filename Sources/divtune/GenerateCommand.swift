@@ -29,6 +29,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Samples per prompt.") var n = 1
     @Option(help: "Stop string (repeatable); not included in the output.") var stop: [String] = []
     @Option(help: "Report the K most likely tokens per step (with --json).") var topLogprobs = 0
+    @Flag(help: "Keep generating past end-of-sequence tokens until --max-tokens (stop strings still apply).") var ignoreEos = false
     @Flag(help: "Print one JSON object per sample: prompt_ids, ids, text, logprobs, top_logprobs, finish_reason.") var json = false
 
     @Option(help: "Base model for conformative decoding (must share the tokenizer; may be --model itself).") var baseModel: String?
@@ -62,7 +63,7 @@ struct GenerateCommand: ParsableCommand {
             maxTokens: maxTokens,
             sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
                                          repetitionPenalty: repetitionPenalty),
-            seed: seed, stop: stop, topLogprobs: topLogprobs)
+            seed: seed, stop: stop, topLogprobs: topLogprobs, ignoreEOS: ignoreEos)
         if base != nil {
             parameters.conformative = ConformativeDecoding(weight: conformativeWeight, space: conformativeSpace,
                                                            truncateOn: truncateOn, baseTemperature: baseTemperature)

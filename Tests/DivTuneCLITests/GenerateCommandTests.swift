@@ -30,6 +30,19 @@ import Testing
         }
     }
 
+    /// Greedy "Say hi." ends with the end-of-turn token well before 40 tokens; `--ignore-eos` runs
+    /// on to exactly 40, and the first tokens are the same.
+    @Test func ignoreEOSRunsToMaxTokens() throws {
+        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let args = ["generate", "--model", model, "--prompt", "Say hi.", "--chat", "--temp", "0", "--max-tokens", "40", "--json"]
+        let stopped = try objects(DivTuneProcess.run(args).stdout)[0]
+        let forced = try objects(DivTuneProcess.run(args + ["--ignore-eos"]).stdout)[0]
+        let (short, long) = (stopped["ids"] as! [Int], forced["ids"] as! [Int])
+        #expect(stopped["finish_reason"] as? String == "stop" && short.count < 40)
+        #expect(forced["finish_reason"] as? String == "length" && long.count == 40)
+        #expect(Array(long.prefix(short.count)) == short)
+    }
+
     @Test func conformativeWeightZeroEqualsPlainSampling() throws {
         let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
         let common = ["generate", "--model", model, "--prompt", "Tell me a story.", "--chat", "--max-tokens", "12",
