@@ -24,28 +24,17 @@ struct CompletionHandler: Sendable {
             }
             let (ids, baseIds) = try model.promptIds(for: completion)
             let flag = CancellationFlag()
-            // A stream notices a departed client when a write fails; a single answer needs a watcher.
-            let watcher = completion.stream ? nil : await DisconnectWatcher.watch(context.channel, flag: flag)
-            let events: AsyncStream<GenerationEvent>
-            do {
-                events = try model.generate(completion, promptIds: ids, baseIds: baseIds, flag: flag)
-            } catch {
-                await watcher?.stop(context.channel)
-                throw error
-            }
             let shapes = OpenAIResponses(model: model, request: completion)
             let record = RequestRecord(log: model.log, path: path, id: shapes.id, started: started, promptTokens: ids.count,
                                        stream: completion.stream, flag: flag)
-            if completion.stream {
+            if completion.stream {   // a stream notices a departed client when a write fails
+                let events = try model.generate(completion, promptIds: ids, baseIds: baseIds, flag: flag)
                 return stream(events, shapes: shapes, promptTokens: ids.count, flag: flag, record: record)
             }
-            let response: Response, samples: [GeneratedSample]
-            do {
-                (response, samples) = try await collect(events, shapes: shapes, promptTokens: ids.count)
-                await watcher?.stop(context.channel)
-            } catch {
-                await watcher?.stop(context.channel)
-                throw error
+            // A single answer writes nothing until the end, so the connection is watched instead.
+            let (response, samples) = try await DisconnectWatcher.whileWatching(context.channel, flag: flag) {
+                try await collect(model.generate(completion, promptIds: ids, baseIds: baseIds, flag: flag),
+                                  shapes: shapes, promptTokens: ids.count)
             }
             record.write(status: 200, samples: samples)
             return response

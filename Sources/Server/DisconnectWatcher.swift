@@ -15,23 +15,22 @@ final class DisconnectWatcher: ChannelInboundHandler, RemovableChannelHandler, S
 
     private init(flag: CancellationFlag) { self.flag = flag }
 
-    /// Starts watching `channel` for `flag`; nil when it could not be installed (the channel is gone,
-    /// and the flag is already set).
-    static func watch(_ channel: any Channel, flag: CancellationFlag) async -> DisconnectWatcher? {
+    /// Runs `body` with `channel` watched for `flag`, which is set as soon as the client leaves
+    /// (or at once if the watch cannot be installed: the channel is already gone).
+    static func whileWatching<T>(_ channel: any Channel, flag: CancellationFlag, _ body: () async throws -> T) async throws -> T {
         let watcher = DisconnectWatcher(flag: flag)
         do {
             try await channel.pipeline.addHandler(watcher, position: .first).get()
         } catch {
             flag.cancel()
-            return nil
+            return try await body()
         }
         // The client may have left before the handler was in place.
         if !channel.isActive { flag.cancel() }
-        return watcher
-    }
-
-    func stop(_ channel: any Channel) async {
-        try? await channel.pipeline.removeHandler(self).get()
+        let result: Result<T, Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        try? await channel.pipeline.removeHandler(watcher).get()
+        return try result.get()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
