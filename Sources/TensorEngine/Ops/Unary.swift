@@ -28,10 +28,10 @@ func unary(_ x: Tensor, name: String, _ f: @escaping (Float) -> Float,
 /// A pointwise function run on 16 lanes at a time, with its derivative f'(x, f(x)), for
 /// ``vectorUnary``. Kernels are types, not closures, so that each is specialised and inlined into
 /// its loop: a SIMD16 passed through a closure call travels as four 128-bit registers, and the
-/// masked selects of `exp` are then done in quarters (silu measured 5× slower that way).
+/// masked selects of `exp` are then done in quarters (silu measured 2.7× slower that way).
 protocol LaneFunction {
-    @inline(__always) func value(_ x: Vectorized.V) -> Vectorized.V
-    @inline(__always) func derivative(x: Vectorized.V, y: Vectorized.V) -> Vectorized.V
+    func value(_ x: Vectorized.V) -> Vectorized.V
+    func derivative(x: Vectorized.V, y: Vectorized.V) -> Vectorized.V
 }
 
 /// Like `unary`, but for the functions of hot paths, 16 lanes at a time.
