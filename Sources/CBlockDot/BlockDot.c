@@ -144,19 +144,26 @@ static void float_matvec_avx2(int type, const uint8_t *rows, long rowBytes, long
     }
 }
 
+// The GGML types with kernels here: Q4_0 (2), Q4_1 (3), Q8_0 (8).
+static int has_kernel(int type) { return type == 2 || type == 3 || type == 8; }
+
+// AVX2 + FMA + F16C: what both families' level-1 kernels need (after __builtin_cpu_init).
+static int has_avx2(void) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+
 int divtune_float_dot_level(void) {
     static int level = -1;
     if (level < 0) {
         __builtin_cpu_init();
-        level = (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("f16c")) ? 2
-              : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) ? 1 : 0;
+        level = (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("f16c")) ? 2 : has_avx2() ? 1 : 0;
     }
     return level;
 }
 
 int divtune_float_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
                          const float *x, const float *sum, float *y) {
-    if (type != 2 && type != 3 && type != 8) return -1;
+    if (!has_kernel(type)) return -1;
     switch (divtune_float_dot_level()) {
     case 2: float_matvec_avx512(type, rows, rowBytes, rowStart, rowEnd, blocks, x, sum, y); return 0;
     case 1: float_matvec_avx2(type, rows, rowBytes, rowStart, rowEnd, blocks, x, sum, y); return 0;
@@ -174,15 +181,14 @@ int divtune_int8_dot_level(void) {
     static int level = -1;
     if (level < 0) {
         __builtin_cpu_init();
-        level = (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) ? 2
-              : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) ? 1 : 0;
+        level = (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) ? 2 : has_avx2() ? 1 : 0;
     }
     return level;
 }
 
 int divtune_int8_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
                         const int8_t *q, const float *d, const float *sum, float *y) {
-    if (type != 2 && type != 3 && type != 8) return -1;
+    if (!has_kernel(type)) return -1;
     switch (divtune_int8_dot_level()) {
     case 2: matvec_vnni(type, rows, rowBytes, rowStart, rowEnd, blocks, q, d, sum, y); return 0;
     case 1: matvec_avx2(type, rows, rowBytes, rowStart, rowEnd, blocks, q, d, sum, y); return 0;

@@ -20,7 +20,7 @@ public enum Int8Activations {
 
     /// Whether this CPU has an int8 kernel for `type`.
     public static func covers(_ type: GGMLType) -> Bool {
-        level > 0 && (type == .q4_0 || type == .q4_1 || type == .q8_0)
+        level > 0 && NativeFloatKernels.hasCKernel(type)
     }
 
     /// y[r] = row r · x for `rowCount` rows of `blocks` blocks (`rowBytes` apart) on all cores.
@@ -30,10 +30,9 @@ public enum Int8Activations {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
                 let q = q.baseAddress!, d = scales.baseAddress!, sums = d + blocks
                 divtune_quantize_q8(x, Int32(blocks), q, d, sums)
-                Dequantizer.parallelRows(rowCount, work: rowCount * blocks * 32) { range in
-                    let status = divtune_int8_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
-                                                     Int32(blocks), q, d, sums, y)
-                    precondition(status == 0, "CBlockDot has no \(type.name) kernel on this CPU")
+                NativeFloatKernels.onAllCores(type, rowCount: rowCount, blocks: blocks) { range in
+                    divtune_int8_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
+                                        Int32(blocks), q, d, sums, y)
                 }
             }
         }
