@@ -13,8 +13,9 @@ import Foundation
 /// - `keyPadding`: B rows of S flags, true where the key is a real token.
 /// - Rows that can see no key at all (a padding query under left padding) output zeros.
 ///
-/// Memory: forward keeps only the output and one log-sum-exp per row; backward allocates one
-/// [S, D] dK/dV partial per query head (summed per KV head at the end) besides the gradients.
+/// Memory: forward keeps only the output (backward recomputes the probabilities); backward
+/// allocates one [S, D] dK/dV partial per query head (summed per KV head at the end) besides the
+/// gradients.
 public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, causal: Bool, queryOffset: Int = 0,
                                       keyPadding: [[Bool]]? = nil, scale: Float? = nil) throws -> Tensor {
     guard query.rank == 4, key.rank == 4, value.rank == 4, key.shape == value.shape,
@@ -58,8 +59,8 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     @inline(__always) func blockKeys(_ rows: Range<Int>) -> Int { limit(rows.upperBound - 1) }
 
     /// Fills `p` [rows, keys] (leading dimension `keys`) with the masked probabilities of head
-    /// (bi, hi) for query rows `rows`; writes each row's log-sum-exp into `lse[row]`.
-    func probabilities(_ bi: Int, _ hi: Int, rows: Range<Int>, _ p: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+    /// (bi, hi) for query rows `rows`.
+    func probabilities(_ bi: Int, _ hi: Int, rows: Range<Int>, _ p: UnsafeMutablePointer<Float>) {
         let keys = blockKeys(rows)
         let qh = pq + ((bi * hq + hi) * t + rows.lowerBound) * d, kh = keyHead(bi, hi / group)
         BLAS.sgemm(transA: false, transB: true, m: rows.count, n: keys, k: d, alpha: scale, a: qh, lda: d, b: kh, ldb: d, c: p, ldc: keys)
@@ -75,17 +76,14 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
             let m = Vectorized.max(row, end)
             if m == -.infinity {
                 for j in 0..<keys { row[j] = 0 }
-                lse[ti] = -.infinity
                 continue
             }
             let total = Vectorized.expSubtract(row, row, end, shift: m)
             Vectorized.scale(row, row, end, by: 1 / total)
             for j in end..<keys { row[j] = 0 }
-            lse[ti] = m + Foundation.log(total)
         }
     }
 
-    let lseStorage = Storage(uninitializedCount: b * hq * t)
     let out = Tensor.make([b, hq, t, d]) { o in
         // Every (head, row block) is independent: finer tasks balance the uneven causal blocks.
         parallelOverHeads(b * hq * blocks) { task in
@@ -94,7 +92,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
             let rows = blockRows(c), keys = blockKeys(rows)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * keys)
             defer { scratch.deallocate() }
-            probabilities(bi, hi, rows: rows, scratch, lse: lseStorage.pointer + bh * t)
+            probabilities(bi, hi, rows: rows, scratch)
             BLAS.sgemm(transA: false, transB: false, m: rows.count, n: d, k: keys, a: scratch, lda: keys,
                        b: valueHead(bi, hi / group), ldb: d,
                        c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d)
@@ -118,12 +116,11 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
             let (bi, hi) = (bh / hq, bh % hq)
             let (kh, vh) = (keyHead(bi, hi / group), valueHead(bi, hi / group))
             let p = UnsafeMutablePointer<Float>.allocate(capacity: block * s), dp = UnsafeMutablePointer<Float>.allocate(capacity: block * s)
-            var lse = [Float](repeating: 0, count: t)
             defer { p.deallocate(); dp.deallocate() }
             for c in 0..<blocks {
                 let rows = blockRows(c), keys = blockKeys(rows), n = rows.count
                 let head = bh * t * d + rows.lowerBound * d
-                lse.withUnsafeMutableBufferPointer { probabilities(bi, hi, rows: rows, p, lse: $0.baseAddress!) }
+                probabilities(bi, hi, rows: rows, p)
                 if let dvParts {   // dV += Pᵀ·dO
                     BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, a: p, lda: keys, b: pg + head, ldb: d,
                                beta: 1, c: dvParts + bh * headSize, ldc: d)
