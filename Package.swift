@@ -46,8 +46,11 @@ let package = Package(
         // Layer 0: int8 block dot products for x86 decode (intrinsics Swift cannot reach).
         .target(name: "CBlockDot"),
 
+        // Layer 0: register-tile kernels for attention's small products (AVX-512 intrinsics).
+        .target(name: "CSmallGEMM"),
+
         // Layer 0: eager Float32 tensors on BLAS with reverse-mode autograd.
-        .target(name: "TensorEngine", dependencies: blas, linkerSettings: accelerate),
+        .target(name: "TensorEngine", dependencies: blas + ["CSmallGEMM"], linkerSettings: accelerate),
 
         // Layer 0: console output shared by long-running commands (progress bars, JSONL logs).
         .target(name: "Console"),

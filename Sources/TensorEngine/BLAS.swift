@@ -3,6 +3,7 @@ import Accelerate
 #else
 import CBLAS
 #endif
+import CSmallGEMM
 
 /// The only file that calls BLAS: OpenBLAS's CBLAS on Linux, Accelerate on Apple platforms.
 enum BLAS {
@@ -16,5 +17,21 @@ enum BLAS {
         // Leading dimensions must be ≥ 1 even for empty operands (k = 0 then just scales C by beta).
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
+    }
+
+    /// C[m×n] = alpha · A·B (+ C when `accumulate`) for the small products of attention (64-row
+    /// blocks, inner dimension 64 or a few hundred keys): a register-tile kernel where the CPU has
+    /// AVX-512 — 1.2–1.3× sgemm on Q·Kᵀ, whose 64-deep products sgemm spends packing and clearing
+    /// C — else sgemm. A is read through strides: row-major with `aRow` = its leading dimension and
+    /// `aCol` = 1, or transposed with `aRow` = 1; B is row-major.
+    @inline(__always)
+    static func smallGEMM(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
+                          b: UnsafePointer<Float>, ldb: Int, accumulate: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if divtune_small_gemm(m, n, k, alpha, a, aRow, aCol, b, ldb, accumulate ? 1 : 0, c, ldc) == 1 { return }
+        precondition(aCol == 1 || aRow == 1, "smallGEMM: A must be row-major or transposed")
+        let transA = aCol != 1
+        sgemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: transA ? max(aCol, m) : max(aRow, k),
+              b: b, ldb: ldb, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
     }
 }

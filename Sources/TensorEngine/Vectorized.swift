@@ -1,3 +1,4 @@
+import CSmallGEMM
 import Foundation
 
 /// SIMD kernels for the transcendental functions of hot loops (softmax, attention, SiLU, log-probs).
@@ -59,6 +60,21 @@ enum Vectorized {
             i += count
         }
         return total
+    }
+
+    /// Softmax in place over row[0..<n], then zeros in row[n..<width]; a row of −∞ (nothing
+    /// visible) becomes all zeros. On AVX-512 CPUs one C kernel does it with fused multiply-adds,
+    /// which Swift's SIMD types cannot express (`addingProduct` on SIMD16 is scalarised).
+    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ n: Int, width: Int) {
+        if divtune_softmax_row(row, n, width) == 1 { return }
+        let m = max(row, n)
+        if m == -.infinity {
+            for j in 0..<width { row[j] = 0 }
+            return
+        }
+        let total = expSubtract(row, row, n, shift: m)
+        scale(row, row, n, by: 1 / total)
+        for j in n..<width { row[j] = 0 }
     }
 
     /// Σ exp(src[i] − shift) without writing anything.

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Causal scaled-dot-product attention with grouped-query heads and a key padding mask, as one
-/// fused op: per head and block of 64 query rows, scores = scale·Q·Kᵀ (sgemm, only the keys the
-/// block can see) → mask → softmax → ·V (sgemm) in a scratch buffer that never enters the graph.
+/// fused op: per head and block of 64 query rows, scores = scale·Q·Kᵀ (only the keys the block
+/// can see) → mask → softmax → ·V in a scratch buffer that never enters the graph. The products
+/// run on `BLAS.smallGEMM` (a register-tile kernel on AVX-512, else sgemm) with Kᵀ and Vᵀ copied
+/// once per KV head so that every operand is row-major.
 /// Only the output is kept; backward recomputes each block's probabilities from Q and K (as
 /// FlashAttention does) instead of storing a [T, S] matrix per head.
 ///
@@ -13,7 +15,7 @@ import Foundation
 /// - `keyPadding`: B rows of S flags, true where the key is a real token.
 /// - Rows that can see no key at all (a padding query under left padding) output zeros.
 ///
-/// Memory: forward keeps only the output (backward recomputes the probabilities); backward
+/// Memory: forward keeps the output and Kᵀ (backward recomputes the probabilities); backward
 /// allocates one [S, D] dK/dV partial per query head (summed per KV head at the end) besides the
 /// gradients.
 public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, causal: Bool, queryOffset: Int = 0,
@@ -58,12 +60,25 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     @inline(__always) func blockRows(_ c: Int) -> Range<Int> { (c * block)..<min(t, (c + 1) * block) }
     @inline(__always) func blockKeys(_ rows: Range<Int>) -> Int { limit(rows.upperBound - 1) }
 
+    // Kᵀ per KV head ([D, S]), so that Q·Kᵀ is a product of row-major operands — worth its copy
+    // for a block of queries, not for decode's single row against a long cache.
+    // (A tensor, not a raw buffer: backward recomputes the probabilities from it later.)
+    let transposes = t >= 16
+    let keysTensor = transposes ? transposedHeads(k, batch: b, heads: hkv, rows: s, width: d) : nil
+    let keysT = keysTensor.map { $0.storage.pointer }
+
     /// Fills `p` [rows, keys] (leading dimension `keys`) with the masked probabilities of head
     /// (bi, hi) for query rows `rows`.
     func probabilities(_ bi: Int, _ hi: Int, rows: Range<Int>, _ p: UnsafeMutablePointer<Float>) {
         let keys = blockKeys(rows)
-        let qh = pq + ((bi * hq + hi) * t + rows.lowerBound) * d, kh = keyHead(bi, hi / group)
-        BLAS.sgemm(transA: false, transB: true, m: rows.count, n: keys, k: d, alpha: scale, a: qh, lda: d, b: kh, ldb: d, c: p, ldc: keys)
+        let qh = pq + ((bi * hq + hi) * t + rows.lowerBound) * d
+        if let keysT {
+            BLAS.smallGEMM(m: rows.count, n: keys, k: d, alpha: scale, a: qh, aRow: d, aCol: 1,
+                           b: keysT + (bi * hkv + hi / group) * d * s, ldb: s, c: p, ldc: keys)
+        } else {
+            BLAS.sgemm(transA: false, transB: true, m: rows.count, n: keys, k: d, alpha: scale, a: qh, lda: d,
+                       b: keyHead(bi, hi / group), ldb: d, c: p, ldc: keys)
+        }
         for (i, ti) in rows.enumerated() {
             let row = p + i * keys
             let end = limit(ti)
@@ -73,14 +88,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
                     for j in 0..<end { row[j] += pr[j] }
                 }
             }
-            let m = Vectorized.max(row, end)
-            if m == -.infinity {
-                for j in 0..<keys { row[j] = 0 }
-                continue
-            }
-            let total = Vectorized.expSubtract(row, row, end, shift: m)
-            Vectorized.scale(row, row, end, by: 1 / total)
-            for j in end..<keys { row[j] = 0 }
+            Vectorized.softmaxRow(row, end, width: keys)
         }
     }
 
@@ -93,14 +101,13 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * keys)
             defer { scratch.deallocate() }
             probabilities(bi, hi, rows: rows, scratch)
-            BLAS.sgemm(transA: false, transB: false, m: rows.count, n: d, k: keys, a: scratch, lda: keys,
-                       b: valueHead(bi, hi / group), ldb: d,
-                       c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d)
+            BLAS.smallGEMM(m: rows.count, n: d, k: keys, a: scratch, aRow: keys, aCol: 1, b: valueHead(bi, hi / group), ldb: d,
+                           c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d)
         }
     }
     let outStorage = out.storage
     return Tensor.result(out, inputs: [query, key, value], name: "attention") { g in
-        _ = (q, k, v)
+        _ = (q, k, v, keysTensor)
         let gc = g.contiguous()
         let pg = gc.storage.pointer + gc.offset, po = outStorage.pointer
         let dq = Tensor.zeros(q.shape), dk = Tensor.zeros(k.shape), dv = Tensor.zeros(v.shape)
@@ -110,11 +117,15 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         let dkParts = key.requiresGrad ? UnsafeMutablePointer<Float>.allocate(capacity: b * hq * headSize) : nil
         let dvParts = value.requiresGrad ? UnsafeMutablePointer<Float>.allocate(capacity: b * hq * headSize) : nil
         defer { dkParts?.deallocate(); dvParts?.deallocate() }
+        // Vᵀ per KV head for dP = dO·Vᵀ (only when dQ or dK are wanted).
+        let valuesTensor = transposes && (query.requiresGrad || key.requiresGrad)
+            ? transposedHeads(v, batch: b, heads: hkv, rows: s, width: d) : nil
+        let valuesT = valuesTensor.map { $0.storage.pointer }
         dkParts?.initialize(repeating: 0, count: b * hq * headSize)
         dvParts?.initialize(repeating: 0, count: b * hq * headSize)
         parallelOverHeads(b * hq) { bh in
             let (bi, hi) = (bh / hq, bh % hq)
-            let (kh, vh) = (keyHead(bi, hi / group), valueHead(bi, hi / group))
+            let kh = keyHead(bi, hi / group)
             let p = UnsafeMutablePointer<Float>.allocate(capacity: block * s), dp = UnsafeMutablePointer<Float>.allocate(capacity: block * s)
             defer { p.deallocate(); dp.deallocate() }
             for c in 0..<blocks {
@@ -122,27 +133,33 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
                 let head = bh * t * d + rows.lowerBound * d
                 probabilities(bi, hi, rows: rows, p)
                 if let dvParts {   // dV += Pᵀ·dO
-                    BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, a: p, lda: keys, b: pg + head, ldb: d,
-                               beta: 1, c: dvParts + bh * headSize, ldc: d)
+                    BLAS.smallGEMM(m: keys, n: d, k: n, a: p, aRow: 1, aCol: keys, b: pg + head, ldb: d,
+                                   accumulate: true, c: dvParts + bh * headSize, ldc: d)
                 }
                 guard query.requiresGrad || key.requiresGrad else { continue }
                 // dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(dO ⊙ O))
-                BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d, b: vh, ldb: d,
-                           c: dp, ldc: keys)
+                if let valuesT {
+                    BLAS.smallGEMM(m: n, n: keys, k: d, a: pg + head, aRow: d, aCol: 1, b: valuesT + (bi * hkv + hi / group) * d * s,
+                                   ldb: s, c: dp, ldc: keys)
+                } else {
+                    BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d,
+                               b: valueHead(bi, hi / group), ldb: d, c: dp, ldc: keys)
+                }
                 for i in 0..<n {
                     let dot = Vectorized.V(repeating: Vectorized.dot(pg + head + i * d, po + head + i * d, d))
                     Vectorized.map2(p + i * keys, dp + i * keys, dp + i * keys, keys) { pv, dv in pv * (dv - dot) }
                 }
                 if query.requiresGrad {   // dQ = scale·dS·K
-                    BLAS.sgemm(transA: false, transB: false, m: n, n: d, k: keys, alpha: scale, a: dp, lda: keys,
-                               b: kh, ldb: d, c: dq.storage.pointer + head, ldc: d)
+                    BLAS.smallGEMM(m: n, n: d, k: keys, alpha: scale, a: dp, aRow: keys, aCol: 1,
+                                   b: kh, ldb: d, c: dq.storage.pointer + head, ldc: d)
                 }
                 if let dkParts {          // dK += scale·dSᵀ·Q
-                    BLAS.sgemm(transA: true, transB: false, m: keys, n: d, k: n, alpha: scale, a: dp, lda: keys,
-                               b: pq + head, ldb: d, beta: 1, c: dkParts + bh * headSize, ldc: d)
+                    BLAS.smallGEMM(m: keys, n: d, k: n, alpha: scale, a: dp, aRow: 1, aCol: keys,
+                                   b: pq + head, ldb: d, accumulate: true, c: dkParts + bh * headSize, ldc: d)
                 }
             }
         }
+        withExtendedLifetime(valuesTensor) {}   // valuesT was read above
         for (parts, target) in [(dkParts, dk), (dvParts, dv)] {
             guard let parts else { continue }
             let pt = target.storage.pointer
@@ -157,6 +174,22 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
             }
         }
         return [query.requiresGrad ? dq : nil, key.requiresGrad ? dk : nil, value.requiresGrad ? dv : nil]
+    }
+}
+
+/// The heads of `x` [B, H, rows, width] (dense rows, any head stride) transposed: [B·H, width, rows].
+private func transposedHeads(_ x: Tensor, batch: Int, heads: Int, rows: Int, width: Int) -> Tensor {
+    let base = x.storage.pointer + x.offset
+    return Tensor.make([batch * heads, width, rows]) { out in
+        for bh in 0..<(batch * heads) {
+            let src = base + (bh / heads) * x.strides[0] + (bh % heads) * x.strides[1], dst = out.baseAddress! + bh * width * rows
+            // Tiles of 16 rows keep both the reads and the strided writes within a few cache lines.
+            for r0 in stride(from: 0, to: rows, by: 16) {
+                for c in 0..<width {
+                    for r in r0..<min(rows, r0 + 16) { dst[c * rows + r] = src[r * width + c] }
+                }
+            }
+        }
     }
 }
 

@@ -1,0 +1,32 @@
+// Small matrix products for attention, written with AVX-512 intrinsics and selected at run time.
+// Attention multiplies a 64-row block by 64..S keys with an inner dimension of 64 (or S); sgemm
+// spends a large part of such a product packing operands and clearing C, so these kernels run
+// register tiles straight over the operands instead. Other CPUs fall back to BLAS (the caller's
+// job: the functions return 0 when they did nothing).
+#ifndef DIVTUNE_CSMALLGEMM_H
+#define DIVTUNE_CSMALLGEMM_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when the kernels below can run on this CPU (AVX-512F), else 0.
+int divtune_small_gemm_available(void);
+
+/// C[i·ldc + j] = alpha · Σₖ A[i·aRow + k·aCol] · B[k·ldb + j]  (+ C[i·ldc + j] when `accumulate`)
+/// for i < m, j < n. A is read through two strides, so it may be row-major (aCol = 1) or
+/// transposed (aRow = 1). Returns 1, or 0 (nothing written) without AVX-512.
+int divtune_small_gemm(long m, long n, long k, float alpha, const float *a, long aRow, long aCol,
+                       const float *b, long ldb, int accumulate, float *c, long ldc);
+
+/// Softmax in place over row[0..<n] (max-subtracted, so any finite scores are safe), then zeros
+/// row[n..<width]; a row whose entries are all −∞ becomes all zeros. The eˣ is Cephes' expf
+/// polynomial with fused multiply-adds (relative error ≈ 1e-7). Returns 1, or 0 (nothing written)
+/// without AVX-512.
+int divtune_softmax_row(float *row, long n, long width);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
