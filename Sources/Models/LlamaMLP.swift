@@ -9,6 +9,6 @@ final class LlamaMLP {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try downProj(mul(silu(gateProj(x)), upProj(x)))
+        try downProj(swiGLU(gate: gateProj(x), up: upProj(x)))
     }
 }

@@ -104,7 +104,7 @@ enum EngineBenchmark {
             let o = try scaledDotProductAttention(query: q, key: k, value: v, causal: true)
             let h = try x + linear(reshape(permute(o, [0, 2, 1, 3]), [1, t, heads * d]), weight: wo)
             let m = try rmsNorm(h, weight: norm2, eps: 1e-5)
-            return try h + linear(silu(linear(m, weight: wg)) * linear(m, weight: wu), weight: wd)
+            return try h + linear(swiGLU(gate: linear(m, weight: wg), up: linear(m, weight: wu)), weight: wd)
         }
         func train() throws {
             for p in parameters { p.zeroGrad() }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TensorEngine
 
@@ -43,6 +44,34 @@ import Testing
         w.zeroGrad()
         try sum(w).backward()
         #expect(w.grad!.scalars == [1, 1, 1])
+    }
+
+    /// A tensor read by several ops sums their gradients, in place when nothing else holds the
+    /// running sum — but never into a gradient that is shared (add hands one tensor to both of its
+    /// operands, and a view passes its gradient's memory on).
+    @Test func gradientsOfSharedInputsSum() throws {
+        let values: [Float] = (0..<40).map { Float($0) / 20 - 1 }
+        let x = try Tensor(values, shape: [40])
+        x.requiresGrad = true
+        let doubled = try x + x                                   // one gradient tensor for both operands
+        let viewed = try reshape(reshape(x, [4, 10]), [40])        // a view of a gradient
+        try sum(doubled * x + exp(x) + viewed * 3 + x * 2).backward()
+        let grad = try #require(x.grad).scalars
+        for (g, v) in zip(grad, values) {
+            #expect(abs(g - (4 * v + Foundation.exp(v) + 5)) < 1e-5)
+        }
+        // The in-place sum itself: only into a tensor whose object and memory nothing else holds.
+        let one = try Tensor([1, 1, 1], shape: [3])
+        var fresh = try Tensor([1, 2, 3], shape: [3])
+        let freshID = ObjectIdentifier(fresh)
+        let summed = try Autograd.accumulate(&fresh, one)
+        #expect(ObjectIdentifier(summed) == freshID && summed.scalars == [2, 3, 4])
+        var held = try Tensor([1, 2, 3], shape: [3])
+        let alias = held
+        #expect(try Autograd.accumulate(&held, one).scalars == [2, 3, 4] && alias.scalars == [1, 2, 3])
+        let base = try Tensor([1, 2, 3], shape: [3])
+        var view = try reshape(base, [3])
+        #expect(try Autograd.accumulate(&view, one).scalars == [2, 3, 4] && base.scalars == [1, 2, 3])
     }
 
     @Test func backwardReleasesTheGraph() throws {

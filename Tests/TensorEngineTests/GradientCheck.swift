@@ -75,6 +75,19 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         let wide = random([3, 37], seed: 23)   // SIMD bodies plus tails
         try checkGradients("silu wide", [wide]) { try silu($0[0]) }
         try checkGradients("exp wide", [wide]) { try exp($0[0]) }
+        // The fused SwiGLU gate: finite differences, and equal to silu(gate) ⊙ up with its gradients.
+        let up = random([3, 37], seed: 24)
+        try checkGradients("swiglu", [wide, up]) { try swiGLU(gate: $0[0], up: $0[1]) }
+        let (g1, u1, g2, u2) = (wide.copy(), up.copy(), wide.copy(), up.copy())
+        for t in [g1, u1, g2, u2] { t.requiresGrad = true }
+        let weights = random([3, 37], seed: 25)
+        let fused = try swiGLU(gate: g1, up: u1), composed = try silu(g2) * u2
+        try sum(fused * weights).backward()
+        try sum(composed * weights).backward()
+        for (a, b) in [(fused, composed), (try #require(g1.grad), try #require(g2.grad)), (try #require(u1.grad), try #require(u2.grad))] {
+            #expect(zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+        }
+        #expect(throws: TensorError.self) { try swiGLU(gate: wide, up: x) }
     }
 
     @Test func reductionsAndSoftmax() throws {
