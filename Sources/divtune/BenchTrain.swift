@@ -15,6 +15,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Timed steps per objective (after one warm-up step).") var repeats = 3
     @Option(help: "Python with torch/transformers/peft/trl for the peer; empty to skip it.") var python = "python3"
     @Option(help: "Objectives to run, comma-separated.") var only = "sft,dpo,orpo"
+    @Flag(help: "Also profile one more step per objective and list the engine ops it spent its time in.") var profile = false
 
     /// The peer's id rule (an LCG): the same pseudo-random ids on both sides.
     static func ids(_ n: Int, seed: UInt64) -> [Int] {
@@ -45,6 +46,7 @@ struct BenchTrain: ParsableCommand {
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         var ours: [String: [Double]] = [:]
+        var profiles: [String: [String: Double]] = [:]
         let wanted = Set(only.split(separator: ",").map(String.init))
         for name in ["sft", "dpo", "orpo"] where wanted.contains(name) {
             // A fresh DPO objective per step, so the reference forward is timed every time.
@@ -58,6 +60,7 @@ struct BenchTrain: ParsableCommand {
             let (warm, example) = make()
             _ = try step(warm, example)
             ours[name] = try (0..<repeats).map { _ in try step(make().0, example) }
+            if profile { profiles[name] = try EngineProfiler.measure { _ = try step(make().0, example) }.seconds }
         }
 
         var peer: [String: Double] = [:]
@@ -92,6 +95,15 @@ struct BenchTrain: ParsableCommand {
             let peerText = p.map { String(format: "%6.3f", $0) } ?? "   n/a"
             let ratioText = p.map { String(format: "%5.2fx", m / $0) } ?? "  n/a"
             print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "  %6d  %9.3f  ", tokens, m) + peerText + "  " + ratioText)
+        }
+        for name in ["sft", "dpo", "orpo"] {
+            guard let split = profiles[name] else { continue }
+            let total = split.values.reduce(0, +)
+            print("\n\(name): one profiled step, \(String(format: "%.3f", total)) s in engine ops (the rest: optimizer, data, Swift glue)")
+            for op in split.keys.sorted(by: { split[$0]! > split[$1]! }).prefix(20) {
+                print("  " + op.padding(toLength: 28, withPad: " ", startingAt: 0)
+                      + String(format: "%8.1f ms  %5.1f%%", split[op]! * 1000, 100 * split[op]! / max(total, 1e-12)))
+            }
         }
     }
 }
