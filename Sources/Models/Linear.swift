@@ -29,7 +29,7 @@ public final class Linear {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let base: Tensor
+        var base: Tensor
         if let quantized, !GradMode.isEnabled, x.shape.last == inFeatures, x.shape.dropLast().reduce(1, *) == 1 {
             var y = quantized.multiply(x.scalars)
             if let bias { y = zip(y, bias.scalars).map { $0 + $1 } }
@@ -38,6 +38,6 @@ public final class Linear {
             base = try linear(x, weight: weight, bias: bias)
         }
         guard let lora, lora.isEnabled else { return base }
-        return try add(base, lora(x))
+        return try lora.adding(to: &base, input: x)
     }
 }

@@ -120,6 +120,33 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         try checkGradients("linear", [random([2, 3, 4], seed: 1), random([5, 4], seed: 2), random([5], seed: 3)]) {
             try linear($0[0], weight: $0[1], bias: $0[2])
         }
+        // Summed into a fresh projection output (its memory reused), and into a held tensor (copied).
+        try checkGradients("linear adding to a fresh output", [random([2, 3, 4], seed: 1), random([5, 4], seed: 2), random([2, 3, 6], seed: 4), random([5, 6], seed: 5)]) {
+            var base = try linear($0[2], weight: $0[3])
+            return try linear($0[0], weight: $0[1], addingTo: &base)
+        }
+        try checkGradients("linear adding to a leaf", [random([2, 3, 4], seed: 1), random([5, 4], seed: 2), random([2, 3, 5], seed: 6)]) {
+            var base = $0[2]
+            return try linear($0[0], weight: $0[1], addingTo: &base)
+        }
+    }
+
+    /// `linear(_:weight:addingTo:)` writes into its base only when nothing else can see it.
+    @Test func linearAddingReusesOnlyUnsharedMemory() throws {
+        let (x, w, v, u) = (random([2, 3, 4], seed: 1), random([5, 4], seed: 2), random([2, 3, 6], seed: 4), random([5, 6], seed: 5))
+        let expected = try add(linear(v, weight: u), linear(x, weight: w)).scalars
+        var fresh = try linear(v, weight: u)
+        let freshStorage = ObjectIdentifier(fresh.storage)
+        let summed = try linear(x, weight: w, addingTo: &fresh)
+        #expect(ObjectIdentifier(summed.storage) == freshStorage)
+        #expect(zip(summed.scalars, expected).allSatisfy { abs($0 - $1) < 1e-5 })
+        var held = try linear(v, weight: u)
+        let before = held.scalars, alias = held
+        let copied = try linear(x, weight: w, addingTo: &held)
+        #expect(ObjectIdentifier(copied.storage) != ObjectIdentifier(alias.storage) && alias.scalars == before)
+        #expect(zip(copied.scalars, expected).allSatisfy { abs($0 - $1) < 1e-5 })
+        var wrong = Tensor.zeros([2, 3, 4])
+        #expect(throws: TensorError.self) { try linear(x, weight: w, addingTo: &wrong) }
     }
 
     @Test func normsAndEmbedding() throws {

@@ -41,9 +41,19 @@ public final class LoRALayer {
     public var rank: Int { a.shape[0] }
 
     /// Δy for input x [..., in].
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try linear(down(x), weight: b) }
+
+    /// base + Δy, summed into `base` (a fresh projection output) where possible.
+    public func adding(to base: inout Tensor, input x: Tensor) throws -> Tensor {
+        try linear(down(x), weight: b, addingTo: &base)
+    }
+
+    /// The rank-r intermediate dropout(x)·Aᵀ · α/r. The scaling multiplies it rather than the
+    /// [..., out] result (PEFT's order): the same product up to rounding, without a pass over
+    /// every projection's output forward and backward.
+    private func down(_ x: Tensor) throws -> Tensor {
         let dropped = try TensorEngine.dropout(x, p: dropout, training: isTraining, using: &rng)
-        return try mul(linear(linear(dropped, weight: a), weight: b), scaling)
+        return try mul(linear(dropped, weight: a), scaling)
     }
 
     /// scaling · B·A [out, in]: what merging adds to the base weight.

@@ -83,6 +83,20 @@ func broadcastIndex(_ i: Int, batch: [Int], source: [Int]) -> Int {
 /// One sgemm over all leading dimensions. Backward: dx = dy · W; dW = dyᵀ · x and db = Σ dy only
 /// when the weight/bias require grad (frozen base weights cost nothing but dx).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
+    try linearProduct(x, weight: weight, bias: bias, base: nil)
+}
+
+/// base + x·Wᵀ for base [..., out]: a LoRA up-projection added onto its frozen projection's
+/// output. When nothing else holds `base` or its memory (the check of `Autograd.accumulate`: a
+/// fresh projection output), sgemm sums the product straight into it (beta = 1) — the pass over
+/// [..., out] of a separate `add` saved; otherwise base is copied first. Backward passes the
+/// gradient to base unchanged.
+public func linear(_ x: Tensor, weight: Tensor, addingTo base: inout Tensor) throws -> Tensor {
+    let reusable = base.isContiguous && isKnownUniquelyReferenced(&base) && base.storageIsUnshared()
+    return try linearProduct(x, weight: weight, bias: nil, base: (base, reusable))
+}
+
+private func linearProduct(_ x: Tensor, weight: Tensor, bias: Tensor?, base: (tensor: Tensor, reusable: Bool)?) throws -> Tensor {
     guard weight.rank == 2, x.rank >= 1, x.shape[x.rank - 1] == weight.shape[1] else {
         throw TensorError.shapeMismatch(op: "linear", shapes: [x.shape, weight.shape], reason: "input's last dimension must equal weight's in-features [out, in]")
     }
@@ -90,23 +104,36 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
     if let bias, bias.shape != [outF] {
         throw TensorError.shapeMismatch(op: "linear", shapes: [weight.shape, bias.shape], reason: "bias must be [out]")
     }
+    let outShape = Array(x.shape.dropLast()) + [outF]
+    if let base, base.tensor.shape != outShape {
+        throw TensorError.shapeMismatch(op: "linear", shapes: [base.tensor.shape, x.shape, weight.shape], reason: "the tensor added to must be [..., out]")
+    }
     let rows = x.count / max(inF, 1)
     let xc = x.isContiguous ? x : x.copy(), wc = weight.isContiguous ? weight : weight.copy()
     let bc = bias?.contiguous()
-    let outShape = Array(x.shape.dropLast()) + [outF]
-    let out = Tensor.make(outShape) { y in
-        let beta: Float
-        if let bc {
-            let pb = bc.storage.pointer + bc.offset
-            for r in 0..<rows { (y.baseAddress! + r * outF).update(from: pb, count: outF) }
-            beta = 1
-        } else { beta = 0 }
+    func product(into y: UnsafeMutablePointer<Float>, beta: Float) {
         BLAS.sgemm(transA: false, transB: true, m: rows, n: outF, k: inF,
                    a: xc.storage.pointer + xc.offset, lda: inF, b: wc.storage.pointer + wc.offset, ldb: inF,
-                   beta: beta, c: y.baseAddress!, ldc: outF)
+                   beta: beta, c: y, ldc: outF)
+    }
+    let out: Tensor
+    if let base, base.reusable {
+        out = Tensor(storage: base.tensor.storage, shape: outShape, strides: Shape.contiguousStrides(outShape), offset: base.tensor.offset)
+        product(into: out.storage.pointer + out.offset, beta: 1)
+    } else {
+        out = Tensor.make(outShape) { y in
+            if let base {
+                base.tensor.copyStrided(into: y.baseAddress!)
+            } else if let bc {
+                let pb = bc.storage.pointer + bc.offset
+                for r in 0..<rows { (y.baseAddress! + r * outF).update(from: pb, count: outF) }
+            }
+            product(into: y.baseAddress!, beta: base != nil || bc != nil ? 1 : 0)
+        }
     }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
+    if let base { inputs.append(base.tensor) }
     return Tensor.result(out, inputs: inputs, name: "linear") { g in
         let gc = g.contiguous()
         let pg = gc.storage.pointer + gc.offset
@@ -126,6 +153,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         if let bias {
             grads.append(bias.requiresGrad ? try sum(reshape(gc, [rows, outF]), axes: [0]) : nil)
         }
+        if base != nil { grads.append(g) }
         return grads
     }
 }
