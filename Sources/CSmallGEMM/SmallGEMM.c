@@ -17,14 +17,14 @@ static inline __mmask16 lane_mask(long width, int chunk) {
 
 // One tile of `rows` (a compile-time constant after inlining) × `width` ≤ 64 columns.
 __attribute__((target("avx512f"), always_inline))
-static inline void tile(const int rows, long width, long k, float alpha, const float *a, long aRow, long aCol,
+static inline void tile(const int rows, long width, long k0, long k1, float alpha, const float *a, long aRow, long aCol,
                         const float *b, long ldb, int accumulate, float *c, long ldc) {
     const __mmask16 m0 = lane_mask(width, 0), m1 = lane_mask(width, 1), m2 = lane_mask(width, 2), m3 = lane_mask(width, 3);
     __m512 acc[TILE_ROWS][4];
 #pragma clang loop unroll(full)
     for (int r = 0; r < rows; r++)
         acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm512_setzero_ps();
-    for (long kk = 0; kk < k; kk++) {
+    for (long kk = k0; kk < k1; kk++) {
         const float *bk = b + kk * ldb, *ak = a + kk * aCol;
         const __m512 b0 = _mm512_maskz_loadu_ps(m0, bk), b1 = _mm512_maskz_loadu_ps(m1, bk + 16);
         const __m512 b2 = _mm512_maskz_loadu_ps(m2, bk + 32), b3 = _mm512_maskz_loadu_ps(m3, bk + 48);
@@ -51,22 +51,38 @@ static inline void tile(const int rows, long width, long k, float alpha, const f
     }
 }
 
+// One tile of rows [i, i + rows) in the column panel at j, with the causal skips of the header.
+__attribute__((target("avx512f"), always_inline))
+static inline void causal_tile(const int rows, long i, long j, long width, long k, float alpha, const float *a, long aRow,
+                               long aCol, const float *b, long ldb, int accumulate, float *c, long ldc, int causal, long diagonal) {
+    long k0 = 0, k1 = k;
+    if (causal == 1) {
+        const long needed = i + rows + diagonal - j;   // columns this tile's last row needs in the panel
+        if (needed <= 0) return;
+        if (needed < width) width = needed;
+    } else if (causal == 2) {
+        if (i + rows + diagonal < k1) k1 = i + rows + diagonal;
+        if (k1 < 0) k1 = 0;
+    } else if (causal == 3) {
+        if (i - diagonal > 0) k0 = i - diagonal < k ? i - diagonal : k;
+    }
+    tile(rows, width, k0, k1, alpha, a + i * aRow, aRow, aCol, b + j, ldb, accumulate, c + i * ldc + j, ldc);
+}
+
 __attribute__((target("avx512f")))
 static void small_gemm_avx512(long m, long n, long k, float alpha, const float *a, long aRow, long aCol,
-                              const float *b, long ldb, int accumulate, float *c, long ldc) {
+                              const float *b, long ldb, int accumulate, float *c, long ldc, int causal, long diagonal) {
     for (long j = 0; j < n; j += PANEL) {
         const long width = n - j < PANEL ? n - j : PANEL;
         long i = 0;
         for (; i + TILE_ROWS <= m; i += TILE_ROWS)
-            tile(TILE_ROWS, width, k, alpha, a + i * aRow, aRow, aCol, b + j, ldb, accumulate, c + i * ldc + j, ldc);
-        const float *ai = a + i * aRow;
-        float *ci = c + i * ldc + j;
+            causal_tile(TILE_ROWS, i, j, width, k, alpha, a, aRow, aCol, b, ldb, accumulate, c, ldc, causal, diagonal);
         switch (m - i) {
-        case 5: tile(5, width, k, alpha, ai, aRow, aCol, b + j, ldb, accumulate, ci, ldc); break;
-        case 4: tile(4, width, k, alpha, ai, aRow, aCol, b + j, ldb, accumulate, ci, ldc); break;
-        case 3: tile(3, width, k, alpha, ai, aRow, aCol, b + j, ldb, accumulate, ci, ldc); break;
-        case 2: tile(2, width, k, alpha, ai, aRow, aCol, b + j, ldb, accumulate, ci, ldc); break;
-        case 1: tile(1, width, k, alpha, ai, aRow, aCol, b + j, ldb, accumulate, ci, ldc); break;
+        case 5: causal_tile(5, i, j, width, k, alpha, a, aRow, aCol, b, ldb, accumulate, c, ldc, causal, diagonal); break;
+        case 4: causal_tile(4, i, j, width, k, alpha, a, aRow, aCol, b, ldb, accumulate, c, ldc, causal, diagonal); break;
+        case 3: causal_tile(3, i, j, width, k, alpha, a, aRow, aCol, b, ldb, accumulate, c, ldc, causal, diagonal); break;
+        case 2: causal_tile(2, i, j, width, k, alpha, a, aRow, aCol, b, ldb, accumulate, c, ldc, causal, diagonal); break;
+        case 1: causal_tile(1, i, j, width, k, alpha, a, aRow, aCol, b, ldb, accumulate, c, ldc, causal, diagonal); break;
         default: break;
         }
     }
@@ -136,9 +152,9 @@ int divtune_small_gemm_available(void) {
 }
 
 int divtune_small_gemm(long m, long n, long k, float alpha, const float *a, long aRow, long aCol,
-                       const float *b, long ldb, int accumulate, float *c, long ldc) {
+                       const float *b, long ldb, int accumulate, float *c, long ldc, int causal, long diagonal) {
     if (!divtune_small_gemm_available()) return 0;
-    small_gemm_avx512(m, n, k, alpha, a, aRow, aCol, b, ldb, accumulate, c, ldc);
+    small_gemm_avx512(m, n, k, alpha, a, aRow, aCol, b, ldb, accumulate, c, ldc, causal, diagonal);
     return 1;
 }
 
@@ -201,9 +217,9 @@ int divtune_softmax_row(float *row, long n, long width) {
 int divtune_small_gemm_available(void) { return 0; }
 
 int divtune_small_gemm(long m, long n, long k, float alpha, const float *a, long aRow, long aCol,
-                       const float *b, long ldb, int accumulate, float *c, long ldc) {
+                       const float *b, long ldb, int accumulate, float *c, long ldc, int causal, long diagonal) {
     (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)aRow; (void)aCol; (void)b; (void)ldb;
-    (void)accumulate; (void)c; (void)ldc;
+    (void)accumulate; (void)c; (void)ldc; (void)causal; (void)diagonal;
     return 0;
 }
 

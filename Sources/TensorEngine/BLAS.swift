@@ -24,14 +24,34 @@ enum BLAS {
     /// AVX-512 — 1.2–1.3× sgemm on Q·Kᵀ, whose 64-deep products sgemm spends packing and clearing
     /// C — else sgemm. A is read through strides: row-major with `aRow` = its leading dimension and
     /// `aCol` = 1, or transposed with `aRow` = 1; B is row-major.
+    ///
+    /// `skip` names the work a causal mask makes void, which the kernel leaves out (sgemm does it all).
     @inline(__always)
     static func smallGEMM(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
-                          b: UnsafePointer<Float>, ldb: Int, accumulate: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                          b: UnsafePointer<Float>, ldb: Int, accumulate: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int,
+                          skip: CausalSkip = .none) {
         if m == 0 || n == 0 { return }
-        if divtune_small_gemm(m, n, k, alpha, a, aRow, aCol, b, ldb, accumulate ? 1 : 0, c, ldc) == 1 { return }
+        let (mode, diagonal): (Int32, Int) = switch skip {
+        case .none: (0, 0)
+        case .columnsAfter(let d): (1, d)
+        case .depthAfter(let d): (2, d)
+        case .depthBefore(let d): (3, d)
+        }
+        if divtune_small_gemm(m, n, k, alpha, a, aRow, aCol, b, ldb, accumulate ? 1 : 0, c, ldc, mode, diagonal) == 1 { return }
         precondition(aCol == 1 || aRow == 1, "smallGEMM: A must be row-major or transposed")
         let transA = aCol != 1
         sgemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: transA ? max(aCol, m) : max(aRow, k),
               b: b, ldb: ldb, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
     }
+}
+
+/// Work of a small product that a causal mask makes void, with d the diagonal's offset.
+enum CausalSkip {
+    case none
+    /// C[i][j] is not needed for j > i + d: such entries may be left unwritten (Q·Kᵀ, dO·Vᵀ).
+    case columnsAfter(Int)
+    /// A[i][κ] is zero for κ > i + d (P·V, dS·K).
+    case depthAfter(Int)
+    /// A[i][κ] is zero for κ < i − d (Pᵀ·dO, dSᵀ·Q).
+    case depthBefore(Int)
 }

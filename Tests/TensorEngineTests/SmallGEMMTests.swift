@@ -44,6 +44,48 @@ import Testing
         }
     }
 
+    /// The causal skips leave out only work the mask voids: with A zero where the mask says so (or
+    /// only the needed entries of C compared), the products equal the full ones.
+    @Test func causalSkipsLeaveOutOnlyMaskedWork() {
+        var rng = SeededGenerator(seed: 6)
+        func uniform(_ n: Int) -> [Float] { (0..<n).map { _ in Float(rng.next() % 2001) / 1000 - 1 } }
+        for (m, n, k) in [(64, 130, 64), (13, 64, 200), (150, 64, 70), (7, 5, 9)] {
+            for diagonal in [-3, 0, 5, 70] {
+                for skip in [CausalSkip.columnsAfter(diagonal), .depthAfter(diagonal), .depthBefore(diagonal)] {
+                    let (aRow, aCol, ldb, ldc) = (k + 1, 1, n + 2, n + 3)
+                    var a = uniform((m + 1) * (k + 1))
+                    let b = uniform(k * ldb)
+                    for i in 0..<m {
+                        for kk in 0..<k {
+                            switch skip {
+                            case .depthAfter(let d) where kk > i + d, .depthBefore(let d) where kk < i - d: a[i * aRow + kk] = 0
+                            default: break
+                            }
+                        }
+                    }
+                    var c = [Float](repeating: .nan, count: m * ldc)
+                    a.withUnsafeBufferPointer { pa in
+                        b.withUnsafeBufferPointer { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                BLAS.smallGEMM(m: m, n: n, k: k, a: pa.baseAddress!, aRow: aRow, aCol: aCol, b: pb.baseAddress!, ldb: ldb,
+                                               c: pc.baseAddress!, ldc: ldc, skip: skip)
+                            }
+                        }
+                    }
+                    var worst: Double = 0
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            if case .columnsAfter(let d) = skip, j > i + d { continue }
+                            let dot = (0..<k).reduce(0.0) { $0 + Double(a[i * aRow + $1]) * Double(b[$1 * ldb + j]) }
+                            worst = max(worst, abs(Double(c[i * ldc + j]) - dot))   // NaN (unwritten) fails too
+                        }
+                    }
+                    #expect(worst < 1e-4, "m \(m) n \(n) k \(k) \(skip): \(worst)")
+                }
+            }
+        }
+    }
+
     @Test func softmaxRowMatchesDoubleSoftmax() {
         for n in [0, 1, 15, 16, 17, 40] {
             let width = n + 5

@@ -16,8 +16,14 @@ int divtune_small_gemm_available(void);
 /// C[i·ldc + j] = alpha · Σₖ A[i·aRow + k·aCol] · B[k·ldb + j]  (+ C[i·ldc + j] when `accumulate`)
 /// for i < m, j < n. A is read through two strides, so it may be row-major (aCol = 1) or
 /// transposed (aRow = 1). Returns 1, or 0 (nothing written) without AVX-512.
+///
+/// `causal` skips the work a causal mask makes void, in tiles of 6 rows (d = `diagonal`):
+///   0 none;
+///   1 C[i][j] is not needed for j > i + d — such entries may be left unwritten (Q·Kᵀ);
+///   2 A[i][κ] is zero for κ > i + d (P·V);
+///   3 A[i][κ] is zero for κ < i − d (Pᵀ·dO).
 int divtune_small_gemm(long m, long n, long k, float alpha, const float *a, long aRow, long aCol,
-                       const float *b, long ldb, int accumulate, float *c, long ldc);
+                       const float *b, long ldb, int accumulate, float *c, long ldc, int causal, long diagonal);
 
 /// Softmax in place over row[0..<n] (max-subtracted, so any finite scores are safe), then zeros
 /// row[n..<width]; a row whose entries are all −∞ becomes all zeros. The eˣ is Cephes' expf

@@ -67,6 +67,9 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     let keysTensor = transposes ? transposedHeads(k, batch: b, heads: hkv, rows: s, width: d) : nil
     let keysT = keysTensor.map { $0.storage.pointer }
 
+    /// The causal triangle of a block's products: query row i of `rows` sees keys ≤ queryOffset + first row + i.
+    func skip(_ rows: Range<Int>, _ kind: (Int) -> CausalSkip) -> CausalSkip { causal ? kind(queryOffset + rows.lowerBound) : .none }
+
     /// Fills `p` [rows, keys] (leading dimension `keys`) with the masked probabilities of head
     /// (bi, hi) for query rows `rows`.
     func probabilities(_ bi: Int, _ hi: Int, rows: Range<Int>, _ p: UnsafeMutablePointer<Float>) {
@@ -74,7 +77,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         let qh = pq + ((bi * hq + hi) * t + rows.lowerBound) * d
         if let keysT {
             BLAS.smallGEMM(m: rows.count, n: keys, k: d, alpha: scale, a: qh, aRow: d, aCol: 1,
-                           b: keysT + (bi * hkv + hi / group) * d * s, ldb: s, c: p, ldc: keys)
+                           b: keysT + (bi * hkv + hi / group) * d * s, ldb: s, c: p, ldc: keys, skip: skip(rows, CausalSkip.columnsAfter))
         } else {
             BLAS.sgemm(transA: false, transB: true, m: rows.count, n: keys, k: d, alpha: scale, a: qh, lda: d,
                        b: keyHead(bi, hi / group), ldb: d, c: p, ldc: keys)
@@ -102,7 +105,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
             defer { scratch.deallocate() }
             probabilities(bi, hi, rows: rows, scratch)
             BLAS.smallGEMM(m: rows.count, n: d, k: keys, a: scratch, aRow: keys, aCol: 1, b: valueHead(bi, hi / group), ldb: d,
-                           c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d)
+                           c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d, skip: skip(rows, CausalSkip.depthAfter))
         }
     }
     let outStorage = out.storage
@@ -134,28 +137,31 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
                 probabilities(bi, hi, rows: rows, p)
                 if let dvParts {   // dV += Pᵀ·dO
                     BLAS.smallGEMM(m: keys, n: d, k: n, a: p, aRow: 1, aCol: keys, b: pg + head, ldb: d,
-                                   accumulate: true, c: dvParts + bh * headSize, ldc: d)
+                                   accumulate: true, c: dvParts + bh * headSize, ldc: d, skip: skip(rows, CausalSkip.depthBefore))
                 }
                 guard query.requiresGrad || key.requiresGrad else { continue }
                 // dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(dO ⊙ O))
                 if let valuesT {
                     BLAS.smallGEMM(m: n, n: keys, k: d, a: pg + head, aRow: d, aCol: 1, b: valuesT + (bi * hkv + hi / group) * d * s,
-                                   ldb: s, c: dp, ldc: keys)
+                                   ldb: s, c: dp, ldc: keys, skip: skip(rows, CausalSkip.columnsAfter))
                 } else {
                     BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d,
                                b: valueHead(bi, hi / group), ldb: d, c: dp, ldc: keys)
                 }
                 for i in 0..<n {
+                    // Only a row's visible keys: dP past them may be unwritten (causal skip), dS is 0.
+                    let end = limit(rows.lowerBound + i), row = dp + i * keys
                     let dot = Vectorized.V(repeating: Vectorized.dot(pg + head + i * d, po + head + i * d, d))
-                    Vectorized.map2(p + i * keys, dp + i * keys, dp + i * keys, keys) { pv, dv in pv * (dv - dot) }
+                    Vectorized.map2(p + i * keys, row, row, end) { pv, dv in pv * (dv - dot) }
+                    (row + end).update(repeating: 0, count: keys - end)
                 }
                 if query.requiresGrad {   // dQ = scale·dS·K
                     BLAS.smallGEMM(m: n, n: d, k: keys, alpha: scale, a: dp, aRow: keys, aCol: 1,
-                                   b: kh, ldb: d, c: dq.storage.pointer + head, ldc: d)
+                                   b: kh, ldb: d, c: dq.storage.pointer + head, ldc: d, skip: skip(rows, CausalSkip.depthAfter))
                 }
                 if let dkParts {          // dK += scale·dSᵀ·Q
                     BLAS.smallGEMM(m: keys, n: d, k: n, alpha: scale, a: dp, aRow: 1, aCol: keys,
-                                   b: pq + head, ldb: d, accumulate: true, c: dkParts + bh * headSize, ldc: d)
+                                   b: pq + head, ldb: d, accumulate: true, c: dkParts + bh * headSize, ldc: d, skip: skip(rows, CausalSkip.depthBefore))
                 }
             }
         }
