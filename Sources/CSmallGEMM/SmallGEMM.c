@@ -160,61 +160,10 @@ int divtune_small_gemm(long m, long n, long k, float alpha, const float *a, long
 
 #else
 
-// eˣ for 16 lanes: Cephes' expf (range reduction by ln 2 in two parts, degree-5 polynomial),
-// exactly 0 below −87.3 so that masked −∞ scores vanish.
-__attribute__((target("avx512f"), always_inline))
-static inline __m512 exp16(__m512 x) {
-    const __m512 low = _mm512_set1_ps(-87.3f);
-    const __m512 c = _mm512_min_ps(_mm512_max_ps(x, low), _mm512_set1_ps(88.7f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(c, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), c);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    const __m512 e = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    // e · 2ⁿ, and 0 where x was below the range (−∞ included).
-    return _mm512_maskz_scalef_ps(_mm512_cmp_ps_mask(x, low, _CMP_GE_OQ), e, n);
-}
-
-__attribute__((target("avx512f")))
-static void softmax_row_avx512(float *row, long n, long width) {
-    __m512 m = _mm512_set1_ps(-INFINITY);
-    for (long i = 0; i < n; i += 16) {
-        const __mmask16 k = lane_mask(n - i, 0);
-        m = _mm512_mask_max_ps(m, k, m, _mm512_maskz_loadu_ps(k, row + i));
-    }
-    const float top = _mm512_reduce_max_ps(m);
-    if (top == -INFINITY) {
-        for (long i = 0; i < width; i += 16) _mm512_mask_storeu_ps(row + i, lane_mask(width - i, 0), _mm512_setzero_ps());
-        return;
-    }
-    const __m512 shift = _mm512_set1_ps(top);
-    __m512 total = _mm512_setzero_ps();
-    for (long i = 0; i < n; i += 16) {
-        const __mmask16 k = lane_mask(n - i, 0);
-        const __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, row + i), shift)));
-        total = _mm512_add_ps(total, e);
-        _mm512_mask_storeu_ps(row + i, k, e);
-    }
-    const __m512 inverse = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(total));
-    for (long i = 0; i < n; i += 16) {
-        const __mmask16 k = lane_mask(n - i, 0);
-        _mm512_mask_storeu_ps(row + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + i), inverse));
-    }
-    for (long i = n; i < width; i++) row[i] = 0;
-}
-
-int divtune_softmax_row(float *row, long n, long width) {
-    if (!divtune_small_gemm_available()) return 0;
-    softmax_row_avx512(row, n, width);
-    return 1;
-}
-
+// Not x86: no kernels; callers use sgemm and the Swift softmax.
 int divtune_small_gemm_available(void) { return 0; }
+
+int divtune_softmax_row(float *row, long n, long width) { (void)row; (void)n; (void)width; return 0; }
 
 int divtune_small_gemm(long m, long n, long k, float alpha, const float *a, long aRow, long aCol,
                        const float *b, long ldb, int accumulate, float *c, long ldc, int causal, long diagonal) {
