@@ -39,6 +39,20 @@ enum Vectorized {
     @inline(__always)
     static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
+    /// The first `count` (< 16) floats at p, zero-padded: the tail of a lane loop.
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, count: Int) -> V {
+        var v = V(repeating: 0)
+        for j in 0..<count { v[j] = p[j] }
+        return v
+    }
+
+    /// Stores the first `count` (< 16) lanes of v at p.
+    @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, count: Int) {
+        for j in 0..<count { p[j] = v[j] }
+    }
+
     /// dst[i] = exp(src[i] − shift) for i < n; returns Σ dst (src and dst may alias).
     static func expSubtract(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
         var acc = V(repeating: 0)
@@ -124,12 +138,7 @@ enum Vectorized {
     static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
         var i = 0
         while i + 16 <= n { store(f(load(src + i)), dst + i); i += 16 }
-        if i < n {
-            var tail = V(repeating: 0)
-            for j in 0..<(n - i) { tail[j] = src[i + j] }
-            let r = f(tail)
-            for j in 0..<(n - i) { dst[i + j] = r[j] }
-        }
+        if i < n { store(f(load(src + i, count: n - i)), dst + i, count: n - i) }
     }
 
     /// Lane-wise binary map: dst[i] = f(a[i], b[i]).
@@ -137,12 +146,7 @@ enum Vectorized {
     static func map2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V, V) -> V) {
         var i = 0
         while i + 16 <= n { store(f(load(a + i), load(b + i)), dst + i); i += 16 }
-        if i < n {
-            var ta = V(repeating: 0), tb = V(repeating: 0)
-            for j in 0..<(n - i) { ta[j] = a[i + j]; tb[j] = b[i + j] }
-            let r = f(ta, tb)
-            for j in 0..<(n - i) { dst[i + j] = r[j] }
-        }
+        if i < n { store(f(load(a + i, count: n - i), load(b + i, count: n - i)), dst + i, count: n - i) }
     }
 
     @inline(__always)

@@ -40,10 +40,8 @@ public final class LoRALayer {
 
     public var rank: Int { a.shape[0] }
 
-    /// Δy for input x [..., in].
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try linear(down(x), weight: b) }
-
-    /// base + Δy, summed into `base` (a fresh projection output) where possible.
+    /// base + Δy for input x [..., in] (Δy = dropout(x)·Aᵀ·Bᵀ · α/r), summed into `base` (a fresh
+    /// projection output) where possible.
     public func adding(to base: inout Tensor, input x: Tensor) throws -> Tensor {
         try linear(down(x), weight: b, addingTo: &base)
     }

@@ -135,9 +135,8 @@ private func rowMap3(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: 
         i += 16
     }
     if i < n {
-        var ta = V(repeating: 0), tb = V(repeating: 0), tc = V(repeating: 0)
-        for j in 0..<(n - i) { ta[j] = a[i + j]; tb[j] = b[i + j]; tc[j] = c[i + j] }
-        let r = f(ta, tb, tc)
-        for j in 0..<(n - i) { dst[i + j] = r[j] }
+        let count = n - i
+        Vectorized.store(f(Vectorized.load(a + i, count: count), Vectorized.load(b + i, count: count), Vectorized.load(c + i, count: count)),
+                         dst + i, count: count)
     }
 }

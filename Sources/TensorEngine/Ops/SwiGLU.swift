@@ -23,8 +23,8 @@ public func swiGLU(gate: Tensor, up: Tensor) throws -> Tensor {
                 i += 16
             }
             if i < end {
-                let y = value(gate: padded(pg + i, end - i), up: padded(pu + i, end - i))
-                for j in i..<end { po[j] = y[j - i] }
+                let count = end - i
+                Vectorized.store(value(gate: Vectorized.load(pg + i, count: count), up: Vectorized.load(pu + i, count: count)), po + i, count: count)
             }
         }
     }
@@ -44,8 +44,11 @@ public func swiGLU(gate: Tensor, up: Tensor) throws -> Tensor {
                 i += 16
             }
             if i < end {
-                let (dg, du) = gradients(gate: padded(pg + i, end - i), up: padded(pu + i, end - i), grad: padded(pd + i, end - i))
-                for j in i..<end { pdg[j] = dg[j - i]; pdu[j] = du[j - i] }
+                let count = end - i
+                let (dg, du) = gradients(gate: Vectorized.load(pg + i, count: count), up: Vectorized.load(pu + i, count: count),
+                                         grad: Vectorized.load(pd + i, count: count))
+                Vectorized.store(dg, pdg + i, count: count)
+                Vectorized.store(du, pdu + i, count: count)
             }
         }
         return [gate.requiresGrad ? dGate : nil, up.requiresGrad ? dUp : nil]
@@ -60,11 +63,4 @@ private func value(gate g: Vectorized.V, up u: Vectorized.V) -> Vectorized.V { g
 private func gradients(gate g: Vectorized.V, up u: Vectorized.V, grad d: Vectorized.V) -> (Vectorized.V, Vectorized.V) {
     let s = Vectorized.sigmoid(g)
     return (d * u * s * (1 + g * (1 - s)), d * g * s)
-}
-
-/// `count` < 16 floats from p, zero-padded to 16 lanes.
-private func padded(_ p: UnsafePointer<Float>, _ count: Int) -> Vectorized.V {
-    var v = Vectorized.V(repeating: 0)
-    for j in 0..<count { v[j] = p[j] }
-    return v
 }

@@ -46,12 +46,7 @@ func vectorUnary<F: LaneFunction>(_ x: Tensor, name: String, _ f: F) throws -> T
             var i = r.lowerBound * 16
             let hi = min(n, r.upperBound * 16)
             while i + 16 <= hi { Vectorized.store(f.value(Vectorized.load(px + i)), po + i); i += 16 }
-            if i < hi {
-                var tail = Vectorized.V(repeating: 0)
-                for j in i..<hi { tail[j - i] = px[j] }
-                let y = f.value(tail)
-                for j in i..<hi { po[j] = y[j - i] }
-            }
+            if i < hi { Vectorized.store(f.value(Vectorized.load(px + i, count: hi - i)), po + i, count: hi - i) }
         }
     }
     let outStorage = out.storage
@@ -70,10 +65,8 @@ func vectorUnary<F: LaneFunction>(_ x: Tensor, name: String, _ f: F) throws -> T
                     i += 16
                 }
                 if i < hi {
-                    var tx = Vectorized.V(repeating: 0), ty = Vectorized.V(repeating: 0)
-                    for j in i..<hi { tx[j - i] = px[j]; ty[j - i] = py[j] }
-                    let d = f.derivative(x: tx, y: ty)
-                    for j in i..<hi { pd[j] = pg[j] * d[j - i] }
+                    let d = f.derivative(x: Vectorized.load(px + i, count: hi - i), y: Vectorized.load(py + i, count: hi - i))
+                    Vectorized.store(Vectorized.load(pg + i, count: hi - i) * d, pd + i, count: hi - i)
                 }
             }
         }]
