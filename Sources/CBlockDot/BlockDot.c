@@ -6,15 +6,17 @@
 #include <math.h>
 #include <string.h>
 
-void divtune_quantize_q8(const float *x, int blocks, int8_t *q, float *d, float *sum) {
+void divtune_quantize_q8(const float *x, int blocks, int8_t *q, float *d, float *sum, int32_t *qsum) {
     for (int b = 0; b < blocks; b++) {
         const float *xb = x + 32 * b;
         float amax = 0, s = 0;
         for (int i = 0; i < 32; i++) { float a = fabsf(xb[i]); if (a > amax) amax = a; s += xb[i]; }
         float scale = amax / 127.0f, inv = amax > 0 ? 127.0f / amax : 0;
-        for (int i = 0; i < 32; i++) q[32 * b + i] = (int8_t)lrintf(xb[i] * inv);
+        int32_t qs = 0;
+        for (int i = 0; i < 32; i++) { q[32 * b + i] = (int8_t)lrintf(xb[i] * inv); qs += q[32 * b + i]; }
         d[b] = scale;
         sum[b] = s;
+        if (qsum) qsum[b] = qs;
     }
 }
 

@@ -26,13 +26,36 @@ int divtune_float_matvec(int type, const void *rows, long rowBytes, long rowStar
                          const float *x, const float *sum, float *y);
 
 /// Quantizes `blocks` groups of 32 floats symmetrically to int8: d = max|x| / 127,
-/// q = round-to-nearest-even(x / d) (all zero when max|x| = 0); also the exact Float sum of each group.
-void divtune_quantize_q8(const float *x, int blocks, int8_t *q, float *d, float *sum);
+/// q = round-to-nearest-even(x / d) (all zero when max|x| = 0); also the exact Float sum of each group
+/// and, when `qsum` is not NULL, the sum of its codes.
+void divtune_quantize_q8(const float *x, int blocks, int8_t *q, float *d, float *sum, int32_t *qsum);
 
 /// As divtune_float_matvec with x given as divtune_quantize_q8 wrote it: integer block products
 /// (llama.cpp's scheme), Float32 scales, Q4 offsets on the exact sums.
 int divtune_int8_matvec(int type, const void *rows, long rowBytes, long rowStart, long rowEnd, int blocks,
                         const int8_t *q, const float *d, const float *sum, float *y);
+
+// Row groups (RowGroups.c): the decode layout of Q4_0, Q4_1 and Q8_0 matrices whose row count is a
+// multiple of 16 — 16 rows' blocks interleaved so that 512-bit kernels produce 16 outputs per
+// vector (layout in RowGroups.c).
+
+/// 2: Float32 and int8 (AVX512-VNNI) group kernels, 1: Float32 only (AVX-512F/BW), 0: none.
+int divtune_group_level(void);
+
+/// Bytes per block of one 16-row group (type 2, 3 or 8), or 0 for other types.
+long divtune_group_block_bytes(int type);
+
+/// Writes groups [groupStart, groupEnd) of a GGML matrix (`blocks` blocks per row, rows `rowBytes`
+/// apart) into `out`, which holds group g at g · blocks · divtune_group_block_bytes(type).
+void divtune_group_rows(int type, const void *rows, long rowBytes, long groupStart, long groupEnd, int blocks, void *out);
+
+/// y[16g ..< 16g + 16] for groups [groupStart, groupEnd) of a grouped matrix, as divtune_float_matvec.
+int divtune_group_float_matvec(int type, const void *packed, long groupStart, long groupEnd, int blocks,
+                               const float *x, const float *sum, float *y);
+
+/// As divtune_int8_matvec on a grouped matrix; `qsum` as divtune_quantize_q8 wrote it (Q8_0 needs it).
+int divtune_group_int8_matvec(int type, const void *packed, long groupStart, long groupEnd, int blocks,
+                              const int8_t *q, const float *d, const float *sum, const int32_t *qsum, float *y);
 
 #ifdef __cplusplus
 }

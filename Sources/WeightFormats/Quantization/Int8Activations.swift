@@ -29,7 +29,7 @@ public enum Int8Activations {
         withUnsafeTemporaryAllocation(of: Int8.self, capacity: 32 * blocks) { q in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
                 let q = q.baseAddress!, d = scales.baseAddress!, sums = d + blocks
-                divtune_quantize_q8(x, Int32(blocks), q, d, sums)
+                divtune_quantize_q8(x, Int32(blocks), q, d, sums, nil)
                 NativeFloatKernels.onAllCores(type, rowCount: rowCount, blocks: blocks) { range in
                     divtune_int8_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
                                         Int32(blocks), q, d, sums, y)
@@ -47,7 +47,7 @@ public enum Int8Activations {
             q.withUnsafeMutableBufferPointer { qp in
                 d.withUnsafeMutableBufferPointer { dp in
                     s.withUnsafeMutableBufferPointer { sp in
-                        divtune_quantize_q8(xp.baseAddress!, Int32(blocks), qp.baseAddress!, dp.baseAddress!, sp.baseAddress!)
+                        divtune_quantize_q8(xp.baseAddress!, Int32(blocks), qp.baseAddress!, dp.baseAddress!, sp.baseAddress!, nil)
                     }
                 }
             }

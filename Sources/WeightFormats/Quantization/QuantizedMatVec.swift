@@ -35,11 +35,7 @@ public func quantizedMatVec(type: GGMLType, rows: UnsafeRawBufferPointer, rowCou
     // of the block dot product as (constant)·Σx. `xq` is x in the Swift kernels' lane order.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: columns + (columns + 31) / 32) { scratch in
         let xq = scratch.baseAddress!, sums = xq + columns
-        for g in 0..<columns / 32 {
-            var s: Float = 0
-            for i in 0..<32 { s += xp[32 * g + i] }
-            sums[g] = s
-        }
+        sumGroupsOf32(xp, columns: columns, into: sums)
         if NativeFloatKernels.covers(type) {
             NativeFloatKernels.multiply(type: type, rows: w, rowBytes: rowBytes, rowCount: rowCount, blocks: blocks,
                                         x: xp, groupSums: sums, y: yp)
@@ -72,6 +68,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// The blocks, row after row.
     public let bytes: UnsafeRawBufferPointer
     private let owner: AnyObject?
+    /// The decode layout, made on the first product where the CPU and shape allow it.
+    private let decodeLayout = LazyRowGroups()
 
     /// A view of `bytes` (owned by `owner`, which is retained) as a `rowCount × columns` matrix.
     /// - Precondition: the geometry matches the byte count and the type is dequantizable.
@@ -88,7 +86,19 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// y = W·x (`x.count >= columns`, `y.count >= rowCount`); `int8Activations`: see ``quantizedMatVec``.
     public func multiply(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>,
                          int8Activations: Bool = Int8Activations.isEnabled) {
+        if !int8Activations || RowGroupedMatrix.level >= 2, let grouped = rowGrouped(), let xp = x.baseAddress, let yp = y.baseAddress {
+            precondition(x.count >= columns && y.count >= rowCount, "QuantizedMatrix.multiply: buffers do not match \(rowCount)×\(columns)")
+            grouped.multiply(xp, into: yp, int8Activations: int8Activations)
+            return
+        }
         quantizedMatVec(type: type, rows: bytes, rowCount: rowCount, columns: columns, x: x, y: y, int8Activations: int8Activations)
+    }
+
+    /// The row-group copy of this matrix (made now if it is the first call), or nil where
+    /// ``RowGroupedMatrix`` does not cover the type, shape or CPU.
+    func rowGrouped() -> RowGroupedMatrix? {
+        guard RowGroupedMatrix.covers(type, rowCount: rowCount), columns > 0, let base = bytes.baseAddress else { return nil }
+        return decodeLayout.value { RowGroupedMatrix(type: type, bytes: base, rowCount: rowCount, columns: columns) }
     }
 
     /// W·x as a new array.
@@ -102,5 +112,20 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// Rows `rows` dequantized into `destination` (`rows.count * columns` floats).
     public func dequantizeRows(_ rows: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
         Dequantizer.rows(type, bytes, rows: rows, rowLength: columns, into: destination)
+    }
+}
+
+/// A value made once, on first use, by whichever thread gets there first (the others wait).
+final class LazyRowGroups: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: RowGroupedMatrix?
+
+    func value(_ make: () -> RowGroupedMatrix) -> RowGroupedMatrix {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return made }
+        let value = make()
+        made = value
+        return value
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import WeightFormats
+
+@Suite struct RowGroupedMatrixTests {
+    /// Owns the bytes a test matrix views.
+    final class Bytes {
+        let pointer: UnsafeMutableRawBufferPointer
+        init(_ bytes: [UInt8]) {
+            pointer = .allocate(byteCount: bytes.count, alignment: 16)
+            pointer.copyBytes(from: bytes)
+        }
+        deinit { pointer.deallocate() }
+    }
+
+    static let types = [GGMLType.q4_0, .q4_1, .q8_0]
+
+    /// A random `rows × columns` matrix of `type`, its dequantized values and x.
+    func fixture(_ type: GGMLType, rows: Int, columns: Int) -> (QuantizedMatrix, dense: [Float], x: [Float]) {
+        var rng = SplitMix(seed: UInt64(type.rawValue) + 41)
+        let owner = Bytes(randomBlocks(type, count: rows * columns / 32, using: &rng))
+        let matrix = QuantizedMatrix(type: type, bytes: UnsafeRawBufferPointer(owner.pointer), rowCount: rows, columns: columns, owner: owner)
+        var dense = [Float](repeating: 0, count: rows * columns)
+        dense.withUnsafeMutableBufferPointer { matrix.dequantizeRows(0..<rows, into: $0) }
+        // An outlier channel, as real activations have, next to ordinary values.
+        var x = (0..<columns).map { _ in Float(rng.unit() * 2 - 1) }
+        x[37] = 40
+        return (matrix, dense, x)
+    }
+
+    /// Float32 group kernels equal dequantize-then-dot (in Double) up to summation order, on a
+    /// matrix of 13 groups (uneven across cores) and 19 blocks per row.
+    @Test(arguments: types)
+    func floatKernelsEqualDequantizeThenDot(type: GGMLType) throws {
+        try #require(RowGroupedMatrix.covers(type, rowCount: 16), "no row-group kernels on this CPU")
+        let rows = 208, columns = 608
+        let (matrix, dense, x) = fixture(type, rows: rows, columns: columns)
+        #expect(matrix.rowGrouped() != nil)
+        let y = matrix.multiply(x, int8Activations: false)
+        for r in 0..<rows {
+            var exact = 0.0, scale = 0.0
+            for c in 0..<columns {
+                let p = Double(dense[r * columns + c]) * Double(x[c])
+                exact += p; scale += abs(p)
+            }
+            #expect(abs(Double(y[r]) - exact) <= 1e-6 * max(scale, 1e-3), "\(type.name) row \(r): \(y[r]) vs \(exact)")
+        }
+    }
+
+    /// Int8 group kernels compute Σ (w − offset)·(q·d) + offset·Σx exactly up to Float32 rounding,
+    /// where offset is the block's constant term (Q4_1 m, Q4_0 −8·d, Q8_0 none) and q·d is x
+    /// rounded as ``Int8Activations/quantize(_:)`` rounds it.
+    @Test(arguments: types)
+    func int8KernelsEqualTheRoundedProduct(type: GGMLType) throws {
+        try #require(RowGroupedMatrix.level >= 2, "no int8 row-group kernels on this CPU")
+        let rows = 208, columns = 608
+        let (matrix, dense, x) = fixture(type, rows: rows, columns: columns)
+        let y = matrix.multiply(x, int8Activations: true)
+        let (q, d, sums) = Int8Activations.quantize(x)
+        for r in 0..<rows {
+            var expected = 0.0, scale = 0.0
+            for b in 0..<columns / 32 {
+                let block = matrix.bytes.baseAddress! + r * type.rowBytes(columns) + b * type.typeSize
+                let half = { (o: Int) in Double(Float(Float16(bitPattern: block.loadUnaligned(fromByteOffset: o, as: UInt16.self)))) }
+                let offset = type == .q4_1 ? half(2) : type == .q4_0 ? -8 * half(0) : 0
+                for c in 32 * b..<32 * b + 32 {
+                    let w = Double(dense[r * columns + c])
+                    expected += (w - offset) * Double(Float(q[c]) * d[b])
+                    scale += abs(w * Double(x[c]))
+                }
+                expected += offset * Double(sums[b])
+            }
+            #expect(abs(Double(y[r]) - expected) <= 2e-6 * max(scale, 1e-3), "\(type.name) row \(r): \(y[r]) vs \(expected)")
+        }
+    }
+
+    /// Shapes the layout does not take (rows not a multiple of 16, other types) keep the row kernels.
+    @Test func otherShapesAndTypesAreNotGrouped() {
+        #expect(!RowGroupedMatrix.covers(.q4_1, rowCount: 200))
+        #expect(!RowGroupedMatrix.covers(.q6_K, rowCount: 256))
+        #expect(!RowGroupedMatrix.covers(.q4_1, rowCount: 0))
+        let (matrix, dense, x) = fixture(.q4_1, rows: 200, columns: 64)
+        #expect(matrix.rowGrouped() == nil)
+        let y = matrix.multiply(x, int8Activations: false)
+        for r in 0..<200 {
+            let exact = (0..<64).reduce(0.0) { $0 + Double(dense[r * 64 + $1]) * Double(x[$1]) }
+            #expect(abs(Double(y[r]) - exact) <= 1e-4)
+        }
+    }
+}
