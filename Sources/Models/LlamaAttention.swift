@@ -21,9 +21,10 @@ final class LlamaAttention {
         func heads(_ y: Tensor, _ n: Int) throws -> Tensor {
             try permute(reshape(y, [b, t, n, d]), [0, 2, 1, 3])
         }
-        var q = try heads(qProj(x), config.numAttentionHeads)
-        var k = try heads(kProj(x), config.numKeyValueHeads)
-        var v = try heads(vProj(x), config.numKeyValueHeads)
+        let qkv = try Linear.project(x, through: [qProj, kProj, vProj])
+        var q = try heads(qkv[0], config.numAttentionHeads)
+        var k = try heads(qkv[1], config.numKeyValueHeads)
+        var v = try heads(qkv[2], config.numKeyValueHeads)
         q = try rope.apply(q, positions: positions)
         k = try rope.apply(k, positions: positions)
         let offset = cache?.storedLength(layer: layerIndex) ?? 0

@@ -9,6 +9,7 @@ final class LlamaMLP {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try downProj(swiGLU(gate: gateProj(x), up: upProj(x)))
+        let gateAndUp = try Linear.project(x, through: [gateProj, upProj])
+        return try downProj(swiGLU(gate: gateAndUp[0], up: gateAndUp[1]))
     }
 }

@@ -16,7 +16,15 @@ public struct QuantizedWeight: @unchecked Sendable {
 
     /// W·x in HF row order.
     public func multiply(_ x: [Float]) -> [Float] {
-        let y = matrix.multiply(x)
+        inHFOrder(matrix.multiply(x))
+    }
+
+    /// weights[i]·x for weights sharing one input, in one parallel run where the kernels allow.
+    public static func multiply(_ weights: [QuantizedWeight], _ x: [Float]) -> [[Float]] {
+        zip(weights, QuantizedMatrix.multiply(weights.map(\.matrix), x)).map { $0.inHFOrder($1) }
+    }
+
+    private func inHFOrder(_ y: [Float]) -> [Float] {
         guard let heads = permutedHeads else { return y }
         return LlamaQKPermutation.unpermute(y, rowCount: matrix.rowCount, columns: 1, heads: heads)
     }

@@ -101,6 +101,26 @@ public struct QuantizedMatrix: @unchecked Sendable {
         return decodeLayout.value { RowGroupedMatrix(type: type, bytes: base, rowCount: rowCount, columns: columns) }
     }
 
+    /// matrices[i]·x for matrices with the same number of columns — in one parallel run where all
+    /// of them take the row-group layout, else one after the other.
+    public static func multiply(_ matrices: [QuantizedMatrix], _ x: [Float],
+                                int8Activations: Bool = Int8Activations.isEnabled) -> [[Float]] {
+        let grouped = !int8Activations || RowGroupedMatrix.level >= 2 ? matrices.compactMap { $0.rowGrouped() } : []
+        guard grouped.count == matrices.count, grouped.count > 1, matrices.allSatisfy({ $0.columns == matrices[0].columns }),
+              x.count >= matrices[0].columns else {
+            return matrices.map { $0.multiply(x, int8Activations: int8Activations) }
+        }
+        // All outputs end to end in one buffer, then cut into one array per matrix.
+        var starts = [0]
+        for m in matrices { starts.append(starts.last! + m.rowCount) }
+        let flat = [Float](unsafeUninitializedCapacity: starts.last!) { buffer, initialized in
+            let pointers = matrices.indices.map { buffer.baseAddress! + starts[$0] }
+            x.withUnsafeBufferPointer { RowGroupedMatrix.multiply(grouped, $0.baseAddress!, into: pointers, int8Activations: int8Activations) }
+            initialized = starts.last!
+        }
+        return matrices.indices.map { Array(flat[starts[$0]..<starts[$0 + 1]]) }
+    }
+
     /// W·x as a new array.
     public func multiply(_ x: [Float], int8Activations: Bool = Int8Activations.isEnabled) -> [Float] {
         [Float](unsafeUninitializedCapacity: rowCount) { y, initialized in

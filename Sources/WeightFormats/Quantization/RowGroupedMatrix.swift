@@ -8,7 +8,7 @@ import Foundation
 /// dependency chain through one accumulator; in groups of 16 rows each vector instruction works on
 /// 16 rows at once, so a product costs ~3 instructions per 16 weights (Float32) or per 64 (int8)
 /// and decode is bound by memory traffic instead. The copy takes as many bytes as the blocks (f16
-/// scales kept) and is made once, on the first product.
+/// scales kept) and is made once, on the first product, in huge pages (``HugePageArena``).
 final class RowGroupedMatrix: @unchecked Sendable {
     /// 2: Float32 and int8 kernels, 1: Float32 only, 0: none on this CPU.
     static let level = Int(divtune_group_level())
@@ -21,7 +21,8 @@ final class RowGroupedMatrix: @unchecked Sendable {
     let type: GGMLType
     let rowCount: Int
     let blocks: Int
-    private let groups: UnsafeMutableRawPointer
+    private let memory: HugePageArena.Block
+    private var groups: UnsafeMutableRawPointer { memory.pointer }
 
     /// The rows of `bytes` (`rowCount` rows of `columns` weights) regrouped.
     /// - Precondition: ``covers(_:rowCount:)``, `columns % 32 == 0`, `bytes` holds the rows.
@@ -31,44 +32,62 @@ final class RowGroupedMatrix: @unchecked Sendable {
         self.rowCount = rowCount
         blocks = columns / 32
         let groupCount = rowCount / 16, groupBytes = blocks * divtune_group_block_bytes(Int32(type.rawValue))
-        groups = .allocate(byteCount: max(1, groupCount * groupBytes), alignment: 64)
-        let (rowBytes, blocks, out) = (type.rowBytes(columns), blocks, groups)
+        memory = HugePageArena.shared.allocate(groupCount * groupBytes)
+        let (rowBytes, blocks, out) = (type.rowBytes(columns), blocks, memory.pointer)
         Dequantizer.parallelRows(groupCount, work: rowCount * columns) { range in
             divtune_group_rows(Int32(type.rawValue), bytes, rowBytes, range.lowerBound, range.upperBound, Int32(blocks), out)
         }
     }
 
-    deinit { groups.deallocate() }
-
     /// y = W·x (`columns` inputs, `rowCount` outputs): Float32, or with x rounded to int8 per group
     /// of 32 (``Int8Activations``) where the CPU has AVX512-VNNI.
     func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, int8Activations: Bool) {
-        let (type, blocks, packed) = (Int32(type.rawValue), Int32(blocks), UnsafeRawPointer(groups))
-        let columns = 32 * self.blocks
-        if int8Activations && Self.level >= 2 {
+        Self.multiply([self], x, into: [y], int8Activations: int8Activations)
+    }
+
+    /// ys[i] = matrices[i]·x for matrices with the same number of columns, in one parallel run
+    /// (x summed or quantized once): a decode step's q/k/v or gate/up products wait for the
+    /// cores once instead of once per matrix.
+    static func multiply(_ matrices: [RowGroupedMatrix], _ x: UnsafePointer<Float>, into ys: [UnsafeMutablePointer<Float>],
+                         int8Activations: Bool) {
+        guard let blocks = matrices.first?.blocks else { return }
+        precondition(matrices.allSatisfy { $0.blocks == blocks } && ys.count == matrices.count, "row groups: matrices must share x")
+        // Group ranges of all matrices laid end to end: run r covers groups starts[i] ..< starts[i + 1] of matrix i.
+        var starts = [0]
+        for m in matrices { starts.append(starts.last! + m.rowCount / 16) }
+        let work = matrices.reduce(0) { $0 + $1.rowCount } * blocks * 32
+        func run(_ kernel: (RowGroupedMatrix, Range<Int>, UnsafeMutablePointer<Float>) -> Int32) {
+            Dequantizer.parallelRows(starts.last!, work: work) { range in
+                for i in matrices.indices {
+                    let lo = max(range.lowerBound, starts[i]), hi = min(range.upperBound, starts[i + 1])
+                    guard lo < hi else { continue }
+                    precondition(kernel(matrices[i], (lo - starts[i])..<(hi - starts[i]), ys[i]) == 0,
+                                 "CBlockDot has no \(matrices[i].type.name) row-group kernel on this CPU")
+                }
+            }
+        }
+        let columns = 32 * blocks, b32 = Int32(blocks)
+        if int8Activations && level >= 2 {
             withUnsafeTemporaryAllocation(of: Int8.self, capacity: columns) { q in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * self.blocks) { scales in
-                    withUnsafeTemporaryAllocation(of: Int32.self, capacity: self.blocks) { codeSums in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
+                    withUnsafeTemporaryAllocation(of: Int32.self, capacity: blocks) { codeSums in
                         let (q, d, qsum) = (q.baseAddress!, scales.baseAddress!, codeSums.baseAddress!)
-                        let sums = d + self.blocks
-                        divtune_quantize_q8(x, blocks, q, d, sums, qsum)
-                        onAllCores { divtune_group_int8_matvec(type, packed, $0.lowerBound, $0.upperBound, blocks, q, d, sums, qsum, y) }
+                        let sums = d + blocks
+                        divtune_quantize_q8(x, b32, q, d, sums, qsum)
+                        run { m, r, y in
+                            divtune_group_int8_matvec(Int32(m.type.rawValue), m.groups, r.lowerBound, r.upperBound, b32, q, d, sums, qsum, y)
+                        }
                     }
                 }
             }
         } else {
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: self.blocks) { sums in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
                 let sums = sums.baseAddress!
                 sumGroupsOf32(x, columns: columns, into: sums)
-                onAllCores { divtune_group_float_matvec(type, packed, $0.lowerBound, $0.upperBound, blocks, x, sums, y) }
+                run { m, r, y in
+                    divtune_group_float_matvec(Int32(m.type.rawValue), m.groups, r.lowerBound, r.upperBound, b32, x, sums, y)
+                }
             }
-        }
-    }
-
-    /// Runs a group kernel over ranges of groups on all cores (it returns 0: `covers` held).
-    private func onAllCores(_ kernel: (Range<Int>) -> Int32) {
-        Dequantizer.parallelRows(rowCount / 16, work: rowCount * blocks * 32) { range in
-            precondition(kernel(range) == 0, "CBlockDot has no \(type.name) row-group kernel on this CPU")
         }
     }
 }
@@ -76,9 +95,10 @@ final class RowGroupedMatrix: @unchecked Sendable {
 /// sums[g] = Σ x[32g ..< 32g + 32] for each whole group of 32 in `columns`: the factor of the Q4
 /// offset and min terms, which come out of each block's dot product as (constant)·Σx.
 func sumGroupsOf32(_ x: UnsafePointer<Float>, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    let raw = UnsafeRawPointer(x)
     for g in 0..<columns / 32 {
-        var s: Float = 0
-        for i in 0..<32 { s += x[32 * g + i] }
-        sums[g] = s
+        let halves = raw.loadUnaligned(fromByteOffset: 128 * g, as: SIMD16<Float>.self)
+            + raw.loadUnaligned(fromByteOffset: 128 * g + 64, as: SIMD16<Float>.self)
+        sums[g] = halves.sum()
     }
 }
