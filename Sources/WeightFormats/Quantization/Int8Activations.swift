@@ -6,8 +6,9 @@ import Foundation
 /// runs on 8-bit integer instructions (AVX512-VNNI `vpdpbusd`, or AVX2 `vpmaddubsw`) in the C
 /// target CBlockDot; scales and the Q4 offset terms stay Float32 (offsets use the exact Σx).
 ///
-/// It is opt-in. It makes decode ~1.3× faster end to end (the integer block products are 2.5×
-/// faster than the Float32 ones; the rest of a step is memory traffic), but rounding x to 8 bits
+/// It is opt-in. It makes decode ~1.25× faster end to end (with the row-group layout,
+/// ``RowGroupedMatrix``, the int8 products read memory at ~1.7× the rate of the Float32 ones; the
+/// rest of a step is attention, norms and waiting), but rounding x to 8 bits
 /// per group is coarse next to SmolLM2's outlier channels: a decode step's logits move by up to
 /// ~8% of the largest logit and greedy continuations leave transformers' after a few tokens.
 /// Set `DIVTUNE_INT8_DECODE=1` in the environment, or ``isEnabled`` = true, to use it.

@@ -1,6 +1,8 @@
 import CBlockDot
 
-/// The default decode kernels for Q4_0, Q4_1 and Q8_0 on x86 (AVX-512 or AVX2): each block's bytes
+/// The row-at-a-time decode kernels for Q4_0, Q4_1 and Q8_0 on x86 (AVX-512 or AVX2), for matrices
+/// that ``RowGroupedMatrix`` does not take (row counts not a multiple of 16, CPUs without
+/// AVX-512BW) and for ``quantizedMatVec`` on raw blocks: each block's bytes
 /// are widened to 32-bit lanes, converted and multiplied with x in Float32 (CBlockDot), so results
 /// equal dequantize-then-dot up to summation order, like the Swift ``BlockDot`` kernels — which
 /// stay the path on other CPUs and for the other types. Measured 2× the Swift kernels per token.

@@ -4,6 +4,8 @@ import Foundation
 /// `columns` weights = `columns / blockSize` blocks), computed directly from the blocks — W is
 /// never dequantized to memory, so a decode step reads 4–8× fewer bytes than an F32 sgemv.
 ///
+/// ``QuantizedMatrix/multiply(_:into:int8Activations:)`` first tries its row-group copy
+/// (``RowGroupedMatrix``, AVX-512); this function works on the file's blocks as they are.
 /// With `int8Activations` (opt-in, ``Int8Activations``) on x86 CPUs with AVX2 or AVX512-VNNI,
 /// Q4_0, Q4_1 and Q8_0 take x quantized to int8 per 32-group and integer block products, as llama.cpp.
 /// Otherwise Q4_0, Q4_1 and Q8_0 use ``NativeFloatKernels`` on x86 (exact Float32, C intrinsics).
