@@ -202,19 +202,27 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         try checkGradients("tokenLogProbs", [logits]) { try tokenLogProbs(logits: $0[0], targets: [[1, 6, -100], [0, 3, 3]]) }
         // The fused linear + log-prob op, in chunks of 2 rows (so chunks split the batch), with a
         // trainable weight: finite differences, and the unfused ops' values and gradients.
-        let targets = [[1, 6, -100], [0, 3, 3]]
+        // Every variant: unscored positions gathered away (a −100 in the middle) or every row
+        // scored; logits kept for backward or recomputed there (no byte budget).
         let (hidden, weight) = (random([2, 3, 5], seed: 23), random([7, 5], seed: 24))
-        try checkGradients("linearTokenLogProbs", [hidden, weight]) {
-            try linearTokenLogProbs(hidden: $0[0], weight: $0[1], targets: targets, rowsPerChunk: 2)
-        }
-        let (h1, w1, h2, w2) = (hidden.copy(), weight.copy(), hidden.copy(), weight.copy())
-        for x in [h1, w1, h2, w2] { x.requiresGrad = true }
-        let fused = try linearTokenLogProbs(hidden: h1, weight: w1, targets: targets, rowsPerChunk: 4)
-        let plain = try tokenLogProbs(logits: linear(h2, weight: w2), targets: targets)
-        try sum(fused).backward()
-        try sum(plain).backward()
-        for (a, b) in [(fused, plain), (try #require(h1.grad), try #require(h2.grad)), (try #require(w1.grad), try #require(w2.grad))] {
-            #expect(zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        for targets in [[[1, -100, 6], [0, 3, -100]], [[1, 6, 2], [0, 3, 3]]] {
+            for storedBytes in [0, 1 << 20] {
+                let name = "linearTokenLogProbs \(targets) stored \(storedBytes)"
+                try checkGradients(name, [hidden, weight]) {
+                    try linearTokenLogProbs(hidden: $0[0], weight: $0[1], targets: targets, rowsPerChunk: 2, storedLogitsBytes: storedBytes)
+                }
+                let (h1, w1, h2, w2) = (hidden.copy(), weight.copy(), hidden.copy(), weight.copy())
+                for x in [h1, w1, h2, w2] { x.requiresGrad = true }
+                let fused = try linearTokenLogProbs(hidden: h1, weight: w1, targets: targets, rowsPerChunk: 4, storedLogitsBytes: storedBytes)
+                let plain = try tokenLogProbs(logits: linear(h2, weight: w2), targets: targets)
+                // Different weights per position, so a gradient scattered to the wrong row shows.
+                let g = try Tensor((0..<6).map { Float($0 + 1) }, shape: [2, 3])
+                try sum(mul(fused, g)).backward()
+                try sum(mul(plain, g)).backward()
+                for (a, b) in [(fused, plain), (try #require(h1.grad), try #require(h2.grad)), (try #require(w1.grad), try #require(w2.grad))] {
+                    #expect(zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(name)")
+                }
+            }
         }
         try checkGradients("dropout", [random([10], seed: 22)]) { x in
             var rng = SeededGenerator(seed: 3)

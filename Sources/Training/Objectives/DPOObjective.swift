@@ -32,7 +32,7 @@ public final class DPOObjective: TrainingObjective {
             guard let r = e.rejected else { throw TrainingError.invalidOption(name: "data", reason: "DPO needs a rejected completion") }
             sequences.append((e.prompt, r))
         }
-        let scores = try SequenceScores(model: model, sequences: sequences)
+        let scores = try SequenceScores(model: model, sequences: sequences, scoringPrompt: false)
         let sums = try scores.completionSums()
         let chosen = try slice(sums, axis: 0, range: 0..<n), rejected = try slice(sums, axis: 0, range: n..<(2 * n))
         let refChosen = try Tensor(refs.map { Float($0.chosen) }, shape: [n])

@@ -34,7 +34,7 @@ public final class ORPOObjective: TrainingObjective {
             guard let r = e.rejected else { throw TrainingError.invalidOption(name: "data", reason: "ORPO needs a rejected completion") }
             sequences.append((e.prompt, r))
         }
-        let scores = try SequenceScores(model: model, sequences: sequences)
+        let scores = try SequenceScores(model: model, sequences: sequences, scoringPrompt: !nllOnCompletion)
         let means = try scores.completionMeans()
         let chosen = try slice(means, axis: 0, range: 0..<n), rejected = try slice(means, axis: 0, range: n..<(2 * n))
         let logOdds = try sub(sub(chosen, rejected), sub(log1mexp(chosen), log1mexp(rejected)))

@@ -20,7 +20,7 @@ public final class ReferenceLogProbs {
             // One pair at a time: the value does not depend on what it was batched with.
             let sums = try Tensor.withNoGrad { () -> [Double] in
                 try withReference(model) {
-                    try SequenceScores(model: model, sequences: [(e.prompt, e.chosen), (e.prompt, rejected)]).completionSums().doubles
+                    try SequenceScores(model: model, sequences: [(e.prompt, e.chosen), (e.prompt, rejected)], scoringPrompt: false).completionSums().doubles
                 }
             }
             let value = (sums[0], sums[1])

@@ -10,7 +10,7 @@ public final class SFTObjective: TrainingObjective {
     public init(trainOnPrompt: Bool = false) { self.trainOnPrompt = trainOnPrompt }
 
     public func loss(model: LlamaModel, batch: [TrainingExample]) throws -> ObjectiveOutput {
-        let scores = try SequenceScores(model: model, sequences: batch.map { ($0.prompt, $0.chosen) })
+        let scores = try SequenceScores(model: model, sequences: batch.map { ($0.prompt, $0.chosen) }, scoringPrompt: trainOnPrompt)
         let nll = try scores.negativeLogLikelihood(rows: 0..<batch.count, completionOnly: !trainOnPrompt)
         return ObjectiveOutput(loss: nll, metrics: ["loss": Double(nll.item)],
                                tokens: batch.reduce(0) { $0 + $1.prompt.count + $1.chosen.count })
