@@ -45,7 +45,7 @@ struct BenchTrain: ParsableCommand {
             optimizer.zeroGrad()
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
-        var ours: [String: [Double]] = [:]
+        var ours: [String: [Double]] = [:], ourPeaks: [String: Double] = [:]
         var profiles: [String: [String: Double]] = [:]
         let wanted = Set(only.split(separator: ",").map(String.init))
         for name in ["sft", "dpo", "orpo"] where wanted.contains(name) {
@@ -58,12 +58,14 @@ struct BenchTrain: ParsableCommand {
                 }
             }
             let (warm, example) = make()
+            PeakMemory.reset()
             _ = try step(warm, example)
             ours[name] = try (0..<repeats).map { _ in try step(make().0, example) }
+            ourPeaks[name] = PeakMemory.megabytes()
             if profile { profiles[name] = try EngineProfiler.measure { _ = try step(make().0, example) }.seconds }
         }
 
-        var peer: [String: Double] = [:]
+        var peer: [String: Double] = [:], peerPeaks: [String: Double] = [:]
         if !python.isEmpty {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("scripts/bench/train_peer.py").path
@@ -79,14 +81,17 @@ struct BenchTrain: ParsableCommand {
             if let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
                let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                let results = json["results"] as? [String: [String: Any]] {
-                for (k, v) in results { peer[k] = v["median_s"] as? Double }
+                for (k, v) in results {
+                    peer[k] = v["median_s"] as? Double
+                    peerPeaks[k] = v["peak_rss_mb"] as? Double
+                }
             } else {
                 print("peer failed (exit \(process.terminationStatus)); showing DivTune only")
             }
         }
         func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
         print("train step, SmolLM2-135M fp32, LoRA r=16 all linear, \(threads) threads, median of \(repeats)")
-        print("objective  tokens  divtune_s  trl_s   ratio")
+        print("objective  tokens  divtune_s  trl_s   ratio   peak_MB divtune / trl (process, incl. the model)")
         for name in ["sft", "dpo", "orpo"] {
             guard let xs = ours[name] else { continue }
             let m = median(xs)
@@ -94,7 +99,9 @@ struct BenchTrain: ParsableCommand {
             let p = peer[name]
             let peerText = p.map { String(format: "%6.3f", $0) } ?? "   n/a"
             let ratioText = p.map { String(format: "%5.2fx", m / $0) } ?? "  n/a"
-            print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "  %6d  %9.3f  ", tokens, m) + peerText + "  " + ratioText)
+            let peaks = [ourPeaks[name], peerPeaks[name]].map { $0.map { String(format: "%.0f", $0) } ?? "n/a" }
+            print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "  %6d  %9.3f  ", tokens, m) + peerText + "  " + ratioText
+                  + "   " + peaks.joined(separator: " / "))
         }
         for name in ["sft", "dpo", "orpo"] {
             guard let split = profiles[name] else { continue }
@@ -105,5 +112,20 @@ struct BenchTrain: ParsableCommand {
                       + String(format: "%8.1f ms  %5.1f%%", split[op]! * 1000, 100 * split[op]! / max(total, 1e-12)))
             }
         }
+    }
+}
+
+/// The process's peak resident set size since the last reset (Linux VmHWM; reset through
+/// /proc/self/clear_refs), so that each objective's peak is its own — as the peer script measures.
+enum PeakMemory {
+    static func reset() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    static func megabytes() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return nil }
+        return kb / 1024
     }
 }

@@ -25,6 +25,26 @@ from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
 from trl.experimental.orpo import ORPOConfig, ORPOTrainer
 
 
+def reset_peak_rss():
+    """Resets the process's peak resident set size (Linux: VmHWM), so each objective's peak is its own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def ids(n, seed):
     # xorshift-free simple LCG so the Swift side can reproduce it: ids in [100, 40000)
     out, s = [], seed
@@ -74,9 +94,10 @@ def main():
         return time.perf_counter() - t
 
     def timed(name, loss_fn):
+        reset_peak_rss()
         step(loss_fn)  # warm-up
         samples = [step(loss_fn) for _ in range(a.repeats)]
-        results[name] = {"median_s": statistics.median(samples), "samples": samples}
+        results[name] = {"median_s": statistics.median(samples), "samples": samples, "peak_rss_mb": peak_rss_mb()}
 
     only = a.only.split(",")
     if "sft" in only:
