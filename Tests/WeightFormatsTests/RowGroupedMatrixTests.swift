@@ -74,6 +74,22 @@ import Testing
         }
     }
 
+    /// Several matrices of one input in one parallel run give exactly what each gives alone (same
+    /// kernels, same sums); with a matrix the layout does not take, all go one by one.
+    @Test(arguments: [false, true])
+    func batchedProductsEqualSingleOnes(int8: Bool) throws {
+        try #require(RowGroupedMatrix.level >= (int8 ? 2 : 1), "no row-group kernels on this CPU")
+        let q = fixture(.q4_1, rows: 96, columns: 576), k = fixture(.q4_0, rows: 32, columns: 576)
+        let v = fixture(.q8_0, rows: 48, columns: 576), odd = fixture(.q4_1, rows: 40, columns: 576)
+        let x = q.x
+        let together = QuantizedMatrix.multiply([q.0, k.0, v.0], x, int8Activations: int8)
+        let alone = [q.0, k.0, v.0].map { $0.multiply(x, int8Activations: int8) }
+        #expect(together == alone)
+        #expect(together.map(\.count) == [96, 32, 48])
+        let mixed = QuantizedMatrix.multiply([q.0, odd.0], x, int8Activations: int8)
+        #expect(mixed == [q.0, odd.0].map { $0.multiply(x, int8Activations: int8) })
+    }
+
     /// Shapes the layout does not take (rows not a multiple of 16, other types) keep the row kernels.
     @Test func otherShapesAndTypesAreNotGrouped() {
         #expect(!RowGroupedMatrix.covers(.q4_1, rowCount: 200))

@@ -88,7 +88,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// y = W·x (`x.count >= columns`, `y.count >= rowCount`); `int8Activations`: see ``quantizedMatVec``.
     public func multiply(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>,
                          int8Activations: Bool = Int8Activations.isEnabled) {
-        if !int8Activations || RowGroupedMatrix.level >= 2, let grouped = rowGrouped(), let xp = x.baseAddress, let yp = y.baseAddress {
+        if let grouped = rowGrouped(int8Activations: int8Activations), let xp = x.baseAddress, let yp = y.baseAddress {
             precondition(x.count >= columns && y.count >= rowCount, "QuantizedMatrix.multiply: buffers do not match \(rowCount)×\(columns)")
             grouped.multiply(xp, into: yp, int8Activations: int8Activations)
             return
@@ -97,9 +97,11 @@ public struct QuantizedMatrix: @unchecked Sendable {
     }
 
     /// The row-group copy of this matrix (made now if it is the first call), or nil where
-    /// ``RowGroupedMatrix`` does not cover the type, shape or CPU.
-    func rowGrouped() -> RowGroupedMatrix? {
-        guard RowGroupedMatrix.covers(type, rowCount: rowCount), columns > 0, let base = bytes.baseAddress else { return nil }
+    /// ``RowGroupedMatrix`` does not cover the type, shape or CPU — or, for `int8Activations`, has
+    /// no int8 kernel on it (the row kernels have AVX2 ones).
+    func rowGrouped(int8Activations: Bool = false) -> RowGroupedMatrix? {
+        guard RowGroupedMatrix.covers(type, rowCount: rowCount), !int8Activations || RowGroupedMatrix.level >= 2,
+              columns > 0, let base = bytes.baseAddress else { return nil }
         return decodeLayout.value { RowGroupedMatrix(type: type, bytes: base, rowCount: rowCount, columns: columns) }
     }
 
@@ -107,7 +109,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// of them take the row-group layout, else one after the other.
     public static func multiply(_ matrices: [QuantizedMatrix], _ x: [Float],
                                 int8Activations: Bool = Int8Activations.isEnabled) -> [[Float]] {
-        let grouped = !int8Activations || RowGroupedMatrix.level >= 2 ? matrices.compactMap { $0.rowGrouped() } : []
+        let grouped = matrices.compactMap { $0.rowGrouped(int8Activations: int8Activations) }
         guard grouped.count == matrices.count, grouped.count > 1, matrices.allSatisfy({ $0.columns == matrices[0].columns }),
               x.count >= matrices[0].columns else {
             return matrices.map { $0.multiply(x, int8Activations: int8Activations) }
