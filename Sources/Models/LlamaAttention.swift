@@ -15,7 +15,7 @@ final class LlamaAttention {
     }
 
     /// x [B, T, hidden] → [B, T, hidden]. `positions` holds B·T absolute positions (row-major).
-    func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, cache: KVCache?) throws -> Tensor {
+    func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [], cache: KVCache?) throws -> Tensor {
         let (b, t) = (x.shape[0], x.shape[1])
         let d = config.headDim
         func heads(_ y: Tensor, _ n: Int) throws -> Tensor {
@@ -30,7 +30,7 @@ final class LlamaAttention {
         let offset = cache?.storedLength(layer: layerIndex) ?? 0
         if let cache { (k, v) = try cache.append(layer: layerIndex, key: k, value: v) }
         let attended = try scaledDotProductAttention(query: q, key: k, value: v, causal: true,
-                                                     queryOffset: offset, keyPadding: keyPadding)
+                                                     queryOffset: offset, keyPadding: keyPadding, hiddenKeys: hiddenKeys)
         let merged = try reshape(permute(attended, [0, 2, 1, 3]), [b, t, config.queryWidth])
         return try oProj(merged)
     }

@@ -16,9 +16,9 @@ final class LlamaBlock {
         self.eps = eps
     }
 
-    func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, cache: KVCache?) throws -> Tensor {
+    func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [], cache: KVCache?) throws -> Tensor {
         let h = try add(x, attention(rmsNorm(x, weight: inputNorm, eps: eps), positions: positions,
-                                     keyPadding: keyPadding, cache: cache))
+                                     keyPadding: keyPadding, hiddenKeys: hiddenKeys, cache: cache))
         return try add(h, mlp(rmsNorm(h, weight: postAttentionNorm, eps: eps)))
     }
 }

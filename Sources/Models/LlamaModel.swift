@@ -95,9 +95,11 @@ public final class LlamaModel {
 
     /// [B, T] log-probabilities of `targets` (negative: ignored, 0) at every position, through the
     /// output head without materialising [B, T, V] logits (``linearTokenLogProbs``) — the training
-    /// path. Falls back to full logits when the head has a bias or a LoRA adapter.
-    public func tokenLogProbs(_ ids: [[Int]], keyPadding: [[Bool]]? = nil, targets: [[Int]]) throws -> Tensor {
-        let h = try hiddenStates(ids, keyPadding: keyPadding)
+    /// path. Falls back to full logits when the head has a bias or a LoRA adapter. `positions`
+    /// and `hiddenKeys` as in ``hiddenStates(_:positions:keyPadding:hiddenKeys:cache:)``.
+    public func tokenLogProbs(_ ids: [[Int]], positions: [[Int]]? = nil, keyPadding: [[Bool]]? = nil,
+                              hiddenKeys: [HiddenKeys] = [], targets: [[Int]]) throws -> Tensor {
+        let h = try hiddenStates(ids, positions: positions, keyPadding: keyPadding, hiddenKeys: hiddenKeys)
         if lmHead.bias == nil && !(lmHead.lora?.isEnabled ?? false) {
             return try linearTokenLogProbs(hidden: h, weight: lmHead.weight, targets: targets)
         }
@@ -105,8 +107,10 @@ public final class LlamaModel {
     }
 
     /// Final-norm hidden states [B, T, hidden] (reward heads and embeddings start here).
+    /// `hiddenKeys`: keys hidden from spans of queries besides the causal mask (sequences packed
+    /// into one row that must not see each other, see ``HiddenKeys``).
     public func hiddenStates(_ ids: [[Int]], positions: [[Int]]? = nil, keyPadding: [[Bool]]? = nil,
-                             cache: KVCache? = nil) throws -> Tensor {
+                             hiddenKeys: [HiddenKeys] = [], cache: KVCache? = nil) throws -> Tensor {
         let b = ids.count
         guard b > 0, let t = ids.first?.count, t > 0, ids.allSatisfy({ $0.count == t }) else {
             throw ModelError.invalidInput("token rows must be non-empty and equally long (pad them)")
@@ -124,7 +128,7 @@ public final class LlamaModel {
         }
         var x = try embedding(embedTokens, ids: ids.flatMap { $0 }, shape: [b, t])
         for block in layers {
-            x = try block(x, positions: flatPositions, keyPadding: keyPadding, cache: cache)
+            x = try block(x, positions: flatPositions, keyPadding: keyPadding, hiddenKeys: hiddenKeys, cache: cache)
         }
         return try rmsNorm(x, weight: norm, eps: configuration.rmsNormEps)
     }

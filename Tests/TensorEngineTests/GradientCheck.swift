@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TensorEngine
 
@@ -188,6 +189,43 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         }
         try checkGradients("attention non-causal", [q, k, v]) {
             try scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: false)
+        }
+        // Hidden keys (rows 5..<7 of batch row 1 do not see keys 2..<5; row 7 does): the gradient check, and
+        // the same attention written out with those keys left out.
+        let (qh, kh, vh) = (random([2, 2, 8, 4], seed: 41), random([2, 1, 8, 4], seed: 42), random([2, 1, 8, 4], seed: 43))
+        let hidden = [HiddenKeys(batchRow: 1, queries: 5..<7, keys: 2..<5)]
+        try checkGradients("attention hidden keys", [qh, kh, vh]) {
+            try scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: true, hiddenKeys: hidden)
+        }
+        let fused = try scaledDotProductAttention(query: qh, key: kh, value: vh, causal: true, hiddenKeys: hidden)
+        // The same attention written out in Double: query head h reads the one KV head.
+        let (qs, ks, vs, out) = (qh.scalars.map(Double.init), kh.scalars.map(Double.init), vh.scalars.map(Double.init), fused.scalars)
+        for bi in 0..<2 {
+            for h in 0..<2 {
+                for i in 0..<8 {
+                    let visible = (0...i).filter { !(bi == 1 && (5..<7).contains(i) && (2..<5).contains($0)) }
+                    var scores: [Double] = []
+                    for j in visible {
+                        var dot = 0.0
+                        for c in 0..<4 { dot += qs[((bi * 2 + h) * 8 + i) * 4 + c] * ks[(bi * 8 + j) * 4 + c] }
+                        scores.append(0.5 * dot)
+                    }
+                    let top = scores.max()!
+                    let weights = scores.map { exp($0 - top) }
+                    let total = weights.reduce(0, +)
+                    for c in 0..<4 {
+                        var expected = 0.0
+                        for (j, w) in zip(visible, weights) { expected += w / total * vs[(bi * 8 + j) * 4 + c] }
+                        #expect(abs(Double(out[((bi * 2 + h) * 8 + i) * 4 + c]) - expected) <= 1e-5, "b\(bi) h\(h) row \(i)")
+                    }
+                }
+            }
+        }
+        #expect(throws: TensorError.self) {
+            try scaledDotProductAttention(query: qh, key: kh, value: vh, causal: true, hiddenKeys: [HiddenKeys(batchRow: 2, queries: 0..<1, keys: 0..<1)])
+        }
+        #expect(throws: TensorError.self) {   // queries that come before keys they should not see
+            try scaledDotProductAttention(query: qh, key: kh, value: vh, causal: true, hiddenKeys: [HiddenKeys(batchRow: 0, queries: 3..<7, keys: 2..<5)])
         }
         // More than one 64-row block, with a padded key and a custom scale.
         let q2 = random([1, 2, 70, 4], seed: 29), k2 = random([1, 1, 70, 4], seed: 30), v2 = random([1, 1, 70, 4], seed: 31)

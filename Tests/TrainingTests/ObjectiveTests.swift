@@ -19,6 +19,41 @@ import TensorEngine
         #expect(try lossValue(ORPOObjective(weighting: .perExample), model, batch) == orpo)
     }
 
+    /// Pairs packed one per row (the shared prompt computed once, the chosen part hidden from the
+    /// rejected one) give the separate sequences' log-prob sums, NLL and LoRA gradients, with
+    /// completions of different lengths (padding), for completion-only and whole scoring.
+    @Test(arguments: [false, true])
+    func packedPairsEqualSeparateSequences(scoringPrompt: Bool) throws {
+        let pairs = Support.toyPairs(count: 2)
+        var sequences = pairs.map { (prompt: $0.prompt, completion: $0.chosen) } + pairs.map { (prompt: $0.prompt, completion: $0.rejected!) }
+        sequences[0].completion += [3, 4]
+        sequences[3].completion.removeLast()
+        func run(packing: Bool) throws -> (values: [Float], gradients: [[Float]], counts: [[Int]]) {
+            let model = try Support.tinyModel()
+            let adapter = try Support.randomAdapter(model: model)
+            try model.attach(adapter)
+            let scores = try SequenceScores(model: model, sequences: sequences, scoringPrompt: scoringPrompt, packPairs: packing)
+            #expect(scores.packed == packing)
+            let sums = try scores.completionSums()
+            var loss = try sum(mul(sums, Tensor([1, 2, 3, 4], shape: [4])))
+            var values = sums.scalars
+            if scoringPrompt {
+                let nll = try scores.negativeLogLikelihood(rows: 0..<4, completionOnly: false, weights: [1, 0.5, 2, 1])
+                values.append(nll.item)
+                loss = try add(loss, nll)
+            }
+            try loss.backward()
+            return (values, try adapter.parameters.map { try #require($0.grad).scalars }, [scores.completionCounts, scores.sequenceCounts])
+        }
+        let (packed, separate) = (try run(packing: true), try run(packing: false))
+        #expect(packed.counts == separate.counts)
+        for (a, b) in zip(packed.values, separate.values) { #expect(abs(a - b) <= 1e-5 * max(1, abs(b)), "\(a) vs \(b)") }
+        for (ga, gb) in zip(packed.gradients, separate.gradients) {
+            #expect(zip(ga, gb).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+        }
+        #expect(packed.gradients.flatMap { $0 }.contains { $0 != 0 })
+    }
+
     @Test func ddpoScalesEachPairsLossByItsWeight() throws {
         let model = try Support.tinyModel()
         try model.attach(Support.randomAdapter(model: model))

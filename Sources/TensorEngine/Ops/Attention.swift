@@ -13,13 +13,15 @@ import Foundation
 /// - `queryOffset`: the position of query row 0 among the keys (a KV cache holding S − T earlier
 ///   positions); causal masking lets row t see keys s ≤ queryOffset + t.
 /// - `keyPadding`: B rows of S flags, true where the key is a real token.
+/// - `hiddenKeys`: keys that a span of query rows must not see, on top of the causal mask
+///   (``HiddenKeys``: two completions packed after one shared prompt).
 /// - Rows that can see no key at all (a padding query under left padding) output zeros.
 ///
 /// Memory: forward keeps the output and Kᵀ (backward recomputes the probabilities); backward
 /// allocates one [S, D] dK/dV partial per query head (summed per KV head at the end) besides the
 /// gradients.
 public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, causal: Bool, queryOffset: Int = 0,
-                                      keyPadding: [[Bool]]? = nil, scale: Float? = nil) throws -> Tensor {
+                                      keyPadding: [[Bool]]? = nil, hiddenKeys: [HiddenKeys] = [], scale: Float? = nil) throws -> Tensor {
     guard query.rank == 4, key.rank == 4, value.rank == 4, key.shape == value.shape,
           query.shape[0] == key.shape[0], query.shape[3] == key.shape[3],
           key.shape[1] > 0, query.shape[1] % key.shape[1] == 0 else {
@@ -31,6 +33,10 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     if let keyPadding, keyPadding.count != b || keyPadding.contains(where: { $0.count != s }) {
         throw TensorError.shapeMismatch(op: "attention", shapes: [query.shape, key.shape, [keyPadding.count, keyPadding.first?.count ?? 0]],
                                         reason: "keyPadding must be B×S")
+    }
+    if !hiddenKeys.isEmpty {
+        return try attentionHidingKeys(query: query, key: key, value: value, causal: causal, queryOffset: queryOffset,
+                                       keyPadding: keyPadding, hiddenKeys: hiddenKeys, scale: scale)
     }
     guard queryOffset >= 0, !causal || queryOffset + t <= s else {
         throw TensorError.invalidArgument(op: "attention", reason: "queryOffset \(queryOffset) + T \(t) exceeds the \(s) keys")
@@ -181,6 +187,71 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         }
         return [query.requiresGrad ? dq : nil, key.requiresGrad ? dk : nil, value.requiresGrad ? dv : nil]
     }
+}
+
+/// Keys `keys` (positions among the S keys) hidden from the query rows `queries` of batch row
+/// `batchRow`, which must come after the keys they do not see (causal attention, one span a row).
+/// Packing a preference pair's two completions after their shared prompt into one row — prompt,
+/// chosen, then rejected — hides the chosen tokens from the rejected ones, so the prompt is
+/// computed once for both.
+public struct HiddenKeys: Sendable, Equatable, CustomStringConvertible {
+    public var batchRow: Int
+    public var queries: Range<Int>
+    public var keys: Range<Int>
+
+    public init(batchRow: Int, queries: Range<Int>, keys: Range<Int>) {
+        self.batchRow = batchRow
+        self.queries = queries
+        self.keys = keys
+    }
+
+    public var description: String { "(row \(batchRow), queries \(queries), keys \(keys))" }
+}
+
+/// Attention with ``HiddenKeys`` as plain attentions on views, batch row by batch row: the rows
+/// outside a span over every key, the span's rows over the keys with the hidden ones cut out
+/// (their causal offset shifted by the cut). The hidden products are never computed — masking
+/// them instead would make a packed pair's rejected part attend over its chosen part for nothing.
+private func attentionHidingKeys(query: Tensor, key: Tensor, value: Tensor, causal: Bool, queryOffset: Int,
+                                 keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys], scale: Float?) throws -> Tensor {
+    let (b, t, s) = (query.shape[0], query.shape[2], key.shape[2])
+    if let stray = hiddenKeys.first(where: { !(0..<b).contains($0.batchRow) }) {
+        throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(stray) name a batch row outside 0..<\(b)")
+    }
+    var rows: [Tensor] = []
+    for bi in 0..<b {
+        let spans = hiddenKeys.filter { $0.batchRow == bi }
+        let (q, k, v) = (try slice(query, axis: 0, range: bi..<(bi + 1)), try slice(key, axis: 0, range: bi..<(bi + 1)),
+                         try slice(value, axis: 0, range: bi..<(bi + 1)))
+        let padding = keyPadding.map { [$0[bi]] }
+        guard let span = spans.first else {
+            rows.append(try scaledDotProductAttention(query: q, key: k, value: v, causal: causal, queryOffset: queryOffset,
+                                                      keyPadding: padding, scale: scale))
+            continue
+        }
+        let (queries, cut) = (span.queries, span.keys)
+        guard causal, spans.count == 1, queries.lowerBound >= 0, queries.upperBound <= t, !queries.isEmpty, cut.lowerBound >= 0,
+              cut.upperBound <= queryOffset + queries.lowerBound, cut.upperBound <= s else {
+            throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(spans) must be one span per batch row of causal attention, after the keys it hides")
+        }
+        // Rows outside the span (before it, and padding after it) see every key as usual.
+        func plain(_ rows: Range<Int>) throws -> Tensor {
+            try scaledDotProductAttention(query: slice(q, axis: 2, range: rows), key: k, value: v, causal: true,
+                                          queryOffset: queryOffset + rows.lowerBound, keyPadding: padding, scale: scale)
+        }
+        var parts: [Tensor] = []
+        if queries.lowerBound > 0 { parts.append(try plain(0..<queries.lowerBound)) }
+        let kept = [0..<cut.lowerBound, cut.upperBound..<s]
+        parts.append(try scaledDotProductAttention(
+            query: slice(q, axis: 2, range: queries),
+            key: concat(kept.map { try slice(k, axis: 2, range: $0) }, axis: 2),
+            value: concat(kept.map { try slice(v, axis: 2, range: $0) }, axis: 2),
+            causal: true, queryOffset: queryOffset + queries.lowerBound - cut.count,
+            keyPadding: padding.map { [Array($0[0][kept[0]]) + Array($0[0][kept[1]])] }, scale: scale))
+        if queries.upperBound < t { parts.append(try plain(queries.upperBound..<t)) }
+        rows.append(parts.count == 1 ? parts[0] : try concat(parts, axis: 2))
+    }
+    return rows.count == 1 ? rows[0] : try concat(rows, axis: 0)
 }
 
 /// The heads of `x` [B, H, rows, width] (dense rows, any head stride) transposed: [B·H, width, rows].

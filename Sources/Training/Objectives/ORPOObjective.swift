@@ -51,11 +51,7 @@ public final class ORPOObjective: TrainingObjective {
             nll = try mul(scores.negativeLogLikelihood(rows: 0..<n, completionOnly: nllOnCompletion), meanWeight)
         case .perExample:
             ratio = try mul(logSigmoid(logOdds), weights)
-            let mask = nllOnCompletion ? scores.completionMask : scores.sequenceMask
-            let counts = nllOnCompletion ? scores.completionCounts : scores.sequenceCounts
-            let rowWeights = try reshape(weights, [n, 1])
-            let picked = try mul(mul(slice(scores.logProbs, axis: 0, range: 0..<n), slice(mask, axis: 0, range: 0..<n)), rowWeights)
-            nll = try mul(sum(picked), -1 / Float(max(counts[0..<n].reduce(0, +), 1)))
+            nll = try scores.negativeLogLikelihood(rows: 0..<n, completionOnly: nllOnCompletion, weights: batch.map(\.weight))
         }
         let loss = try sub(nll, mul(mean(ratio), beta))
 

@@ -2,73 +2,131 @@ import Models
 import TensorEngine
 
 /// Per-token log-probabilities of a batch of sequences from one forward pass, shared by every
-/// objective: each sequence is `prompt + completion`, right-padded; `logProbs[b, t]` is
-/// log π(ids[t+1] | ids[...t]) (0 past the end), with masks selecting completion or all tokens.
+/// objective: each sequence is `prompt + completion`; a position's log-prob is that of the token
+/// after it, and each sequence owns a set of positions: its completion tokens, or all its tokens
+/// after the first.
 ///
-/// With `scoringPrompt == false` only completion tokens are scored (their prompt positions hold 0):
-/// what DPO's sequence log-probs need, and the output head then skips the prompt positions.
+/// Preference pairs — the sequences (pᵢ, chosenᵢ) for i < n followed by (pᵢ, rejectedᵢ) with the
+/// same prompts — are packed one pair per row: `p + chosen + [p.last] + rejected`, the rejected
+/// part at positions |p| − 1, |p|, … and with the chosen part and p's original last token hidden
+/// from it (``HiddenKeys``). Every token then sees exactly what it sees in its own sequence, so
+/// the log-probs are the same up to Float32 summation order, while the prompt is computed once
+/// per pair instead of twice (forward, backward and DPO's reference pass alike). The repeated
+/// last prompt token is what predicts the rejected completion's first token. (Prompts of one or
+/// two tokens gain nothing and are not packed.)
+///
+/// With `scoringPrompt == false` only completion tokens are scored: what DPO's sequence log-probs
+/// need, and the output head then skips the prompt positions.
 public struct SequenceScores {
-    /// [B, T] log-probs of the next token (graph-connected to the adapter when grad is on).
+    /// [R, T] log-probs of the next token at each position of the (packed, right-padded) rows,
+    /// graph-connected to the adapter when grad is on; 0 where nothing is scored.
     public let logProbs: Tensor
-    /// [B, T] 1 where the predicted token belongs to the completion.
-    public let completionMask: Tensor
-    /// [B, T] 1 where the predicted token is any real token after the first.
-    public let sequenceMask: Tensor
     public let completionCounts: [Int]
     public let sequenceCounts: [Int]
     /// Whether prompt tokens were scored too (else only completion tokens have log-probs).
     public let scoringPrompt: Bool
+    /// Whether pairs were packed (one row per pair).
+    public let packed: Bool
+    /// For each sequence, the flat row-major positions of `logProbs` it owns (completion / all).
+    let completionPositions: [[Int]]
+    let sequencePositions: [[Int]]
 
     /// Runs the model on `sequences` (prompt, completion) as one padded batch, scoring every
-    /// token, or (`scoringPrompt: false`) completion tokens only.
-    public init(model: LlamaModel, sequences: [(prompt: [Int], completion: [Int])], scoringPrompt: Bool = true) throws {
-        let rows = sequences.map { $0.prompt + $0.completion }
-        let t = rows.map(\.count).max() ?? 0
-        let padded = rows.map { $0 + [Int](repeating: 0, count: t - $0.count) }
-        let keyPadding = rows.map { r in (0..<t).map { $0 < r.count } }
-        var targets: [[Int]] = []
-        var completion: [Float] = [], all: [Float] = []
-        var completionCounts: [Int] = [], sequenceCounts: [Int] = []
-        for (s, r) in zip(sequences, rows) {
-            var row = [Int](repeating: -100, count: t)
-            var c = 0, a = 0
-            for i in 0..<t {
-                let next = i + 1
-                let real = next < r.count
-                let inCompletion = real && next >= s.prompt.count
-                if inCompletion || (real && scoringPrompt) { row[i] = r[next] }
-                completion.append(inCompletion ? 1 : 0)
-                all.append(real ? 1 : 0)
-                if inCompletion { c += 1 }
-                if real { a += 1 }
+    /// token, or (`scoringPrompt: false`) completion tokens only; pairs are packed unless
+    /// `packPairs` is false.
+    public init(model: LlamaModel, sequences: [(prompt: [Int], completion: [Int])], scoringPrompt: Bool = true,
+                packPairs: Bool = true) throws {
+        let n = sequences.count / 2
+        let pairs = packPairs && n > 0 && sequences.count == 2 * n
+            && (0..<n).allSatisfy { sequences[$0].prompt.count > 2 && sequences[$0].prompt == sequences[n + $0].prompt }
+        // Where each sequence's own tokens lie: row, first index, prompt tokens among them, count.
+        var rows: [[Int]] = [], positions: [[Int]] = [], hidden: [HiddenKeys] = []
+        var placement: [(row: Int, start: Int, promptLength: Int, length: Int)] = []
+        if pairs {
+            for i in 0..<n {
+                let (p, chosen, rejected) = (sequences[i].prompt, sequences[i].completion, sequences[n + i].completion)
+                let tail = p.count + chosen.count
+                rows.append(p + chosen + [p[p.count - 1]] + rejected)
+                positions.append(Array(0..<tail) + Array((p.count - 1)..<(p.count + rejected.count)))
+                hidden.append(HiddenKeys(batchRow: i, queries: tail..<(tail + 1 + rejected.count), keys: (p.count - 1)..<tail))
+                placement.append((i, 0, p.count, tail))
             }
-            targets.append(row)
-            completionCounts.append(c)
-            sequenceCounts.append(a)
+            // The rejected sequence starts at the repeated prompt token; its prompt positions
+            // before that are the shared ones at the start of the row (handled below).
+            for i in 0..<n { placement.append((i, placement[i].length, 1, 1 + sequences[n + i].completion.count)) }
+        } else {
+            for (i, s) in sequences.enumerated() {
+                rows.append(s.prompt + s.completion)
+                positions.append(Array(0..<rows[i].count))
+                placement.append((i, 0, s.prompt.count, rows[i].count))
+            }
         }
-        logProbs = try model.tokenLogProbs(padded, keyPadding: rows.allSatisfy { $0.count == t } ? nil : keyPadding, targets: targets)
-        completionMask = try Tensor(completion, shape: [rows.count, t])
-        sequenceMask = try Tensor(all, shape: [rows.count, t])
-        self.completionCounts = completionCounts
-        self.sequenceCounts = sequenceCounts
+        let t = rows.map(\.count).max() ?? 0
+        // Targets: position k of a segment predicts the segment's token k + 1.
+        var targets = rows.map { _ in [Int](repeating: -100, count: t) }
+        var completionPositions: [[Int]] = [], sequencePositions: [[Int]] = []
+        for (index, place) in placement.enumerated() {
+            var completion: [Int] = [], all: [Int] = []
+            // A packed rejected sequence's prompt tokens 1 ..< |p| are predicted by the shared
+            // positions 0 ..< |p| − 1 at the start of its row (the chosen sequence's, too).
+            if pairs && index >= n {
+                all = (0..<(sequences[index].prompt.count - 1)).map { place.row * t + $0 }
+            }
+            for k in 0..<max(0, place.length - 1) {
+                let at = place.start + k, flat = place.row * t + at
+                let inCompletion = k + 1 >= place.promptLength
+                if inCompletion || scoringPrompt { targets[place.row][at] = rows[place.row][at + 1] }
+                if inCompletion { completion.append(flat) }
+                all.append(flat)
+            }
+            completionPositions.append(completion)
+            sequencePositions.append(all)
+        }
+        let keyPadding = rows.map { r in (0..<t).map { $0 < r.count } }
+        logProbs = try model.tokenLogProbs(rows.map { $0 + [Int](repeating: 0, count: t - $0.count) },
+                                           positions: positions.map { $0 + [Int](repeating: 0, count: t - $0.count) },
+                                           keyPadding: rows.allSatisfy { $0.count == t } ? nil : keyPadding,
+                                           hiddenKeys: hidden, targets: targets)
+        self.completionPositions = completionPositions
+        self.sequencePositions = sequencePositions
+        completionCounts = completionPositions.map(\.count)
+        sequenceCounts = sequencePositions.map(\.count)
         self.scoringPrompt = scoringPrompt
+        packed = pairs
     }
 
-    /// [B] Σ over completion tokens of log π (TRL's sequence log-prob).
-    public func completionSums() throws -> Tensor { try sum(mul(logProbs, completionMask), axes: [1]) }
+    /// [S, R·T] 0/1 rows selecting each sequence's positions (completion or all).
+    private func selection(completionOnly: Bool, sequences: Range<Int>) throws -> Tensor {
+        let owned = completionOnly ? completionPositions : sequencePositions
+        let width = logProbs.count
+        var values = [Float](repeating: 0, count: sequences.count * width)
+        for (i, s) in sequences.enumerated() { for p in owned[s] { values[i * width + p] = 1 } }
+        return try Tensor(values, shape: [sequences.count, width])
+    }
 
-    /// [B] completion sums divided by completion lengths (ORPO's length average).
+    /// [S] Σ over each listed sequence's positions of log π, as one product with the flat log-probs.
+    private func sums(completionOnly: Bool, sequences: Range<Int>) throws -> Tensor {
+        let column = try reshape(logProbs, [logProbs.count, 1])
+        return try reshape(matmul(selection(completionOnly: completionOnly, sequences: sequences), column), [sequences.count])
+    }
+
+    /// [S] Σ over completion tokens of log π (TRL's sequence log-prob).
+    public func completionSums() throws -> Tensor { try sums(completionOnly: true, sequences: 0..<completionCounts.count) }
+
+    /// [S] completion sums divided by completion lengths (ORPO's length average).
     public func completionMeans() throws -> Tensor {
         try div(completionSums(), Tensor(completionCounts.map { Float(max($0, 1)) }, shape: [completionCounts.count]))
     }
 
-    /// Token-mean negative log-likelihood over `rows`, on completion tokens or whole sequences.
-    public func negativeLogLikelihood(rows: Range<Int>, completionOnly: Bool) throws -> Tensor {
+    /// Token-mean negative log-likelihood over sequences `rows`, on completion tokens or whole
+    /// sequences; with `weights`, each sequence's tokens count times its weight (the mean still
+    /// divides by the plain token count, as the per-example ORPO weighting wants).
+    public func negativeLogLikelihood(rows: Range<Int>, completionOnly: Bool, weights: [Float]? = nil) throws -> Tensor {
         precondition(completionOnly || scoringPrompt, "SequenceScores: prompt tokens were not scored")
-        let mask = completionOnly ? completionMask : sequenceMask
         let counts = completionOnly ? completionCounts : sequenceCounts
         let total = counts[rows].reduce(0, +)
-        let picked = try mul(slice(logProbs, axis: 0, range: rows), slice(mask, axis: 0, range: rows))
-        return try mul(sum(picked), -1 / Float(max(total, 1)))
+        var perSequence = try sums(completionOnly: completionOnly, sequences: rows)
+        if let weights { perSequence = try mul(perSequence, Tensor(weights, shape: [rows.count])) }
+        return try mul(sum(perSequence), -1 / Float(max(total, 1)))
     }
 }
