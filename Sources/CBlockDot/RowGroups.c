@@ -112,6 +112,9 @@ static void float_groups(int type, const uint8_t *packed, long g0, long g1, int 
     }
 }
 
+// Four int8 codes as one 32-bit lane (memcpy: the codes need not be 4-byte aligned).
+static inline int32_t four_bytes(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
+
 // Int8: x as divtune_quantize_q8 wrote it; vpdpbusd sums four byte products per lane.
 __attribute__((target(TARGET_INT8)))
 static void int8_groups(int type, const uint8_t *packed, long g0, long g1, int blocks,
@@ -125,7 +128,7 @@ static void int8_groups(int type, const uint8_t *packed, long g0, long g1, int b
             const int8_t *qb = q + 32 * b;
             const uint8_t *qs = blk + header;
             __m512i a0 = _mm512_setzero_si512(), a1 = a0;
-            #define X4(k) _mm512_set1_epi32(*(const int32_t *)(const void *)(qb + (k)))
+            #define X4(k) _mm512_set1_epi32(four_bytes(qb + (k)))
             if (type == 8) {
                 for (int c = 0; c < 8; c += 2) {
                     a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(qs + 64 * c), X4(4 * c));

@@ -90,6 +90,23 @@ import Testing
         #expect(mixed == [q.0, odd.0].map { $0.multiply(x, int8Activations: int8) })
     }
 
+    /// The arena hands out 64-byte-aligned blocks back to back in huge-page-aligned regions, starts
+    /// a region of its own for a block larger than a region, and unmaps a region with its blocks.
+    @Test func arenaPlacesBlocksBackToBack() {
+        let arena = HugePageArena()
+        weak var firstRegion: HugePageArena.Region?
+        do {
+            let a = arena.allocate(100), b = arena.allocate(10)
+            firstRegion = a.region
+            #expect(Int(bitPattern: a.pointer) % HugePageArena.hugePage == 0)
+            #expect(b.pointer == a.pointer + 128 && a.region === b.region)
+            let big = arena.allocate(HugePageArena.regionSize + 1)
+            #expect(big.region !== a.region && big.region.size == HugePageArena.regionSize + HugePageArena.hugePage)
+            big.pointer.storeBytes(of: 7, toByteOffset: HugePageArena.regionSize, as: UInt8.self)   // the last byte is mapped
+        }
+        #expect(firstRegion == nil)
+    }
+
     /// Shapes the layout does not take (rows not a multiple of 16, other types) keep the row kernels.
     @Test func otherShapesAndTypesAreNotGrouped() {
         #expect(!RowGroupedMatrix.covers(.q4_1, rowCount: 200))
