@@ -37,11 +37,7 @@ import Testing
             }
         }
         for r in 0..<rows {
-            var exact = 0.0, scale = 0.0
-            for c in 0..<columns {
-                let p = Double(dense[r * columns + c]) * Double(x[c])
-                exact += p; scale += abs(p)
-            }
+            let (exact, scale) = exactProduct(dense, row: r, columns: columns, x)
             #expect(abs(Double(y[r]) - exact) <= 1e-5 * max(scale, 1e-3), "\(type.name) row \(r): \(y[r]) vs \(exact)")
         }
     }
@@ -55,6 +51,16 @@ import Testing
             #expect(reference.isNaN ? v.isNaN : v.bitPattern == reference.bitPattern, "half 0x\(String(b, radix: 16))")
         }
     }
+}
+
+/// Row `row` of a dense `columns`-wide matrix times x in Double, and Σ|w·x| (the error scale).
+func exactProduct(_ dense: [Float], row: Int, columns: Int, _ x: [Float]) -> (value: Double, scale: Double) {
+    var value = 0.0, scale = 0.0
+    for c in 0..<columns {
+        let p = Double(dense[row * columns + c]) * Double(x[c])
+        value += p; scale += abs(p)
+    }
+    return (value, scale)
 }
 
 /// Random blocks of `type` whose f16 scale fields hold small finite values (raw random bits

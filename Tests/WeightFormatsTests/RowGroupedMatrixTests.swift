@@ -38,11 +38,7 @@ import Testing
         #expect(matrix.rowGrouped() != nil)
         let y = matrix.multiply(x, int8Activations: false)
         for r in 0..<rows {
-            var exact = 0.0, scale = 0.0
-            for c in 0..<columns {
-                let p = Double(dense[r * columns + c]) * Double(x[c])
-                exact += p; scale += abs(p)
-            }
+            let (exact, scale) = exactProduct(dense, row: r, columns: columns, x)
             #expect(abs(Double(y[r]) - exact) <= 1e-6 * max(scale, 1e-3), "\(type.name) row \(r): \(y[r]) vs \(exact)")
         }
     }

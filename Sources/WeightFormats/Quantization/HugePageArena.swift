@@ -23,19 +23,23 @@ final class HugePageArena: @unchecked Sendable {
             #if os(Linux)
             // Over-map by one huge page and align the start inside it; the slack stays unused.
             let mapped = mmap(nil, size + HugePageArena.hugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-            guard let mapped, mapped != MAP_FAILED else { fatalError("HugePageArena: cannot map \(size) bytes") }
-            let aligned = (Int(bitPattern: mapped) + HugePageArena.hugePage - 1) & ~(HugePageArena.hugePage - 1)
-            base = UnsafeMutableRawPointer(bitPattern: aligned)!
-            mappedBase = mapped
-            _ = madvise(base, size, Int32(MADV_HUGEPAGE))
-            #else
-            base = .allocate(byteCount: size, alignment: 1 << 14)
+            if let mapped, mapped != MAP_FAILED {
+                let aligned = (Int(bitPattern: mapped) + HugePageArena.hugePage - 1) & ~(HugePageArena.hugePage - 1)
+                base = UnsafeMutableRawPointer(bitPattern: aligned)!
+                mappedBase = mapped
+                _ = madvise(base, size, Int32(MADV_HUGEPAGE))
+                return
+            }
+            mappedBase = nil   // no mapping to be had: ordinary pages, as on other systems
             #endif
+            base = .allocate(byteCount: size, alignment: 1 << 14)
         }
 
         #if os(Linux)
-        private let mappedBase: UnsafeMutableRawPointer
-        deinit { munmap(mappedBase, size + HugePageArena.hugePage) }
+        private let mappedBase: UnsafeMutableRawPointer?
+        deinit {
+            if let mappedBase { munmap(mappedBase, size + HugePageArena.hugePage) } else { base.deallocate() }
+        }
         #else
         deinit { base.deallocate() }
         #endif

@@ -27,13 +27,24 @@ public enum Int8Activations {
     /// y[r] = row r · x for `rowCount` rows of `blocks` blocks (`rowBytes` apart) on all cores.
     static func multiply(type: GGMLType, rows: UnsafeRawPointer, rowBytes: Int, rowCount: Int, blocks: Int,
                          x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        withQuantized(x, blocks: blocks) { q, d, sums, _ in
+            NativeFloatKernels.onAllCores(type, rowCount: rowCount, blocks: blocks) { range in
+                divtune_int8_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
+                                    Int32(blocks), q, d, sums, y)
+            }
+        }
+    }
+
+    /// Runs `body(q, d, sums, codeSums)` with x's `blocks` groups of 32 quantized in scratch as
+    /// divtune_quantize_q8 writes them: codes, scales, exact group sums and sums of codes.
+    static func withQuantized<R>(_ x: UnsafePointer<Float>, blocks: Int,
+                                 _ body: (UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Int32>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: Int8.self, capacity: 32 * blocks) { q in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
-                let q = q.baseAddress!, d = scales.baseAddress!, sums = d + blocks
-                divtune_quantize_q8(x, Int32(blocks), q, d, sums, nil)
-                NativeFloatKernels.onAllCores(type, rowCount: rowCount, blocks: blocks) { range in
-                    divtune_int8_matvec(Int32(type.rawValue), rows, rowBytes, range.lowerBound, range.upperBound,
-                                        Int32(blocks), q, d, sums, y)
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: blocks) { codeSums in
+                    let (q, d, qsum) = (q.baseAddress!, scales.baseAddress!, codeSums.baseAddress!)
+                    divtune_quantize_q8(x, Int32(blocks), q, d, d + blocks, qsum)
+                    return body(q, d, d + blocks, qsum)
                 }
             }
         }

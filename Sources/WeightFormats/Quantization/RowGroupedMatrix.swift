@@ -68,16 +68,9 @@ final class RowGroupedMatrix: @unchecked Sendable {
         }
         let columns = 32 * blocks, b32 = Int32(blocks)
         if int8Activations && level >= 2 {
-            withUnsafeTemporaryAllocation(of: Int8.self, capacity: columns) { q in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
-                    withUnsafeTemporaryAllocation(of: Int32.self, capacity: blocks) { codeSums in
-                        let (q, d, qsum) = (q.baseAddress!, scales.baseAddress!, codeSums.baseAddress!)
-                        let sums = d + blocks
-                        divtune_quantize_q8(x, b32, q, d, sums, qsum)
-                        run { m, r, y in
-                            divtune_group_int8_matvec(Int32(m.type.rawValue), m.groups, r.lowerBound, r.upperBound, b32, q, d, sums, qsum, y)
-                        }
-                    }
+            Int8Activations.withQuantized(x, blocks: blocks) { q, d, sums, qsum in
+                run { m, r, y in
+                    divtune_group_int8_matvec(Int32(m.type.rawValue), m.groups, r.lowerBound, r.upperBound, b32, q, d, sums, qsum, y)
                 }
             }
         } else {
