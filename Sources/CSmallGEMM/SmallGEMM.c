@@ -3,17 +3,13 @@
 // broadcasts one element of A per tile row, so B streams from L1/L2 and A is read once per
 // column panel.
 #include "CSmallGEMM.h"
+#include "LaneMask.h"
 #include <math.h>
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
 enum { TILE_ROWS = 6, PANEL = 64 };
-
-static inline __mmask16 lane_mask(long width, int chunk) {
-    long w = width - 16 * chunk;
-    return w >= 16 ? (__mmask16)0xFFFF : w <= 0 ? (__mmask16)0 : (__mmask16)((1u << w) - 1);
-}
 
 // One tile of `rows` (a compile-time constant after inlining) × `width` ≤ 64 columns.
 __attribute__((target("avx512f"), always_inline))

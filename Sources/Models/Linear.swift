@@ -30,8 +30,8 @@ public final class Linear {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         if let quantized = decodeWeight(for: x) { return try output(quantized.multiply(x.scalars), input: x) }
-        var base = try linear(x, weight: weight, bias: bias)
-        return try adapted(&base, input: x)
+        if let lora, lora.isEnabled { return try lora.projection(of: x, weight: weight, bias: bias) }
+        return try linear(x, weight: weight, bias: bias)
     }
 
     /// Several projections of one input (q/k/v, gate/up). A decode step's quantized products run

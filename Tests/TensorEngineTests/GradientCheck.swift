@@ -126,6 +126,15 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
             var base = try linear($0[2], weight: $0[3])
             return try linear($0[0], weight: $0[1], addingTo: &base)
         }
+        // A LoRA update fused into the projection, reading the layer input or its own input.
+        try checkGradients("linear with a low-rank update", [random([2, 3, 4], seed: 1), random([5, 4], seed: 2), random([5], seed: 3),
+                                                              random([2, 4], seed: 7), random([5, 2], seed: 8)]) {
+            try linear($0[0], weight: $0[1], bias: $0[2], lowRank: LowRankUpdate(a: $0[3], b: $0[4], scale: 1.5))
+        }
+        try checkGradients("linear with a low-rank update on its own input", [random([2, 3, 4], seed: 1), random([5, 4], seed: 2),
+                                                                               random([2, 4], seed: 7), random([5, 2], seed: 8), random([2, 3, 4], seed: 9)]) {
+            try linear($0[0], weight: $0[1], lowRank: LowRankUpdate(a: $0[2], b: $0[3], scale: 0.5, input: $0[4]))
+        }
         try checkGradients("linear adding to a leaf", [random([2, 3, 4], seed: 1), random([5, 4], seed: 2), random([2, 3, 5], seed: 6)]) {
             var base = $0[2]
             return try linear($0[0], weight: $0[1], addingTo: &base)

@@ -40,8 +40,15 @@ public final class LoRALayer {
 
     public var rank: Int { a.shape[0] }
 
+    /// x·Wᵀ (+ bias) + Δy for input x [..., in] as one engine op (`linear(_:weight:bias:lowRank:)`).
+    public func projection(of x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let dropped = try TensorEngine.dropout(x, p: dropout, training: isTraining, using: &rng)
+        return try linear(x, weight: weight, bias: bias,
+                          lowRank: LowRankUpdate(a: a, b: b, scale: scaling, input: dropped === x ? nil : dropped))
+    }
+
     /// base + Δy for input x [..., in] (Δy = dropout(x)·Aᵀ·Bᵀ · α/r), summed into `base` (a fresh
-    /// projection output) where possible.
+    /// projection output) where possible: for a base that is not `x·Wᵀ` (a decode step's quantized product).
     public func adding(to base: inout Tensor, input x: Tensor) throws -> Tensor {
         try linear(down(x), weight: b, addingTo: &base)
     }

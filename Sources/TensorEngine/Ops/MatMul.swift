@@ -83,7 +83,28 @@ func broadcastIndex(_ i: Int, batch: [Int], source: [Int]) -> Int {
 /// One sgemm over all leading dimensions. Backward: dx = dy · W; dW = dyᵀ · x and db = Σ dy only
 /// when the weight/bias require grad (frozen base weights cost nothing but dx).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
-    try linearProduct(x, weight: weight, bias: bias, base: nil)
+    try linearProduct(x, weight: weight, bias: bias, base: nil, lowRank: nil)
+}
+
+/// A low-rank (LoRA) update of a linear layer: Δy = scale · (input·Aᵀ)·Bᵀ with A [r, in] and
+/// B [out, r]; `input` is what A reads when it differs from the layer's input (dropout's copy).
+public struct LowRankUpdate {
+    public var a: Tensor
+    public var b: Tensor
+    public var scale: Float
+    public var input: Tensor?
+
+    public init(a: Tensor, b: Tensor, scale: Float, input: Tensor? = nil) {
+        (self.a, self.b, self.scale, self.input) = (a, b, scale, input)
+    }
+}
+
+/// x·Wᵀ (+ bias) + scale·(input·Aᵀ)·Bᵀ as one op (PEFT's order: the rank-r product is scaled,
+/// not the [..., out] result). The rank-r products run on `BLAS.thinGEMM`, the up-projection sums
+/// into the output inside sgemm (beta = 1), and backward adds the update's dx into the base
+/// product's (beta = 1): no separate nodes for the scaling, the sum, or dx's accumulation.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, lowRank: LowRankUpdate) throws -> Tensor {
+    try linearProduct(x, weight: weight, bias: bias, base: nil, lowRank: lowRank)
 }
 
 /// base + x·Wᵀ for base [..., out]: a LoRA up-projection added onto its frozen projection's
@@ -93,10 +114,11 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
 /// gradient to base unchanged.
 public func linear(_ x: Tensor, weight: Tensor, addingTo base: inout Tensor) throws -> Tensor {
     let reusable = base.isContiguous && isKnownUniquelyReferenced(&base) && base.storageIsUnshared()
-    return try linearProduct(x, weight: weight, bias: nil, base: (base, reusable))
+    return try linearProduct(x, weight: weight, bias: nil, base: (base, reusable), lowRank: nil)
 }
 
-private func linearProduct(_ x: Tensor, weight: Tensor, bias: Tensor?, base: (tensor: Tensor, reusable: Bool)?) throws -> Tensor {
+private func linearProduct(_ x: Tensor, weight: Tensor, bias: Tensor?, base: (tensor: Tensor, reusable: Bool)?,
+                           lowRank: LowRankUpdate?) throws -> Tensor {
     guard weight.rank == 2, x.rank >= 1, x.shape[x.rank - 1] == weight.shape[1] else {
         throw TensorError.shapeMismatch(op: "linear", shapes: [x.shape, weight.shape], reason: "input's last dimension must equal weight's in-features [out, in]")
     }
@@ -111,6 +133,7 @@ private func linearProduct(_ x: Tensor, weight: Tensor, bias: Tensor?, base: (te
     let rows = x.count / max(inF, 1)
     let xc = x.isContiguous ? x : x.copy(), wc = weight.isContiguous ? weight : weight.copy()
     let bc = bias?.contiguous()
+    let update = try lowRank.map { try LowRankProduct($0, input: xc, rows: rows, outFeatures: outF) }
     func product(into y: UnsafeMutablePointer<Float>, beta: Float) {
         BLAS.sgemm(transA: false, transB: true, m: rows, n: outF, k: inF,
                    a: xc.storage.pointer + xc.offset, lda: inF, b: wc.storage.pointer + wc.offset, ldb: inF,
@@ -129,11 +152,13 @@ private func linearProduct(_ x: Tensor, weight: Tensor, bias: Tensor?, base: (te
                 for r in 0..<rows { (y.baseAddress! + r * outF).update(from: pb, count: outF) }
             }
             product(into: y.baseAddress!, beta: base != nil || bc != nil ? 1 : 0)
+            update?.addForward(into: y.baseAddress!)
         }
     }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     if let base { inputs.append(base.tensor) }
+    if let lowRank { inputs += [lowRank.a, lowRank.b] + (lowRank.input.map { [$0] } ?? []) }
     return Tensor.result(out, inputs: inputs, name: "linear") { g in
         let gc = g.contiguous()
         let pg = gc.storage.pointer + gc.offset
@@ -154,6 +179,77 @@ private func linearProduct(_ x: Tensor, weight: Tensor, bias: Tensor?, base: (te
             grads.append(bias.requiresGrad ? try sum(reshape(gc, [rows, outF]), axes: [0]) : nil)
         }
         if base != nil { grads.append(g) }
+        if let update {
+            let (dInput, da, db) = try update.backward(pg, addingInputGradientTo: grads[0])
+            grads += [da, db] + (update.hasOwnInput ? [dInput] : [])
+        }
         return grads
+    }
+}
+
+/// The forward state and backward products of a ``LowRankUpdate`` inside `linear` (x [rows, in]
+/// already contiguous): u = scale·input·Aᵀ [rows, r] is kept for dB.
+private struct LowRankProduct {
+    let update: LowRankUpdate
+    let input: Tensor, a: Tensor, b: Tensor, u: Tensor
+    let rows: Int, inF: Int, outF: Int, rank: Int
+    var hasOwnInput: Bool { update.input != nil }
+
+    init(_ update: LowRankUpdate, input layerInput: Tensor, rows: Int, outFeatures: Int) throws {
+        let (a, b) = (update.a, update.b)
+        let inF = layerInput.shape[layerInput.rank - 1]
+        guard a.rank == 2, b.rank == 2, a.shape[1] == inF, b.shape == [outFeatures, a.shape[0]] else {
+            throw TensorError.shapeMismatch(op: "linear", shapes: [layerInput.shape, a.shape, b.shape],
+                                            reason: "a low-rank update needs A [r, in] and B [out, r]")
+        }
+        if let own = update.input, own.shape != layerInput.shape {
+            throw TensorError.shapeMismatch(op: "linear", shapes: [layerInput.shape, own.shape], reason: "the low-rank input must have the layer input's shape")
+        }
+        self.update = update
+        self.input = update.input?.contiguous() ?? layerInput
+        (self.a, self.b) = (a.contiguous(), b.contiguous())
+        (self.rows, self.inF, self.outF, self.rank) = (rows, inF, outFeatures, a.shape[0])
+        // u = scale · input·Aᵀ, from Aᵀ [in, r] (a copy of r·in floats) so both operands are row-major.
+        let at = try Tensor.withNoGrad { [a = self.a] in try transpose(a, 0, 1).contiguous() }
+        let (input, scale, rank) = (self.input, update.scale, self.rank)
+        self.u = Tensor.make([rows, rank]) { u in
+            BLAS.thinGEMM(m: rows, w: rank, k: inF, alpha: scale, a: input.storage.pointer + input.offset, lda: inF,
+                          b: at.storage.pointer + at.offset, c: u.baseAddress!)
+        }
+    }
+
+    /// y += u·Bᵀ (summed inside sgemm).
+    func addForward(into y: UnsafeMutablePointer<Float>) {
+        BLAS.sgemm(transA: false, transB: true, m: rows, n: outF, k: rank, a: u.storage.pointer, lda: rank,
+                   b: b.storage.pointer + b.offset, ldb: rank, beta: 1, c: y, ldc: outF)
+    }
+
+    /// From the output gradient g [rows, out]: du = g·B, dB = gᵀ·u, dA = scale·duᵀ·input, and
+    /// scale·du·A for the input — summed into `layerGradient` (the base product's dx, a fresh
+    /// tensor) when A reads the layer input itself, else returned as the own input's gradient.
+    func backward(_ g: UnsafePointer<Float>, addingInputGradientTo layerGradient: Tensor?) throws -> (Tensor?, Tensor?, Tensor?) {
+        let (rows, inF, outF, rank, scale) = (rows, inF, outF, rank, update.scale)
+        let inputGradient = hasOwnInput ? (update.input!.requiresGrad ? Tensor.zeros(update.input!.shape) : nil) : layerGradient
+        let needsDu = a.requiresGrad || inputGradient != nil
+        let du = needsDu ? Tensor.make([rows, rank]) { du in
+            BLAS.thinGEMM(m: rows, w: rank, k: outF, a: g, lda: outF, b: b.storage.pointer + b.offset, c: du.baseAddress!)
+        } : nil
+        let db = b.requiresGrad ? Tensor.make([outF, rank]) { db in
+            BLAS.thinGEMMTransposed(m: rows, n: outF, w: rank, x: g, ldx: outF, u: u.storage.pointer, c: db.baseAddress!)
+        } : nil
+        var da: Tensor?
+        if a.requiresGrad, let du {
+            // dAᵀ [in, r] = scale · inputᵀ·du, transposed back (r·in floats).
+            let dat = Tensor.make([inF, rank]) { dat in
+                BLAS.thinGEMMTransposed(m: rows, n: inF, w: rank, alpha: scale, x: input.storage.pointer + input.offset, ldx: inF,
+                                        u: du.storage.pointer, c: dat.baseAddress!)
+            }
+            da = try Tensor.withNoGrad { try transpose(dat, 0, 1).contiguous() }
+        }
+        if let inputGradient, let du {
+            BLAS.sgemm(transA: false, transB: false, m: rows, n: inF, k: rank, alpha: scale, a: du.storage.pointer, lda: rank,
+                       b: a.storage.pointer + a.offset, ldb: inF, beta: 1, c: inputGradient.storage.pointer + inputGradient.offset, ldc: inF)
+        }
+        return (hasOwnInput ? inputGradient : nil, da, db)
     }
 }
