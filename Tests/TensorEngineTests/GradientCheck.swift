@@ -159,6 +159,48 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         #expect(throws: TensorError.self) { try linear(x, weight: w, addingTo: &wrong) }
     }
 
+    /// Hidden keys over several 64-row blocks (the span starts inside one), with grouped heads,
+    /// padding, and keys/values read through strides (permuted [B, S, H, D] projections): output
+    /// and gradients equal the same attention composed of plain attentions over sliced and joined
+    /// keys — rows before the span over every key, the span's rows over the kept keys.
+    private func hiddenKeysAtBlockScale() throws {
+        let (t, d) = (150, 8)
+        let leaves = [random([2, 4, t, d], seed: 51), random([2, t, 2, d], seed: 52), random([2, t, 2, d], seed: 53)]
+        let padding = [[Bool](repeating: true, count: t), (0..<t).map { $0 != 3 }]
+        let (queries, cut) = (70..<t, 5..<70)
+        let weights = random([2, 4, t, d], seed: 54)
+        func run(fused: Bool) throws -> ([Float], [[Float]]) {
+            let xs = leaves.map { $0.detached() }
+            for x in xs { x.requiresGrad = true }
+            let (q, k, v) = (xs[0], try permute(xs[1], [0, 2, 1, 3]), try permute(xs[2], [0, 2, 1, 3]))
+            let out: Tensor
+            if fused {
+                out = try scaledDotProductAttention(query: q, key: k, value: v, causal: true, keyPadding: padding,
+                                                    hiddenKeys: [HiddenKeys(batchRow: 0, queries: queries, keys: cut)])
+            } else {
+                func row(_ x: Tensor, _ bi: Int) throws -> Tensor { try slice(x, axis: 0, range: bi..<(bi + 1)).contiguous() }
+                let (q0, k0, v0) = (try row(q, 0), try row(k, 0), try row(v, 0))
+                let before = try scaledDotProductAttention(query: slice(q0, axis: 2, range: 0..<queries.lowerBound), key: k0, value: v0, causal: true)
+                let kept = [0..<cut.lowerBound, cut.upperBound..<t]
+                let span = try scaledDotProductAttention(
+                    query: slice(q0, axis: 2, range: queries),
+                    key: concat(kept.map { try slice(k0, axis: 2, range: $0) }, axis: 2),
+                    value: concat(kept.map { try slice(v0, axis: 2, range: $0) }, axis: 2),
+                    causal: true, queryOffset: queries.lowerBound - cut.count)
+                let other = try scaledDotProductAttention(query: row(q, 1), key: row(k, 1), value: row(v, 1), causal: true, keyPadding: [padding[1]])
+                out = try concat([concat([before, span], axis: 2), other], axis: 0)
+            }
+            try sum(mul(out, weights)).backward()
+            return (out.scalars, try xs.map { try #require($0.grad).scalars })
+        }
+        let (fused, composed) = (try run(fused: true), try run(fused: false))
+        #expect(zip(fused.0, composed.0).allSatisfy { abs($0 - $1) <= 1e-5 })
+        for (i, (f, c)) in zip(fused.1, composed.1).enumerated() {
+            let worst = zip(f, c).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-4, "hidden keys at block scale: gradient \(i) differs by \(worst)")
+        }
+    }
+
     @Test func normsAndEmbedding() throws {
         let x = random([3, 8], seed: 9), w = random([8], seed: 10), b = random([8], seed: 11)
         try checkGradients("rmsNorm", [x, w]) { try rmsNorm($0[0], weight: $0[1], eps: 1e-5) }
@@ -236,6 +278,7 @@ func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
         #expect(throws: TensorError.self) {   // queries that come before keys they should not see
             try scaledDotProductAttention(query: qh, key: kh, value: vh, causal: true, hiddenKeys: [HiddenKeys(batchRow: 0, queries: 3..<7, keys: 2..<5)])
         }
+        try hiddenKeysAtBlockScale()
         // More than one 64-row block, with a padded key and a custom scale.
         let q2 = random([1, 2, 70, 4], seed: 29), k2 = random([1, 1, 70, 4], seed: 30), v2 = random([1, 1, 70, 4], seed: 31)
         let pad2 = [(0..<70).map { $0 != 3 }]

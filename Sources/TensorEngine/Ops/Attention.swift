@@ -9,12 +9,17 @@ import Foundation
 /// FlashAttention does) instead of storing a [T, S] matrix per head.
 ///
 /// - query [B, Hq, T, D]; key, value [B, Hkv, S, D] with Hq a multiple of Hkv (query head h reads
-///   kv head h / (Hq/Hkv)).
+///   kv head h / (Hq/Hkv)). Key and value rows are read through their strides (a permuted
+///   projection output is not copied).
+/// - The output [B, Hq, T, D] is a view of a [B, T, Hq, D] buffer: merging its heads into
+///   [B, T, Hq·D] (permute + reshape) is free, and so is the way back for its gradient.
 /// - `queryOffset`: the position of query row 0 among the keys (a KV cache holding S − T earlier
 ///   positions); causal masking lets row t see keys s ≤ queryOffset + t.
 /// - `keyPadding`: B rows of S flags, true where the key is a real token.
 /// - `hiddenKeys`: keys that a span of query rows must not see, on top of the causal mask
-///   (``HiddenKeys``: two completions packed after one shared prompt).
+///   (``HiddenKeys``: two completions packed after one shared prompt). The span's rows run over the
+///   keys before and after the hidden ones as two runs of score columns; the hidden products are
+///   never computed.
 /// - Rows that can see no key at all (a padding query under left padding) output zeros.
 ///
 /// Memory: forward keeps the output and Kᵀ (backward recomputes the probabilities); backward
@@ -34,19 +39,18 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         throw TensorError.shapeMismatch(op: "attention", shapes: [query.shape, key.shape, [keyPadding.count, keyPadding.first?.count ?? 0]],
                                         reason: "keyPadding must be B×S")
     }
-    if !hiddenKeys.isEmpty {
-        return try attentionHidingKeys(query: query, key: key, value: value, causal: causal, queryOffset: queryOffset,
-                                       keyPadding: keyPadding, hiddenKeys: hiddenKeys, scale: scale)
-    }
     guard queryOffset >= 0, !causal || queryOffset + t <= s else {
         throw TensorError.invalidArgument(op: "attention", reason: "queryOffset \(queryOffset) + T \(t) exceeds the \(s) keys")
     }
+    let spans = try hiddenSpans(hiddenKeys, batch: b, queries: t, keys: s, causal: causal, queryOffset: queryOffset)
     let group = hq / hkv
     let scale = scale ?? 1 / Float(d).squareRoot()
-    // Keys and values only need dense [S, D] rows per head: a KV cache's view of its first S
-    // positions (head stride = the buffer's length) is read in place, without a copy.
-    func denseRows(_ x: Tensor) -> Tensor { (d == 1 || x.strides[3] == 1) && (s == 1 || x.strides[2] == d) ? x : x.contiguous() }
-    let q = query.contiguous(), k = denseRows(key), v = denseRows(value)
+    // Keys and values are read row by row through their row stride: a head of the projection's
+    // [B, S, H, D] output permuted to [B, H, S, D], or a KV cache's view of its first S positions,
+    // is read in place, without a copy.
+    func readable(_ x: Tensor) -> Tensor { (d == 1 || x.strides[3] == 1) && (s == 1 || x.strides[2] >= d) ? x : x.contiguous() }
+    let q = query.contiguous(), k = readable(key), v = readable(value)
+    let (kRow, vRow) = (s == 1 ? d : k.strides[2], s == 1 ? d : v.strides[2])
     let pq = q.storage.pointer + q.offset
     @inline(__always) func keyHead(_ bi: Int, _ kvh: Int) -> UnsafeMutablePointer<Float> {
         k.storage.pointer + k.offset + bi * k.strides[0] + kvh * k.strides[1]
@@ -55,70 +59,112 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         v.storage.pointer + v.offset + bi * v.strides[0] + kvh * v.strides[1]
     }
 
-    // The visible key range of row t in batch bi: s < limit(t), and padding.
+    // The visible key range of row t in batch bi: s < limit(t), less a hidden span's keys, and padding.
     let padding: [Float]? = keyPadding.map { rows in rows.flatMap { $0.map { $0 ? 0 : -Float.infinity } } }
     @inline(__always) func limit(_ ti: Int) -> Int { causal ? min(s, queryOffset + ti + 1) : s }
 
-    // Causal rows are processed in blocks of `block` queries; a block needs only the keys up to its
-    // last row's limit, so the sgemms skip most of the masked upper triangle.
+    // Rows are processed in blocks of up to `block` queries that never straddle a hidden span's
+    // edges; a causal block needs only the keys up to its last row's limit, so the products skip
+    // most of the masked upper triangle.
     let block = 64
-    let blocks = (t + block - 1) / block
-    @inline(__always) func blockRows(_ c: Int) -> Range<Int> { (c * block)..<min(t, (c + 1) * block) }
-    @inline(__always) func blockKeys(_ rows: Range<Int>) -> Int { limit(rows.upperBound - 1) }
+    let blocks: [[Range<Int>]] = (0..<b).map { bi in
+        let edges = spans[bi].map { [0, $0.queries.lowerBound, $0.queries.upperBound, t] } ?? [0, t]
+        return zip(edges, edges.dropFirst()).flatMap { lo, hi in stride(from: lo, to: hi, by: block).map { $0..<min(hi, $0 + block) } }
+    }
+
+    /// The keys a block sees, as runs of consecutive keys side by side in its score columns: every
+    /// key up to the last row's limit, or — in a hidden span — the keys before the hidden ones, then
+    /// those after them (never computed, rather than computed and masked). Only the last run meets
+    /// the causal mask.
+    func segments(_ bi: Int, _ rows: Range<Int>) -> [KeySegment] {
+        let end = limit(rows.upperBound - 1)
+        guard let span = spans[bi], span.queries.contains(rows.lowerBound) else {
+            return [KeySegment(key: 0, column: 0, count: end, causal: causal)]
+        }
+        let cut = span.keys
+        return [KeySegment(key: 0, column: 0, count: cut.lowerBound, causal: false),
+                KeySegment(key: cut.upperBound, column: cut.lowerBound, count: end - cut.upperBound, causal: true)]
+    }
+    /// The score columns row ti sees.
+    @inline(__always) func visible(_ bi: Int, _ ti: Int) -> Int {
+        guard let span = spans[bi], span.queries.contains(ti) else { return limit(ti) }
+        return limit(ti) - span.keys.count
+    }
+    /// The causal triangle of a run's products: query row i of `rows` sees the run's keys ≤ its own position.
+    func skip(_ run: KeySegment, _ rows: Range<Int>, _ kind: (Int) -> CausalSkip) -> CausalSkip {
+        run.causal ? kind(queryOffset + rows.lowerBound - run.key) : .none
+    }
 
     // Kᵀ per KV head ([D, S]), so that Q·Kᵀ is a product of row-major operands — worth its copy
     // for a block of queries, not for decode's single row against a long cache.
     // (A tensor, not a raw buffer: backward recomputes the probabilities from it later.)
     let transposes = t >= 16
-    let keysTensor = transposes ? transposedHeads(k, batch: b, heads: hkv, rows: s, width: d) : nil
+    let keysTensor = transposes ? transposedHeads(k, batch: b, heads: hkv, rows: s, width: d, rowStride: kRow) : nil
     let keysT = keysTensor.map { $0.storage.pointer }
 
-    /// The causal triangle of a block's products: query row i of `rows` sees keys ≤ queryOffset + first row + i.
-    func skip(_ rows: Range<Int>, _ kind: (Int) -> CausalSkip) -> CausalSkip { causal ? kind(queryOffset + rows.lowerBound) : .none }
-
-    /// Fills `p` [rows, keys] (leading dimension `keys`) with the masked probabilities of head
-    /// (bi, hi) for query rows `rows`.
-    func probabilities(_ bi: Int, _ hi: Int, rows: Range<Int>, _ p: UnsafeMutablePointer<Float>) {
-        let keys = blockKeys(rows)
+    /// Fills `p` [rows, width] with the masked probabilities of head (bi, hi) for query rows `rows`
+    /// over the runs `runs` (width = their total).
+    func probabilities(_ bi: Int, _ hi: Int, rows: Range<Int>, _ runs: [KeySegment], width: Int, _ p: UnsafeMutablePointer<Float>) {
         let qh = pq + ((bi * hq + hi) * t + rows.lowerBound) * d
-        if let keysT {
-            BLAS.smallGEMM(m: rows.count, n: keys, k: d, alpha: scale, a: qh, aRow: d, aCol: 1,
-                           b: keysT + (bi * hkv + hi / group) * d * s, ldb: s, c: p, ldc: keys, skip: skip(rows, CausalSkip.columnsAfter))
-        } else {
-            BLAS.sgemm(transA: false, transB: true, m: rows.count, n: keys, k: d, alpha: scale, a: qh, lda: d,
-                       b: keyHead(bi, hi / group), ldb: d, c: p, ldc: keys)
+        for run in runs where run.count > 0 {
+            if let keysT {
+                BLAS.smallGEMM(m: rows.count, n: run.count, k: d, alpha: scale, a: qh, aRow: d, aCol: 1,
+                               b: keysT + (bi * hkv + hi / group) * d * s + run.key, ldb: s, c: p + run.column, ldc: width,
+                               skip: skip(run, rows, CausalSkip.columnsAfter))
+            } else {
+                BLAS.sgemm(transA: false, transB: true, m: rows.count, n: run.count, k: d, alpha: scale, a: qh, lda: d,
+                           b: keyHead(bi, hi / group) + run.key * kRow, ldb: kRow, c: p + run.column, ldc: width)
+            }
         }
         for (i, ti) in rows.enumerated() {
-            let row = p + i * keys
-            let end = limit(ti)
+            let row = p + i * width
+            let end = visible(bi, ti)
             if let padding {
                 padding.withUnsafeBufferPointer { pad in
-                    let pr = pad.baseAddress! + bi * s
-                    for j in 0..<end { row[j] += pr[j] }
+                    for run in runs {
+                        let pr = pad.baseAddress! + bi * s + run.key
+                        for j in 0..<max(0, min(run.count, end - run.column)) { row[run.column + j] += pr[j] }
+                    }
                 }
             }
-            Vectorized.softmaxRow(row, end, width: keys)
+            Vectorized.softmaxRow(row, end, width: width)
         }
     }
 
-    let out = Tensor.make([b, hq, t, d]) { o in
+    // The output is written in the merged-heads layout [B, T, Hq, D] and returned as its
+    // [B, Hq, T, D] view, so that merging the heads afterwards (permute + reshape) copies nothing.
+    let outRow = hq * d
+    @inline(__always) func outputRow(_ o: UnsafeMutablePointer<Float>, _ bi: Int, _ hi: Int, _ ti: Int) -> UnsafeMutablePointer<Float> {
+        o + (bi * t + ti) * outRow + hi * d
+    }
+    let work = blocks.enumerated().flatMap { bi, list in list.map { (bi, $0) } }
+    let merged = Tensor.make([b, t, hq, d]) { o in
         // Every (head, row block) is independent: finer tasks balance the uneven causal blocks.
-        parallelOverHeads(b * hq * blocks) { task in
-            let (bh, c) = (task / blocks, task % blocks)
-            let (bi, hi) = (bh / hq, bh % hq)
-            let rows = blockRows(c), keys = blockKeys(rows)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * keys)
+        parallelOverHeads(hq * work.count) { task in
+            let (hi, (bi, rows)) = (task % hq, work[task / hq])
+            let runs = segments(bi, rows), width = runs.reduce(0) { $0 + $1.count }
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows.count * width))
             defer { scratch.deallocate() }
-            probabilities(bi, hi, rows: rows, scratch)
-            BLAS.smallGEMM(m: rows.count, n: d, k: keys, a: scratch, aRow: keys, aCol: 1, b: valueHead(bi, hi / group), ldb: d,
-                           c: o.baseAddress! + (bh * t + rows.lowerBound) * d, ldc: d, skip: skip(rows, CausalSkip.depthAfter))
+            probabilities(bi, hi, rows: rows, runs, width: width, scratch)
+            for (index, run) in runs.enumerated() {
+                BLAS.smallGEMM(m: rows.count, n: d, k: run.count, a: scratch + run.column, aRow: width, aCol: 1,
+                               b: valueHead(bi, hi / group) + run.key * vRow, ldb: vRow, accumulate: index > 0,
+                               c: outputRow(o.baseAddress!, bi, hi, rows.lowerBound), ldc: outRow, skip: skip(run, rows, CausalSkip.depthAfter))
+            }
         }
     }
-    let outStorage = out.storage
+    let outStorage = merged.storage
+    let out = Tensor(storage: outStorage, shape: [b, hq, t, d], strides: [t * outRow, d, outRow, 1])
     return Tensor.result(out, inputs: [query, key, value], name: "attention") { g in
         _ = (q, k, v, keysTensor)
-        let gc = g.contiguous()
-        let pg = gc.storage.pointer + gc.offset, po = outStorage.pointer
+        // dO is read through its strides when its rows are dense (the merged heads' gradient
+        // permuted back is), else copied.
+        let gr = (d == 1 || g.strides[3] == 1) && (t == 1 || g.strides[2] >= d) ? g : g.contiguous()
+        let (pg, gRow) = (gr.storage.pointer + gr.offset, t == 1 ? d : gr.strides[2])
+        @inline(__always) func gradientRow(_ bi: Int, _ hi: Int, _ ti: Int) -> UnsafeMutablePointer<Float> {
+            pg + bi * gr.strides[0] + hi * gr.strides[1] + ti * gRow
+        }
+        let po = outStorage.pointer
         let dq = Tensor.zeros(q.shape), dk = Tensor.zeros(k.shape), dv = Tensor.zeros(v.shape)
         // Every query head is a task with private dK/dV partials [S, D] (so tasks never write the
         // same memory); the partials of each group are then summed into its KV head.
@@ -128,7 +174,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         defer { dkParts?.deallocate(); dvParts?.deallocate() }
         // Vᵀ per KV head for dP = dO·Vᵀ (only when dQ or dK are wanted).
         let valuesTensor = transposes && (query.requiresGrad || key.requiresGrad)
-            ? transposedHeads(v, batch: b, heads: hkv, rows: s, width: d) : nil
+            ? transposedHeads(v, batch: b, heads: hkv, rows: s, width: d, rowStride: vRow) : nil
         let valuesT = valuesTensor.map { $0.storage.pointer }
         dkParts?.initialize(repeating: 0, count: b * hq * headSize)
         dvParts?.initialize(repeating: 0, count: b * hq * headSize)
@@ -137,37 +183,49 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
             let kh = keyHead(bi, hi / group)
             let p = UnsafeMutablePointer<Float>.allocate(capacity: block * s), dp = UnsafeMutablePointer<Float>.allocate(capacity: block * s)
             defer { p.deallocate(); dp.deallocate() }
-            for c in 0..<blocks {
-                let rows = blockRows(c), keys = blockKeys(rows), n = rows.count
-                let head = bh * t * d + rows.lowerBound * d
-                probabilities(bi, hi, rows: rows, p)
+            for rows in blocks[bi] {
+                let n = rows.count
+                let runs = segments(bi, rows), width = runs.reduce(0) { $0 + $1.count }
+                let head = bh * t * d + rows.lowerBound * d   // the block's rows in Q and dQ
+                let dO = gradientRow(bi, hi, rows.lowerBound)
+                probabilities(bi, hi, rows: rows, runs, width: width, p)
                 if let dvParts {   // dV += Pᵀ·dO
-                    BLAS.smallGEMM(m: keys, n: d, k: n, a: p, aRow: 1, aCol: keys, b: pg + head, ldb: d,
-                                   accumulate: true, c: dvParts + bh * headSize, ldc: d, skip: skip(rows, CausalSkip.depthBefore))
+                    for run in runs where run.count > 0 {
+                        BLAS.smallGEMM(m: run.count, n: d, k: n, a: p + run.column, aRow: 1, aCol: width, b: dO, ldb: gRow, accumulate: true,
+                                       c: dvParts + bh * headSize + run.key * d, ldc: d, skip: skip(run, rows, CausalSkip.depthBefore))
+                    }
                 }
                 guard query.requiresGrad || key.requiresGrad else { continue }
                 // dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(dO ⊙ O))
-                if let valuesT {
-                    BLAS.smallGEMM(m: n, n: keys, k: d, a: pg + head, aRow: d, aCol: 1, b: valuesT + (bi * hkv + hi / group) * d * s,
-                                   ldb: s, c: dp, ldc: keys, skip: skip(rows, CausalSkip.columnsAfter))
-                } else {
-                    BLAS.sgemm(transA: false, transB: true, m: n, n: keys, k: d, a: pg + head, lda: d,
-                               b: valueHead(bi, hi / group), ldb: d, c: dp, ldc: keys)
+                for run in runs where run.count > 0 {
+                    if let valuesT {
+                        BLAS.smallGEMM(m: n, n: run.count, k: d, a: dO, aRow: gRow, aCol: 1, b: valuesT + (bi * hkv + hi / group) * d * s + run.key,
+                                       ldb: s, c: dp + run.column, ldc: width, skip: skip(run, rows, CausalSkip.columnsAfter))
+                    } else {
+                        BLAS.sgemm(transA: false, transB: true, m: n, n: run.count, k: d, a: dO, lda: gRow,
+                                   b: valueHead(bi, hi / group) + run.key * vRow, ldb: vRow, c: dp + run.column, ldc: width)
+                    }
                 }
                 for i in 0..<n {
                     // Only a row's visible keys: dP past them may be unwritten (causal skip), dS is 0.
-                    let end = limit(rows.lowerBound + i), row = dp + i * keys
-                    let dot = Vectorized.V(repeating: Vectorized.dot(pg + head + i * d, po + head + i * d, d))
-                    Vectorized.map2(p + i * keys, row, row, end) { pv, dv in pv * (dv - dot) }
-                    (row + end).update(repeating: 0, count: keys - end)
+                    let end = visible(bi, rows.lowerBound + i), row = dp + i * width
+                    let dot = Vectorized.V(repeating: Vectorized.dot(dO + i * gRow, outputRow(po, bi, hi, rows.lowerBound + i), d))
+                    Vectorized.map2(p + i * width, row, row, end) { pv, dv in pv * (dv - dot) }
+                    (row + end).update(repeating: 0, count: width - end)
                 }
                 if query.requiresGrad {   // dQ = scale·dS·K
-                    BLAS.smallGEMM(m: n, n: d, k: keys, alpha: scale, a: dp, aRow: keys, aCol: 1,
-                                   b: kh, ldb: d, c: dq.storage.pointer + head, ldc: d, skip: skip(rows, CausalSkip.depthAfter))
+                    for (index, run) in runs.enumerated() {
+                        BLAS.smallGEMM(m: n, n: d, k: run.count, alpha: scale, a: dp + run.column, aRow: width, aCol: 1,
+                                       b: kh + run.key * kRow, ldb: kRow, accumulate: index > 0, c: dq.storage.pointer + head, ldc: d,
+                                       skip: skip(run, rows, CausalSkip.depthAfter))
+                    }
                 }
                 if let dkParts {          // dK += scale·dSᵀ·Q
-                    BLAS.smallGEMM(m: keys, n: d, k: n, alpha: scale, a: dp, aRow: 1, aCol: keys,
-                                   b: pq + head, ldb: d, accumulate: true, c: dkParts + bh * headSize, ldc: d, skip: skip(rows, CausalSkip.depthBefore))
+                    for run in runs where run.count > 0 {
+                        BLAS.smallGEMM(m: run.count, n: d, k: n, alpha: scale, a: dp + run.column, aRow: 1, aCol: width,
+                                       b: pq + head, ldb: d, accumulate: true, c: dkParts + bh * headSize + run.key * d, ldc: d,
+                                       skip: skip(run, rows, CausalSkip.depthBefore))
+                    }
                 }
             }
         }
@@ -189,6 +247,15 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     }
 }
 
+/// A run of `count` consecutive keys from `key` on, placed at score column `column` of a block;
+/// `causal`: the causal mask cuts it.
+private struct KeySegment {
+    let key: Int
+    let column: Int
+    let count: Int
+    let causal: Bool
+}
+
 /// Keys `keys` (positions among the S keys) hidden from the query rows `queries` of batch row
 /// `batchRow`, which must come after the keys they do not see (causal attention, one span a row).
 /// Packing a preference pair's two completions after their shared prompt into one row — prompt,
@@ -208,54 +275,28 @@ public struct HiddenKeys: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "(row \(batchRow), queries \(queries), keys \(keys))" }
 }
 
-/// Attention with ``HiddenKeys`` as plain attentions on views, batch row by batch row: the rows
-/// outside a span over every key, the span's rows over the keys with the hidden ones cut out
-/// (their causal offset shifted by the cut). The hidden products are never computed — masking
-/// them instead would make a packed pair's rejected part attend over its chosen part for nothing.
-private func attentionHidingKeys(query: Tensor, key: Tensor, value: Tensor, causal: Bool, queryOffset: Int,
-                                 keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys], scale: Float?) throws -> Tensor {
-    let (b, t, s) = (query.shape[0], query.shape[2], key.shape[2])
-    if let stray = hiddenKeys.first(where: { !(0..<b).contains($0.batchRow) }) {
-        throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(stray) name a batch row outside 0..<\(b)")
-    }
-    var rows: [Tensor] = []
-    for bi in 0..<b {
-        let spans = hiddenKeys.filter { $0.batchRow == bi }
-        let (q, k, v) = (try slice(query, axis: 0, range: bi..<(bi + 1)), try slice(key, axis: 0, range: bi..<(bi + 1)),
-                         try slice(value, axis: 0, range: bi..<(bi + 1)))
-        let padding = keyPadding.map { [$0[bi]] }
-        guard let span = spans.first else {
-            rows.append(try scaledDotProductAttention(query: q, key: k, value: v, causal: causal, queryOffset: queryOffset,
-                                                      keyPadding: padding, scale: scale))
-            continue
+/// The hidden span of each batch row (nil: none), checked: causal attention, one span a row,
+/// coming after the keys it hides (so those keys lie wholly before every row of the span).
+private func hiddenSpans(_ hiddenKeys: [HiddenKeys], batch b: Int, queries t: Int, keys s: Int, causal: Bool,
+                         queryOffset: Int) throws -> [HiddenKeys?] {
+    var spans = [HiddenKeys?](repeating: nil, count: b)
+    var seen = Set<Int>()
+    for span in hiddenKeys {
+        guard (0..<b).contains(span.batchRow) else {
+            throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(span) name a batch row outside 0..<\(b)")
         }
         let (queries, cut) = (span.queries, span.keys)
-        guard causal, spans.count == 1, queries.lowerBound >= 0, queries.upperBound <= t, !queries.isEmpty, cut.lowerBound >= 0,
-              cut.upperBound <= queryOffset + queries.lowerBound, cut.upperBound <= s else {
-            throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(spans) must be one span per batch row of causal attention, after the keys it hides")
+        guard causal, seen.insert(span.batchRow).inserted, !queries.isEmpty, queries.lowerBound >= 0, queries.upperBound <= t,
+              cut.lowerBound >= 0, cut.upperBound <= s, cut.upperBound <= queryOffset + queries.lowerBound else {
+            throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(hiddenKeys.filter { $0.batchRow == span.batchRow }) must be one span per batch row of causal attention, after the keys it hides")
         }
-        // Rows outside the span (before it, and padding after it) see every key as usual.
-        func plain(_ rows: Range<Int>) throws -> Tensor {
-            try scaledDotProductAttention(query: slice(q, axis: 2, range: rows), key: k, value: v, causal: true,
-                                          queryOffset: queryOffset + rows.lowerBound, keyPadding: padding, scale: scale)
-        }
-        var parts: [Tensor] = []
-        if queries.lowerBound > 0 { parts.append(try plain(0..<queries.lowerBound)) }
-        let kept = [0..<cut.lowerBound, cut.upperBound..<s]
-        parts.append(try scaledDotProductAttention(
-            query: slice(q, axis: 2, range: queries),
-            key: concat(kept.map { try slice(k, axis: 2, range: $0) }, axis: 2),
-            value: concat(kept.map { try slice(v, axis: 2, range: $0) }, axis: 2),
-            causal: true, queryOffset: queryOffset + queries.lowerBound - cut.count,
-            keyPadding: padding.map { [Array($0[0][kept[0]]) + Array($0[0][kept[1]])] }, scale: scale))
-        if queries.upperBound < t { parts.append(try plain(queries.upperBound..<t)) }
-        rows.append(parts.count == 1 ? parts[0] : try concat(parts, axis: 2))
+        if !cut.isEmpty { spans[span.batchRow] = span }
     }
-    return rows.count == 1 ? rows[0] : try concat(rows, axis: 0)
+    return spans
 }
 
-/// The heads of `x` [B, H, rows, width] (dense rows, any head stride) transposed: [B·H, width, rows].
-private func transposedHeads(_ x: Tensor, batch: Int, heads: Int, rows: Int, width: Int) -> Tensor {
+/// The heads of `x` [B, H, rows, width] (dense rows `rowStride` apart, any head stride) transposed: [B·H, width, rows].
+private func transposedHeads(_ x: Tensor, batch: Int, heads: Int, rows: Int, width: Int, rowStride: Int) -> Tensor {
     let base = x.storage.pointer + x.offset
     return Tensor.make([batch * heads, width, rows]) { out in
         for bh in 0..<(batch * heads) {
@@ -263,7 +304,7 @@ private func transposedHeads(_ x: Tensor, batch: Int, heads: Int, rows: Int, wid
             // Tiles of 16 rows keep both the reads and the strided writes within a few cache lines.
             for r0 in stride(from: 0, to: rows, by: 16) {
                 for c in 0..<width {
-                    for r in r0..<min(rows, r0 + 16) { dst[c * rows + r] = src[r * width + c] }
+                    for r in r0..<min(rows, r0 + 16) { dst[c * rows + r] = src[r * rowStride + c] }
                 }
             }
         }
