@@ -16,7 +16,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Run the paper's pipeline end to end on the default model and sample data; writes report.html.")
 
-    @Flag(help: "A few steps and prompts per stage (minutes instead of ~20).") var quick = false
+    @Flag(help: "A few steps and prompts per stage (under a minute instead of ~10).") var quick = false
     @Option(help: "Output folder.") var output = "out/demo"
     @Option(help: "The model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
     @Option(help: "Folder with train.jsonl, sft.jsonl and test_prompts.jsonl.") var data = "data"
