@@ -47,36 +47,25 @@ enum BLAS {
 }
 
 extension BLAS {
-    /// C[m×w] = alpha · A[m×k]·B[k×w] for a thin w (a LoRA rank: x·Aᵀ, dY·B): A has row stride
-    /// `lda`, B and C are dense. On AVX-512 and w ≤ 64 a register-tile kernel over row ranges
-    /// split among the engine's threads (2.5–3× sgemm, which packs the thin operand and runs
-    /// such a product on one thread); else sgemm. Each row of C is computed alike whatever the split.
-    static func thinGEMM(m: Int, w: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+    /// C[m×w] = alpha · A·B (+ C when `accumulate`) for a thin w (a LoRA rank: x·Aᵀ, dY·B, dYᵀ·u,
+    /// xᵀ·du) and a long inner dimension k. A [m×k] is read through strides as in `smallGEMM`:
+    /// row-major (`aRow` = its leading dimension, `aCol` = 1) or transposed (`aRow` = 1); B and C
+    /// are dense. On AVX-512 and w ≤ 64 a register-tile kernel over row ranges of C split among
+    /// the engine's threads (2.5–3× sgemm, which packs the thin operand and runs such a product on
+    /// one thread); else sgemm. Each element sums over k in the same order whatever the split.
+    static func thinGEMM(m: Int, w: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
+                         b: UnsafePointer<Float>, accumulate: Bool = false, c: UnsafeMutablePointer<Float>) {
         if m == 0 || w == 0 { return }
+        precondition(aCol == 1 || aRow == 1, "thinGEMM: A must be row-major or transposed")
         guard w <= 64, k > 0, divtune_small_gemm_available() == 1 else {
-            sgemm(transA: false, transB: false, m: m, n: w, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: w, c: c, ldc: w)
+            let transA = aCol != 1
+            sgemm(transA: transA, transB: false, m: m, n: w, k: k, alpha: alpha, a: a, lda: transA ? max(aCol, m) : max(aRow, k),
+                  b: b, ldb: w, beta: accumulate ? 1 : 0, c: c, ldc: w)
             return
         }
         splitForThreads(m, work: m * k * w) { rows in
-            _ = divtune_thin_gemm(rows.count, w, k, alpha, a + rows.lowerBound * lda, lda, b, c + rows.lowerBound * w)
-        }
-    }
-
-    /// C[n×w] = alpha · Xᵀ·U (+ C when `accumulate`) for X [m×n] (row stride `ldx`) and a thin
-    /// U [m×w] (dY ᵀ·u and xᵀ·du of LoRA's backward): the kernel's column ranges split among the
-    /// threads, so every element sums over X's rows in the same order whatever the split.
-    static func thinGEMMTransposed(m: Int, n: Int, w: Int, alpha: Float = 1, x: UnsafePointer<Float>, ldx: Int,
-                                   u: UnsafePointer<Float>, accumulate: Bool = false, c: UnsafeMutablePointer<Float>) {
-        if n == 0 || w == 0 { return }
-        guard w <= 64, m > 0, divtune_small_gemm_available() == 1 else {
-            sgemm(transA: true, transB: false, m: n, n: w, k: m, alpha: alpha, a: x, lda: ldx, b: u, ldb: w,
-                  beta: accumulate ? 1 : 0, c: c, ldc: w)
-            return
-        }
-        splitForThreads(n, work: m * n * w) { columns in
-            _ = divtune_thin_gemm_tn(m, columns.count, w, alpha, x + columns.lowerBound, ldx, u, accumulate ? 1 : 0,
-                                     c + columns.lowerBound * w)
+            _ = divtune_thin_gemm(rows.count, w, k, alpha, a + rows.lowerBound * aRow, aRow, aCol, b, accumulate ? 1 : 0,
+                                  c + rows.lowerBound * w)
         }
     }
 

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import TensorEngine
 
-/// The thin products of LoRA (`BLAS.thinGEMM`, `BLAS.thinGEMMTransposed`: the AVX-512 kernels,
-/// split over threads, or sgemm) against plain Double arithmetic, and the fused low-rank `linear`
+/// The thin products of LoRA (`BLAS.thinGEMM` with A row-major and transposed: the AVX-512
+/// kernel, split over threads, or sgemm) against plain Double arithmetic, and the fused low-rank `linear`
 /// against the same update composed of separate ops.
 @Suite struct ThinGEMMTests {
     private func uniform(_ n: Int, _ rng: inout SeededGenerator) -> [Float] {
@@ -21,7 +21,7 @@ import Testing
             let a = uniform(m * lda, &rng), b = uniform(k * w, &rng)
             var c = [Float](repeating: .nan, count: m * w)
             c.withUnsafeMutableBufferPointer { pc in
-                BLAS.thinGEMM(m: m, w: w, k: k, alpha: 0.7, a: a, lda: lda, b: b, c: pc.baseAddress!)
+                BLAS.thinGEMM(m: m, w: w, k: k, alpha: 0.7, a: a, aRow: lda, aCol: 1, b: b, c: pc.baseAddress!)
             }
             var worst: Double = 0
             for i in 0..<m {
@@ -42,7 +42,7 @@ import Testing
                 let x = uniform(m * ldx, &rng), u = uniform(m * w, &rng), c0 = uniform(n * w, &rng)
                 var c = c0
                 c.withUnsafeMutableBufferPointer { pc in
-                    BLAS.thinGEMMTransposed(m: m, n: n, w: w, alpha: 0.7, x: x, ldx: ldx, u: u, accumulate: accumulate, c: pc.baseAddress!)
+                    BLAS.thinGEMM(m: n, w: w, k: m, alpha: 0.7, a: x, aRow: 1, aCol: ldx, b: u, accumulate: accumulate, c: pc.baseAddress!)
                 }
                 var worst: Double = 0
                 for j in 0..<n {
@@ -51,7 +51,7 @@ import Testing
                         worst = max(worst, abs(Double(c[j * w + r]) - (0.7 * dot + (accumulate ? Double(c0[j * w + r]) : 0))))
                     }
                 }
-                #expect(worst <= 1e-5 * Double(m), "thinGEMMTransposed m \(m) n \(n) w \(w) accumulate \(accumulate): worst error \(worst)")
+                #expect(worst <= 1e-5 * Double(m), "thinGEMM of Xᵀ: m \(m) n \(n) w \(w) accumulate \(accumulate): worst error \(worst)")
             }
         }
     }

@@ -31,14 +31,13 @@ int divtune_small_gemm(long m, long n, long k, float alpha, const float *a, long
 /// without AVX-512.
 int divtune_softmax_row(float *row, long n, long width);
 
-/// Thin products (ThinGEMM.c): one operand `w` ≤ 64 wide (a LoRA rank), the inner dimension long.
-/// C[m×w] = alpha · A[m×k] · B[k×w], A with row stride `lda`, B and C dense. Returns 1, or 0
-/// (nothing written) without AVX-512 or for w outside 1...64.
-int divtune_thin_gemm(long m, long w, long k, float alpha, const float *a, long lda, const float *b, float *c);
-
-/// C[n×w] = alpha · Xᵀ·U (+ C when `accumulate`) for X [m×n] with row stride `ldx` and U [m×w]
-/// dense: each of C's n rows sums over X's m rows in order. Returns 1, or 0 as above (also for m = 0).
-int divtune_thin_gemm_tn(long m, long n, long w, float alpha, const float *x, long ldx, const float *u, int accumulate, float *c);
+/// Thin products (ThinGEMM.c): C[m×w] = alpha · A·B (+ C when `accumulate`) with `w` ≤ 64 (a LoRA
+/// rank) and a long inner dimension k. A [m×k] is read through two strides, like `divtune_small_gemm`'s:
+/// row-major (x·Aᵀ, dY·B: aCol = 1) or transposed (dYᵀ·u, xᵀ·du: aRow = 1); B [k×w] and C [m×w]
+/// are dense. Each row of C sums over k in order. Returns 1, or 0 (nothing written) without
+/// AVX-512, for w outside 1...64, for k = 0, or for an A that is neither row-major nor transposed.
+int divtune_thin_gemm(long m, long w, long k, float alpha, const float *a, long aRow, long aCol,
+                      const float *b, int accumulate, float *c);
 
 #ifdef __cplusplus
 }

@@ -213,7 +213,7 @@ private struct LowRankProduct {
         let at = try Tensor.withNoGrad { [a = self.a] in try transpose(a, 0, 1).contiguous() }
         let (input, scale, rank) = (self.input, update.scale, self.rank)
         self.u = Tensor.make([rows, rank]) { u in
-            BLAS.thinGEMM(m: rows, w: rank, k: inF, alpha: scale, a: input.storage.pointer + input.offset, lda: inF,
+            BLAS.thinGEMM(m: rows, w: rank, k: inF, alpha: scale, a: input.storage.pointer + input.offset, aRow: inF, aCol: 1,
                           b: at.storage.pointer + at.offset, c: u.baseAddress!)
         }
     }
@@ -232,17 +232,17 @@ private struct LowRankProduct {
         let inputGradient = hasOwnInput ? (update.input!.requiresGrad ? Tensor.zeros(update.input!.shape) : nil) : layerGradient
         let needsDu = a.requiresGrad || inputGradient != nil
         let du = needsDu ? Tensor.make([rows, rank]) { du in
-            BLAS.thinGEMM(m: rows, w: rank, k: outF, a: g, lda: outF, b: b.storage.pointer + b.offset, c: du.baseAddress!)
+            BLAS.thinGEMM(m: rows, w: rank, k: outF, a: g, aRow: outF, aCol: 1, b: b.storage.pointer + b.offset, c: du.baseAddress!)
         } : nil
         let db = b.requiresGrad ? Tensor.make([outF, rank]) { db in
-            BLAS.thinGEMMTransposed(m: rows, n: outF, w: rank, x: g, ldx: outF, u: u.storage.pointer, c: db.baseAddress!)
+            BLAS.thinGEMM(m: outF, w: rank, k: rows, a: g, aRow: 1, aCol: outF, b: u.storage.pointer, c: db.baseAddress!)
         } : nil
         var da: Tensor?
         if a.requiresGrad, let du {
             // dAᵀ [in, r] = scale · inputᵀ·du, transposed back (r·in floats).
             let dat = Tensor.make([inF, rank]) { dat in
-                BLAS.thinGEMMTransposed(m: rows, n: inF, w: rank, alpha: scale, x: input.storage.pointer + input.offset, ldx: inF,
-                                        u: du.storage.pointer, c: dat.baseAddress!)
+                BLAS.thinGEMM(m: inF, w: rank, k: rows, alpha: scale, a: input.storage.pointer + input.offset, aRow: 1, aCol: inF,
+                              b: du.storage.pointer, c: dat.baseAddress!)
             }
             da = try Tensor.withNoGrad { try transpose(dat, 0, 1).contiguous() }
         }
