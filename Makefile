@@ -29,6 +29,7 @@ demo: deps models build
 
 # Tests build in release mode (real-model tests need the speed) with testability enabled.
 test: deps models
+	python3 scripts/checks/layers.py
 	$(BUILD) -Xswiftc -enable-testing --build-tests
 	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing --skip-build
 

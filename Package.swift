@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "divtune", targets: ["divtune"]),
+        .library(name: "Base", targets: ["Base"]),
         .library(name: "TensorEngine", targets: ["TensorEngine"]),
         .library(name: "WeightFormats", targets: ["WeightFormats"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
@@ -43,6 +44,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Layer 0: what every module shares (Foundation only): JSONValue, JSON Lines, atomic
+        // files, the seeded generator, unit vectors.
+        .target(name: "Base"),
+
         // Layer 0: int8 block dot products for x86 decode (intrinsics Swift cannot reach).
         .target(name: "CBlockDot"),
 
@@ -50,33 +55,33 @@ let package = Package(
         .target(name: "CSmallGEMM"),
 
         // Layer 0: eager Float32 tensors on BLAS with reverse-mode autograd.
-        .target(name: "TensorEngine", dependencies: blas + ["CSmallGEMM"], linkerSettings: accelerate),
+        .target(name: "TensorEngine", dependencies: blas + ["Base", "CSmallGEMM"], linkerSettings: accelerate),
 
         // Layer 0: console output shared by long-running commands (progress bars, JSONL logs).
         .target(name: "Console"),
 
         // Layer 1: parsing — file formats, tokenizers, chat templates (Foundation only).
-        .target(name: "WeightFormats", dependencies: ["CBlockDot"]),
+        .target(name: "WeightFormats", dependencies: ["Base", "CBlockDot"]),
         .target(name: "Tokenizers"),
         .target(name: "ChatTemplates"),
 
         // Layer 2: models built from the engine and the formats.
-        .target(name: "Models", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates"]),
+        .target(name: "Models", dependencies: ["Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates"]),
 
         // Layer 3: decoding, preference data, measurement.
         .target(name: "Sampling"),
-        .target(name: "Generation", dependencies: ["Models", "Sampling", "Tokenizers", "ChatTemplates"]),
-        .target(name: "Preference", dependencies: ["TensorEngine"]),
-        .target(name: "Evaluation", dependencies: ["CZlib", "TensorEngine"]),
+        .target(name: "Generation", dependencies: ["Base", "TensorEngine", "Models", "Sampling", "Tokenizers", "ChatTemplates"]),
+        .target(name: "Preference", dependencies: ["Base"]),
+        .target(name: "Evaluation", dependencies: ["Base", "CZlib"]),
         // Reports: run summaries, SVG plots and self-contained HTML pages of evaluation runs.
-        .target(name: "Reports", dependencies: ["Evaluation"]),
-        .target(name: "Training", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Console"]),
+        .target(name: "Reports", dependencies: ["Base", "Evaluation"]),
+        .target(name: "Training", dependencies: ["Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Console"]),
         // Reward model: a scalar head on the last token's hidden state plus LoRA, trained by regression.
-        .target(name: "RewardModeling", dependencies: ["TensorEngine", "WeightFormats", "Tokenizers", "Models", "Training"]),
+        .target(name: "RewardModeling", dependencies: ["Base", "TensorEngine", "WeightFormats", "Tokenizers", "Models", "Training"]),
 
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [
-            "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "Console",
+            "Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "Console",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -84,30 +89,31 @@ let package = Package(
 
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
-            "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
+            "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
             "Sampling", "Generation", "Preference", "Evaluation", "Console", "Reports", "Training", "RewardModeling", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "WeightFormatsTests", dependencies: ["WeightFormats"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BaseTests", dependencies: ["Base"]),
+        .testTarget(name: "TensorEngineTests", dependencies: ["Base", "TensorEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WeightFormatsTests", dependencies: ["Base", "WeightFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Base", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
-        .testTarget(name: "PreferenceTests", dependencies: ["Preference", "TensorEngine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
-        .testTarget(name: "RewardModelingTests", dependencies: ["RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Base", "TensorEngine", "Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SamplingTests", dependencies: ["Base", "Sampling"]),
+        .testTarget(name: "PreferenceTests", dependencies: ["Base", "Preference"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Base", "Console"]),
+        .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Base", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Models", "Generation", "Sampling",
+            "Base", "Server", "Models", "Generation", "Sampling",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TensorEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Preference",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Preference",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]

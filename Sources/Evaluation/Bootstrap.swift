@@ -1,4 +1,4 @@
-import TensorEngine
+import Base
 import Foundation
 
 /// A mean with a percentile-bootstrap confidence interval.

@@ -1,4 +1,4 @@
-import TensorEngine
+import Base
 import Foundation
 
 /// Throughput of the diversity metrics on deterministic synthetic text (not a test; the CLI

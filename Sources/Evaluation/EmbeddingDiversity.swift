@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Semantic / style diversity of a prompt's samples (Chung et al. 2025 eval,
@@ -9,22 +10,14 @@ public enum EmbeddingDiversity {
     public static func meanPairwiseCosineDistance(_ embeddings: [[Float]]) throws -> Double? {
         let n = embeddings.count
         guard n >= 2 else { return nil }
-        let dim = embeddings[0].count
-        let units: [[Double]] = try embeddings.enumerated().map { index, v in
-            guard v.count == dim else {
-                throw EvaluationError.invalidEmbeddings(reason: "vector #\(index) has length \(v.count), expected \(dim)")
-            }
-            let d = v.map(Double.init)
-            let norm = sqrt(d.reduce(0) { $0 + $1 * $1 })
-            guard norm.isFinite else { throw EvaluationError.invalidEmbeddings(reason: "vector #\(index) is not finite") }
-            return norm > 0 ? d.map { $0 / norm } : d
+        let units: [[Double]]
+        do { units = try UnitVectors.normalize(embeddings) } catch {
+            throw EvaluationError.invalidEmbeddings(reason: "\(error)")
         }
         var sum = 0.0
         for i in 0..<n {
             for j in (i + 1)..<n {
-                var dot = 0.0
-                for k in 0..<dim { dot += units[i][k] * units[j][k] }
-                sum += 1 - dot
+                sum += 1 - UnitVectors.dot(units[i], units[j])
             }
         }
         return sum / Double(n * (n - 1) / 2)

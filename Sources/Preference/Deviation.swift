@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Which embedding spaces the deviation δ uses (the reference's `--score_process`).
@@ -45,11 +46,14 @@ public enum Deviation {
     public static func meanCosineDistances(_ embeddings: [[Float]]) throws -> [Double] {
         let n = embeddings.count
         guard n > 1 else { return [Double](repeating: 0, count: n) }
-        let units = try unitVectors(embeddings)
+        let units: [[Double]]
+        do { units = try UnitVectors.normalize(embeddings) } catch {
+            throw PreferenceError.invalidEmbeddings(reason: "\(error)")
+        }
         var sums = [Double](repeating: 0, count: n)
         for i in 0..<n {
             for j in (i + 1)..<n {
-                let distance = 1 - dot(units[i], units[j])
+                let distance = 1 - UnitVectors.dot(units[i], units[j])
                 sums[i] += distance
                 sums[j] += distance
             }
@@ -90,24 +94,5 @@ public enum Deviation {
         let spaces = [semantic, style].compactMap { $0 }
         guard !spaces.isEmpty else { throw PreferenceError.missingEmbedder("semantic or style") }
         return try compute(spaces: spaces)
-    }
-
-    static func unitVectors(_ embeddings: [[Float]]) throws -> [[Double]] {
-        let dim = embeddings.first?.count ?? 0
-        return try embeddings.enumerated().map { index, v in
-            guard v.count == dim else {
-                throw PreferenceError.invalidEmbeddings(reason: "vector #\(index) has length \(v.count), expected \(dim)")
-            }
-            let d = v.map(Double.init)
-            let norm = sqrt(d.reduce(0) { $0 + $1 * $1 })
-            guard norm.isFinite else { throw PreferenceError.invalidEmbeddings(reason: "vector #\(index) is not finite") }
-            return norm > 0 ? d.map { $0 / norm } : d
-        }
-    }
-
-    static func dot(_ a: [Double], _ b: [Double]) -> Double {
-        var s = 0.0
-        for i in a.indices { s += a[i] * b[i] }
-        return s
     }
 }

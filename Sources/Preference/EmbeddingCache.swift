@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// A ``TextEmbedder`` that remembers vectors on disk, keyed by SHA-256 of (model id, text), so
@@ -71,7 +72,7 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
             withUnsafeBytes(of: UInt32(v.count).littleEndian) { out.append(contentsOf: $0) }
             for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         }
-        do { try out.write(to: file, options: .atomic) } catch {
+        do { try AtomicFile.write(out, to: file) } catch {
             throw PreferenceError.unwritable(file: file.path, reason: error.localizedDescription)
         }
         dirty = false

@@ -1,4 +1,4 @@
-import TensorEngine
+import Base
 /// Random disjoint preference pairs per prompt (Chung et al. 2025,
 /// `DiversityTuning:models/utils.py:sample_pairs_with_gap`, methods.md §1.4):
 ///

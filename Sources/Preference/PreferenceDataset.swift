@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// One response to a prompt with its quality score (raw upvotes in the paper).

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// TRL preference layouts (formats.md §2.1, `trl:docs/source/dataset_formats.md`).
@@ -17,7 +18,7 @@ public enum PreferenceOutputStyle: String, Sendable, CaseIterable {
 /// Non-finite numbers are refused (JSON cannot carry them and a NaN weight would be silently wrong).
 public enum PreferenceWriter {
     public static func write(_ pairs: [PreferencePair], to url: URL, style: PreferenceOutputStyle = .standard) throws {
-        try AtomicFile.write(to: url) { sink in
+        try AtomicFile.write(to: url, chunks: { sink in
             var chunk = ""
             for (index, pair) in pairs.enumerated() {
                 guard [pair.scoreChosen, pair.scoreRejected, pair.weight].allSatisfy(\.isFinite) else {
@@ -28,7 +29,7 @@ public enum PreferenceWriter {
                 if chunk.utf8.count > 1 << 20 { try sink(Data(chunk.utf8)); chunk = "" }
             }
             if !chunk.isEmpty { try sink(Data(chunk.utf8)) }
-        }
+        })
     }
 
     /// One JSON object (no newline).
@@ -57,33 +58,4 @@ enum JSONText {
 
     /// Swift's shortest representation that round-trips ("1.0", "0.25", "1e-05"), valid JSON for finite values.
     static func number(_ x: Double) -> String { "\(x)" }
-}
-
-/// Write-to-temporary-then-rename.
-enum AtomicFile {
-    static func write(to url: URL, _ body: (_ sink: (Data) throws -> Void) throws -> Void) throws {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw PreferenceError.unwritable(file: url.path, reason: "cannot create \(temporary.path)")
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            do {
-                try body { try handle.write(contentsOf: $0) }
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
-            guard rename(temporary.path, url.path) == 0 else {
-                throw PreferenceError.unwritable(file: url.path, reason: "rename failed (errno \(errno))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            if error is PreferenceError { throw error }
-            throw PreferenceError.unwritable(file: url.path, reason: error.localizedDescription)
-        }
-    }
 }

@@ -1,4 +1,4 @@
-import TensorEngine
+import Base
 import Foundation
 
 /// Options of `divtune prepare` (defaults = the paper's DDPO-both data at `--gap 5`).

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// The result of one evaluation run, stored as `metrics.json` in the run folder
@@ -127,7 +128,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         do {
             return try JSONDecoder().decode(RunMetrics.self, from: data)
         } catch let error as DecodingError {
-            throw ReportError.invalidContent(path: path, reason: JSONErrors.describe(error))
+            throw ReportError.invalidContent(path: path, reason: error.readableDescription)
         } catch {
             throw ReportError.invalidContent(path: path, reason: "not valid JSON (\(error.localizedDescription))")
         }

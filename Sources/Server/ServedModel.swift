@@ -1,3 +1,4 @@
+import Base
 import ChatTemplates
 import Console
 import Foundation

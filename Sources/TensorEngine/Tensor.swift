@@ -1,3 +1,4 @@
+import Base
 /// An n-dimensional Float32 array: a strided view over shared `Storage`, and a node of the
 /// autograd graph.
 ///

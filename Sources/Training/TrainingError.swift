@@ -1,6 +1,5 @@
 /// Errors of training; each names the file, line, field or step at fault.
 public enum TrainingError: Error, CustomStringConvertible {
-    case data(file: String, line: Int, field: String, reason: String)
     case emptyDataset(file: String)
     case invalidOption(name: String, reason: String)
     case nonFiniteLoss(step: Int, lastCheckpoint: String?)
@@ -8,7 +7,6 @@ public enum TrainingError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .data(file, line, field, reason): return "\(file):\(line): field '\(field)': \(reason)"
         case let .emptyDataset(file): return "\(file): no usable examples"
         case let .invalidOption(name, reason): return "invalid option '\(name)': \(reason)"
         case let .nonFiniteLoss(step, last):

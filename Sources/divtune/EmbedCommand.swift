@@ -1,3 +1,4 @@
+import Base
 import ArgumentParser
 import Foundation
 import Models
@@ -52,6 +53,6 @@ struct EmbedCommand: ParsableCommand {
 
     /// The `text` of every line of a JSON Lines file.
     static func readTexts(_ url: URL) throws -> [String] {
-        try JSONLinesInput.objects(url).map { try JSONLinesInput.string($0.object, "text", file: url, line: $0.line) }
+        try JSONLines.rows(of: url).map { try $0.string("text") }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import Models
 import Preference
@@ -7,7 +8,7 @@ import Preference
 /// one place that turns them into `TextEmbedder`s.
 ///
 /// - semantic: the sentence-transformers folder given, else all-MiniLM-L6-v2 from the model cache
-///   (`$DIVTUNE_MODELS`, then `$DIVTUNE_CACHE`, then `.cache/models` under the current directory).
+///   (``ModelCache``: `$DIVTUNE_CACHE`, else `.cache/models` under the current directory).
 /// - style: a sentence-transformers folder given, else the offline `StylometricEmbedder`.
 /// With a cache file, model spaces are wrapped in an `EmbeddingCache` keyed by (model id, text).
 struct EmbedderOptions: ParsableArguments {
@@ -17,20 +18,15 @@ struct EmbedderOptions: ParsableArguments {
     @Option(name: .customLong("style-embedder"), help: ArgumentHelp("Sentence-transformers folder for the style space (default: the built-in stylometric features).", valueName: "DIR"))
     var styleDirectory: String?
 
-    static let defaultSemanticModel = "all-MiniLM-L6-v2"
-
     /// The folder of the default semantic model, wherever the cache is.
     static func defaultSemanticDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        let root = environment["DIVTUNE_MODELS"] ?? environment["DIVTUNE_CACHE"] ?? ".cache/models"
-        return URL(fileURLWithPath: root).appendingPathComponent(defaultSemanticModel)
+        ModelCache(environment: environment).url(ModelCache.miniLM)
     }
 
     /// Loads the semantic sentence embedder (given folder or the default).
     func sentenceEmbedder() throws -> SentenceEmbedder {
         let url = semanticDirectory.map { URL(fileURLWithPath: $0) } ?? Self.defaultSemanticDirectory()
-        if semanticDirectory == nil, !FileManager.default.fileExists(atPath: url.path) {
-            throw ValidationError("no semantic embedder: \(url.path) is absent; pass --embedder DIR or run scripts/fetch-models.sh")
-        }
+        if semanticDirectory == nil { _ = try ModelCache().require(ModelCache.miniLM) }
         return try SentenceEmbedder(directory: url)
     }
 

@@ -1,3 +1,4 @@
+import Base
 import ArgumentParser
 import Console
 import Evaluation
@@ -166,13 +167,8 @@ struct EvaluateDiversityCommand: ParsableCommand {
     }
 
     static func read(_ url: URL) throws -> [Entry] {
-        try JSONLinesInput.objects(url).map { line, object in
-            let prompt = try JSONLinesInput.string(object, "prompt", file: url, line: line)
-            guard let value = object["samples"] else { throw InputError(file: url.path, line: line, reason: "missing field \"samples\"") }
-            guard let samples = value as? [String] else {
-                throw InputError(file: url.path, line: line, reason: "field \"samples\" must be an array of strings")
-            }
-            return Entry(line: line, prompt: prompt, samples: samples)
+        try JSONLines.rows(of: url).map { row in
+            Entry(line: row.line, prompt: try row.string("prompt"), samples: try row.strings("samples"))
         }
     }
 
@@ -186,8 +182,8 @@ struct EvaluateDiversityCommand: ParsableCommand {
             guard let record = (try? JSONSerialization.jsonObject(with: Data(raw))) as? [String: Any] else { continue }
             guard let index = record["index"] as? Int, entries.indices.contains(index),
                   record["prompt"] as? String == entries[index].prompt else {
-                throw InputError(file: url.path, line: number + 1,
-                                 reason: "does not match the input (another run's partial results?); delete it to start afresh")
+                throw FileError(path: url.path, line: number + 1,
+                                reason: "does not match the input (another run's partial results?); delete it to start afresh")
             }
             results[index] = record
         }

@@ -1,3 +1,4 @@
+import Base
 import ArgumentParser
 import ChatTemplates
 import Foundation
@@ -107,19 +108,11 @@ struct GenerateCommand: ParsableCommand {
         if let prompt { return [Request(text: prompt)] }
         guard let path = prompts else { return [] }
         let url = URL(fileURLWithPath: path)
-        return try JSONLinesInput.objects(url).map { line, object in
-            if let messages = object["messages"] {
-                guard let list = messages as? [[String: Any]] else {
-                    throw InputError(file: path, line: line, reason: "'messages' must be a list of {role, content}")
-                }
-                return Request(messages: try list.enumerated().map { i, m in
-                    guard let role = m["role"] as? String, let content = m["content"] as? String else {
-                        throw InputError(file: path, line: line, reason: "messages[\(i)] needs string 'role' and 'content'")
-                    }
-                    return ChatMessage(role: role, content: content)
-                })
+        return try JSONLines.rows(of: url).map { row in
+            if row.value("messages") != nil {
+                return Request(messages: try row.messages("messages").map { ChatMessage(role: $0.role, content: $0.content) })
             }
-            return Request(text: try JSONLinesInput.string(object, "prompt", file: url, line: line))
+            return Request(text: try row.string("prompt"))
         }
     }
 

@@ -1,3 +1,4 @@
+import Base
 import ArgumentParser
 import Foundation
 import Models
@@ -20,9 +21,7 @@ struct RewardCommand: ParsableCommand {
         func run() throws {
             EngineThreads.configure(threads)
             let url = URL(fileURLWithPath: input)
-            let rows = try JSONLinesInput.objects(url).map { line, object in
-                (try JSONLinesInput.string(object, "prompt", file: url, line: line), try JSONLinesInput.string(object, "response", file: url, line: line))
-            }
+            let rows = try JSONLines.rows(of: url).map { row in (try row.string("prompt"), try row.string("response")) }
             let lm = try LanguageModel.load(path: model)
             let (reward, config) = try RewardModel.load(directory: URL(fileURLWithPath: adapter), model: lm.model)
             for (index, (prompt, response)) in rows.enumerated() {

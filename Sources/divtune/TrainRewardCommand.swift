@@ -1,3 +1,4 @@
+import Base
 import ArgumentParser
 import Console
 import Foundation
@@ -40,18 +41,16 @@ struct TrainRewardCommand: ParsableCommand {
         EngineThreads.configure(threads)
         let url = URL(fileURLWithPath: data)
         var rows: [(prompt: String, response: String, score: Double)] = []
-        for (line, object) in try JSONLinesInput.objects(url) {
-            let prompt = try JSONLinesInput.string(object, "prompt", file: url, line: line)
-            let response = try JSONLinesInput.string(object, "response", file: url, line: line)
-            guard let score = (object["score"] as? NSNumber)?.doubleValue, score.isFinite else {
-                throw InputError(file: url.path, line: line, reason: "field \"score\" must be a finite number")
-            }
+        for row in try JSONLines.rows(of: url) {
+            let prompt = try row.string("prompt")
+            let response = try row.string("response")
+            guard let score = try row.finiteNumber("score") else { throw row.error("missing", field: "score") }
             if targets == "transformed" && abs(score) > 1 {
-                throw InputError(file: url.path, line: line, reason: "score \(score) is outside [-1, 1] (use --targets raw for upvotes)")
+                throw row.error("\(score) is outside [-1, 1] (use --targets raw for upvotes)", field: "score")
             }
             rows.append((prompt, response, score))
         }
-        guard rows.count >= 2 else { throw InputError(file: url.path, line: nil, reason: "needs at least 2 examples") }
+        guard rows.count >= 2 else { throw FileError(path: url.path, reason: "needs at least 2 examples") }
         let scores = rows.map(\.score)
         let transformed = targets == "raw" ? try ScoreTransform.transform(scores) : scores
 

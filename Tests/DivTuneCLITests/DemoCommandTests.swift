@@ -5,7 +5,7 @@ import Testing
 /// (tiny sizes) and the report holds real numbers.
 @Suite(.serialized) struct DemoCommandTests {
     @Test func quickDemoRunsEveryStageAndWritesAReport() throws {
-        _ = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        _ = try DivTuneProcess.smolLM2
         let out = try DivTuneProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         let result = try DivTuneProcess.run(["demo", "--quick", "--output", out.path], in: DivTuneProcess.repositoryRoot)

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Runs the built `divtune` executable (it sits next to the test bundle in the build folder) and
@@ -47,11 +48,7 @@ struct DivTuneProcess {
     /// The repository root (for the model cache), found from this source file's location.
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var smolLM2: String? {
-        let folder = repositoryRoot.appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-Q4_1")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return files.first { $0.hasSuffix(".gguf") }.map { folder.appendingPathComponent($0).path }
-    }
+    static var smolLM2: String { get throws { try ModelCache(root: repositoryRoot).require(ModelCache.smolLM2).path } }
 
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-cli-\(UUID().uuidString)")

@@ -35,7 +35,7 @@ import Testing
         try Self.run(["embed", "--model", Self.tinyModel, "--input", input.path, "--json"])
 
         try "{\"text\": \"ok\"}\n{\"txt\": \"typo\"}\n".write(to: input, atomically: true, encoding: .utf8)
-        #expect { try EmbedCommand.readTexts(input) } throws: { "\($0)" == "\(input.path):2: missing field \"text\"" }
+        #expect { try EmbedCommand.readTexts(input) } throws: { "\($0)" == "\(input.path):2: field \"text\": missing" }
         try Data([0x7B, 0x22, 0x74, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D, 0x0A]).write(to: input)
         #expect { try EmbedCommand.readTexts(input) } throws: { "\($0)" == "\(input.path):1: invalid UTF-8" }
         #expect(throws: (any Error).self) { try Self.run(["embed", "--model", Self.tinyModel]) }
@@ -124,7 +124,7 @@ import Testing
         try FileManager.default.removeItem(at: partial)
 
         try "{\"prompt\": \"x\", \"samples\": \"not a list\"}\n".write(to: input, atomically: true, encoding: .utf8)
-        #expect { try Self.run(arguments) } throws: { "\($0)" == "\(input.path):1: field \"samples\" must be an array of strings" }
+        #expect { try Self.run(arguments) } throws: { "\($0)" == "\(input.path):1: field \"samples\": must be a list of strings, found a string" }
     }
 
     @Test func defaultSemanticModelFollowsTheEnvironment() {

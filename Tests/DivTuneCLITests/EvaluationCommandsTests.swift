@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import divtune
@@ -7,10 +8,7 @@ import Testing
 @Suite(.serialized) struct EvaluationCommandsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let tinyEmbedder = root.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny-roberta").path
-    static var smolLM: String {
-        let cache = ProcessInfo.processInfo.environment["DIVTUNE_CACHE"].map { URL(fileURLWithPath: $0) } ?? root.appendingPathComponent(".cache/models")
-        return cache.appendingPathComponent("SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    }
+    static var smolLM: String { get throws { try ModelCache(root: root).require(ModelCache.smolLM2).path } }
 
     static func run(_ arguments: [String]) throws {
         var command = try DivTune.parseAsRoot(arguments)
@@ -31,7 +29,7 @@ import Testing
         let prompts = folder.appendingPathComponent("prompts.jsonl")
         try Data("{\"prompt\": \"A cat <runs> & hides.\"}\n{\"prompt\": \"Snow in July.\"}\n".utf8).write(to: prompts)
         let out = folder.appendingPathComponent("smol")
-        let arguments = ["evaluate", "run", "--model", Self.smolLM, "--prompts", prompts.path, "--samples-per-prompt", "2",
+        let arguments = ["evaluate", "run", "--model", try Self.smolLM, "--prompts", prompts.path, "--samples-per-prompt", "2",
                          "--max-tokens", "6", "--embedder", Self.tinyEmbedder, "--threads", "2", "--output", out.path]
         try Self.run(arguments)
         let samplesURL = out.appendingPathComponent("samples.jsonl")
@@ -71,7 +69,7 @@ import Testing
         #expect(Self.errorText(["evaluate", "compare", missing]).contains(missing))
         let prompts = folder.appendingPathComponent("prompts.jsonl")
         try Data("{\"prompt\": \"ok\"}\n{\"text\": \"no prompt\"}\n".utf8).write(to: prompts)
-        let text = Self.errorText(["evaluate", "run", "--model", Self.smolLM, "--prompts", prompts.path, "--output", folder.appendingPathComponent("o").path])
+        let text = Self.errorText(["evaluate", "run", "--model", try Self.smolLM, "--prompts", prompts.path, "--output", folder.appendingPathComponent("o").path])
         #expect(text.contains("prompts.jsonl:2") && text.contains("\"prompt\""))
         #expect(Self.errorText(["evaluate", "run", "--model", "m", "--prompts", prompts.path, "--output", "o", "--conformative-weight", "0.5"])
             .contains("--base-model"))

@@ -7,7 +7,7 @@ import Testing
     }
 
     @Test func jsonSamplesAreReproducibleAndCarryLogProbs() throws {
-        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let model = try DivTuneProcess.smolLM2
         let args = ["generate", "--model", model, "--prompt", "The lighthouse keeper", "--max-tokens", "6",
                     "--n", "2", "--seed", "7", "--top-k", "50", "--json", "--top-logprobs", "3"]
         let first = try DivTuneProcess.run(args), second = try DivTuneProcess.run(args)
@@ -33,7 +33,7 @@ import Testing
     /// Greedy "Say hi." ends with the end-of-turn token well before 40 tokens; `--ignore-eos` runs
     /// on to exactly 40, and the first tokens are the same.
     @Test func ignoreEOSRunsToMaxTokens() throws {
-        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let model = try DivTuneProcess.smolLM2
         let args = ["generate", "--model", model, "--prompt", "Say hi.", "--chat", "--temp", "0", "--max-tokens", "40", "--json"]
         let stopped = try objects(DivTuneProcess.run(args).stdout)[0]
         let forced = try objects(DivTuneProcess.run(args + ["--ignore-eos"]).stdout)[0]
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func conformativeWeightZeroEqualsPlainSampling() throws {
-        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let model = try DivTuneProcess.smolLM2
         let common = ["generate", "--model", model, "--prompt", "Tell me a story.", "--chat", "--max-tokens", "12",
                       "--seed", "11", "--top-p", "0.9", "--json"]
         let plain = try DivTuneProcess.run(common)
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func badPromptFileNamesTheLine() throws {
-        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let model = try DivTuneProcess.smolLM2
         let dir = try DivTuneProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("prompts.jsonl")
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func tokenizePrintsIdsPlainAndThroughTheChatTemplate() throws {
-        let model = try #require(DivTuneProcess.smolLM2, "run scripts/fetch-models.sh first")
+        let model = try DivTuneProcess.smolLM2
         let plain = try DivTuneProcess.run(["tokenize", "--model", model, "--text", "Hi there"])
         #expect(plain.status == 0, "\(plain.stderr)")
         #expect(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"ids":[26843,665]}"#)

@@ -1,6 +1,6 @@
+import Base
 import Foundation
 import Testing
-import TensorEngine
 @testable import Evaluation
 
 @Suite struct BootstrapTests {

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import Models
@@ -25,7 +26,7 @@ import TensorEngine
         try JSONDecoder().decode(type, from: Data(contentsOf: fixture(name)))
     }
 
-    static var miniLMDirectory: URL { modelCache().appendingPathComponent("all-MiniLM-L6-v2") }
+    static var miniLMDirectory: URL { get throws { try testModels.require(ModelCache.miniLM) } }
 
     static func cosine(_ a: [Float], _ b: [Double]) -> Double {
         var dot = 0.0, na = 0.0, nb = 0.0
@@ -45,13 +46,9 @@ import TensorEngine
     }
 
     @Test func miniLMMatchesSentenceTransformers() throws {
-        guard FileManager.default.fileExists(atPath: Self.miniLMDirectory.path) else {
-            print("SKIP miniLMMatchesSentenceTransformers: \(Self.miniLMDirectory.path) is absent (run scripts/fetch-models.sh)")
-            return
-        }
         let reference = try Self.decode(Reference.self, "embeddings_minilm.json")
         let expected = try Self.decode(MiniLMReference.self, "embeddings_minilm.json").embeddings
-        let embedder = try SentenceEmbedder(directory: Self.miniLMDirectory)
+        let embedder = try SentenceEmbedder(directory: try Self.miniLMDirectory)
         #expect(embedder.dimension == 384 && embedder.maxSequenceLength == reference.max_seq_length)
         #expect(embedder.pooling == [.mean] && embedder.normalizes)
         for (text, ids) in zip(reference.texts, reference.input_ids) {

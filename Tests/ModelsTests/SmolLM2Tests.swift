@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 import Generation
@@ -20,7 +21,7 @@ import Tokenizers
     struct Reference: Decodable { let plain: [Case]; let chat: [Case] }
 
     static let model: LanguageModel? = {
-        let path = modelCache().appendingPathComponent("SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        let path = testModels.url(ModelCache.smolLM2).path
         return try? LanguageModel.load(path: path)
     }()
 
@@ -121,8 +122,5 @@ import Tokenizers
     }
 }
 
-func modelCache() -> URL {
-    if let env = ProcessInfo.processInfo.environment["DIVTUNE_CACHE"] { return URL(fileURLWithPath: env) }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".cache/models")
-}
+/// The default models (docs/formats.md): a missing one fails with the command that fetches it.
+let testModels = ModelCache.forRepository(containing: #filePath)

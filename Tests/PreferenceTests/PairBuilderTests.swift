@@ -1,4 +1,4 @@
-import TensorEngine
+import Base
 import Testing
 @testable import Preference
 

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import Preference
@@ -65,6 +66,8 @@ import Testing
     }
 
     @Test func missingFileIsAnError() {
-        #expect(throws: PreferenceError.self) { try PreferenceDataset.read(url: URL(fileURLWithPath: "/nonexistent/x.jsonl")) }
+        #expect { try PreferenceDataset.read(url: URL(fileURLWithPath: "/nonexistent/x.jsonl")) } throws: {
+            ($0 as? FileError)?.path == "/nonexistent/x.jsonl" && "\($0)".contains("cannot read the file")
+        }
     }
 }

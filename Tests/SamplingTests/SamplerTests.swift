@@ -1,20 +1,9 @@
+import Base
 import Testing
 @testable import Sampling
 
-/// SplitMix64: a tiny deterministic generator for the tests.
-struct TestRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
-    var rng = TestRNG(state: seed)
+    var rng = SeededGenerator(seed: seed)
     return (0..<n).map { _ in Float.random(in: -5...5, using: &rng) }
 }
 
@@ -88,7 +77,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
     @Test func greedyPicksArgmaxAfterPenalty() {
         var s = Sampler(SamplingParameters(temperature: 0, repetitionPenalty: 10))
         s.reset(context: [1])
-        var rng = TestRNG(state: 1)
+        var rng = SeededGenerator(seed: 1)
         #expect(s.sample(logits: [1, 3, 2], using: &rng) == 2)
     }
 
@@ -97,7 +86,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         func run(_ seed: UInt64) -> [Int] {
             var s = Sampler(params)
             s.reset(context: [3, 4])
-            var rng = TestRNG(state: seed)
+            var rng = SeededGenerator(seed: seed)
             return (0..<50).map { s.sample(logits: randomLogits(300, seed: UInt64($0)), using: &rng) }
         }
         #expect(run(7) == run(7))
@@ -108,7 +97,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         let probs: [Double] = [0.6, 0.3, 0.1]
         let logits = probs.map { Float(log($0)) }
         var s = Sampler(SamplingParameters())
-        var rng = TestRNG(state: 42)
+        var rng = SeededGenerator(seed: 42)
         var counts = [0, 0, 0]
         let n = 20000
         for _ in 0..<n { counts[s.sample(logits: logits, using: &rng)] += 1 }
@@ -117,7 +106,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
 
     @Test func truncatedTokensAreNeverSampled() {
         var s = Sampler(SamplingParameters(topK: 2))
-        var rng = TestRNG(state: 3)
+        var rng = SeededGenerator(seed: 3)
         for _ in 0..<500 { #expect(s.sample(logits: [0, 1, 2, 3], using: &rng) >= 2) }
     }
 
@@ -143,7 +132,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         for params in [SamplingParameters.paperEvaluation, SamplingParameters(minP: 0.1), SamplingParameters(temperature: 0.7)] {
             var plain = Sampler(params), mixed = Sampler(params)
             plain.reset(context: [1, 2]); mixed.reset(context: [1, 2])
-            var r1 = TestRNG(state: 9), r2 = TestRNG(state: 9)
+            var r1 = SeededGenerator(seed: 9), r2 = SeededGenerator(seed: 9)
             let conformative = ConformativeDecoding(weight: 0)
             for step in 0..<200 {
                 let inst = randomLogits(500, seed: UInt64(step)), base = randomLogits(500, seed: UInt64(step + 1000))
@@ -160,7 +149,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         let inst: [Float] = [log(0.9), log(0.1)].map { Float($0) }
         let base: [Float] = [log(0.1), log(0.9)].map { Float($0) }
         var s = Sampler(SamplingParameters())
-        var rng = TestRNG(state: 5)
+        var rng = SeededGenerator(seed: 5)
         let c = ConformativeDecoding(weight: 0.5)
         var ones = 0
         for _ in 0..<20000 where try c.sample(instructLogits: inst, baseLogits: base, sampler: &s, using: &rng) == 1 { ones += 1 }
@@ -172,7 +161,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         let inst: [Float] = [log(0.7), log(0.29), log(0.01)].map { Float($0) }
         let base: [Float] = [log(0.01), log(0.01), log(0.98)].map { Float($0) }
         var s = Sampler(SamplingParameters(topP: 0.9))
-        var rng = TestRNG(state: 11)
+        var rng = SeededGenerator(seed: 11)
         let instructSet = ConformativeDecoding(weight: 0.9, truncateOn: .instruct)
         for _ in 0..<2000 { #expect(try instructSet.sample(instructLogits: inst, baseLogits: base, sampler: &s, using: &rng) != 2) }
         let mixtureSet = ConformativeDecoding(weight: 0.9, truncateOn: .mixture)
@@ -195,7 +184,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         let base: [Float] = [0, Float(log(3.0))]   // p = [0.25, 0.75] at T = 1, [0.1, 0.9] at T = 0.5
         func frequencyOfOne(instructT: Float, baseT: Float?) throws -> Double {
             var s = Sampler(SamplingParameters(temperature: instructT))
-            var rng = TestRNG(state: 21)
+            var rng = SeededGenerator(seed: 21)
             let c = ConformativeDecoding(weight: 1, baseTemperature: baseT)
             var ones = 0
             for _ in 0..<20000 where try c.sample(instructLogits: inst, baseLogits: base, sampler: &s, using: &rng) == 1 { ones += 1 }
@@ -221,7 +210,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         let inst: [Float] = [log(0.6), log(0.4), log(1e-6)].map { Float($0) }
         let base: [Float] = [log(0.1), log(0.2), log(0.7)].map { Float($0) }
         var s = Sampler(SamplingParameters(temperature: 0, topK: 2))
-        var rng = TestRNG(state: 3)
+        var rng = SeededGenerator(seed: 3)
         // Mixture at w = 0.7: [0.25, 0.26, 0.49]; token 2 is outside the instruct top-2, so token 1 wins.
         #expect(try ConformativeDecoding(weight: 0.7).sample(instructLogits: inst, baseLogits: base, sampler: &s, using: &rng) == 1)
         #expect(try ConformativeDecoding(weight: 0.7, truncateOn: .mixture).sample(instructLogits: inst, baseLogits: base,
@@ -230,7 +219,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
 
     @Test func rejectsMismatchedVocabulariesAndBadWeights() {
         var s = Sampler(SamplingParameters())
-        var rng = TestRNG(state: 1)
+        var rng = SeededGenerator(seed: 1)
         #expect(throws: SamplingError.self) {
             try ConformativeDecoding(weight: 0.5).sample(instructLogits: [0, 1], baseLogits: [0], sampler: &s, using: &rng)
         }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Logging
 import Models
@@ -10,7 +11,7 @@ enum TestServer {
     static let baseId = "smollm2-base"
 
     static var modelPath: String {
-        modelCache().appendingPathComponent("SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        testModels.url(ModelCache.smolLM2).path
     }
 
     /// The shared server: the model with itself as conformative base, body limit 256 KiB.
@@ -45,11 +46,8 @@ enum TestServer {
     }
 }
 
-func modelCache() -> URL {
-    if let env = ProcessInfo.processInfo.environment["DIVTUNE_CACHE"] { return URL(fileURLWithPath: env) }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".cache/models")
-}
+/// The default models (docs/formats.md): a missing one fails with the command that fetches it.
+let testModels = ModelCache.forRepository(containing: #filePath)
 
 /// The JSON payloads of an SSE response (without the final `[DONE]`), and whether `[DONE]` ended it.
 func streamChunks(_ response: RawHTTPClient.Response) throws -> (chunks: [[String: Any]], done: Bool) {

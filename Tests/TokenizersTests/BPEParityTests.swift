@@ -19,7 +19,7 @@ struct BPEParityTests {
 
     @Test("SmolLM2 from GGUF metadata (pre = smollm) matches upstream SmolLM2")
     func smolLM2FromGGUF() throws {
-        let tokenizer = try #require(try SmolLM2.tokenizer, "needs \(smolLM2Path) (scripts/fetch-models.sh)")
+        let tokenizer = try #require(try SmolLM2.tokenizer, "needs \(smolLM2Path): run `make models`")
         let fixture = try #require(try BPEFixture.load())
         try check(tokenizer, fixture, variant: "smollm2")
         #expect(!fixture.gguf_import_differs.isEmpty, "the fixture documents where transformers' GGUF import differs")
@@ -40,14 +40,14 @@ struct BPEParityTests {
         let pre = try #require(try BPEFixture.preTokenizerJSON(variant))
         let ignore = try #require(fixture.variants[variant]).ignore_merges
         let data = try #require(try SmolLM2.tokenizerJSON(preTokenizer: pre, ignoreMerges: ignore, mergesAsPairs: pairs),
-                                "needs \(smolLM2Path)")
+                                "needs \(smolLM2Path): run `make models`")
         let tokenizer = try PreTrainedTokenizer(data: data)
         try check(tokenizer, fixture, variant: variant)
     }
 
     @Test("GGUF pre-tokenizer names pick llama.cpp's regex set", arguments: [("llama-bpe", "llama3"), ("gpt-2", "gpt2")])
     func ggufPreNames(pre: String, variant: String) throws {
-        let m = try #require(SmolLM2.metadata, "needs \(smolLM2Path)")
+        let m = try #require(SmolLM2.metadata, "needs \(smolLM2Path): run `make models`")
         let fixture = try #require(try BPEFixture.load())
         let tokenizer = try PreTrainedTokenizer.fromGGUF(
             model: "gpt2", tokens: try #require(m.strings("tokenizer.ggml.tokens")),

@@ -6,7 +6,7 @@ import Tokenizers
 struct StreamingDetokenizerTests {
     @Test("emoji split across byte tokens is held back until complete, never emitted as U+FFFD")
     func emojiAcrossTokens() throws {
-        let tokenizer = try #require(try SmolLM2.tokenizer, "needs \(smolLM2Path)")
+        let tokenizer = try #require(try SmolLM2.tokenizer, "needs \(smolLM2Path): run `make models`")
         let text = "emoji 🙂🙃 and 👨‍👩‍👧‍👦 family 日本語\nline two 🇫🇷!"
         let ids = tokenizer.encode(text, addSpecialTokens: false)
         var stream = StreamingDetokenizer(tokenizer: tokenizer)

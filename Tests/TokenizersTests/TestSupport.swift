@@ -1,15 +1,12 @@
+import Base
 import Foundation
 import Tokenizers
 
-/// The model cache: `$DIVTUNE_CACHE`, else `<repo>/.cache/models`.
-func modelCache() -> URL {
-    if let env = ProcessInfo.processInfo.environment["DIVTUNE_CACHE"] { return URL(fileURLWithPath: env) }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".cache/models")
-}
+/// The default models (docs/formats.md): a missing one fails with the command that fetches it.
+let testModels = ModelCache.forRepository(containing: #filePath)
 
-let smolLM2Path = modelCache().appendingPathComponent("SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf").path
-let miniLMTokenizerURL = modelCache().appendingPathComponent("all-MiniLM-L6-v2/tokenizer.json")
+let smolLM2Path = testModels.url(ModelCache.smolLM2).path
+let miniLMTokenizerURL = testModels.url("all-MiniLM-L6-v2/tokenizer.json")
 
 func fixtureURL(_ name: String) -> URL? {
     Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures")

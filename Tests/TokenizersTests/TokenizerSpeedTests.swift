@@ -17,7 +17,7 @@ struct TokenizerSpeedTests {
 
     @Test("encoding ~10k words with SmolLM2's byte-level BPE")
     func byteLevelSpeed() throws {
-        let m = try #require(SmolLM2.metadata, "needs \(smolLM2Path)")
+        let m = try #require(SmolLM2.metadata, "needs \(smolLM2Path): run `make models`")
         let loadStart = Date()
         let tokenizer = try PreTrainedTokenizer.fromGGUF(
             model: "gpt2", tokens: try #require(m.strings("tokenizer.ggml.tokens")), merges: try #require(m.strings("tokenizer.ggml.merges")),
@@ -33,7 +33,7 @@ struct TokenizerSpeedTests {
 
     @Test("encoding ~10k words with MiniLM's WordPiece")
     func wordPieceSpeed() throws {
-        try #require(FileManager.default.fileExists(atPath: miniLMTokenizerURL.path), "needs \(miniLMTokenizerURL.path)")
+        try #require(FileManager.default.fileExists(atPath: miniLMTokenizerURL.path), "needs \(miniLMTokenizerURL.path): run `make models`")
         let loadStart = Date()
         let tokenizer = try PreTrainedTokenizer(tokenizerJSON: miniLMTokenizerURL)
         print("MiniLM tokenizer.json (30k WordPiece vocabulary) loaded in \(String(format: "%.3f", Date().timeIntervalSince(loadStart))) s")

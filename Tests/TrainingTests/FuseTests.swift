@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 import Models
@@ -7,15 +8,10 @@ import TensorEngine
 /// Fusing SmolLM2 (GGUF) with an adapter gives an HF folder that loads with `LanguageModel.load`
 /// and produces the logits of base + adapter, with the same tokenizer and chat template.
 @Suite struct FuseTests {
-    static let gguf: String = {
-        let cache = ProcessInfo.processInfo.environment["DIVTUNE_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent(".cache/models")
-        return cache.appendingPathComponent("SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    }()
+    static var gguf: String { get throws { try ModelCache.forRepository(containing: #filePath).require(ModelCache.smolLM2).path } }
 
     @Test func fusedCheckpointMatchesBasePlusAdapter() throws {
-        let lm = try LanguageModel.load(path: Self.gguf)
+        let lm = try LanguageModel.load(path: try Self.gguf)
         let adapter = try LoRAAdapter(configuration: LoRAConfiguration(rank: 4, alpha: 8, dropout: 0, targetModules: ["q_proj", "v_proj", "down_proj"]),
                                       model: lm.model, seed: 1)
         var rng = SeededGenerator(seed: 2)

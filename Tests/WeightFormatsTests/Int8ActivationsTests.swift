@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import WeightFormats
@@ -5,8 +6,8 @@ import Testing
 @Suite struct Int8ActivationsTests {
     /// Each group of 32 is scaled by max|x|/127 and rounded to the nearest step; sums are exact.
     @Test func quantizationRoundsToTheNearestStep() {
-        var rng = SplitMix(seed: 7)
-        var x = (0..<96).map { _ in Float(rng.unit() * 6 - 3) }
+        var rng = SeededGenerator(seed: 7)
+        var x = (0..<96).map { _ in Float(rng.nextDouble() * 6 - 3) }
         for i in 64..<96 { x[i] = 0 }                       // an all-zero group: scale 0, codes 0
         let (q, d, sums) = Int8Activations.quantize(x)
         for g in 0..<3 {
@@ -28,9 +29,9 @@ import Testing
     func integerKernelsEqualTheRoundedProduct(type: GGMLType) throws {
         try #require(Int8Activations.covers(type), "no int8 kernel on this CPU")
         let rows = 200, columns = 576
-        var rng = SplitMix(seed: UInt64(type.rawValue) + 11)
+        var rng = SeededGenerator(seed: UInt64(type.rawValue) + 11)
         let bytes = randomBlocks(type, count: rows * columns / 32, using: &rng)
-        let x = (0..<columns).map { _ in Float(rng.unit() * 2 - 1) }
+        let x = (0..<columns).map { _ in Float(rng.nextDouble() * 2 - 1) }
         let (q, d, _) = Int8Activations.quantize(x)
         var dense = [Float](repeating: 0, count: rows * columns), fast = [Float](repeating: .nan, count: rows)
         var exactPath = fast

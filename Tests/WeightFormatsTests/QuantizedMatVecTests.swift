@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import WeightFormats
@@ -24,9 +25,9 @@ import Testing
     @Test(arguments: GGMLType.allCases.filter(\.isDequantizable))
     func matchesDequantizeThenDot(type: GGMLType) {
         let rows = 96, columns = 1024
-        var rng = SplitMix(seed: UInt64(type.rawValue) + 1)
+        var rng = SeededGenerator(seed: UInt64(type.rawValue) + 1)
         let bytes = randomBlocks(type, count: rows * columns / type.blockSize, using: &rng)
-        let x = (0..<columns).map { _ in Float(rng.unit() * 2 - 1) }
+        let x = (0..<columns).map { _ in Float(rng.nextDouble() * 2 - 1) }
         var dense = [Float](repeating: 0, count: rows * columns), y = [Float](repeating: .nan, count: rows)
         bytes.withUnsafeBytes { raw in
             dense.withUnsafeMutableBufferPointer { Dequantizer.rows(type, raw, rows: 0..<rows, rowLength: columns, into: $0) }
@@ -65,7 +66,7 @@ func exactProduct(_ dense: [Float], row: Int, columns: Int, _ x: [Float]) -> (va
 
 /// Random blocks of `type` whose f16 scale fields hold small finite values (raw random bits
 /// would make NaN/Inf scales).
-func randomBlocks(_ type: GGMLType, count: Int, using rng: inout SplitMix) -> [UInt8] {
+func randomBlocks(_ type: GGMLType, count: Int, using rng: inout SeededGenerator) -> [UInt8] {
     var bytes = (0..<(count * type.typeSize)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
     let scaleOffsets: [Int]
     switch type {
@@ -78,32 +79,19 @@ func randomBlocks(_ type: GGMLType, count: Int, using rng: inout SplitMix) -> [U
     }
     for b in 0..<count {
         for o in scaleOffsets {
-            let h = Float16(Float(rng.unit() * 0.1 - 0.05)).bitPattern
+            let h = Float16(Float(rng.nextDouble() * 0.1 - 0.05)).bitPattern
             bytes[b * type.typeSize + o] = UInt8(h & 0xFF)
             bytes[b * type.typeSize + o + 1] = UInt8(h >> 8)
         }
         if type == .f32 {   // a finite float instead of random bits
-            let v = Float(rng.unit() * 2 - 1).bitPattern
+            let v = Float(rng.nextDouble() * 2 - 1).bitPattern
             for k in 0..<4 { bytes[b * 4 + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
         }
         if type == .bf16 {
-            let v = UInt16(Float(rng.unit() * 2 - 1).bitPattern >> 16)
+            let v = UInt16(Float(rng.nextDouble() * 2 - 1).bitPattern >> 16)
             bytes[b * 2] = UInt8(v & 0xFF); bytes[b * 2 + 1] = UInt8(v >> 8)
         }
     }
     return bytes
 }
 
-/// A small deterministic generator (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}

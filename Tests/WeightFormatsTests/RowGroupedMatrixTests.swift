@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import WeightFormats
@@ -17,13 +18,13 @@ import Testing
 
     /// A random `rows × columns` matrix of `type`, its dequantized values and x.
     func fixture(_ type: GGMLType, rows: Int, columns: Int) -> (QuantizedMatrix, dense: [Float], x: [Float]) {
-        var rng = SplitMix(seed: UInt64(type.rawValue) + 41)
+        var rng = SeededGenerator(seed: UInt64(type.rawValue) + 41)
         let owner = Bytes(randomBlocks(type, count: rows * columns / 32, using: &rng))
         let matrix = QuantizedMatrix(type: type, bytes: UnsafeRawBufferPointer(owner.pointer), rowCount: rows, columns: columns, owner: owner)
         var dense = [Float](repeating: 0, count: rows * columns)
         dense.withUnsafeMutableBufferPointer { matrix.dequantizeRows(0..<rows, into: $0) }
         // An outlier channel, as real activations have, next to ordinary values.
-        var x = (0..<columns).map { _ in Float(rng.unit() * 2 - 1) }
+        var x = (0..<columns).map { _ in Float(rng.nextDouble() * 2 - 1) }
         x[37] = 40
         return (matrix, dense, x)
     }

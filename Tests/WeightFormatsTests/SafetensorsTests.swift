@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import WeightFormats
@@ -154,7 +155,7 @@ import Testing
 
     /// The real sentence-transformers checkpoint: F32 weights plus an I64 buffer.
     @Test func opensTheMiniLMCheckpoint() throws {
-        let url = modelCache().appendingPathComponent("all-MiniLM-L6-v2/model.safetensors")
+        let url = try testModels.require("all-MiniLM-L6-v2/model.safetensors")
         try #require(FileManager.default.fileExists(atPath: url.path), "run scripts/fetch-models.sh first")
         let f = try SafetensorsFile(url: url)
         #expect(f.tensors["embeddings.word_embeddings.weight"]?.shape == [30522, 384])

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import WeightFormats
@@ -11,7 +12,7 @@ import Testing
     }
 
     func open() throws -> GGUFFile {
-        let path = smolLM2Path()
+        let path = try smolLM2Path()
         try #require(FileManager.default.fileExists(atPath: path), "run scripts/fetch-models.sh first")
         return try GGUFFile(path: path)
     }

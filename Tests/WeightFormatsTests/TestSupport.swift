@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import WeightFormats
@@ -10,15 +11,11 @@ func fixtureJSON<T: Decodable>(_ name: String, as: T.Type = T.self) throws -> T 
     try JSONDecoder().decode(T.self, from: Data(contentsOf: fixtureURL(name, "json")))
 }
 
-/// The model cache: $DIVTUNE_CACHE or <repo>/.cache/models.
-func modelCache() -> URL {
-    if let env = ProcessInfo.processInfo.environment["DIVTUNE_CACHE"] { return URL(fileURLWithPath: env) }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".cache/models")
-}
+/// The default models (docs/formats.md): a missing one fails with the command that fetches it.
+let testModels = ModelCache.forRepository(containing: #filePath)
 
-func smolLM2Path() -> String {
-    modelCache().appendingPathComponent("SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf").path
+func smolLM2Path() throws -> String {
+    try testModels.require(ModelCache.smolLM2).path
 }
 
 /// A fresh folder, removed by `body`'s caller via `defer`.

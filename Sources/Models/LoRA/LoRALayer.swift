@@ -1,3 +1,4 @@
+import Base
 import TensorEngine
 
 /// The low-rank update of one projection (PEFT's `lora.Linear`): Δy = dropout(x)·Aᵀ·Bᵀ · α/r with

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// One field of a CSV record with where it starts (1-based line and column in characters).

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Writes prompts with scored responses as the grouped JSONL that `prepare` and
@@ -34,9 +35,9 @@ public enum GroupedDatasetWriter {
             for i in 0..<count {
                 try line(i, &chunk)
                 chunk.append(0x0A)
-                if chunk.count > 1 << 20 { try sink(Data(chunk)); chunk.removeAll(keepingCapacity: true) }
+                if chunk.count > 1 << 20 { try chunk.withUnsafeBytes { try sink($0) }; chunk.removeAll(keepingCapacity: true) }
             }
-            if !chunk.isEmpty { try sink(Data(chunk)) }
+            if !chunk.isEmpty { try chunk.withUnsafeBytes { try sink($0) } }
         }
     }
 }

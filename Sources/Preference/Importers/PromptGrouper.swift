@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Collects responses by prompt in order of the prompt's first appearance.

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Imports Hugging Face preference datasets in TRL form (formats.md §2.1) into grouped prompts: the
@@ -55,7 +56,7 @@ public struct TRLPreferenceImporter: Sendable {
             }
             prompt = fromChosen
         case let other?:
-            throw ImportProblem(field: "prompt", reason: "expected a string or a list of messages, found \(other.kind)")
+            throw ImportProblem(field: "prompt", reason: "expected a string or a list of messages, found \(other.typeName)")
         }
         guard !ImportText.isBlank(prompt) else { throw ImportProblem(field: "prompt", reason: "empty") }
         let scores = try Self.scores(object)
@@ -88,7 +89,7 @@ public struct TRLPreferenceImporter: Sendable {
             let prompt = parsed[..<last].last(where: { $0.role == "user" })?.content
             return (parsed[last].content, prompt)
         default:
-            throw ImportProblem(field: field, reason: "expected a string or a list of messages, found \(value.kind)")
+            throw ImportProblem(field: field, reason: "expected a string or a list of messages, found \(value.typeName)")
         }
     }
 
@@ -103,9 +104,9 @@ public struct TRLPreferenceImporter: Sendable {
     /// `{"role": str, "content": str}`, or content as a list of parts `[{"type": "text", "text": str}]`
     /// (joined; non-text parts are refused, since a text dataset cannot carry them).
     private static func message(_ value: JSONValue, field: String) throws -> (role: String, content: String) {
-        guard case let .object(o) = value else { throw ImportProblem(field: field, reason: "expected a message object, found \(value.kind)") }
+        guard case let .object(o) = value else { throw ImportProblem(field: field, reason: "expected a message object, found \(value.typeName)") }
         guard case let .string(role)? = o["role"] else {
-            throw ImportProblem(field: "\(field).role", reason: o["role"].map { "expected a string, found \($0.kind)" } ?? "missing")
+            throw ImportProblem(field: "\(field).role", reason: o["role"].map { "expected a string, found \($0.typeName)" } ?? "missing")
         }
         switch o["content"] {
         case let .string(text)?: return (role, text)
@@ -117,7 +118,7 @@ public struct TRLPreferenceImporter: Sendable {
                 return text
             }
             return (role, texts.joined())
-        case let other?: throw ImportProblem(field: "\(field).content", reason: "expected a string, found \(other.kind)")
+        case let other?: throw ImportProblem(field: "\(field).content", reason: "expected a string, found \(other.typeName)")
         case nil: throw ImportProblem(field: "\(field).content", reason: "missing")
         }
     }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Imports Reddit r/WritingPrompts dumps (prompt, comment, comment score) into grouped prompts for
@@ -107,7 +108,7 @@ public struct WritingPromptsImporter: Sendable {
             guard let value = object[key] else { continue }
             if case let .string(s) = value { return s }
             if case .null = value, !required { return nil }
-            throw ImportProblem(field: key, reason: "expected a string, found \(value.kind)")
+            throw ImportProblem(field: key, reason: "expected a string, found \(value.typeName)")
         }
         if required { throw ImportProblem(field: keys.joined(separator: "|"), reason: "missing (one of these keys is needed)") }
         return nil
@@ -123,17 +124,17 @@ public struct WritingPromptsImporter: Sendable {
 
     private static func commentLists(_ object: [String: JSONValue]) throws -> [(String, Double)] {
         guard case let .array(texts)? = object["comment_texts"] else {
-            throw ImportProblem(field: "comment_texts", reason: object["comment_texts"].map { "expected a list, found \($0.kind)" } ?? "missing (comment_scores is given)")
+            throw ImportProblem(field: "comment_texts", reason: object["comment_texts"].map { "expected a list, found \($0.typeName)" } ?? "missing (comment_scores is given)")
         }
         guard case let .array(scores)? = object["comment_scores"] else {
-            throw ImportProblem(field: "comment_scores", reason: object["comment_scores"].map { "expected a list, found \($0.kind)" } ?? "missing (comment_texts is given)")
+            throw ImportProblem(field: "comment_scores", reason: object["comment_scores"].map { "expected a list, found \($0.typeName)" } ?? "missing (comment_texts is given)")
         }
         guard texts.count == scores.count else {
             throw ImportProblem(field: "comment_scores", reason: "has \(scores.count) entries but comment_texts has \(texts.count)")
         }
         return try zip(texts, scores).enumerated().map { i, pair in
             guard case let .string(text) = pair.0 else {
-                throw ImportProblem(field: "comment_texts[\(i)]", reason: "expected a string, found \(pair.0.kind)")
+                throw ImportProblem(field: "comment_texts[\(i)]", reason: "expected a string, found \(pair.0.typeName)")
             }
             return (text, try ScoreValue.parse(pair.1, field: "comment_scores[\(i)]"))
         }

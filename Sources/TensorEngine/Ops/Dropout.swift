@@ -1,3 +1,4 @@
+import Base
 /// Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1−p), so
 /// evaluation (training == false or p == 0) is the identity. The mask comes from the caller's
 /// seeded generator, so runs are reproducible.

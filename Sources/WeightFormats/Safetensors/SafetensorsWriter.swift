@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Writes safetensors files (format: ``SafetensorsFile``) atomically via ``AtomicFile``: a crash

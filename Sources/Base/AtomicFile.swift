@@ -15,17 +15,24 @@ public enum AtomicFile {
         try write(to: url) { sink in try data.withUnsafeBytes { try sink($0) } }
     }
 
+    /// Writes the chunks `produce` passes to its sink, in order, to `url` atomically.
+    public static func write(to url: URL, chunks produce: ((Data) throws -> Void) throws -> Void) throws {
+        try write(to: url) { sink in
+            try withoutActuallyEscaping(sink) { sink in try produce { data in try data.withUnsafeBytes { try sink($0) } } }
+        }
+    }
+
     /// Writes whatever `produce` passes to its sink, in order, to `url` atomically.
     public static func write(to url: URL, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
-        func failure(_ what: String) -> WeightFormatError {
-            .writeFailed(path: url.path, reason: "\(what): \(String(cString: strerror(errno)))")
+        func failure(_ what: String) -> FileError {
+            FileError(path: url.path, reason: "cannot write (\(what): \(String(cString: strerror(errno))))")
         }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw WeightFormatError.writeFailed(path: url.path, reason: "cannot create folder \(folder.path): \(error)")
+            throw FileError(path: url.path, reason: "cannot write (cannot create folder \(folder.path): \(error.localizedDescription))")
         }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw failure("cannot create \(temporary)") }

@@ -60,10 +60,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
     /// Uniform in [0, 1) with 24 random bits.
     public mutating func nextFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func nextDouble() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
+
     /// Standard normal by Box–Muller.
     public mutating func nextGaussian() -> Float {
-        let u1 = max(Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0), 1e-300)
-        let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+        let u1 = max(nextDouble(), 1e-300)
+        let u2 = nextDouble()
         return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
     }
 

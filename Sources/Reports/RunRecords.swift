@@ -1,31 +1,5 @@
 import Foundation
 
-/// Reads JSON Lines files one record per non-empty line; errors name the file and line.
-public enum JSONLines {
-    public static func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> [T] {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ReportError.unreadable(path: url.path, reason: error.localizedDescription)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ReportError.invalidContent(path: url.path, reason: "not UTF-8 text")
-        }
-        let decoder = JSONDecoder()
-        var records: [T] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard !line.allSatisfy(\.isWhitespace) else { continue }
-            do {
-                records.append(try decoder.decode(T.self, from: Data(line.utf8)))
-            } catch let error as DecodingError {
-                throw ReportError.invalidContent(path: "\(url.path):\(index + 1)", reason: JSONErrors.describe(error))
-            } catch {
-                throw ReportError.invalidContent(path: "\(url.path):\(index + 1)", reason: "not valid JSON")
-            }
-        }
-        return records
-    }
-}
-
 /// One line of a prompts file: `{"prompt": "..."}` (other keys are ignored).
 public struct PromptRecord: Codable, Hashable, Sendable {
     public var prompt: String
