@@ -8,7 +8,7 @@ import Foundation
 /// - Intended: `len(text) / len(gzip.compress(text, compresslevel=9))` — one gzip stream
 ///   (zlib `deflateInit2(level 9, windowBits 31, memLevel 8)`: 10-byte header, raw deflate,
 ///   CRC-32 and size; the byte count does not depend on the header's mtime/OS fields).
-/// - ``DiversityCompat/diversity02`` (methods.md §4.1): the package compresses **twice** —
+/// - ``DiversityCompat/diversity02`` (docs/methods.md §10.3): the package compresses **twice** —
 ///   `inner = gzip.compress(text)` (level 9; header with mtime, XFL 2, OS 255), then writes `inner`
 ///   through `gzip.GzipFile("compressed.gz")`, whose size is `10 + 11 ("compressed\0" file name)
 ///   + |deflate₉(inner)| + 8` — and rounds to 3 decimals. The inner header's mtime can change the

@@ -7,7 +7,7 @@ public enum DiversityCompat: String, Sendable, CaseIterable {
     case intended
     /// Bit-compatible with the `diversity` 0.2.0 package that Chung et al. used, so numbers can be
     /// set beside the paper's: double gzip, homogenization dropping the last document, results
-    /// rounded to 3 decimals (methods.md §4).
+    /// rounded to 3 decimals (docs/methods.md §10.6).
     case diversity02
 }
 
@@ -28,7 +28,7 @@ public struct PromptDiversity: Hashable, Sendable {
     public var warnings: [String] = []
 }
 
-/// Per-prompt diversity measurement (issue "Measure quality and diversity", methods.md §1.11, §4).
+/// Per-prompt diversity measurement (issue "Measure quality and diversity", docs/methods.md §9, §10).
 public enum DiversityMetrics {
     /// Metrics of one prompt. Embeddings, when given, must hold one vector per sample.
     public static func compute(samples: [String], semanticEmbeddings: [[Float]]? = nil, styleEmbeddings: [[Float]]? = nil,

@@ -2,7 +2,7 @@ import Base
 import Foundation
 
 /// Semantic / style diversity of a prompt's samples (Chung et al. 2025 eval,
-/// `get_diversity` averaged over the samples, methods.md §1.11): the mean pairwise cosine
+/// `get_diversity` averaged over the samples, docs/methods.md §10.1): the mean pairwise cosine
 /// distance `2/(n(n−1)) Σ_{i<j} (1 − cos(e_i, e_j))`, equal to the mean over samples of each
 /// sample's mean distance to the others. Computed in Float64; a zero vector has cosine 0 to
 /// everything. Needs n ≥ 2 (nil otherwise).

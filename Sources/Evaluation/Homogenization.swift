@@ -6,7 +6,7 @@ import Foundation
 /// - Intended (``DiversityCompat/intended``): the mean of `F(d_i, d_j)` over all ordered pairs of
 ///   distinct samples `i ≠ j`, where identical texts score 1 (so n identical samples → 1, texts
 ///   with no common token → 0). Needs n ≥ 2.
-/// - ``DiversityCompat/diversity02``: `diversity` 0.2.0 as vendored by Chung et al. (methods.md §4.2),
+/// - ``DiversityCompat/diversity02``: `diversity` 0.2.0 as vendored by Chung et al. (docs/methods.md §10.4),
 ///   reproduced step for step: ordered pairs are walked in row order, a row's sum is added (÷(n−1))
 ///   only when the next row starts — so the **last document's term is dropped** — rows are grouped
 ///   by string equality with the current row's text, identical strings score 1, and if the

@@ -1,5 +1,5 @@
 /// N-gram diversity (the `diversity` package's `ngram_diversity_score(data, num_n=4)`,
-/// methods.md §4.3): `words = " ".join(samples).split(" ")` — a single-space split, so empty
+/// docs/methods.md §10.5): `words = " ".join(samples).split(" ")` — a single-space split, so empty
 /// strings are words, newlines do not separate, and n-grams cross sample boundaries — then
 /// `Σ_{n=1..N} |distinct n-grams| / |n-grams|` (a sum, range (0, N], not an average).
 ///

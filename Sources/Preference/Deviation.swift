@@ -28,7 +28,7 @@ public struct DeviationResult: Equatable, Sendable {
 }
 
 /// The deviation δ of Chung et al. 2025 (`DiversityTuning:models/diversity_model.py:get_diversity`,
-/// `scripts_dataset_cleaner/3_data_prep_for_diversified_training.py`; methods.md §1.5).
+/// `scripts_dataset_cleaner/3_data_prep_for_diversified_training.py`; docs/methods.md §3.2).
 ///
 /// For each space k with embeddings e_1…e_N of one prompt's responses (computed in Float64):
 /// ```

@@ -8,8 +8,8 @@ public struct DivPOOptions: Hashable, Sendable {
 }
 
 /// DivPO pair selection (Lanchantin et al. 2025) as implemented in
-/// `DiversityTuning:scripts_dataset_cleaner/4_data_prep_for_divpo.py` (methods.md §1.10),
-/// on the responses that appear in a prompt's §1.4 pairs:
+/// `DiversityTuning:scripts_dataset_cleaner/4_data_prep_for_divpo.py` (docs/methods.md §7),
+/// on the responses that appear in a prompt's pairs (docs/methods.md §2.1):
 /// ```
 /// m = int(min(max(maxPairs, n·ρ/100), n/2));   k = min(maxPairs, m)
 /// HIGH = top m by score,  LOW = bottom m by score          (stable: ties keep input order)

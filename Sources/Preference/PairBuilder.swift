@@ -1,6 +1,6 @@
 import Base
 /// Random disjoint preference pairs per prompt (Chung et al. 2025,
-/// `DiversityTuning:models/utils.py:sample_pairs_with_gap`, methods.md §1.4):
+/// `DiversityTuning:models/utils.py:sample_pairs_with_gap`, docs/methods.md §2.1):
 ///
 /// ```
 /// available = responses sorted by score

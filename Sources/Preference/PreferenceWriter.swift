@@ -1,7 +1,7 @@
 import Base
 import Foundation
 
-/// TRL preference layouts (formats.md §2.1, `trl:docs/source/dataset_formats.md`).
+/// TRL preference layouts (docs/formats.md §4.2, `trl:docs/source/dataset_formats.md`).
 public enum PreferenceOutputStyle: String, Sendable, CaseIterable {
     /// `{"prompt": str, "chosen": str, "rejected": str, …}`
     case standard

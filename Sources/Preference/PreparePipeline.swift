@@ -50,7 +50,7 @@ public struct PreparationResult: Sendable {
     public var summary: PreparationSummary
 }
 
-/// The whole `prepare` step (methods.md §1.4, §1.5, §1.10): per prompt, random disjoint pairs by
+/// The whole `prepare` step (docs/methods.md §2, §3, §7): per prompt, random disjoint pairs by
 /// score (``PairBuilder``), optional sort and cutoff, then either deviation weights among the
 /// paired responses (``Deviation``) or DivPO selection; finally TRL preference JSONL.
 ///

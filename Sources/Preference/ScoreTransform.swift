@@ -1,7 +1,7 @@
 import Foundation
 
 /// The upvote → [-1, 1] transform of Chung et al. 2025 (`DiversityTuning:models/utils.py:transform_scores`,
-/// methods.md §1.3), used as the reward-model target. Pairs use the raw scores.
+/// docs/methods.md §1), used as the reward-model target. Pairs use the raw scores.
 ///
 /// With L(x) = ln(1 + x) and Lᵏ its k-fold iterate (k = `compressionFactor`, 100 in the paper),
 /// computed in Float64 (after 100 iterations all values sit near 0.02 and differ in the 4th–5th
@@ -14,7 +14,7 @@ import Foundation
 ///   `s_min = 1` (e.g. `s_min = 0, s_max = 100` maps 0 → 0.94); it is undefined for `s_min ≤ −1`.
 ///
 /// Both agree exactly when `s_min = 1`, as in the paper's data (min 1, max 23079; golden table in
-/// methods.md §1.3). If all scores are equal every score maps to 0.
+/// docs/methods.md §1.3). If all scores are equal every score maps to 0.
 public enum ScoreTransform {
     public enum Variant: String, Sendable, CaseIterable {
         case consistentShift, reference

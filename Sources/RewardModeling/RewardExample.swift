@@ -13,7 +13,7 @@ public struct RewardExample: Hashable, Sendable {
         self.target = target
     }
 
-    /// The paper's input layout (methods.md §1.9): `<prompt>{prompt}</prompt><response>{response}</response>`.
+    /// The paper's input layout (docs/methods.md §6.3): `<prompt>{prompt}</prompt><response>{response}</response>`.
     public static func text(prompt: String, response: String) -> String {
         "<prompt>\(prompt)</prompt><response>\(response)</response>"
     }

@@ -11,7 +11,7 @@ import Foundation
 /// chain's non-truncating stages (repetition penalty, temperature — the base may use its own
 /// temperature); then the truncating stages (top-k, top-p, min-p) define S. Shaping always runs
 /// before truncation here, whatever `order` says. The paper's exact choices are
-/// not public (methods.md §2): these are explicit options with documented defaults.
+/// not public (docs/methods.md §8.5): these are explicit options with documented defaults.
 ///
 /// With w = 0 and truncation on the instruct model, the result is token-for-token identical to
 /// plain `Sampler.sample` with the same generator.

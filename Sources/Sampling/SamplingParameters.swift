@@ -26,7 +26,7 @@ public struct SamplingParameters: Codable, Sendable, Equatable {
         self.order = order
     }
 
-    /// Chung et al.'s generation settings for evaluation (methods.md §1.11).
+    /// Chung et al.'s generation settings for evaluation (docs/methods.md §9).
     public static let paperEvaluation = SamplingParameters(temperature: 1.0, topK: 50, topP: 0.95, repetitionPenalty: 1.1)
     public static let greedy = SamplingParameters(temperature: 0)
 

@@ -1,7 +1,7 @@
 import Foundation
 import Generation
 
-/// OpenAI's JSON shapes for completions, chunks and log-probs (built as JSON objects, see formats.md §3).
+/// OpenAI's JSON shapes for completions, chunks and log-probs (built as JSON objects, see docs/formats.md §5.3).
 struct OpenAIResponses: Sendable {
     let model: ServedModel
     let request: CompletionRequest

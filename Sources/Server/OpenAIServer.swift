@@ -29,7 +29,7 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// An OpenAI-compatible HTTP server for one model: `POST /v1/chat/completions`,
-/// `POST /v1/completions`, `GET /v1/models`, `GET /health` (formats.md §3), with DivTune's
+/// `POST /v1/completions`, `GET /v1/models`, `GET /health` (docs/formats.md §5), with DivTune's
 /// conformative-decoding extensions in the request body. Generations run one at a time on a
 /// dedicated worker thread, first come first served.
 public final class OpenAIServer: Sendable {

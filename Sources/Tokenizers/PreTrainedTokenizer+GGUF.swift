@@ -2,7 +2,7 @@
 public typealias BPETokenizer = PreTrainedTokenizer
 
 extension PreTrainedTokenizer {
-    /// A byte-level BPE tokenizer from GGUF `tokenizer.ggml.*` metadata (formats.md §1.2), read by
+    /// A byte-level BPE tokenizer from GGUF `tokenizer.ggml.*` metadata (docs/formats.md §2.2), read by
     /// the caller: `model` must be "gpt2"; `tokens` are byte-level spellings, `merges` "a b"
     /// strings in rank order; token types 3 (control) become special added tokens and 4
     /// (user-defined) plain added tokens, both matched whole in text as llama.cpp does.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The Codable schema of a Hugging Face `tokenizer.json` (formats.md §1.3): every stage is an
+/// The Codable schema of a Hugging Face `tokenizer.json` (docs/formats.md §2.4): every stage is an
 /// object with a `"type"` discriminator, or null. Unknown keys are ignored; unknown types and
 /// mistyped fields throw `TokenizerError` naming the JSON path. `padding` is not read (batching is
 /// the caller's business).

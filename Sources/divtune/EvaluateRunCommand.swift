@@ -10,7 +10,7 @@ import RewardModeling
 import Sampling
 import TensorEngine
 
-/// `divtune evaluate run`: the paper's evaluation protocol (methods.md §1.11) for one model —
+/// `divtune evaluate run`: the paper's evaluation protocol (docs/methods.md §9) for one model —
 /// sample each prompt several times (T 1.0, top-k 50, top-p 0.95, repetition penalty 1.1 by
 /// default), stream the samples to `samples.jsonl` (a rerun resumes after the last finished
 /// prompt), then measure quality and diversity with bootstrap intervals into `metrics.json`,

@@ -7,7 +7,7 @@ import Preference
 import RewardModeling
 import TensorEngine
 
-/// `divtune train reward`: the paper's reward model (methods.md §1.9) — a scalar head on the last
+/// `divtune train reward`: the paper's reward model (docs/methods.md §6.3) — a scalar head on the last
 /// token's final hidden state plus LoRA, regressed on transformed upvote scores (L1 by default),
 /// with Spearman, R² and MAE on a held-out split after every epoch.
 struct TrainRewardCommand: ParsableCommand {

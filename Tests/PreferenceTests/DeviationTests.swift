@@ -6,7 +6,7 @@ import Testing
     let sem: [[Float]] = [[1, 0], [0.9, 0.1], [0, 1], [0.7, 0.7]]
     let sty: [[Float]] = [[1, 0.2], [0.2, 1], [0.5, 0.5], [1, 0.1]]
 
-    /// methods.md §1.5 worked example.
+    /// docs/methods.md §3.5 worked example.
     @Test func workedExample() throws {
         let both = try Deviation.compute(semantic: sem, style: sty)
         let expectD = [[0.433003, 0.371605, 0.727487, 0.268306], [0.262702, 0.496873, 0.187314, 0.312700]]

@@ -93,7 +93,7 @@ import Testing
 
     /// `prepare --deviation style` on the sample: every prompt yields pairs, no pair ties on the raw
     /// score, weights are finite and non-negative, and the weights of each prompt's paired responses
-    /// average 1 (methods.md §1.5).
+    /// average 1 (docs/methods.md §3.2).
     @Test func prepareWithStyleDeviationSmoke() throws {
         let dataset = try PreferenceDataset.read(url: url("train.jsonl"))
         let result = try PreparePipeline(options: PrepareOptions(deviation: .style)).run(dataset)

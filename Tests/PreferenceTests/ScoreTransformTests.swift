@@ -3,7 +3,7 @@ import Testing
 @testable import Preference
 
 @Suite struct ScoreTransformTests {
-    /// methods.md §1.3 golden table (min 1, max 23079), 6 decimals.
+    /// docs/methods.md §1.3 golden table (min 1, max 23079), 6 decimals.
     @Test func goldenTable() throws {
         let raw: [Double] = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 26, 50, 100, 500, 1000, 5000, 23079]
         let expected = [-1.000000, -0.310713, -0.050587, 0.092324, 0.185086, 0.251298, 0.341361, 0.401182, 0.492276,

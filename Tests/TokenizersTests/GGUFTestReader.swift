@@ -1,6 +1,6 @@
 import Foundation
 
-/// TEST-ONLY minimal GGUF v2/v3 metadata reader (formats.md §1.2): header, then the key/value
+/// TEST-ONLY minimal GGUF v2/v3 metadata reader (docs/formats.md §2.1): header, then the key/value
 /// pairs; tensor infos are not read. The Tokenizers target must not depend on WeightFormats, so the
 /// tests that need SmolLM2's real vocabulary read it with this. Values kept: strings, integers,
 /// bools, and arrays of strings or integers.

@@ -5,7 +5,7 @@ Writes: Tests/PreferenceTests/Fixtures/preference_reference.json  (a few KB)
 
 The functions below are literal ports of Chung et al.'s released code
 (mj-storytelling/DiversityTuning @ cb06958):
-  - transform_scores      <- models/utils.py:transform_scores (methods.md section 1.3)
+  - transform_scores      <- models/utils.py:transform_scores (docs/methods.md §1)
   - mean_cosine_distance  <- models/diversity_model.py:get_diversity (mean cosine distance to the others)
   - deviations            <- scripts_dataset_cleaner/3_data_prep_for_diversified_training.py:transform_scores
                              (per-prompt min-max, geometric mean over spaces, (s*N - sum)/(N + sum))

@@ -1,7 +1,7 @@
 import Foundation
 
 /// SFT data from grouped preference data: each prompt with its best-scored response, as TRL
-/// prompt-completion JSONL (formats.md §2.1). Ties go to the response that comes first in the input,
+/// prompt-completion JSONL (docs/formats.md §4.1). Ties go to the response that comes first in the input,
 /// so the output is reproducible.
 public enum BestResponseExporter {
     public struct Example: Hashable, Sendable {

@@ -1,7 +1,7 @@
 import Base
 import Foundation
 
-/// Imports Hugging Face preference datasets in TRL form (formats.md §2.1) into grouped prompts: the
+/// Imports Hugging Face preference datasets in TRL form (docs/formats.md §3.2) into grouped prompts: the
 /// chosen and rejected responses of every row with the same prompt are merged into one prompt.
 ///
 /// Each JSONL line has `chosen` and `rejected`, each either a string (standard form) or a list of
