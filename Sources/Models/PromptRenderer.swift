@@ -3,7 +3,7 @@ import Tokenizers
 
 /// How a prompt is shown to a model: through its chat template (instruct models) or as raw text
 /// continued by the model (base models; the paper's "completion" rendering for conformative decoding).
-public enum PromptStyle: String, Sendable, CaseIterable {
+public enum PromptStyle: String, Codable, Sendable, CaseIterable {
     case chat, completion
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// Everything a run is configured with; stored in every checkpoint (`training_config.json`,
 /// snake_case keys as the CLI's config file).
@@ -24,6 +25,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var saveEvery: Int = 0
     public var seed: UInt64 = 42
     public var trainOnPrompt: Bool = false
+    /// How string prompts are tokenized: nil or `.completion` as raw text (TRL), `.chat` through the
+    /// chat template as one user message (the papers' setting). Message lists always use the template.
+    public var promptStyle: PromptStyle?
 
     public init() {}
 
@@ -32,7 +36,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case maxSteps = "max_steps", batchSize = "batch_size", gradAccum = "grad_accum", maxGradNorm = "max_grad_norm"
         case weightDecay = "weight_decay", beta, lossType = "loss_type", orpoWeighting = "orpo_weighting"
         case validationSplit = "validation_split", stepsPerEval = "steps_per_eval", loggingSteps = "logging_steps"
-        case saveEvery = "save_every", seed, trainOnPrompt = "train_on_prompt"
+        case saveEvery = "save_every", seed, trainOnPrompt = "train_on_prompt", promptStyle = "prompt_style"
     }
 
     /// β of the method when not given: DPO 0.1 (TRL), ORPO 0.1 (TRL's λ; Chung et al. use 0.25).

@@ -54,13 +54,14 @@ struct DemoCommand: ParsableCommand {
                          "--log", path("prepare.jsonl")]),
             ("sft", ["train", "sft", "--model", model, "--data", try input("sft.jsonl"), "--output", path("sft"),
                      "--max-steps", "\(p.sftSteps)", "--batch-size", "2", "--learning-rate", "2e-4",
-                     "--max-length", "\(p.maxLength)", "--logging-steps", "5"]),
+                     "--max-length", "\(p.maxLength)", "--logging-steps", "5", "--prompt-style", "chat"]),
         ]
         for objective in ["dpo", "ddpo"] {
             stages.append((objective, ["train", objective, "--model", model, "--data", path("pairs.jsonl"),
                                        "--adapter", path("sft"), "--output", path(objective),
                                        "--max-steps", "\(p.preferenceSteps)", "--batch-size", "1", "--learning-rate", "5e-5",
-                                       "--beta", "0.1", "--max-length", "\(p.maxLength)", "--logging-steps", "5"]))
+                                       "--beta", "0.1", "--max-length", "\(p.maxLength)", "--logging-steps", "5",
+                                       "--prompt-style", "chat"]))
         }
         let evaluation = ["--prompts", try input("test_prompts.jsonl"), "--limit", "\(p.prompts)",
                           "--samples-per-prompt", "\(p.samples)", "--max-tokens", "\(p.maxTokens)", "--embedder", embedder]

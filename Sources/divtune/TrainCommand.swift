@@ -60,6 +60,7 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "Micro-batches per optimizer step.") var gradAccum: Int?
     @Option(help: "Clip the global gradient norm (0 = off; default 1).") var maxGradNorm: Float?
     @Option(help: "AdamW weight decay (default 0).") var weightDecay: Float?
+    @Option(help: "String prompts: completion = raw text, as TRL's standard format (default); chat = through the chat template as one user message (the papers' setting). Message lists always use the template.") var promptStyle: PromptStyle?
     @Option(help: "Maximum prompt + completion tokens.") var maxLength: Int?
     @Option(help: "Maximum prompt tokens (the start is cut).") var maxPromptLength: Int?
     @Option(help: "Fraction held out for validation.") var validationSplit: Double?
@@ -115,6 +116,10 @@ struct TrainOptions: ParsableArguments {
         if let v = try num(seed, "seed") { c.seed = v }
         let promptFromFile = try file?.bool("train_on_prompt") ?? false
         c.trainOnPrompt = trainOnPrompt || promptFromFile
+        if let v = str(promptStyle?.rawValue, "prompt_style") {
+            guard let style = PromptStyle(rawValue: v) else { throw ValidationError("--prompt-style must be completion or chat, got '\(v)'") }
+            c.promptStyle = style
+        }
         try c.validate()
         EngineThreads.configure(try num(threads, "threads") ?? ProcessInfo.processInfo.activeProcessorCount)
 
@@ -124,7 +129,8 @@ struct TrainOptions: ParsableArguments {
         let maxLen = try num(maxLength, "max_length") ?? ((method == .orpo || method == .dorpo) ? 1024 : nil)
         let truncation = Truncation(maxLength: maxLen, maxPromptLength: try num(maxPromptLength, "max_prompt_length"))
         let dataset = try TrainingDataset.load(file: URL(fileURLWithPath: dataPath), kind: method == .sft ? .sft : .preference,
-                                               renderer: renderer, truncation: truncation)
+                                               renderer: renderer, truncation: truncation, promptStyle: c.promptStyle ?? .completion,
+                                               orpoSplit: method == .orpo || method == .dorpo)
         print("data: \(dataset.examples.count) examples from \(dataPath); truncated \(dataset.truncatedCount)"
               + " (max length \(maxLen.map(String.init) ?? "none"), max prompt length \(truncation.maxPromptLength.map(String.init) ?? "none"))")
 

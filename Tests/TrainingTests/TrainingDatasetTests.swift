@@ -50,3 +50,70 @@ import Testing
         #expect(try message([]) == "F: no usable examples")
     }
 }
+
+/// The CLI's text path (``TrainingDataset/load``) on the real SmolLM2 against TRL 1.16's own
+/// DPOTrainer and ORPOTrainer on the same rows (scripts/reference/trl_text_parity.py): standard
+/// rows as raw text, conversational rows through the chat template, the same token ids, and the
+/// same completion log-probabilities under the model.
+@Suite struct TRLTextParityTests {
+    struct Case: Decodable {
+        let objective, style: String
+        let row: JSONValue
+        let prompt_ids, chosen_ids, rejected_ids: [Int]
+        let logps_chosen, logps_rejected, mean_logp_chosen, mean_logp_rejected: Double?
+    }
+    struct Fixture: Decodable { let cases: [Case] }
+
+    static func fixture() throws -> Fixture {
+        try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: Support.fixtureURL("trl_text_parity.json")))
+    }
+
+    /// Summed and mean log-probability of `completion` after `prompt`.
+    static func logProbability(_ model: LlamaModel, prompt: [Int], completion: [Int]) throws -> (sum: Double, mean: Double) {
+        let ids = prompt + completion
+        let targets = ids.indices.map { t in t >= prompt.count - 1 && t + 1 < ids.count ? ids[t + 1] : -1 }
+        let logp = try model.tokenLogProbs([ids], targets: [targets]).scalars
+        let scored = targets.indices.filter { targets[$0] >= 0 }.map { Double(logp[$0]) }
+        return (scored.reduce(0, +), scored.reduce(0, +) / Double(scored.count))
+    }
+
+    @Test(arguments: ["dpo", "orpo"]) func textPathMatchesTRL(objective: String) throws {
+        let path = try ModelCache.forRepository(containing: #filePath).require(ModelCache.smolLM2).path
+        let lm = try LanguageModel.load(path: path)
+        let renderer = try PromptRenderer(model: lm)
+        let cases = try Self.fixture().cases.filter { $0.objective == objective }
+        #expect(cases.count == 4)
+        for style in ["standard", "conversational"] {
+            let rows = cases.filter { $0.style == style }
+            let data = try rows.map { String(decoding: try JSONEncoder().encode($0.row), as: UTF8.self) }.joined(separator: "\n")
+            let url = try TrainingDatasetTests.file(Array(data.utf8))
+            let examples = try TrainingDataset.load(file: url, kind: .preference, renderer: renderer, truncation: Truncation(),
+                                                    orpoSplit: objective == "orpo").examples
+            for (example, expected) in zip(examples, rows) {
+                #expect(example.prompt == expected.prompt_ids, "\(objective) \(style) prompt")
+                #expect(example.chosen == expected.chosen_ids, "\(objective) \(style) chosen")
+                #expect(example.rejected == expected.rejected_ids, "\(objective) \(style) rejected")
+                let chosen = try Self.logProbability(lm.model, prompt: example.prompt, completion: example.chosen)
+                let rejected = try Self.logProbability(lm.model, prompt: example.prompt, completion: try #require(example.rejected))
+                if objective == "dpo" {
+                    #expect(abs(chosen.sum - expected.logps_chosen!) < 0.05, "logps/chosen \(chosen.sum) vs TRL \(expected.logps_chosen!)")
+                    #expect(abs(rejected.sum - expected.logps_rejected!) < 0.05)
+                } else {
+                    #expect(abs(chosen.mean - expected.mean_logp_chosen!) < 0.005, "mean logp chosen \(chosen.mean) vs TRL \(expected.mean_logp_chosen!)")
+                    #expect(abs(rejected.mean - expected.mean_logp_rejected!) < 0.005)
+                }
+            }
+        }
+    }
+
+    /// `promptStyle: .chat` keeps the papers' setting: a string prompt through the template.
+    @Test func chatPromptStyleUsesTheTemplate() throws {
+        let path = try ModelCache.forRepository(containing: #filePath).require(ModelCache.smolLM2).path
+        let renderer = try PromptRenderer(model: LanguageModel.load(path: path))
+        let url = try TrainingDatasetTests.file(Array(#"{"prompt": "Name a cat.", "chosen": "Tom", "rejected": "Rex"}"#.utf8))
+        let chat = try TrainingDataset.load(file: url, kind: .preference, renderer: renderer, truncation: Truncation(), promptStyle: .chat)
+        let raw = try TrainingDataset.load(file: url, kind: .preference, renderer: renderer, truncation: Truncation())
+        #expect(chat.examples[0].prompt == (try renderer.ids(messages: [.user("Name a cat.")])))
+        #expect(raw.examples[0].prompt == renderer.tokenizer.encode("Name a cat.", addSpecialTokens: true))
+    }
+}

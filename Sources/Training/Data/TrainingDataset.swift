@@ -9,7 +9,9 @@ import Tokenizers
 /// SFT rows: `{"prompt", "completion"}`, `{"messages": [...]}` (last assistant turn is the
 /// completion) or `{"text"}`. Preference rows (TRL): `{"prompt", "chosen", "rejected"}` as strings
 /// or message lists, with optional `weight`, else `score_chosen + 1` (Chung et al.'s DDPO/DORPO
-/// weight), else 1. Prompts go through the chat template; completions are the raw text plus EOS.
+/// weight), else 1. Prompt and completions become ids as TRL makes them (``RowTokenizer``):
+/// string rows as raw text, message lists through the chat template; `promptStyle: .chat` puts
+/// string prompts through the template instead (the papers' setting).
 public struct TrainingDataset {
     public enum Kind: Sendable { case sft, preference }
 
@@ -22,7 +24,11 @@ public struct TrainingDataset {
         self.truncatedCount = truncatedCount
     }
 
-    public static func load(file: URL, kind: Kind, renderer: PromptRenderer, truncation: Truncation) throws -> TrainingDataset {
+    /// `orpoSplit`: split prompt and completion as TRL's ORPOTrainer does (BOS before the prompt,
+    /// answers tokenized with it), else as its DPOTrainer and SFTTrainer do.
+    public static func load(file: URL, kind: Kind, renderer: PromptRenderer, truncation: Truncation,
+                            promptStyle: PromptStyle = .completion, orpoSplit: Bool = false) throws -> TrainingDataset {
+        let rowTokenizer = RowTokenizer(renderer: renderer, promptStyle: promptStyle, split: orpoSplit ? .orpo : .commonPrefix)
         let path = file.path
         let tokenizer = renderer.tokenizer
         let eos = tokenizer.eosTokenId.map { [$0] } ?? []
@@ -34,24 +40,25 @@ public struct TrainingDataset {
             func messages(_ value: JSONValue, field: String) throws -> [ChatMessage] {
                 try JSONLinesRow.messages(value, field: field, row: row).map { ChatMessage(role: $0.role, content: $0.content) }
             }
-            func promptIds(_ value: JSONValue?) throws -> [Int] {
-                guard let value else { throw row.error("missing", field: "prompt") }
-                if case .string(let s) = value { return try renderer.ids(messages: [.user(s)]) }
-                return try renderer.ids(messages: messages(value, field: "prompt"))
+            func text(_ field: String) throws -> RowTokenizer.Text {
+                guard let value = row.value(field) else { throw row.error("missing", field: field) }
+                if case .string(let s) = value { return .string(s) }
+                return .messages(try messages(value, field: field))
             }
-            func completionIds(_ value: JSONValue?, field: String) throws -> [Int] {
-                guard let value else { throw row.error("missing", field: field) }
-                if case .string(let s) = value { return tokenizer.encode(s, addSpecialTokens: false) + eos }
-                let list = try messages(value, field: field)
-                guard let last = list.last, last.role == "assistant" else { throw row.error("the completion must end with an assistant message", field: field) }
-                return tokenizer.encode(last.content, addSpecialTokens: false) + eos
+            /// The prompt and completion ids of `fields`, with the tokenizer's problems named by field.
+            func ids(_ fields: [String]) throws -> (prompt: [Int], completions: [[Int]]) {
+                do {
+                    return try rowTokenizer.tokenize(prompt: text("prompt"), completions: fields.map(text), fields: fields)
+                } catch let problem as RowTokenizer.Problem {
+                    throw row.error(problem.reason, field: problem.field)
+                }
             }
             var example: TrainingExample
             switch kind {
             case .sft:
                 if row.value("prompt") != nil || row.value("completion") != nil {
-                    example = TrainingExample(prompt: try promptIds(row.value("prompt")),
-                                              chosen: try completionIds(row.value("completion"), field: "completion"), index: examples.count)
+                    let (prompt, completions) = try ids(["completion"])
+                    example = TrainingExample(prompt: prompt, chosen: completions[0], index: examples.count)
                 } else if let value = row.value("messages") {
                     let list = try messages(value, field: "messages")
                     guard let last = list.last, last.role == "assistant", list.count >= 2 else {
@@ -73,9 +80,8 @@ public struct TrainingDataset {
                 } else if let score = try row.finiteNumber("score_chosen") {
                     weight = Float(score) + 1
                 }
-                example = TrainingExample(prompt: try promptIds(row.value("prompt")),
-                                          chosen: try completionIds(row.value("chosen"), field: "chosen"),
-                                          rejected: try completionIds(row.value("rejected"), field: "rejected"),
+                let (prompt, completions) = try ids(["chosen", "rejected"])
+                example = TrainingExample(prompt: prompt, chosen: completions[0], rejected: completions[1],
                                           weight: weight, index: examples.count)
             }
             guard !example.chosen.isEmpty, example.prompt.count + example.chosen.count >= 2 else { throw row.error("too short to train on", field: "completion") }
