@@ -75,7 +75,10 @@ struct GenerateCommand: ParsableCommand {
             let baseIds = try baseRenderer.map { try request.ids($0, style: basePromptStyle, system: system) }
             let samples = try generator.generate(promptIds: ids, basePromptIds: baseIds, count: n, parameters: parameters,
                                                  onPiece: json ? nil : { piece in
-                                                     FileHandle.standardOutput.write(Data(piece.text.utf8)); return true })
+                                                     // Pieces stop before a stop string and include the detokenizer's tail.
+                                                     if !piece.text.isEmpty { FileHandle.standardOutput.write(Data(piece.text.utf8)) }
+                                                     return true
+                                                 })
             for (i, sample) in samples.enumerated() {
                 if json {
                     print(try Self.json(sample, prompt: index))

@@ -386,7 +386,7 @@ import Testing
     }
 }
 
-/// Pure pieces of the server: strict JSON field types and stop-string holdback.
+/// Pure pieces of the server: strict JSON field types and the worker queue.
 @Suite struct ServerPartsTests {
     @Test func fieldTypesAreStrict() throws {
         let f = try FieldReader.parse(body: Data(#"{"a": true, "b": 1, "c": 1.5, "d": "x", "e": null}"#.utf8))
@@ -404,19 +404,6 @@ import Testing
             #expect(error.param == "d")
             #expect(error.message.contains("'d'") && error.message.contains("a string"))
         }
-    }
-
-    @Test func holdbackNeverSendsPartOfAStop() {
-        var h = StopStringHoldback(stops: ["END", "\n\n"])
-        var sent = ""
-        for piece in ["Hello", " E", "N", "ough", " then\n", "x\n", "\nmore"] { sent += h.append(piece) }
-        #expect(sent == "Hello ENough then\nx")
-        #expect(h.remainder(of: "Hello ENough then\nx") == "")
-        var plain = StopStringHoldback(stops: [])
-        #expect(plain.append("abc") == "abc")
-        var tail = StopStringHoldback(stops: ["END"])
-        #expect(tail.append("the E") == "the ")
-        #expect(tail.remainder(of: "the E") == "E")   // the generation ended without completing the stop
     }
 
     @Test func workerIsFIFOAndBounded() async throws {
