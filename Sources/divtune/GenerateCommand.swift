@@ -96,12 +96,7 @@ struct GenerateCommand: ParsableCommand {
         var messages: [ChatMessage]?
 
         func ids(_ renderer: PromptRenderer, style: PromptStyle, system: String?) throws -> [Int] {
-            if let messages {
-                switch style {
-                case .chat: return try renderer.ids(messages: messages)
-                case .completion: return try renderer.ids(prompt: messages.map(\.content).joined(separator: "\n\n"), style: .completion)
-                }
-            }
+            if let messages { return try renderer.ids(messages: messages, style: style) }
             return try renderer.ids(prompt: text ?? "", style: style, system: system)
         }
     }
