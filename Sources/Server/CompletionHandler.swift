@@ -78,9 +78,9 @@ struct CompletionHandler: Sendable {
         let count = shapes.request.count
         let includeUsage = shapes.request.includeUsage
         let body = ResponseBody { writer in
-            func send(_ object: Any) async throws {
+            func send(_ event: some Encodable) async throws {
                 var line = Data("data: ".utf8)
-                line.append(jsonData(object))
+                line.append(jsonData(event))
                 line.append(contentsOf: [10, 10])
                 try await writer.write(ByteBuffer(bytes: line))
             }
@@ -88,12 +88,12 @@ struct CompletionHandler: Sendable {
             var reported = [Int](repeating: 0, count: count), offsets = [Int](repeating: 0, count: count)
             let wantsLogprobs = shapes.request.logprobs
             func logprobs(_ choice: Int, ids: ArraySlice<Int>, values: ArraySlice<Float>,
-                          top: ArraySlice<[(id: Int, logprob: Float)]>) -> Any? {
+                          top: ArraySlice<[(id: Int, logprob: Float)]>) -> ChoiceLogprobs? {
                 guard wantsLogprobs else { return nil }
-                let (json, next) = shapes.logprobs(ids: Array(ids), logprobs: Array(values), top: Array(top), textOffset: offsets[choice])
+                let (run, next) = shapes.logprobs(ids: Array(ids), logprobs: Array(values), top: Array(top), textOffset: offsets[choice])
                 reported[choice] += ids.count
                 offsets[choice] = next
-                return json
+                return run
             }
             do {
                 if shapes.request.endpoint == .chat {
@@ -110,7 +110,7 @@ struct CompletionHandler: Sendable {
                             try await send(shapes.chunk(choice: choice, text: piece.text, logprobs: pending))
                         }
                     case .failed(let error):
-                        try await send(error.json)
+                        try await send(error.body)
                         break loop
                     case .finished(let samples):
                         for (choice, sample) in samples.enumerated() {
