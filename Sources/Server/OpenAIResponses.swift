@@ -22,9 +22,9 @@ struct OpenAIResponses: Sendable {
     /// The whole (non-streamed) response.
     func completion(promptTokens: Int, samples: [GeneratedSample]) -> CompletionResponse {
         let choices = samples.enumerated().map { index, sample in
-            CompletionResponse.Choice(index: index, finishReason: sample.finishReason.rawValue,
-                                      logprobs: request.logprobs ? logprobs(sample) : nil,
-                                      output: request.endpoint == .chat ? .message(sample.text) : .text(sample.text))
+            CompletionChoice(index: index, finishReason: sample.finishReason.rawValue,
+                             logprobs: request.logprobs ? logprobs(sample) : nil,
+                             output: request.endpoint == .chat ? .message(sample.text) : .text(sample.text))
         }
         return CompletionResponse(id: id, object: object, created: created, model: model.id, systemFingerprint: fingerprint,
                                   choices: choices, usage: Usage(promptTokens: promptTokens, samples: samples))
@@ -33,12 +33,11 @@ struct OpenAIResponses: Sendable {
     /// One streamed chunk for one choice. `text` nil with a finish reason closes the choice.
     func chunk(choice: Int, text: String?, role: Bool = false, finishReason: String? = nil, logprobs: ChoiceLogprobs? = nil)
         -> CompletionChunk {
-        let output: CompletionChunk.Choice.Output = switch request.endpoint {
+        let output: ChunkChoice.Output = switch request.endpoint {
         case .chat: .delta(role: role ? "assistant" : nil, content: text)
         case .text: .text(text ?? "")
         }
-        return chunk(choices: [CompletionChunk.Choice(index: choice, finishReason: finishReason, logprobs: logprobs, output: output)],
-                     usage: nil)
+        return chunk(choices: [ChunkChoice(index: choice, finishReason: finishReason, logprobs: logprobs, output: output)], usage: nil)
     }
 
     /// The final usage chunk (empty `choices`), sent with `stream_options.include_usage`.
@@ -46,7 +45,7 @@ struct OpenAIResponses: Sendable {
         chunk(choices: [], usage: Usage(promptTokens: promptTokens, samples: samples))
     }
 
-    private func chunk(choices: [CompletionChunk.Choice], usage: Usage?) -> CompletionChunk {
+    private func chunk(choices: [ChunkChoice], usage: Usage?) -> CompletionChunk {
         CompletionChunk(id: id, object: chunkObject, created: created, model: model.id, systemFingerprint: fingerprint,
                         choices: choices, usage: usage)
     }
