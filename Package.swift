@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
-        .testTarget(name: "GenerationTests", dependencies: ["Generation", "Models", "Sampling", "Tokenizers", "TensorEngine"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "TensorEngine"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
         .testTarget(name: "RewardModelingTests", dependencies: ["RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),

@@ -1,3 +1,4 @@
+import ChatTemplates
 import Foundation
 import Generation
 import Models
@@ -179,6 +180,16 @@ import Tokenizers
             #expect(samples[i].ids == alone.ids && samples[i].text == alone.text, "sample \(i)")
         }
         #expect(Set(samples.map(\.ids)).count > 1, "three seeds gave one sample")
+    }
+
+    /// The one messages-to-prompt join: chat through the template; completion (a base model's
+    /// view of a conversation) the contents joined by blank lines.
+    @Test func messagesRenderInBothStyles() throws {
+        let renderer = try PromptRenderer(model: TestModel.shared.get())
+        let messages: [ChatMessage] = [.system("Be brief."), .user("Name a colour.")]
+        #expect(try renderer.ids(messages: messages, style: .completion)
+                == renderer.ids(prompt: "Be brief.\n\nName a colour.", style: .completion))
+        #expect(try renderer.ids(messages: messages, style: .chat) == renderer.ids(messages: messages))
     }
 
     /// Conformative decoding with two model instances, the base seeing the prompt as raw text:
