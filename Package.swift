@@ -101,6 +101,7 @@ let package = Package(
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Base", "TensorEngine", "Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Base", "Sampling"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "TensorEngine"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Base", "Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Base", "Console"]),
         .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),

@@ -40,10 +40,12 @@ public struct GeneratedSample: Sendable {
 }
 
 /// A streamed piece of one sample: its new text and the tokens generated since the previous
-/// piece (a token that completes no character yet waits for the next piece).
+/// piece (a token that completes no character yet waits for the next piece). The pieces' texts
+/// add up to the sample's final text (see `TextStream`).
 public struct GeneratedPiece: Sendable {
     /// Which of the prompt's samples this piece belongs to.
     public let sample: Int
+    /// Empty while the text is held back as the possible start of a stop string.
     public let text: String
     public let ids: [Int]
     public let logprobs: [Float]

@@ -7,7 +7,8 @@ import Tokenizers
 
 /// The decoding loop: prefill the prompt into a KV cache, then one token at a time — logits,
 /// sampler chain (or conformative mixing with a base model whose cache advances in lockstep),
-/// stop tokens and stop strings — streaming text that is always valid UTF-8.
+/// stop tokens and stop strings — streaming text (through `TextStream`) that is always valid UTF-8
+/// and never part of a stop string; the streamed pieces add up to each sample's final text.
 public final class Generator {
     public let model: LanguageModel
     /// The base model for conformative decoding (may be the same `LanguageModel`).
@@ -32,41 +33,46 @@ public final class Generator {
         guard promptIds.count < lm.configuration.maxPositionEmbeddings else {
             throw ModelError.contextOverflow(tokens: promptIds.count, limit: lm.configuration.maxPositionEmbeddings)
         }
-        let mixing = parameters.conformative.flatMap { c in base.map { (c, $0) } }
         return try Tensor.withNoGrad {
             let cache = lm.makeCache(capacity: capacity)
             let prefill = try lm([promptIds], cache: cache, logits: .last).scalars
-            var baseCache: KVCache?, basePrefill: [Float] = []
-            let baseIds = basePromptIds ?? promptIds
-            if let (_, b) = mixing {
-                let c = b.model.makeCache(capacity: min(b.model.configuration.maxPositionEmbeddings, baseIds.count + parameters.maxTokens))
-                basePrefill = try b.model([baseIds], cache: c, logits: .last).scalars
-                baseCache = c
+            let base = try parameters.conformative.flatMap { decoding in
+                try self.base.map { try ConformativeBase(decoding: decoding, model: $0, promptIds: basePromptIds ?? promptIds,
+                                                         maxTokens: parameters.maxTokens) }
             }
             var samples: [GeneratedSample] = []
             for index in 0..<count {
                 samples.append(try sample(index: index, promptIds: promptIds, cache: cache.copy(), firstLogits: prefill,
-                                          base: mixing.map { ($0.0, $0.1, baseCache!.copy(), basePrefill, baseIds) },
-                                          parameters: parameters, onPiece: onPiece))
+                                          base: base?.copy(), parameters: parameters, onPiece: onPiece))
             }
             return samples
         }
     }
 
-    private func sample(index: Int, promptIds: [Int], cache: KVCache, firstLogits: [Float],
-                        base: (ConformativeDecoding, LanguageModel, KVCache, [Float], [Int])?,
+    private func sample(index: Int, promptIds: [Int], cache: KVCache, firstLogits: [Float], base: ConformativeBase?,
                         parameters: GenerationParameters, onPiece: ((GeneratedPiece) -> Bool)?) throws -> GeneratedSample {
         var rng = SeededGenerator(seed: parameters.seed &+ UInt64(index))
         var sampler = Sampler(parameters.sampling)
         sampler.reset(context: promptIds)
-        var detokenizer = StreamingDetokenizer(tokenizer: model.tokenizer)
+        var base = base
+        var stream = TextStream(tokenizer: model.tokenizer, stops: parameters.stop)
         var result = GeneratedSample(promptIds: promptIds, ids: [], text: "", logprobs: [], topLogprobs: [], finishReason: .length)
-        var logits = firstLogits, baseLogits = base?.3 ?? []
+        var logits = firstLogits
         var reported = 0   // tokens already handed to onPiece
+        /// Streams `text` with the tokens since the last piece; false when the caller cancelled.
+        func report(_ text: String) -> Bool {
+            guard let onPiece else { return true }
+            let tokens = reported..<result.ids.count
+            reported = tokens.upperBound
+            return onPiece(GeneratedPiece(sample: index, text: text, ids: Array(result.ids[tokens]),
+                                          logprobs: Array(result.logprobs[tokens]),
+                                          topLogprobs: result.topLogprobs.isEmpty ? [] : Array(result.topLogprobs[tokens])))
+        }
+        var cancelled = false
         while result.ids.count < parameters.maxTokens {
             let token: Int
-            if let (conformative, _, _, _, _) = base {
-                token = try conformative.sample(instructLogits: logits, baseLogits: baseLogits, sampler: &sampler, using: &rng)
+            if let base {
+                token = try base.sample(instructLogits: logits, sampler: &sampler, using: &rng)
             } else {
                 token = sampler.sample(logits: logits, using: &rng)
             }
@@ -75,29 +81,27 @@ public final class Generator {
             result.logprobs.append(logProbs[token])
             if parameters.topLogprobs > 0 { result.topLogprobs.append(logProbs.top(parameters.topLogprobs)) }
             if !parameters.ignoreEOS && model.stopTokenIds.contains(token) { result.finishReason = .stop; break }
-            let piece = detokenizer.append(token)
-            result.text += piece
-            if let stop = parameters.stop.first(where: { result.text.hasSuffix($0) || (result.text.contains($0)) }) {
-                if let range = result.text.range(of: stop) { result.text = String(result.text[..<range.lowerBound]) }
-                result.finishReason = .stop
-                break
-            }
-            if let onPiece, !piece.isEmpty {
-                let tokens = reported..<result.ids.count
-                reported = tokens.upperBound
-                let streamed = GeneratedPiece(sample: index, text: piece, ids: Array(result.ids[tokens]),
-                                              logprobs: Array(result.logprobs[tokens]),
-                                              topLogprobs: result.topLogprobs.isEmpty ? [] : Array(result.topLogprobs[tokens]))
-                if !onPiece(streamed) { result.finishReason = .stop; break }
+            if let text = stream.append(token) {
+                result.text += text
+                if stream.reachedStop {
+                    // The text before the stop string, if any, still goes out; the rest is dropped.
+                    if !text.isEmpty { _ = report(text) }
+                    result.finishReason = .stop
+                    break
+                }
+                if !report(text) { result.finishReason = .stop; cancelled = true; break }
             }
             if result.ids.count == parameters.maxTokens || cache.length + 1 > cache.capacity { break }
             logits = try model.model([[token]], cache: cache, logits: .last).scalars
-            if let (_, b, baseCache, _, _) = base {
-                baseLogits = try b.model([[token]], cache: baseCache, logits: .last).scalars
-            }
+            try base?.advance(with: token)
         }
-        let tail = detokenizer.flush()
-        if result.finishReason == .length { result.text += tail }
+        if !stream.reachedStop && !cancelled {
+            // The detokenizer's tail and any held-back text that was not a stop string after all.
+            let rest = stream.finish()
+            if stream.reachedStop { result.finishReason = .stop }
+            result.text += rest
+            if !rest.isEmpty { _ = report(rest) }
+        }
         return result
     }
 }

@@ -33,6 +33,16 @@ public struct PromptRenderer: Sendable {
         tokenizer.encode(try render(messages, addGenerationPrompt: addGenerationPrompt), addSpecialTokens: false)
     }
 
+    /// Token ids of a conversation in the given style: through the chat template, or (completion)
+    /// the messages' contents joined by blank lines as raw text, the paper's "comp" rendering of a
+    /// chat prompt for a base model.
+    public func ids(messages: [ChatMessage], style: PromptStyle) throws -> [Int] {
+        switch style {
+        case .chat: return try ids(messages: messages)
+        case .completion: return try ids(prompt: messages.map(\.content).joined(separator: "\n\n"), style: .completion)
+        }
+    }
+
     /// Token ids of a single user prompt in the given style (`system` applies to chat only).
     public func ids(prompt: String, style: PromptStyle, system: String? = nil) throws -> [Int] {
         switch style {

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 /// An error answered in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
@@ -40,7 +39,28 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
                  type: "server_error", code: "queue_full")
     }
 
-    var json: [String: Any] {
-        ["error": ["message": message, "type": type, "param": param.map { $0 as Any } ?? NSNull(), "code": code.map { $0 as Any } ?? NSNull()] as [String: Any]]
+    /// The response body: `param` and `code` are null when unset.
+    var body: ErrorBody { ErrorBody(error: .init(message: message, type: type, param: param, code: code)) }
+}
+
+/// OpenAI's error body, `{"error": {"message", "type", "param", "code"}}`.
+struct ErrorBody: Encodable, Sendable {
+    struct Detail: Encodable, Sendable {
+        let message: String
+        let type: String
+        let param: String?
+        let code: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(message, forKey: .message)
+            try container.encode(type, forKey: .type)
+            try container.encode(param, forKey: .param)   // nil is written as null
+            try container.encode(code, forKey: .code)
+        }
+
+        enum CodingKeys: String, CodingKey { case message, type, param, code }
     }
+
+    let error: Detail
 }

@@ -77,26 +77,24 @@ struct CompletionHandler: Sendable {
     private func stream(_ events: AsyncStream<GenerationEvent>, shapes: OpenAIResponses, promptTokens: Int,
                         flag: CancellationFlag, record: RequestRecord) -> Response {
         let count = shapes.request.count
-        let stops = shapes.request.parameters.stop
         let includeUsage = shapes.request.includeUsage
         let body = ResponseBody { writer in
-            func send(_ object: Any) async throws {
+            func send(_ event: some Encodable) async throws {
                 var line = Data("data: ".utf8)
-                line.append(jsonData(object))
+                line.append(jsonData(event))
                 line.append(contentsOf: [10, 10])
                 try await writer.write(ByteBuffer(bytes: line))
             }
-            var holdback = (0..<count).map { _ in StopStringHoldback(stops: stops) }
             // Per choice: tokens whose log-probs were sent, and the legacy text offset reached.
             var reported = [Int](repeating: 0, count: count), offsets = [Int](repeating: 0, count: count)
             let wantsLogprobs = shapes.request.logprobs
             func logprobs(_ choice: Int, ids: ArraySlice<Int>, values: ArraySlice<Float>,
-                          top: ArraySlice<[(id: Int, logprob: Float)]>) -> Any? {
+                          top: ArraySlice<[(id: Int, logprob: Float)]>) -> ChoiceLogprobs? {
                 guard wantsLogprobs else { return nil }
-                let (json, next) = shapes.logprobs(ids: Array(ids), logprobs: Array(values), top: Array(top), textOffset: offsets[choice])
+                let (run, next) = shapes.logprobs(ids: Array(ids), logprobs: Array(values), top: Array(top), textOffset: offsets[choice])
                 reported[choice] += ids.count
                 offsets[choice] = next
-                return json
+                return run
             }
             do {
                 if shapes.request.endpoint == .chat {
@@ -105,22 +103,19 @@ struct CompletionHandler: Sendable {
                 loop: for await event in events {
                     switch event {
                     case let .piece(piece):
-                        // Log-probs go out with the first chunk after their tokens (text held back
-                        // as a possible stop string is sent later, or never).
+                        // Log-probs go out with the first chunk after their tokens (the generator
+                        // holds back text that may be part of a stop string: it comes later, or never).
                         let choice = piece.sample
-                        let text = holdback[choice].append(piece.text)
-                        if !text.isEmpty || wantsLogprobs {
+                        if !piece.text.isEmpty || wantsLogprobs {
                             let pending = logprobs(choice, ids: piece.ids[...], values: piece.logprobs[...], top: piece.topLogprobs[...])
-                            try await send(shapes.chunk(choice: choice, text: text, logprobs: pending))
+                            try await send(shapes.chunk(choice: choice, text: piece.text, logprobs: pending))
                         }
                     case .failed(let error):
-                        try await send(error.json)
+                        try await send(error.body)
                         break loop
                     case .finished(let samples):
                         for (choice, sample) in samples.enumerated() {
-                            let rest = holdback[choice].remainder(of: sample.text)
-                            if !rest.isEmpty { try await send(shapes.chunk(choice: choice, text: rest)) }
-                            // The tokens no piece carried (a stop token, bytes of an unfinished character).
+                            // The tokens no piece carried (a stop token, the rest of a stop string).
                             let unsent = reported[choice]..<sample.ids.count
                             let last = logprobs(choice, ids: sample.ids[unsent], values: sample.logprobs[unsent],
                                                 top: sample.topLogprobs.isEmpty ? [] : sample.topLogprobs[unsent])

@@ -61,16 +61,15 @@ public final class OpenAIServer: Sendable {
         let maxBody = configuration.maxBodyBytes
         router.get("/health") { _, _ -> Response in
             let counts = model.counters.snapshot
-            return jsonResponse(["status": "ok", "model": model.id, "busy": model.worker.isBusy, "waiting": model.worker.waiting,
-                                 "completed": counts.completed, "cancelled": counts.cancelled])
+            return jsonResponse(HealthStatus(model: model.id, busy: model.worker.isBusy, waiting: model.worker.waiting,
+                                             completed: counts.completed, cancelled: counts.cancelled))
         }
         router.get("/v1/models") { _, _ -> Response in
-            var data: [[String: Any]] = [["id": model.id, "object": "model", "created": model.created, "owned_by": "divtune"]]
+            var data = [ModelList.Card(id: model.id, created: model.created, divtuneRole: nil)]
             if let baseId = model.baseId {
-                data.append(["id": baseId, "object": "model", "created": model.created, "owned_by": "divtune",
-                             "divtune_role": "base (conformative decoding)"])
+                data.append(ModelList.Card(id: baseId, created: model.created, divtuneRole: "base (conformative decoding)"))
             }
-            return jsonResponse(["object": "list", "data": data])
+            return jsonResponse(ModelList(data: data))
         }
         router.post("/v1/chat/completions") { request, context -> Response in
             await CompletionHandler(model: model, maxBodyBytes: maxBody).respond(to: request, context: context, endpoint: .chat)
@@ -92,12 +91,4 @@ public final class OpenAIServer: Sendable {
         try await makeApplication(onRunning: onRunning).runService()
         model.worker.stop()
     }
-}
-
-func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: jsonData(object))))
-}
-
-func errorResponse(_ error: APIError) -> Response {
-    jsonResponse(error.json, status: error.status)
 }

@@ -79,14 +79,9 @@ final class ServedModel: @unchecked Sendable {
                            param: "base_model", code: "model_not_found")
         }
         let baseIds: [Int]
-        switch (request.input, request.basePromptStyle) {
-        case (.messages(let messages), .chat):
-            baseIds = try baseRenderer.ids(messages: messages)
-        case (.messages(let messages), .completion):
-            // The paper's "comp" rendering: the base model continues the bare prompt text.
-            baseIds = try baseRenderer.ids(prompt: messages.map(\.content).joined(separator: "\n\n"), style: .completion)
-        case (.prompt(let text), let style):
-            baseIds = try baseRenderer.ids(prompt: text, style: style)
+        switch request.input {
+        case .messages(let messages): baseIds = try baseRenderer.ids(messages: messages, style: request.basePromptStyle)
+        case .prompt(let text): baseIds = try baseRenderer.ids(prompt: text, style: request.basePromptStyle)
         }
         guard !baseIds.isEmpty, baseIds.count < contextLength else {
             throw APIError.invalid("base_prompt_style", "the base model's prompt has \(baseIds.count) tokens (context \(contextLength))")

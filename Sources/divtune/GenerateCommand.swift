@@ -76,7 +76,10 @@ struct GenerateCommand: ParsableCommand {
             let baseIds = try baseRenderer.map { try request.ids($0, style: basePromptStyle, system: system) }
             let samples = try generator.generate(promptIds: ids, basePromptIds: baseIds, count: n, parameters: parameters,
                                                  onPiece: json ? nil : { piece in
-                                                     FileHandle.standardOutput.write(Data(piece.text.utf8)); return true })
+                                                     // Pieces stop before a stop string and include the detokenizer's tail.
+                                                     if !piece.text.isEmpty { FileHandle.standardOutput.write(Data(piece.text.utf8)) }
+                                                     return true
+                                                 })
             for (i, sample) in samples.enumerated() {
                 if json {
                     print(try Self.json(sample, prompt: index))
@@ -94,12 +97,7 @@ struct GenerateCommand: ParsableCommand {
         var messages: [ChatMessage]?
 
         func ids(_ renderer: PromptRenderer, style: PromptStyle, system: String?) throws -> [Int] {
-            if let messages {
-                switch style {
-                case .chat: return try renderer.ids(messages: messages)
-                case .completion: return try renderer.ids(prompt: messages.map(\.content).joined(separator: "\n\n"), style: .completion)
-                }
-            }
+            if let messages { return try renderer.ids(messages: messages, style: style) }
             return try renderer.ids(prompt: text ?? "", style: style, system: system)
         }
     }

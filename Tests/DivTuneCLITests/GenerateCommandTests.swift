@@ -43,6 +43,29 @@ import Testing
         #expect(Array(long.prefix(short.count)) == short)
     }
 
+    /// Text mode prints exactly the sample's text: nothing of a stop string that spans tokens, the
+    /// text before a stop that begins inside a token, and the detokenizer's tail (a character cut
+    /// by --max-tokens).
+    @Test func textModePrintsTheSampleTextExactly() throws {
+        let model = try DivTuneProcess.smolLM2
+        let story = ["generate", "--model", model, "--prompt", "Once upon a time", "--temp", "0", "--max-tokens", "12"]
+        let full = try #require(try objects(DivTuneProcess.run(story + ["--json"]).stdout).first?["text"] as? String)
+        try #require(full.contains(" Nova Haven"), "the greedy story changed: \(full)")
+        // "ova Hav" starts inside " Nova" and ends inside " Haven"; "aven" lies inside " Haven".
+        for stop in ["ova Hav", "aven"] {
+            let expected = String(full[..<full.range(of: stop)!.lowerBound])
+            let printed = try DivTuneProcess.run(story + ["--stop", stop])
+            #expect(printed.status == 0, "\(printed.stderr)")
+            #expect(printed.stdout == expected + "\n", "stop \(stop)")
+            #expect(try objects(DivTuneProcess.run(story + ["--stop", stop, "--json"]).stdout).first?["text"] as? String == expected)
+        }
+        // Greedy waves: the 16th token is the first of a 🌊's three, so the text ends in U+FFFD.
+        let waves = ["generate", "--model", model, "--prompt", "用中文写一句关于大海的话 🌊", "--chat", "--temp", "0", "--max-tokens", "16"]
+        let json = try #require(try objects(DivTuneProcess.run(waves + ["--json"]).stdout).first?["text"] as? String)
+        try #require(json.hasSuffix("\u{FFFD}") && json.count > 1, "the greedy waves changed: \(json)")
+        #expect(try DivTuneProcess.run(waves).stdout == json + "\n")
+    }
+
     @Test func conformativeWeightZeroEqualsPlainSampling() throws {
         let model = try DivTuneProcess.smolLM2
         let common = ["generate", "--model", model, "--prompt", "Tell me a story.", "--chat", "--max-tokens", "12",

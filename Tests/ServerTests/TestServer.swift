@@ -10,9 +10,7 @@ enum TestServer {
     static let modelId = "smollm2"
     static let baseId = "smollm2-base"
 
-    static var modelPath: String {
-        testModels.url(ModelCache.smolLM2).path
-    }
+    static var modelPath: String { get throws { try testModels.require(ModelCache.smolLM2).path } }
 
     /// The shared server: the model with itself as conformative base, body limit 256 KiB.
     static let shared: Task<Int, Error> = Task {
@@ -27,8 +25,8 @@ enum TestServer {
 
     /// A fresh server (its own model copy and worker); stop it with `group.triggerGracefulShutdown()`.
     static func start(configuration: ServerConfiguration, withBase: Bool = false) async throws -> Running {
-        let model = try LanguageModel.load(path: modelPath)
-        let base = withBase ? try LanguageModel.load(path: modelPath) : nil
+        let model = try LanguageModel.load(path: try modelPath)
+        let base = withBase ? try LanguageModel.load(path: try modelPath) : nil
         let server = try OpenAIServer(model: model, modelId: modelId, base: base, baseId: withBase ? baseId : nil,
                                       configuration: configuration)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
