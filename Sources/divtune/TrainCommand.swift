@@ -156,8 +156,13 @@ struct TrainOptions: ParsableArguments {
                                   configuration: c, examples: dataset.examples, output: out)
         if let resumeDir { try trainer.resume(from: resumeDir); print("resumed at step \(trainer.state.step) from \(resumeDir.path)") }
         print("training \(method.rawValue): \(trainer.train.count) train / \(trainer.validation.count) validation examples, \(trainer.totalSteps) steps")
-        let last = try trainer.run()
-        let summary = last.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
+        let log = try TrainingLog(url: out.appendingPathComponent("metrics.jsonl"))
+        let progress = TrainingProgress()
+        try trainer.run { event in
+            try log.record(event)
+            progress.show(event)
+        }
+        let summary = log.lastAverages.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
         print("done: adapter in \(out.path) (metrics in metrics.jsonl). Last: \(summary)")
     }
 }
