@@ -80,6 +80,14 @@ public final class Trainer {
         guard loaded.state.loraGenerators.count == adapter.layers.count else {
             throw TrainingError.checkpoint(path: directory.path, reason: "generator states do not match the adapter")
         }
+        guard loaded.state.position <= train.count else {
+            throw TrainingError.checkpoint(path: directory.path, reason: "position \(loaded.state.position) is past this run's"
+                                           + " \(train.count) training examples (was it trained on other data?)")
+        }
+        guard loaded.state.step <= totalSteps else {
+            throw TrainingError.checkpoint(path: directory.path, reason: "step \(loaded.state.step) is past this run's last step"
+                                           + " (\(totalSteps)); raise --max-steps or --epochs to train further")
+        }
         for (l, g) in zip(adapter.layers, loaded.state.loraGenerators) { l.layer.rng = g }
         state = loaded.state
         state.configuration = configuration
@@ -127,7 +135,7 @@ public final class Trainer {
         adapter.isTraining = false
         let completed = state.step == totalSteps
         if completed {
-            if lastCheckpoint?.lastPathComponent != "checkpoint-\(state.step)" {
+            if lastCheckpoint?.lastPathComponent != folder.checkpointURL(step: state.step).lastPathComponent {
                 try observer(.checkpointSaved(CheckpointSaved(step: state.step, directory: try saveCheckpoint())))
             }
             try adapter.save(directory: output)
@@ -137,6 +145,8 @@ public final class Trainer {
 
     /// Fractional epochs read so far.
     var epochProgress: Double { Double(state.epoch) + Double(state.position) / Double(max(train.count, 1)) }
+
+    var folder: TrainingRunFolder { TrainingRunFolder(url: output) }
 
     /// Mean metrics over the validation examples (no gradients, no dropout).
     public func evaluate() throws -> [String: Double] {
@@ -161,7 +171,7 @@ public final class Trainer {
     @discardableResult
     public func saveCheckpoint() throws -> URL {
         state.loraGenerators = adapter.layers.map(\.layer.rng)
-        let directory = output.appendingPathComponent("checkpoint-\(state.step)")
+        let directory = folder.checkpointURL(step: state.step)
         try TrainerCheckpoint.save(to: directory, adapter: adapter, optimizer: optimizer, state: state)
         lastCheckpoint = directory
         return directory

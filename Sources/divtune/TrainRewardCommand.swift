@@ -17,6 +17,7 @@ struct TrainRewardCommand: ParsableCommand {
     @Option(help: "The base model: a .gguf file or an HF folder with safetensors.") var model: String
     @Option(help: "JSON Lines: {\"prompt\", \"response\", \"score\"} per line (raw upvotes unless --targets transformed).") var data: String
     @Option(help: "Output folder: PEFT adapter, reward_head.safetensors, reward_config.json, metrics.jsonl.") var output: String
+    @Flag(help: "Delete the previous reward model in --output first; without it a non-empty --output is refused.") var overwrite = false
     @Option(help: "Loss: l1 (the paper) or mse.") var loss: String = "l1"
     @Option(help: "raw: apply the paper's score transform with the file's global min/max; transformed: scores are targets already.")
     var targets: String = "raw"
@@ -41,6 +42,9 @@ struct TrainRewardCommand: ParsableCommand {
     }
 
     func run() throws {
+        let outputURL = URL(fileURLWithPath: output)
+        let folder = TrainingRunFolder(url: outputURL, otherOutputs: [RewardModel.headFile, RewardModel.configFile])
+        try folder.startNew(overwrite: overwrite)
         EngineThreads.configure(threads)
         let url = URL(fileURLWithPath: data)
         var rows: [(prompt: String, response: String, score: Double)] = []
@@ -67,8 +71,7 @@ struct TrainRewardCommand: ParsableCommand {
                                      seed: seed)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
                                                                         loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed))
-        let outputURL = URL(fileURLWithPath: output)
-        let log = try TrainingLog(url: outputURL.appendingPathComponent("metrics.jsonl"))
+        let log = try TrainingLog(url: folder.metricsURL)
         let progress = TrainingProgress()
         print("training on \(trainIndices.count) examples, validating on \(validationIndices.count); \(trainer.totalSteps(trainingOn: trainIndices.count)) steps")
         let last = try trainer.train(trainIndices.map { examples[$0] }, validation: validationIndices.map { examples[$0] }) { event in
