@@ -84,4 +84,34 @@ import Testing
         #expect(try Data(contentsOf: dir.appendingPathComponent("dpo/adapter_model.safetensors")) == adapter)
         #expect(try TinyTrainingRun.loggedSteps(dir.appendingPathComponent("dpo")) == [1, 2, 3])
     }
+
+    /// With standard output a pipe (`make demo > log`, `| tee`), each line must arrive when it is
+    /// printed, not when the buffer fills or the process exits.
+    @Test func printedLinesReachAPipeWhileTheCommandRuns() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = DivTuneProcess.executable
+        process.arguments = ["train", "sft", "--model", try TinyTrainingRun.model(in: dir), "--data", try TinyTrainingRun.sftData(in: dir),
+                             "--output", dir.appendingPathComponent("run").path, "--max-steps", "1000000"]
+        process.currentDirectoryURL = dir
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) }; process.waitUntilExit() }
+        // A million steps take far longer than this test waits: a line seen while the process
+        // still runs was flushed when printed. The watchdog ends the wait if none comes.
+        let watchdog = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: watchdog)
+        defer { watchdog.cancel() }
+        var text = ""
+        while !text.contains("\n") {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(text.hasPrefix("data: 8 examples"), "\(text)")
+        #expect(process.isRunning, "the first line arrived only when the process ended")
+    }
 }
