@@ -2,7 +2,8 @@ import Foundation
 
 /// Appends one JSON object per line to a file (machine-readable logs: `metrics.jsonl`,
 /// per-prompt results). Each record is written with a single `write` and flushed, so a killed run
-/// leaves only whole lines behind.
+/// leaves only whole lines behind; a write that fails (a full disk) throws a `FileError` naming
+/// the file.
 public final class JSONLinesLog: @unchecked Sendable {
     public let url: URL
     private let handle: FileHandle
@@ -15,7 +16,7 @@ public final class JSONLinesLog: @unchecked Sendable {
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path])
+            throw FileError(path: url.path, reason: "cannot open for appending")
         }
         self.handle = handle
         handle.seekToEndOfFile()
@@ -26,8 +27,7 @@ public final class JSONLinesLog: @unchecked Sendable {
     /// Writes `record` as one line (keys sorted, so lines are stable and diffable).
     public func append(_ record: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: Self.sanitized(record), options: [.sortedKeys, .withoutEscapingSlashes])
-        lock.lock(); defer { lock.unlock() }
-        handle.write(data + Data("\n".utf8))
+        try write(data + Data("\n".utf8))
     }
 
     /// Writes an `Encodable` value as one line.
@@ -35,8 +35,15 @@ public final class JSONLinesLog: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
+        try write(data + Data("\n".utf8))
+    }
+
+    /// `FileHandle.write(_:)` traps on failure; `write(contentsOf:)` throws.
+    private func write(_ line: Data) throws {
         lock.lock(); defer { lock.unlock() }
-        handle.write(data + Data("\n".utf8))
+        do { try handle.write(contentsOf: line) } catch {
+            throw FileError(path: url.path, reason: "cannot append a line (\(error.localizedDescription))")
+        }
     }
 
     /// JSON has no NaN or infinity: such numbers become null rather than failing the whole record.

@@ -6,7 +6,9 @@ import Training
 /// Regression training of a ``RewardModel`` (the paper's `reward_model_train.py`: L1 between the
 /// head's output and the transformed score; MSE optional), with AdamW over the adapter and head,
 /// mini-batches by gradient accumulation (sequences differ in length, so no padding), and the
-/// validation metrics after every epoch.
+/// validation metrics after every epoch. It reports through the same ``TrainingEvent``s as
+/// `Trainer`: a `step` per update (`loss`, `learning_rate`; every step ends a logging window), an
+/// `evaluation` per epoch (`spearman`, `r2`, `mae`) when there is a validation split.
 public struct RewardTrainer {
     public enum Loss: String, Codable, Sendable, CaseIterable { case l1, mse }
 
@@ -36,8 +38,10 @@ public struct RewardTrainer {
     public let options: Options
 
     public init(model: RewardModel, options: Options) throws {
-        guard options.epochs >= 1, options.batchSize >= 1, options.learningRate > 0 else {
-            throw RewardError.invalidOption(name: "training options", reason: "epochs and batch size must be ≥ 1, learning rate > 0")
+        guard options.epochs >= 1 else { throw RewardError.invalidOption(name: "epochs", reason: "must be ≥ 1, got \(options.epochs)") }
+        guard options.batchSize >= 1 else { throw RewardError.invalidOption(name: "batch-size", reason: "must be ≥ 1, got \(options.batchSize)") }
+        guard options.learningRate > 0, options.learningRate.isFinite else {
+            throw RewardError.invalidOption(name: "learning-rate", reason: "must be a positive number, got \(options.learningRate)")
         }
         self.model = model
         self.options = options
@@ -62,9 +66,15 @@ public struct RewardTrainer {
         }
     }
 
-    /// Trains on `train` (token ids, target) and reports `validation` after every epoch.
+    /// The number of optimizer steps `train` takes on `count` examples.
+    public func totalSteps(trainingOn count: Int) -> Int {
+        options.epochs * ((count + options.batchSize - 1) / options.batchSize)
+    }
+
+    /// Trains on `train` (token ids, target) and reports `validation` after every epoch, sending
+    /// every event to `observer` (an error it throws stops training).
     public func train(_ train: [(ids: [Int], target: Double)], validation: [(ids: [Int], target: Double)],
-                      onStep: ((Int, Double) -> Void)? = nil, onEpoch: ((EpochReport) -> Void)? = nil) throws -> EpochReport {
+                      observer: TrainingObserver = { _ in }) throws -> EpochReport {
         guard !train.isEmpty else { throw RewardError.invalidOption(name: "training data", reason: "no training examples") }
         if let bad = (train + validation).firstIndex(where: { $0.ids.isEmpty }) {
             throw RewardError.invalidData(location: "example \(bad)", reason: "empty token sequence")
@@ -73,11 +83,14 @@ public struct RewardTrainer {
         var rng = SeededGenerator(seed: options.seed)
         var last = EpochReport(epoch: 0, trainLoss: .nan, validation: nil)
         var step = 0
+        let total = totalSteps(trainingOn: train.count)
+        try observer(.started(TrainingStart(name: "reward", step: 0, totalSteps: total)))
         for epoch in 1...options.epochs {
             model.adapter.isTraining = true
             let order = Array(train.indices).shuffled(using: &rng)
-            var total = 0.0
+            var epochLoss = 0.0
             for start in stride(from: 0, to: order.count, by: options.batchSize) {
+                let started = Date()
                 let batch = order[start..<min(start + options.batchSize, order.count)]
                 optimizer.zeroGrad()
                 var batchLoss = 0.0
@@ -87,18 +100,25 @@ public struct RewardTrainer {
                     batchLoss += Double(l.item)
                 }
                 guard batchLoss.isFinite else {
-                    throw RewardError.invalidOption(name: "learning rate", reason: "the loss became \(batchLoss) at step \(step + 1); lower it")
+                    throw RewardError.invalidOption(name: "learning-rate", reason: "the loss became \(batchLoss) at step \(step + 1); lower it")
                 }
                 optimizer.update(learningRate: options.learningRate)
-                total += batchLoss * Double(batch.count)
+                epochLoss += batchLoss * Double(batch.count)
                 step += 1
-                onStep?(step, batchLoss)
+                let read = Double(epoch - 1) + Double(start + batch.count) / Double(order.count)
+                try observer(.step(StepMetrics(step: step, epoch: read, metrics: ["loss": batchLoss, "learning_rate": Double(options.learningRate)],
+                                               tokens: batch.reduce(0) { $0 + train[$1].ids.count },
+                                               seconds: Date().timeIntervalSince(started), endsLoggingWindow: true)))
             }
             model.adapter.isTraining = false
             let metrics = validation.isEmpty ? nil : try evaluate(validation)
-            last = EpochReport(epoch: epoch, trainLoss: total / Double(train.count), validation: metrics)
-            onEpoch?(last)
+            last = EpochReport(epoch: epoch, trainLoss: epochLoss / Double(train.count), validation: metrics)
+            if let metrics {
+                try observer(.evaluation(EvaluationMetrics(step: step, epoch: Double(epoch),
+                                                           metrics: ["spearman": metrics.spearman, "r2": metrics.r2, "mae": metrics.mae])))
+            }
         }
+        try observer(.finished(TrainingFinished(step: step, totalSteps: total, completed: true)))
         return last
     }
 

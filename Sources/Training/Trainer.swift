@@ -1,12 +1,12 @@
 import Base
-import Console
 import Foundation
 import Models
 import TensorEngine
 
 /// Trains a LoRA adapter on a model with one objective: micro-batches, gradient accumulation,
-/// AdamW with a warm-up schedule and global-norm clipping, periodic validation, JSONL metrics,
-/// atomic checkpoints and exact resumption.
+/// AdamW with a warm-up schedule and global-norm clipping, periodic validation, atomic
+/// checkpoints and exact resumption. It reports as it goes through ``TrainingEvent``s; the caller
+/// turns them into a progress bar and `metrics.jsonl` (``TrainingProgress``, ``TrainingLog``).
 public final class Trainer {
     public let model: LlamaModel
     public let adapter: LoRAAdapter
@@ -17,11 +17,8 @@ public final class Trainer {
     public let train: [TrainingExample]
     public let validation: [TrainingExample]
     public private(set) var state: TrainerState
-    /// Called after every update with (step, metrics) — tests and the CLI's summary.
-    public var onStep: ((Int, [String: Double]) -> Void)?
     /// Stops after this many updates (simulates an interruption in tests); nil runs to the end.
     public var stopAfterStep: Int?
-    public var showProgress = true
     private var lastCheckpoint: URL?
 
     public init(model: LlamaModel, adapter: LoRAAdapter, objective: any TrainingObjective, configuration: TrainingConfiguration,
@@ -83,27 +80,31 @@ public final class Trainer {
         guard loaded.state.loraGenerators.count == adapter.layers.count else {
             throw TrainingError.checkpoint(path: directory.path, reason: "generator states do not match the adapter")
         }
+        guard loaded.state.position <= train.count else {
+            throw TrainingError.checkpoint(path: directory.path, reason: "position \(loaded.state.position) is past this run's"
+                                           + " \(train.count) training examples (was it trained on other data?)")
+        }
+        guard loaded.state.step <= totalSteps else {
+            throw TrainingError.checkpoint(path: directory.path, reason: "step \(loaded.state.step) is past this run's last step"
+                                           + " (\(totalSteps)); raise --max-steps or --epochs to train further")
+        }
         for (l, g) in zip(adapter.layers, loaded.state.loraGenerators) { l.layer.rng = g }
         state = loaded.state
         state.configuration = configuration
         lastCheckpoint = directory
     }
 
-    /// Runs to `totalSteps` (or `stopAfterStep`), returning the last logged metrics.
-    @discardableResult
-    public func run() throws -> [String: Double] {
-        let log = try JSONLinesLog(url: output.appendingPathComponent("metrics.jsonl"))
-        let progress = ProgressBar(configuration.method.rawValue, total: totalSteps, unit: "step", enabled: showProgress ? nil : false)
-        progress.advance(by: state.step)
-        var pending: [String: [Double]] = [:]
-        var lastLogged: [String: Double] = [:]
-        var tokens = 0
-        var windowStart = Date()
+    /// Runs to `totalSteps` (or `stopAfterStep`), sending every event to `observer`; an error the
+    /// observer throws stops the run.
+    public func run(observer: TrainingObserver = { _ in }) throws {
         let end = min(totalSteps, stopAfterStep ?? Int.max)
+        try observer(.started(TrainingStart(name: configuration.method.rawValue, step: state.step, totalSteps: totalSteps)))
         while state.step < end {
+            let started = Date()
             let lr = schedule.learningRate(step: state.step)
             adapter.isTraining = true
             var stepMetrics: [String: Double] = [:]
+            var tokens = 0
             for _ in 0..<configuration.gradAccum {
                 guard let batch = nextBatch() else { break }
                 let out = try objective.loss(model: model, batch: batch)
@@ -121,36 +122,31 @@ public final class Trainer {
             state.step += 1
             stepMetrics["grad_norm"] = Double(gradNorm)
             stepMetrics["learning_rate"] = Double(lr)
-            for (k, v) in stepMetrics { pending[k, default: []].append(v) }
-            onStep?(state.step, stepMetrics)
-
-            if state.step == 1 || state.step % configuration.loggingSteps == 0 || state.step == end {
-                var record: [String: Any] = ["step": state.step, "epoch": Double(state.epoch) + Double(state.position) / Double(max(train.count, 1))]
-                for (k, vs) in pending { record[k] = vs.reduce(0, +) / Double(vs.count); lastLogged[k] = vs.reduce(0, +) / Double(vs.count) }
-                let elapsed = Date().timeIntervalSince(windowStart)
-                record["tokens_per_second"] = elapsed > 0 ? Double(tokens) / elapsed : 0
-                record["peak_memory_mb"] = Self.peakMemoryMB()
-                try log.append(record)
-                pending = [:]; tokens = 0; windowStart = Date()
-            }
+            let logs = state.step == 1 || state.step % configuration.loggingSteps == 0 || state.step == end
+            try observer(.step(StepMetrics(step: state.step, epoch: epochProgress, metrics: stepMetrics, tokens: tokens,
+                                           seconds: Date().timeIntervalSince(started), endsLoggingWindow: logs)))
             if !validation.isEmpty, state.step % configuration.stepsPerEval == 0 || state.step == totalSteps {
-                var record: [String: Any] = ["step": state.step]
-                for (k, v) in try evaluate() { record["eval_" + k] = v }
-                try log.append(record)
+                try observer(.evaluation(EvaluationMetrics(step: state.step, epoch: epochProgress, metrics: try evaluate())))
             }
             if configuration.saveEvery > 0, state.step % configuration.saveEvery == 0 {
-                try saveCheckpoint()
+                try observer(.checkpointSaved(CheckpointSaved(step: state.step, directory: try saveCheckpoint())))
             }
-            progress.advance(detail: String(format: "loss %.4f", stepMetrics["loss"] ?? .nan))
         }
-        progress.finish()
         adapter.isTraining = false
-        if state.step == totalSteps {
-            if lastCheckpoint?.lastPathComponent != "checkpoint-\(state.step)" { try saveCheckpoint() }
+        let completed = state.step == totalSteps
+        if completed {
+            if lastCheckpoint?.lastPathComponent != folder.checkpointURL(step: state.step).lastPathComponent {
+                try observer(.checkpointSaved(CheckpointSaved(step: state.step, directory: try saveCheckpoint())))
+            }
             try adapter.save(directory: output)
         }
-        return lastLogged
+        try observer(.finished(TrainingFinished(step: state.step, totalSteps: totalSteps, completed: completed)))
     }
+
+    /// Fractional epochs read so far.
+    var epochProgress: Double { Double(state.epoch) + Double(state.position) / Double(max(train.count, 1)) }
+
+    var folder: TrainingRunFolder { TrainingRunFolder(url: output) }
 
     /// Mean metrics over the validation examples (no gradients, no dropout).
     public func evaluate() throws -> [String: Double] {
@@ -171,12 +167,14 @@ public final class Trainer {
         return totals.mapValues { $0 / Double(max(batches, 1)) }
     }
 
-    /// Writes `OUTPUT/checkpoint-<step>`.
-    public func saveCheckpoint() throws {
+    /// Writes `OUTPUT/checkpoint-<step>` and returns it.
+    @discardableResult
+    public func saveCheckpoint() throws -> URL {
         state.loraGenerators = adapter.layers.map(\.layer.rng)
-        let directory = output.appendingPathComponent("checkpoint-\(state.step)")
+        let directory = folder.checkpointURL(step: state.step)
         try TrainerCheckpoint.save(to: directory, adapter: adapter, optimizer: optimizer, state: state)
         lastCheckpoint = directory
+        return directory
     }
 
     /// The next micro-batch of the current epoch (a shorter last one, as a DataLoader without
@@ -189,16 +187,5 @@ public final class Trainer {
         let batch = o[state.position..<end].map { train[$0] }
         state.position = end
         return batch
-    }
-
-    static func peakMemoryMB() -> Double {
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return Double(usage.ru_maxrss) / 1024
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        return Double(usage.ru_maxrss) / 1_048_576
-        #endif
     }
 }

@@ -28,6 +28,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// How string prompts are tokenized: nil or `.completion` as raw text (TRL), `.chat` through the
     /// chat template as one user message (the papers' setting). Message lists always use the template.
     public var promptStyle: PromptStyle?
+    /// What the run starts from (absolute paths), recorded so a resumed run cannot silently
+    /// switch model, start adapter or DPO reference: the base model, the `--adapter` the LoRA
+    /// starts from, and the `--reference-adapter` (nil: DPO's reference is the start adapter, else
+    /// the base model).
+    public var model: String?
+    public var adapter: String?
+    public var referenceAdapter: String?
 
     public init() {}
 
@@ -37,24 +44,28 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case weightDecay = "weight_decay", beta, lossType = "loss_type", orpoWeighting = "orpo_weighting"
         case validationSplit = "validation_split", stepsPerEval = "steps_per_eval", loggingSteps = "logging_steps"
         case saveEvery = "save_every", seed, trainOnPrompt = "train_on_prompt", promptStyle = "prompt_style"
+        case model, adapter, referenceAdapter = "reference_adapter"
     }
 
     /// β of the method when not given: DPO 0.1 (TRL), ORPO 0.1 (TRL's λ; Chung et al. use 0.25).
     public var effectiveBeta: Float { beta ?? 0.1 }
 
+    /// Refuses values no run can use, before any step (NaN and infinity fail every check here).
     public func validate() throws {
         func bad(_ name: String, _ reason: String) -> TrainingError { .invalidOption(name: name, reason: reason) }
-        guard learningRate > 0, learningRate.isFinite else { throw bad("learning-rate", "must be positive") }
+        guard learningRate > 0, learningRate.isFinite else { throw bad("learning-rate", "must be a positive number, got \(learningRate)") }
+        guard maxGradNorm >= 0, maxGradNorm.isFinite else { throw bad("max-grad-norm", "must be a number ≥ 0 (0 = no clipping), got \(maxGradNorm)") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw bad("weight-decay", "must be a number ≥ 0, got \(weightDecay)") }
         guard batchSize > 0 else { throw bad("batch-size", "must be positive") }
         guard gradAccum > 0 else { throw bad("grad-accum", "must be positive") }
         guard epochs > 0 else { throw bad("epochs", "must be positive") }
         if let maxSteps, maxSteps <= 0 { throw bad("max-steps", "must be positive") }
         guard warmupSteps >= 0 else { throw bad("warmup-steps", "must be ≥ 0") }
-        guard validationSplit >= 0, validationSplit < 1 else { throw bad("validation-split", "must be in [0, 1)") }
+        guard validationSplit >= 0, validationSplit < 1 else { throw bad("validation-split", "must be in [0, 1), got \(validationSplit)") }
         guard loggingSteps > 0 else { throw bad("logging-steps", "must be positive") }
         guard stepsPerEval > 0 else { throw bad("steps-per-eval", "must be positive") }
         guard saveEvery >= 0 else { throw bad("save-every", "must be ≥ 0") }
-        if let beta, !(beta > 0) { throw bad("beta", "must be positive") }
+        if let beta, !(beta > 0 && beta.isFinite) { throw bad("beta", "must be a positive number, got \(beta)") }
     }
 
     /// The objective this configuration trains.

@@ -52,13 +52,13 @@ struct DemoCommand: ParsableCommand {
             ("prepare", ["prepare", "--input", try input("train.jsonl"), "--output", path("pairs.jsonl"),
                          "--deviation", "both", "--embedder", embedder, "--cache", path("embeddings.cache"),
                          "--log", path("prepare.jsonl")]),
-            ("sft", ["train", "sft", "--model", model, "--data", try input("sft.jsonl"), "--output", path("sft"),
+            ("sft", ["train", "sft", "--model", model, "--data", try input("sft.jsonl"), "--output", path("sft"), "--overwrite",
                      "--max-steps", "\(p.sftSteps)", "--batch-size", "2", "--learning-rate", "2e-4",
                      "--max-length", "\(p.maxLength)", "--logging-steps", "5", "--prompt-style", "chat"]),
         ]
         for objective in ["dpo", "ddpo"] {
             stages.append((objective, ["train", objective, "--model", model, "--data", path("pairs.jsonl"),
-                                       "--adapter", path("sft"), "--output", path(objective),
+                                       "--adapter", path("sft"), "--output", path(objective), "--overwrite",
                                        "--max-steps", "\(p.preferenceSteps)", "--batch-size", "1", "--learning-rate", "5e-5",
                                        "--beta", "0.1", "--max-length", "\(p.maxLength)", "--logging-steps", "5",
                                        "--prompt-style", "chat"]))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `divtune`: the command-line entry point. Each subcommand lives in its own file.
 @main
@@ -13,6 +14,9 @@ struct DivTune: ParsableCommand {
 
     /// Every command first makes sure OpenBLAS runs its fast kernels (see `BLASCoreCheck`).
     static func main() {
+        // Standard output is fully buffered when it is a pipe or file: line-buffer it so
+        // `make demo > log` and `| tee` show each line as it is printed, not minutes later.
+        setvbuf(stdout, nil, _IOLBF, 0)
         BLASCoreCheck.relaunchWithFasterKernelsIfNeeded()
         main(nil)
     }

@@ -67,7 +67,8 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "Validate every N steps.") var stepsPerEval: Int?
     @Option(help: "Log metrics every N steps (default 10; step 1 always).") var loggingSteps: Int?
     @Option(help: "Checkpoint every N steps (0 = only at the end).") var saveEvery: Int?
-    @Option(help: "Continue from a checkpoint folder (OUTPUT/checkpoint-N).") var resume: String?
+    @Option(help: "Continue from a checkpoint folder (OUTPUT/checkpoint-N); flags left out keep the checkpoint's values, and flags that would change what is trained are refused.") var resume: String?
+    @Flag(help: "Delete the previous run in --output (adapter, checkpoint-* folders, metrics.jsonl) before training; without it (or --resume) a non-empty --output is refused.") var overwrite = false
     @Option(help: "Random seed (default 42).") var seed: UInt64?
     @Flag(help: "SFT: also train on prompt tokens.") var trainOnPrompt = false
     @Option(help: "Threads for BLAS and the engine.") var threads: Int?
@@ -86,7 +87,18 @@ struct TrainOptions: ParsableArguments {
         guard let dataPath = str(data, "data") else { throw ValidationError("missing --data (or 'data' in the config file)") }
         guard let outputPath = str(output, "output") else { throw ValidationError("missing --output (or 'output' in the config file)") }
 
-        var c = TrainingConfiguration()
+        let out = URL(fileURLWithPath: outputPath)
+        let resumeDir = str(resume, "resume").map { URL(fileURLWithPath: $0) }
+        let overwriteRun = try overwrite || (file?.bool("overwrite") ?? false)
+        if resumeDir != nil && overwriteRun {
+            throw ValidationError("--resume continues the run in the output folder and --overwrite deletes it: give one of them")
+        }
+        // A killed run may have left a checkpoint half-renamed: put it back before reading it.
+        if let resumeDir { try TrainingRunFolder(url: resumeDir.deletingLastPathComponent()).recoverInterruptedWrites() }
+        let saved = try resumeDir.map(TrainerCheckpoint.loadState(from:))
+
+        // A resumed run starts from the checkpoint's configuration; the flags given change it.
+        var c = saved?.configuration ?? TrainingConfiguration()
         c.method = method
         if let v = try flt(learningRate, "learning_rate") { c.learningRate = v }
         if let v = str(lrScheduler, "lr_scheduler") {
@@ -95,12 +107,12 @@ struct TrainOptions: ParsableArguments {
         }
         if let v = try num(warmupSteps, "warmup_steps") { c.warmupSteps = v }
         if let v = try num(epochs, "epochs") { c.epochs = v }
-        c.maxSteps = try num(maxSteps, "max_steps")
+        if let v = try num(maxSteps, "max_steps") { c.maxSteps = v }
         if let v = try num(batchSize, "batch_size") { c.batchSize = v }
         if let v = try num(gradAccum, "grad_accum") { c.gradAccum = v }
         if let v = try flt(maxGradNorm, "max_grad_norm") { c.maxGradNorm = v }
         if let v = try flt(weightDecay, "weight_decay") { c.weightDecay = v }
-        c.beta = try flt(beta, "beta")
+        if let v = try flt(beta, "beta") { c.beta = v }
         if let v = str(lossType, "loss_type") {
             guard let t = DPOObjective.LossType(rawValue: v) else { throw ValidationError("--loss-type must be sigmoid, ipo or hinge, got '\(v)'") }
             c.lossType = t
@@ -115,12 +127,34 @@ struct TrainOptions: ParsableArguments {
         if let v = try num(saveEvery, "save_every") { c.saveEvery = v }
         if let v = try num(seed, "seed") { c.seed = v }
         let promptFromFile = try file?.bool("train_on_prompt") ?? false
-        c.trainOnPrompt = trainOnPrompt || promptFromFile
+        c.trainOnPrompt = c.trainOnPrompt || trainOnPrompt || promptFromFile
+        c.model = Self.absolutePath(modelPath)
+        if let v = str(adapter, "adapter") { c.adapter = Self.absolutePath(v) }
+        if let v = str(referenceAdapter, "reference_adapter") { c.referenceAdapter = Self.absolutePath(v) }
         if let v = str(promptStyle?.rawValue, "prompt_style") {
             guard let style = PromptStyle(rawValue: v) else { throw ValidationError("--prompt-style must be completion or chat, got '\(v)'") }
             c.promptStyle = style
         }
         try c.validate()
+
+        let rank = try num(loraRank, "lora_rank"), alpha = try flt(loraAlpha, "lora_alpha"), dropout = try flt(loraDropout, "lora_dropout")
+        let targets = str(loraTargets, "lora_targets").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let rank, rank < 1 { throw TrainingError.invalidOption(name: "lora-rank", reason: "must be ≥ 1, got \(rank)") }
+        if let alpha, !(alpha > 0 && alpha.isFinite) { throw TrainingError.invalidOption(name: "lora-alpha", reason: "must be a positive number, got \(alpha)") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw TrainingError.invalidOption(name: "lora-dropout", reason: "must be in [0, 1), got \(dropout)") }
+
+        let folder = TrainingRunFolder(url: out)
+        var resumedLoRA: LoRAAdapter?
+        if let saved, let resumeDir {
+            let lora = try LoRAAdapter.load(directory: resumeDir)
+            let conflicts = ResumeConflict.between(saved: saved.configuration, given: c)
+                + ResumeConflict.between(saved: lora.configuration, rank: rank, alpha: alpha, dropout: dropout, targets: targets)
+            if let conflict = conflicts.first { throw TrainingError.resumeConflict(checkpoint: resumeDir.path, conflict) }
+            try folder.startResumed(atStep: saved.step)
+            resumedLoRA = lora
+        } else {
+            try folder.startNew(overwrite: overwriteRun)
+        }
         EngineThreads.configure(try num(threads, "threads") ?? ProcessInfo.processInfo.activeProcessorCount)
 
         let lm = try LanguageModel.load(path: modelPath)
@@ -134,17 +168,21 @@ struct TrainOptions: ParsableArguments {
         print("data: \(dataset.examples.count) examples from \(dataPath); truncated \(dataset.truncatedCount)"
               + " (max length \(maxLen.map(String.init) ?? "none"), max prompt length \(truncation.maxPromptLength.map(String.init) ?? "none"))")
 
-        let resumeDir = str(resume, "resume").map { URL(fileURLWithPath: $0) }
-        let startDir = str(adapter, "adapter").map { URL(fileURLWithPath: $0) }
+        let startDir = c.adapter.map { URL(fileURLWithPath: $0) }
         let lora: LoRAAdapter
-        if let dir = resumeDir ?? startDir {
-            lora = try LoRAAdapter.load(directory: dir)
+        if let resumedLoRA {
+            lora = resumedLoRA
+            lora.configuration.inferenceMode = false
+        } else if let startDir {
+            lora = try LoRAAdapter.load(directory: startDir)
             lora.configuration.inferenceMode = false
         } else {
-            let targets = str(loraTargets, "lora_targets").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            let lc = LoRAConfiguration(rank: try num(loraRank, "lora_rank") ?? 16, alpha: try flt(loraAlpha, "lora_alpha") ?? 32,
-                                       dropout: try flt(loraDropout, "lora_dropout") ?? 0.05,
+            let lc = LoRAConfiguration(rank: rank ?? 16, alpha: alpha ?? 32, dropout: dropout ?? 0.05,
                                        targetModules: targets ?? LoRAConfiguration.allLinearTargets, baseModelNameOrPath: modelPath)
+            // A rank above the hidden size adds nothing and can exhaust memory.
+            guard lc.rank <= lm.configuration.hiddenSize else {
+                throw TrainingError.invalidOption(name: "lora-rank", reason: "must be at most the model's hidden size (\(lm.configuration.hiddenSize)), got \(lc.rank)")
+            }
             lora = try LoRAAdapter(configuration: lc, model: lm.model, seed: c.seed)
         }
         try lm.model.attach(lora)
@@ -154,16 +192,25 @@ struct TrainOptions: ParsableArguments {
 
         var reference: LoRAAdapter?
         if method == .dpo || method == .ddpo {
-            if let dir = str(referenceAdapter, "reference_adapter") { reference = try LoRAAdapter.load(directory: URL(fileURLWithPath: dir)) }
+            if let dir = c.referenceAdapter { reference = try LoRAAdapter.load(directory: URL(fileURLWithPath: dir)) }
             else if let startDir { reference = try LoRAAdapter.load(directory: startDir) }
         }
-        let out = URL(fileURLWithPath: outputPath)
         let trainer = try Trainer(model: lm.model, adapter: lora, objective: c.makeObjective(reference: ReferenceLogProbs(referenceAdapter: reference)),
                                   configuration: c, examples: dataset.examples, output: out)
         if let resumeDir { try trainer.resume(from: resumeDir); print("resumed at step \(trainer.state.step) from \(resumeDir.path)") }
         print("training \(method.rawValue): \(trainer.train.count) train / \(trainer.validation.count) validation examples, \(trainer.totalSteps) steps")
-        let last = try trainer.run()
-        let summary = last.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
+        let log = try TrainingLog(url: folder.metricsURL)
+        let progress = TrainingProgress()
+        try trainer.run { event in
+            try log.record(event)
+            progress.show(event)
+        }
+        let summary = log.lastAverages.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
         print("done: adapter in \(out.path) (metrics in metrics.jsonl). Last: \(summary)")
+    }
+
+    /// The absolute form of a path as the run records it (so `./m` and `/abs/m` compare equal).
+    static func absolutePath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 }

@@ -1,11 +1,11 @@
 import Base
 import ArgumentParser
-import Console
 import Foundation
 import Models
 import Preference
 import RewardModeling
 import TensorEngine
+import Training
 
 /// `divtune train reward`: the paper's reward model (docs/methods.md §6.3) — a scalar head on the last
 /// token's final hidden state plus LoRA, regressed on transformed upvote scores (L1 by default),
@@ -16,7 +16,8 @@ struct TrainRewardCommand: ParsableCommand {
 
     @Option(help: "The base model: a .gguf file or an HF folder with safetensors.") var model: String
     @Option(help: "JSON Lines: {\"prompt\", \"response\", \"score\"} per line (raw upvotes unless --targets transformed).") var data: String
-    @Option(help: "Output folder: PEFT adapter, reward_head.safetensors, reward_config.json.") var output: String
+    @Option(help: "Output folder: PEFT adapter, reward_head.safetensors, reward_config.json, metrics.jsonl.") var output: String
+    @Flag(help: "Delete the previous reward model in --output first; without it a non-empty --output is refused.") var overwrite = false
     @Option(help: "Loss: l1 (the paper) or mse.") var loss: String = "l1"
     @Option(help: "raw: apply the paper's score transform with the file's global min/max; transformed: scores are targets already.")
     var targets: String = "raw"
@@ -35,9 +36,15 @@ struct TrainRewardCommand: ParsableCommand {
         guard targets == "raw" || targets == "transformed" else { throw ValidationError("--targets must be raw or transformed") }
         guard validationFraction >= 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be in [0, 1)") }
         guard maxLength >= 2, loraRank >= 1 else { throw ValidationError("--max-length must be ≥ 2 and --lora-rank ≥ 1") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number, got \(learningRate)") }
+        guard loraAlpha > 0, loraAlpha.isFinite else { throw ValidationError("--lora-alpha must be a positive number, got \(loraAlpha)") }
+        guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
     }
 
     func run() throws {
+        let outputURL = URL(fileURLWithPath: output)
+        let folder = TrainingRunFolder(url: outputURL, otherOutputs: [RewardModel.headFile, RewardModel.configFile])
+        try folder.startNew(overwrite: overwrite)
         EngineThreads.configure(threads)
         let url = URL(fileURLWithPath: data)
         var rows: [(prompt: String, response: String, score: Double)] = []
@@ -64,24 +71,13 @@ struct TrainRewardCommand: ParsableCommand {
                                      seed: seed)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
                                                                         loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed))
-        let outputURL = URL(fileURLWithPath: output)
-        let log = try JSONLinesLog(url: outputURL.appendingPathComponent("train_log.jsonl"))
-        let steps = epochs * ((trainIndices.count + batchSize - 1) / batchSize)
-        let progress = ProgressBar("reward", total: steps, unit: "steps")
-        print("training on \(trainIndices.count) examples, validating on \(validationIndices.count); \(steps) steps")
-        let last = try trainer.train(trainIndices.map { examples[$0] }, validation: validationIndices.map { examples[$0] },
-            onStep: { step, l in
-                progress.advance(detail: String(format: "loss %.4f", l))
-                try? log.append(["event": "step", "step": step, "train_loss": l])
-            },
-            onEpoch: { report in
-                var record: [String: Any] = ["event": "epoch", "epoch": report.epoch, "train_loss": report.trainLoss]
-                if let v = report.validation {
-                    record["val_spearman"] = v.spearman; record["val_r2"] = v.r2; record["val_mae"] = v.mae
-                }
-                try? log.append(record)
-            })
-        progress.finish()
+        let log = try TrainingLog(url: folder.metricsURL)
+        let progress = TrainingProgress()
+        print("training on \(trainIndices.count) examples, validating on \(validationIndices.count); \(trainer.totalSteps(trainingOn: trainIndices.count)) steps")
+        let last = try trainer.train(trainIndices.map { examples[$0] }, validation: validationIndices.map { examples[$0] }) { event in
+            try log.record(event)
+            progress.show(event)
+        }
         let config = RewardConfig(baseModel: model, maxLength: maxLength, loss: loss,
                                   scoreMinimum: targets == "raw" ? scores.min() : nil, scoreMaximum: targets == "raw" ? scores.max() : nil,
                                   validation: last.validation)

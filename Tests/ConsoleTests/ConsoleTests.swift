@@ -31,4 +31,16 @@ import Testing
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
         #expect(lines == [#"{"loss":0.5,"step":1}"#, #"{"loss":null,"step":2}"#, #"{"step":3}"#])
     }
+
+    @Test func aFailedLogWriteThrowsNamingTheFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-log-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // /dev/full accepts the open and fails every write with ENOSPC, as a full disk does.
+        let url = folder.appendingPathComponent("m.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: "/dev/full")
+        let log = try JSONLinesLog(url: url)
+        #expect(throws: FileError.self) { try log.append(["step": 1]) }
+        do { try log.append(["step": 1]) } catch let error as FileError { #expect(error.path == url.path) }
+    }
 }

@@ -78,10 +78,19 @@ func toyData(count: Int, seed: UInt64) -> [(ids: [Int], target: Double)] {
         let train = toyData(count: 160, seed: 11), validation = toyData(count: 60, seed: 12)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: 6, learningRate: 1e-2, batchSize: 8, loss: .l1, seed: 4))
         let before = try trainer.evaluate(validation)
-        var epochs: [RewardTrainer.EpochReport] = []
-        let after = try trainer.train(train, validation: validation) { epochs.append($0) }
+        var stepLosses: [[Double]] = Array(repeating: [], count: 6)   // per epoch
+        var spearmans: [Double] = []   // per epoch
+        let after = try trainer.train(train, validation: validation) { event in
+            switch event {
+            case let .step(step): stepLosses[Int(step.epoch.rounded(.up)) - 1].append(step.metrics["loss"] ?? .nan)
+            case let .evaluation(evaluation): spearmans.append(evaluation.metrics["spearman"] ?? .nan)
+            default: break
+            }
+        }
         let rho = try #require(after.validation).spearman
-        #expect(epochs.count == 6 && epochs.last!.trainLoss < epochs.first!.trainLoss)
+        let mean = { (losses: [Double]) in losses.reduce(0, +) / Double(losses.count) }
+        #expect(spearmans.count == 6 && spearmans.last == rho)
+        #expect(mean(stepLosses[5]) < mean(stepLosses[0]))
         #expect(rho > 0.4 && rho > before.spearman + 0.3, "Spearman \(before.spearman) → \(rho)")
         print("toy reward model: validation Spearman \(before.spearman) → \(rho)")
         #expect(after.validation!.mae < before.mae)

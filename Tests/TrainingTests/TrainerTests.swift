@@ -40,10 +40,8 @@ import TensorEngine
         c.validationSplit = 0.2
         c.stepsPerEval = 3
         c.beta = 0.5
-        let t = try Trainer(model: model, adapter: adapter, objective: c.makeObjective(), configuration: c,
-                            examples: Support.toyPairs(count: 10), output: output)
-        t.showProgress = false
-        return t
+        return try Trainer(model: model, adapter: adapter, objective: c.makeObjective(), configuration: c,
+                           examples: Support.toyPairs(count: 10), output: output)
     }
 
     @Test func resumedRunEndsWithTheSameAdapter() throws {
@@ -72,7 +70,8 @@ import TensorEngine
     @Test func metricsAreLoggedWithTRLNames() throws {
         let out = temporary()
         defer { try? FileManager.default.removeItem(at: out) }
-        try makeTrainer(output: out, method: .dorpo, steps: 4).run()
+        let log = try TrainingLog(url: out.appendingPathComponent("metrics.jsonl"))
+        try makeTrainer(output: out, method: .dorpo, steps: 4).run(observer: log.record)
         let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         let train = records.filter { $0["loss"] != nil }
@@ -103,10 +102,10 @@ import TensorEngine
         c.beta = 0.1
         let pairs = Support.toyPairs(count: 16)
         let trainer = try Trainer(model: model, adapter: adapter, objective: c.makeObjective(), configuration: c, examples: pairs, output: out)
-        trainer.showProgress = false
         var losses: [Double] = []
-        trainer.onStep = { _, m in losses.append(m["loss"] ?? .nan) }
-        try trainer.run()
+        try trainer.run { event in
+            if case let .step(step) = event { losses.append(step.metrics["loss"] ?? .nan) }
+        }
         let after = try Tensor.withNoGrad { try DPOObjective(beta: 0.1, reference: ReferenceLogProbs()).loss(model: model, batch: pairs).metrics }
         #expect(abs(losses[0] - log(2.0)) < 1e-5)
         #expect(losses.suffix(5).reduce(0, +) / 5 < 0.5 * losses[0], "loss \(losses.first!) → \(losses.last!)")
@@ -126,12 +125,11 @@ import TensorEngine
         c.learningRate = 1e-3
         let trainer = try Trainer(model: model, adapter: adapter, objective: c.makeObjective(), configuration: c,
                                   examples: Support.toyPairs(count: 4), output: out)
-        trainer.showProgress = false
-        trainer.onStep = { step, _ in
-            if step == 1 { adapter.parameters[1].withUnsafeMutableBufferPointer { $0[0] = .nan } }
+        let poisonAfterFirstStep: TrainingObserver = { event in
+            if case let .step(step) = event, step.step == 1 { adapter.parameters[1].withUnsafeMutableBufferPointer { $0[0] = .nan } }
         }
         do {
-            try trainer.run()
+            try trainer.run(observer: poisonAfterFirstStep)
             Issue.record("expected a non-finite loss error")
         } catch let TrainingError.nonFiniteLoss(step, last) {
             #expect(step == 2)

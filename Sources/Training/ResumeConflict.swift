@@ -1,0 +1,55 @@
+import Models
+
+/// A setting given to a resumed run that differs from the one its checkpoint was trained with.
+/// A resumed run must keep what decides what is trained and in which order; it may change the
+/// learning rate, schedule, length, clipping, weight decay and logging (as TRL's resume does).
+public struct ResumeConflict: Equatable, Sendable {
+    /// The flag's name without dashes (`lora-rank`).
+    public var option: String
+    public var checkpointValue: String
+    public var givenValue: String
+
+    public init(option: String, checkpointValue: String, givenValue: String) {
+        self.option = option
+        self.checkpointValue = checkpointValue
+        self.givenValue = givenValue
+    }
+
+    /// The settings of `given` that differ from `saved`, the checkpoint's. The model and adapters
+    /// are compared only when the checkpoint recorded them (checkpoints of earlier versions did not).
+    public static func between(saved: TrainingConfiguration, given: TrainingConfiguration) -> [ResumeConflict] {
+        var pairs: [(String, String, String)] = [
+            ("method", saved.method.rawValue, given.method.rawValue),
+            ("seed", "\(saved.seed)", "\(given.seed)"),
+            ("batch-size", "\(saved.batchSize)", "\(given.batchSize)"),
+            ("grad-accum", "\(saved.gradAccum)", "\(given.gradAccum)"),
+            ("validation-split", "\(saved.validationSplit)", "\(given.validationSplit)"),
+            ("beta", "\(saved.effectiveBeta)", "\(given.effectiveBeta)"),
+            ("loss-type", saved.lossType.rawValue, given.lossType.rawValue),
+            ("orpo-weighting", saved.orpoWeighting?.rawValue ?? "default", given.orpoWeighting?.rawValue ?? "default"),
+            ("train-on-prompt", "\(saved.trainOnPrompt)", "\(given.trainOnPrompt)"),
+            ("prompt-style", (saved.promptStyle ?? .completion).rawValue, (given.promptStyle ?? .completion).rawValue),
+        ]
+        if saved.model != nil {
+            pairs += [("model", saved.model ?? "none", given.model ?? "none"),
+                      ("adapter", saved.adapter ?? "none", given.adapter ?? "none"),
+                      ("reference-adapter", saved.referenceAdapter ?? "none", given.referenceAdapter ?? "none")]
+        }
+        return pairs.filter { $0.1 != $0.2 }.map { ResumeConflict(option: $0.0, checkpointValue: $0.1, givenValue: $0.2) }
+    }
+
+    /// The LoRA flags given (nil: not given) that differ from the checkpoint adapter's `saved`.
+    public static func between(saved: LoRAConfiguration, rank: Int?, alpha: Float?, dropout: Float?,
+                               targets: [String]?) -> [ResumeConflict] {
+        var pairs: [(String, String, String?)] = [
+            ("lora-rank", "\(saved.rank)", rank.map { "\($0)" }),
+            ("lora-alpha", "\(saved.alpha)", alpha.map { "\($0)" }),
+            ("lora-dropout", "\(saved.dropout)", dropout.map { "\($0)" }),
+        ]
+        pairs.append(("lora-targets", saved.targetModules.joined(separator: ","), targets?.joined(separator: ",")))
+        return pairs.compactMap { option, savedValue, given in
+            guard let given, given != savedValue else { return nil }
+            return ResumeConflict(option: option, checkpointValue: savedValue, givenValue: given)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Base
+import Foundation
+import Models
+
+/// The `--output` folder of a training run (docs/formats.md §4.5) and the rules for starting a
+/// run in it, so a new run never mixes with an old one:
+///
+/// - a new run needs an empty (or missing) folder, unless asked to overwrite: then the old
+///   adapter, `checkpoint-*` folders, `metrics.jsonl` and the run's other files go first;
+/// - a resumed run cuts `metrics.jsonl` back to the checkpoint's step, so each step is logged once;
+/// - both first undo what a killed run left half-done (temporary checkpoint and file copies).
+public struct TrainingRunFolder: Sendable {
+    public static let metricsFile = "metrics.jsonl"
+    public static let checkpointPrefix = "checkpoint-"
+
+    public let url: URL
+    /// Files the run writes besides the adapter, checkpoints and metrics (a reward model's head
+    /// and config), removed by an overwrite too.
+    public let otherOutputs: [String]
+
+    public init(url: URL, otherOutputs: [String] = []) {
+        self.url = url
+        self.otherOutputs = otherOutputs
+    }
+
+    public var metricsURL: URL { url.appendingPathComponent(Self.metricsFile) }
+
+    public func checkpointURL(step: Int) -> URL { url.appendingPathComponent(Self.checkpointPrefix + "\(step)") }
+
+    /// The complete checkpoints in the folder, by step.
+    public func checkpoints() -> [(step: Int, url: URL)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.compactMap { name in
+            guard name.hasPrefix(Self.checkpointPrefix), let step = Int(name.dropFirst(Self.checkpointPrefix.count)) else { return nil }
+            return (step, url.appendingPathComponent(name))
+        }.sorted { $0.step < $1.step }
+    }
+
+    /// Prepares the folder for a run from step 0: refuses a folder that holds anything (naming what
+    /// it holds) unless `overwrite`, which removes the previous run's outputs first.
+    public func startNew(overwrite: Bool) throws {
+        try recoverInterruptedWrites()
+        var contents = try entries()
+        if overwrite {
+            let owned = Set([LoRAAdapter.configFile, LoRAAdapter.weightsFile, Self.metricsFile] + otherOutputs)
+            for name in contents where owned.contains(name) || isCheckpointName(name) {
+                try FileManager.default.removeItem(at: url.appendingPathComponent(name))
+            }
+            contents = try entries()
+        }
+        guard overwrite || contents.isEmpty else {
+            let shown = contents.prefix(4).joined(separator: ", ") + (contents.count > 4 ? ", …" : "")
+            throw TrainingError.outputNotEmpty(path: url.path, contents: shown)
+        }
+    }
+
+    /// Prepares the folder for a run resumed from a checkpoint at `step`: `metrics.jsonl` keeps
+    /// only its records up to that step (rewritten atomically; a cut-off last line is dropped).
+    public func startResumed(atStep step: Int) throws {
+        try recoverInterruptedWrites()
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: metricsURL.path) else { return }
+        let text: String
+        do { text = try String(contentsOf: metricsURL, encoding: .utf8) } catch {
+            throw FileError(path: metricsURL.path, reason: "cannot read the metrics log to cut it back to step \(step) (\(error.localizedDescription))")
+        }
+        var kept: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let recordStep = object["step"] as? Int else { continue }
+            if recordStep <= step { kept.append(line) }
+        }
+        try AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: metricsURL)
+    }
+
+    /// Removes what a killed run left half-written: temporary checkpoint folders (restoring a
+    /// checkpoint caught between the renames of a swap) and `AtomicFile`'s `.NAME.UUID.tmp` files.
+    public func recoverInterruptedWrites() throws {
+        try TrainerCheckpoint.recoverInterruptedSaves(in: url)
+        for name in try entries() where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            try FileManager.default.removeItem(at: url.appendingPathComponent(name))
+        }
+    }
+
+    private func isCheckpointName(_ name: String) -> Bool {
+        name.hasPrefix(Self.checkpointPrefix) && Int(name.dropFirst(Self.checkpointPrefix.count)) != nil
+    }
+
+    /// The folder's entries, sorted; none when it does not exist yet.
+    private func entries() throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return [] }
+        guard isDirectory.boolValue else { throw TrainingError.invalidOption(name: "output", reason: "\(url.path) is a file, not a folder") }
+        return try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
+    }
+}
