@@ -68,6 +68,14 @@ final class SpinningWorkers: @unchecked Sendable {
         }
     }
 
+    /// The current job's chunks. Its own function so that the worker's reference to the job ends
+    /// here, before `busyWorkers` is decremented: inline, a debug build kept it alive past that
+    /// point and `run`'s `withoutActuallyEscaping` trapped on the escaped closure.
+    private func takeJob() {
+        guard let job else { return }
+        takeChunks(job, chunkCount)
+    }
+
     private func workLoop() {
         var seen = 0
         while true {
@@ -85,7 +93,7 @@ final class SpinningWorkers: @unchecked Sendable {
                 condition.unlock()
             }
             seen = generation.load(ordering: .acquiring)
-            if let job { takeChunks(job, chunkCount) }
+            takeJob()
             busyWorkers.subtract(1, ordering: .releasing)
         }
     }
