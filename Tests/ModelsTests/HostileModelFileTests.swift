@@ -95,6 +95,30 @@ import Testing
         expectLoadError(try folder(in: dir, ["vocab_size": "5"]), ["model.embed_tokens.weight", "[5, 8]", "[4, 8]"])
     }
 
+    @Test func encoderConfigSizesOutOfRange() throws {
+        let dir = try TinyModelFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = #""model_type": "bert", "hidden_size": 8, "intermediate_size": 16, "num_attention_heads": 2, "vocab_size": 10"#
+        func expectRefused(_ fields: String, _ fragments: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+            let url = dir.appendingPathComponent("config.json")
+            try Data("{\(base), \(fields)}".utf8).write(to: url)
+            do {
+                _ = try EncoderConfiguration(url: url)
+                Issue.record("accepted \(fields)", sourceLocation: sourceLocation)
+            } catch {
+                for f in fragments where !"\(error)".contains(f) { Issue.record("\(error) does not mention \(f)", sourceLocation: sourceLocation) }
+            }
+        }
+        try expectRefused(#""num_hidden_layers": 10000000000000"#, ["num_hidden_layers", "10000000000000"])
+        try expectRefused(#""num_hidden_layers": 1, "max_position_embeddings": 9223372036854775807"#, ["max_position_embeddings"])
+        try expectRefused(#""num_hidden_layers": 1, "type_vocab_size": 1000000000000"#, ["type_vocab_size"])
+        try expectRefused(#""num_hidden_layers": 1, "pad_token_id": -5"#, ["pad_token_id"])
+        try expectRefused(#""num_hidden_layers": 1, "layer_norm_eps": -1e-12"#, ["layer_norm_eps"])
+        let url = dir.appendingPathComponent("config.json")
+        try Data("{\(base), \"num_hidden_layers\": 1}".utf8).write(to: url)
+        #expect(try EncoderConfiguration(url: url).numHiddenLayers == 1)
+    }
+
     @Test func nonFiniteOrNegativeNumbersAreRejected() throws {
         let dir = try TinyModelFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
