@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Base", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Base", "Server", "Models", "Generation", "Sampling",
+            "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

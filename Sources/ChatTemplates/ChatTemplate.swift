@@ -15,13 +15,17 @@ public struct ChatTemplate: Sendable {
     /// The clock behind `strftime_now` (Llama 3.x's "Today Date"); replace it for reproducible output.
     public var now: @Sendable () -> Date = { Date() }
     public var timeZone: TimeZone = .current
+    /// What a render may cost (nesting, loop iterations, sizes, time); see ``TemplateLimits``.
+    public var limits: TemplateLimits
     let nodes: [Node]
 
-    /// Parses `source`; throws `ChatTemplateError.syntax` with the line and column of the problem.
-    public init(_ source: String, options: TemplateOptions = .chatTemplate) throws {
+    /// Parses `source`; throws `ChatTemplateError.syntax` with the line and column of the problem,
+    /// or `ChatTemplateError.limitExceeded` for a source nested deeper than `limits.maxNesting`.
+    public init(_ source: String, options: TemplateOptions = .chatTemplate, limits: TemplateLimits = TemplateLimits()) throws {
         self.source = source
         self.options = options
-        nodes = try Parser.parse(source, options: options)
+        self.limits = limits
+        nodes = try Parser.parse(source, options: options, limits: limits)
     }
 
     /// ChatML (`<|im_start|>role\ncontent<|im_end|>\n`), for models that ship no template.
@@ -68,9 +72,9 @@ public struct ChatTemplate: Sendable {
         return try render(context: context)
     }
 
-    /// Renders with exactly `context` as the template's variables.
+    /// Renders with exactly `context` as the template's variables, within `limits`.
     public func render(context: [String: JinjaValue]) throws -> String {
         let environment = Environment(now: now, timeZone: timeZone)
-        return try Interpreter(context: context, environment: environment).render(nodes)
+        return try Interpreter(context: context, environment: environment, budget: RenderBudget(limits)).render(nodes)
     }
 }

@@ -6,12 +6,16 @@ public enum ChatTemplateError: Error, CustomStringConvertible, Equatable {
     case runtime(String)
     /// The template called `raise_exception(message)` (e.g. roles that do not alternate).
     case raised(String)
+    /// The template went past one of its `TemplateLimits` (nesting, loop iterations, value or
+    /// output size, time): a template built to exhaust the machine rather than to format a chat.
+    case limitExceeded(String)
 
     public var description: String {
         switch self {
         case let .syntax(line, column, reason): return "chat template syntax error at \(line):\(column): \(reason)"
         case let .runtime(reason): return "chat template error: \(reason)"
         case let .raised(message): return "chat template raised an exception: \(message)"
+        case let .limitExceeded(reason): return "chat template exceeds a limit: \(reason)"
         }
     }
 

@@ -11,7 +11,9 @@ enum Filters {
         }
     }
 
-    static func apply(_ name: String, _ v: JinjaValue, _ positional: [JinjaValue], _ keywords: [(String, JinjaValue)]) throws -> JinjaValue {
+    /// `budget` bounds what a filter builds before its result can be checked (padding, joins, replacements).
+    static func apply(_ name: String, _ v: JinjaValue, _ positional: [JinjaValue], _ keywords: [(String, JinjaValue)],
+                      budget: RenderBudget) throws -> JinjaValue {
         let arg = Arguments(positional: positional, keywords: keywords)
         switch name {
         case "trim": return .string(PythonString.strip(v.rendered, arg(0, "chars")?.stringValue))
@@ -24,6 +26,7 @@ enum Filters {
         case "replace":
             guard let old = arg(0, "old"), let new = arg(1, "new") else { throw TemplateFailure("replace needs 'old' and 'new'") }
             let count = arg(2, "count").flatMap(Operators.integer) ?? -1
+            try budget.checkLength(PythonString.replacedLength(v.rendered, old.rendered, new.rendered, count: count))
             return .string(PythonString.replace(v.rendered, old.rendered, new.rendered, count: count))
         case "default", "d":
             let fallback = arg(0, "default_value") ?? .string("")
@@ -35,15 +38,12 @@ enum Filters {
         case "join":
             var items = try sequence(v)
             if let attribute = arg(1, "attribute") { items = items.map { path($0, attribute) } }
-            return .string(items.map(\.rendered).joined(separator: arg(0, "d")?.rendered ?? ""))
+            return .string(try joined(items.map(\.rendered), separator: arg(0, "d")?.rendered ?? "", budget: budget))
         case "list": return .array(try sequence(v))
         case "reverse":
             if case let .string(s) = v { return .string(PythonString.string(s.unicodeScalars.reversed())) }
             return .array(try sequence(v).reversed())
-        case "unique":
-            var seen: [JinjaValue] = []
-            for x in try sequence(v) where !seen.contains(x) { seen.append(x) }
-            return .array(seen)
+        case "unique": return .array(unique(try sequence(v)))
         case "items":
             switch v {
             case let .object(o): return .array(o.map { .array([.string($0.key), $0.value]) })
@@ -93,7 +93,9 @@ enum Filters {
             return .double(rounded / scale)
         case "sum":
             var total: JinjaValue = arg(1, "start") ?? .int(0)
-            for x in try sequence(v) { total = try Operators.binary("+", total, arg(0, "attribute").map { path(x, $0) } ?? x) }
+            for x in try sequence(v) {
+                total = try budget.checkedCount(try Operators.binary("+", total, arg(0, "attribute").map { path(x, $0) } ?? x))
+            }
             return total
         case "min", "max":
             let items = try sequence(v)
@@ -103,15 +105,17 @@ enum Filters {
         case "safe", "e", "escape", "forceescape":
             guard name != "safe", case let .string(s) = v else { return name == "safe" ? v : .string(escapeHTML(v.rendered)) }
             return .string(escapeHTML(s))
-        case "indent": return .string(indent(v.rendered, width: arg(0, "width") ?? .int(4), first: arg(1, "first")?.isTruthy ?? false,
-                                            blank: arg(2, "blank")?.isTruthy ?? false))
+        case "indent": return .string(try indent(v.rendered, width: arg(0, "width") ?? .int(4), first: arg(1, "first")?.isTruthy ?? false,
+                                                blank: arg(2, "blank")?.isTruthy ?? false, budget: budget))
         case "wordcount": return .int(try PythonString.split(v.rendered, nil).count)
         case "tojson":
             let ensureASCII = arg(0, "ensure_ascii")?.isTruthy ?? false
             let indentText: String?
             switch arg(1, "indent") {
             case nil, .none?: indentText = nil
-            case let .int(n)?: indentText = String(repeating: " ", count: max(0, n))
+            case let .int(n)?:
+                try budget.checkLength(n)
+                indentText = String(repeating: " ", count: max(0, n))
             case let .string(s)?: indentText = s
             case let other?: throw TemplateFailure("tojson indent must be an int or a string, got \(other.typeName)")
             }
@@ -120,8 +124,8 @@ enum Filters {
                 separators = (i, k)
             }
             return .string(try v.json(ensureASCII: ensureASCII, indent: indentText, separators: separators,
-                                      sortKeys: arg(3, "sort_keys")?.isTruthy ?? false))
-        case "map": return try map(v, arg)
+                                      sortKeys: arg(3, "sort_keys")?.isTruthy ?? false, maxBytes: budget.limits.maxValueSize))
+        case "map": return try map(v, arg, budget: budget)
         case "select", "reject":
             return .array(try sequence(v).filter { item in
                 let passes = try arg(0, "").map { try Tests.apply($0.rendered, item, Array(positional.dropFirst())) } ?? item.isTruthy
@@ -171,7 +175,7 @@ enum Filters {
         return current
     }
 
-    static func map(_ v: JinjaValue, _ arg: Arguments) throws -> JinjaValue {
+    static func map(_ v: JinjaValue, _ arg: Arguments, budget: RenderBudget) throws -> JinjaValue {
         let items = try sequence(v)
         if let attribute = arg.keywords.first(where: { $0.0 == "attribute" })?.1 {
             let fallback = arg.keywords.first { $0.0 == "default" }?.1
@@ -182,7 +186,7 @@ enum Filters {
         }
         guard let filter = arg.positional.first?.stringValue else { throw TemplateFailure("map needs a filter name or attribute=") }
         let rest = Array(arg.positional.dropFirst())
-        return .array(try items.map { try apply(filter, $0, rest, arg.keywords) })
+        return .array(try items.map { try apply(filter, $0, rest, arg.keywords, budget: budget) })
     }
 
     /// jinja2 `do_int`: ints, floats truncated, numeric strings (also "4.5" → 4), else the default.
@@ -206,6 +210,30 @@ enum Filters {
         return n < 0 ? 1 / x : x
     }
 
+    /// Items without later duplicates (Python `==`), first occurrences in order. Strings and
+    /// integral numbers go through a set, so distinct scalars cost O(n) rather than O(n²).
+    static func unique(_ items: [JinjaValue]) -> [JinjaValue] {
+        enum Key: Hashable { case string([UInt32]), int(Int), double(Double) }
+        var seenKeys = Set<Key>(), seenOthers: [JinjaValue] = [], out: [JinjaValue] = []
+        for x in items {
+            let key: Key?
+            switch x {
+            case let .string(s): key = .string(s.unicodeScalars.map(\.value))
+            case let .int(i): key = .int(i)
+            case let .bool(b): key = .int(b ? 1 : 0)   // True == 1 == 1.0
+            case let .double(d): key = d.isNaN ? nil : Int(exactly: d).map { .int($0) } ?? .double(d)
+            default: key = nil
+            }
+            if let key {
+                if seenKeys.insert(key).inserted { out.append(x) }
+            } else if !seenOthers.contains(x) {
+                seenOthers.append(x)
+                out.append(x)
+            }
+        }
+        return out
+    }
+
     /// `markupsafe.escape`: `& < > ' "`.
     static func escapeHTML(_ s: String) -> String {
         var out = ""
@@ -222,11 +250,26 @@ enum Filters {
         return out
     }
 
+    /// `parts` joined, once their total length is known to be within the budget.
+    static func joined(_ parts: [String], separator: String, budget: RenderBudget) throws -> String {
+        let separators = separator.utf8.count.multipliedReportingOverflow(by: max(parts.count - 1, 0))
+        try budget.checkLength(separators.overflow ? .max : parts.reduce(separators.partialValue) { $0 + $1.utf8.count })
+        return parts.joined(separator: separator)
+    }
+
     /// jinja2 `do_indent`: indents every line after the first (or also the first / blank lines).
-    static func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool) -> String {
+    static func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool, budget: RenderBudget) throws -> String {
         let pad: String
-        if case let .string(w) = width { pad = w } else { pad = String(repeating: " ", count: max(0, Operators.integer(width) ?? 4)) }
+        if case let .string(w) = width {
+            pad = w
+        } else {
+            let count = max(0, Operators.integer(width) ?? 4)
+            try budget.checkLength(count)
+            pad = String(repeating: " ", count: count)
+        }
         var lines = s.components(separatedBy: "\n")
+        let padding = pad.utf8.count.multipliedReportingOverflow(by: lines.count)
+        try budget.checkLength(padding.overflow ? .max : s.utf8.count + padding.partialValue)
         for i in lines.indices where i == 0 ? first : blank || !lines[i].isEmpty {
             lines[i] = pad + lines[i]
         }

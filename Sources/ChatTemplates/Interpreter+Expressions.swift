@@ -3,13 +3,19 @@
 /// would raise there), which keeps `message.tool_calls is defined`-style probes working.
 extension Interpreter {
     func eval(_ e: Expr) throws -> JinjaValue {
+        try budget.nested { try evaluate(e) }
+    }
+
+    /// Results that can grow (lists and dicts built here, `+` and `*`, filters, calls) pass
+    /// `budget.checked`, so no value exceeds `TemplateLimits.maxValueSize` or `maxNesting`.
+    private func evaluate(_ e: Expr) throws -> JinjaValue {
         switch e {
         case let .literal(v):
             return v
         case let .name(n, _):
             return lookup(n) ?? .undefined
         case let .list(items):
-            return .array(try items.map(eval))
+            return try budget.checked(.array(try items.map(eval)))
         case let .dict(pairs, location):
             var object = JinjaObject()
             for (k, v) in pairs {
@@ -17,7 +23,7 @@ extension Interpreter {
                 guard case let .string(s) = key else { throw ChatTemplateError.runtime("at \(location): dict keys must be strings, got \(key.typeName)") }
                 object[s] = try eval(v)
             }
-            return .object(object)
+            return try budget.checked(.object(object))
         case let .attribute(base, name):
             return Self.attribute(try eval(base), name)
         case let .item(base, key):
@@ -26,7 +32,7 @@ extension Interpreter {
             let (v, a, b, c) = (try eval(base), try start.map(eval), try stop.map(eval), try step.map(eval))
             return try located(location) { try Self.slice(v, a, b, c) }
         case let .call(callee, args, keywords, location):
-            return try call(callee, try args.map(eval), try keywords.map { ($0.0, try eval($0.1)) }, at: location)
+            return try budget.checked(try call(callee, try args.map(eval), try keywords.map { ($0.0, try eval($0.1)) }, at: location))
         case let .filter(base, f):
             return try applyFilter(f, to: try eval(base))
         case let .test(base, name, negated, args, location):
@@ -57,7 +63,7 @@ extension Interpreter {
             return a.isTruthy ? a : try eval(r)
         case let .binary(op, l, r, location):
             let a = try eval(l), b = try eval(r)
-            return try located(location) { try Operators.binary(op, a, b) }
+            return try budget.checked(try located(location) { try Operators.binary(op, a, b) })
         case let .compare(first, chain, location):
             var left = try eval(first)
             for (op, rightExpr) in chain {
@@ -68,7 +74,9 @@ extension Interpreter {
             }
             return .bool(true)
         case let .concat(parts):
-            return .string(try parts.map { try eval($0).rendered }.joined())
+            let texts = try parts.map { try eval($0).rendered }
+            try budget.checkLength(texts.reduce(0) { $0 + $1.utf8.count })
+            return .string(texts.joined())
         case let .conditional(value, condition, otherwise):
             return try eval(condition).isTruthy ? try eval(value) : try otherwise.map(eval) ?? .undefined
         }
@@ -77,7 +85,7 @@ extension Interpreter {
     func applyFilter(_ f: FilterCall, to value: JinjaValue) throws -> JinjaValue {
         let args = try f.arguments.map(eval)
         let keywords = try f.keywords.map { ($0.0, try eval($0.1)) }
-        return try located(f.location) { try Filters.apply(f.name, value, args, keywords) }
+        return try budget.checked(try located(f.location) { try Filters.apply(f.name, value, args, keywords, budget: budget) })
     }
 
     // MARK: Access
@@ -157,7 +165,7 @@ extension Interpreter {
                     guard !args.isEmpty else { throw TemplateFailure("no items for cycling given") }
                     return args[i % args.count]
                 }
-                return try Methods.call(method, on: try eval(base), args, keywords)
+                return try Methods.call(method, on: try eval(base), args, keywords, budget: budget)
             default:
                 throw TemplateFailure("object is not callable")
             }

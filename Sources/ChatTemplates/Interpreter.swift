@@ -25,14 +25,15 @@ final class Interpreter {
     var macros: [String: Macro] = [:]
     var callers: [Caller?] = []
     var pendingCaller: Caller?
-    var depth = 0
+    /// Macro (and `caller()`) calls now open.
+    var macroDepth = 0
     let environment: Environment
+    let budget: RenderBudget
 
-    static let maxDepth = 256
-
-    init(context: [String: JinjaValue], environment: Environment) {
+    init(context: [String: JinjaValue], environment: Environment, budget: RenderBudget) {
         scopes = [Frame(context)]
         self.environment = environment
+        self.budget = budget
     }
 
     func render(_ nodes: [Node]) throws -> String {
@@ -62,53 +63,60 @@ final class Interpreter {
     // MARK: Statements
 
     func render(_ nodes: [Node], into out: inout String) throws {
-        for node in nodes {
-            switch node {
-            case let .text(s):
-                out += s
-            case let .output(e, location):
-                out += try located(location) { try eval(e).rendered }
-            case let .ifBlock(branches, otherwise):
-                var taken = false
-                for branch in branches where try eval(branch.condition).isTruthy {
-                    try render(branch.body, into: &out)
-                    taken = true
-                    break
-                }
-                if !taken { try render(otherwise, into: &out) }
-            case let .forLoop(loop):
-                try renderLoop(loop, into: &out)
-            case let .set(target, valueExpr, location):
-                let value = try eval(valueExpr)
-                try located(location) { try set(target, value, at: location) }
-            case let .setBlock(name, filters, body):
-                var value = JinjaValue.string(try renderCaptured(body))
-                for f in filters { value = try applyFilter(f, to: value) }
-                assign(name, value)
-            case let .macro(macro):
-                macros[macro.name] = macro
-            case let .callBlock(call, parameters, body, location):
-                pendingCaller = Caller(parameters: parameters, body: body, scopes: scopes)
-                defer { pendingCaller = nil }
-                out += try located(location) { try eval(call).rendered }
-            case let .filterBlock(filters, body):
-                var value = JinjaValue.string(try renderCaptured(body))
-                for f in filters { value = try applyFilter(f, to: value) }
-                out += value.rendered
-            case let .with(assignments, body):
-                let frame = Frame()
-                for (name, e) in assignments { frame.variables[name] = try eval(e) }
-                scopes.append(frame)
-                defer { scopes.removeLast() }
-                try render(body, into: &out)
-            case let .scope(body):
-                try render(body, into: &out)
-            case let .loopControl(isBreak, location):
-                guard scopes.contains(where: { $0.variables["loop"] != nil }) else {
-                    throw ChatTemplateError.runtime("at \(location): '\(isBreak ? "break" : "continue")' outside of a loop")
-                }
-                throw isBreak ? LoopControl.breakLoop : LoopControl.continueLoop
+        try budget.nested {
+            for node in nodes {
+                try render(node, into: &out)
+                try budget.checkOutput(out)
             }
+        }
+    }
+
+    func render(_ node: Node, into out: inout String) throws {
+        switch node {
+        case let .text(s):
+            out += s
+        case let .output(e, location):
+            out += try located(location) { try eval(e).rendered }
+        case let .ifBlock(branches, otherwise):
+            var taken = false
+            for branch in branches where try eval(branch.condition).isTruthy {
+                try render(branch.body, into: &out)
+                taken = true
+                break
+            }
+            if !taken { try render(otherwise, into: &out) }
+        case let .forLoop(loop):
+            try renderLoop(loop, into: &out)
+        case let .set(target, valueExpr, location):
+            let value = try eval(valueExpr)
+            try located(location) { try set(target, value, at: location) }
+        case let .setBlock(name, filters, body):
+            var value = JinjaValue.string(try renderCaptured(body))
+            for f in filters { value = try applyFilter(f, to: value) }
+            assign(name, value)
+        case let .macro(macro):
+            macros[macro.name] = macro
+        case let .callBlock(call, parameters, body, location):
+            pendingCaller = Caller(parameters: parameters, body: body, scopes: scopes)
+            defer { pendingCaller = nil }
+            out += try located(location) { try eval(call).rendered }
+        case let .filterBlock(filters, body):
+            var value = JinjaValue.string(try renderCaptured(body))
+            for f in filters { value = try applyFilter(f, to: value) }
+            out += value.rendered
+        case let .with(assignments, body):
+            let frame = Frame()
+            for (name, e) in assignments { frame.variables[name] = try eval(e) }
+            scopes.append(frame)
+            defer { scopes.removeLast() }
+            try render(body, into: &out)
+        case let .scope(body):
+            try render(body, into: &out)
+        case let .loopControl(isBreak, location):
+            guard scopes.contains(where: { $0.variables["loop"] != nil }) else {
+                throw ChatTemplateError.runtime("at \(location): '\(isBreak ? "break" : "continue")' outside of a loop")
+            }
+            throw isBreak ? LoopControl.breakLoop : LoopControl.continueLoop
         }
     }
 
@@ -130,7 +138,7 @@ final class Interpreter {
                   case var .object(object)? = frame.variables[objectName]
             else { throw ChatTemplateError.runtime("at \(location): cannot assign attribute on non-namespace object '\(objectName)'") }
             object[attribute] = value
-            frame.variables[objectName] = .object(object)
+            frame.variables[objectName] = try budget.checked(.object(object))   // `set ns.a = ns` nests ns in itself
         }
     }
 
@@ -164,6 +172,7 @@ final class Interpreter {
         var items = try located(loop.location) { try iterate(iterable) }
         if let filter = loop.filter {
             items = try items.filter { item in
+                try budget.iteration()
                 let frame = Frame()
                 try located(loop.location) { try bind(loop.targets, item, into: frame) }
                 scopes.append(frame)
@@ -174,6 +183,7 @@ final class Interpreter {
         guard !items.isEmpty else { try render(loop.otherwise, into: &out); return }
         let n = items.count
         for (i, item) in items.enumerated() {
+            try budget.iteration()
             let frame = Frame()
             try located(loop.location) { try bind(loop.targets, item, into: frame) }
             frame.variables["loop"] = .object([
@@ -199,14 +209,13 @@ final class Interpreter {
     /// Calls a macro: parameters bound positionally, then by keyword, then from defaults; the body
     /// sees the outermost frame and its own; `varargs`/`kwargs` collect extras.
     func callMacro(_ macro: Macro, _ args: [JinjaValue], _ keywords: [(String, JinjaValue)], caller: Caller?) throws -> JinjaValue {
-        guard depth < Self.maxDepth else { throw TemplateFailure("maximum macro recursion depth exceeded in '\(macro.name)'") }
+        try enterMacro(macro.name)
         let frame = Frame()
         var remaining = Dictionary(keywords, uniquingKeysWith: { _, b in b })
         let outer = scopes
         scopes = [scopes[0], frame]
-        depth += 1
         callers.append(caller)
-        defer { scopes = outer; depth -= 1; callers.removeLast() }
+        defer { scopes = outer; macroDepth -= 1; callers.removeLast() }
         for (i, p) in macro.parameters.enumerated() {
             if i < args.count {
                 frame.variables[p.name] = args[i]
@@ -224,6 +233,8 @@ final class Interpreter {
     /// `caller(args)` inside a macro invoked by `{% call %}`.
     func callCaller(_ args: [JinjaValue], _ keywords: [(String, JinjaValue)]) throws -> JinjaValue {
         guard let caller = callers.last.flatMap({ $0 }) else { throw TemplateFailure("'caller' is undefined") }
+        try enterMacro("caller")
+        defer { macroDepth -= 1 }
         let frame = Frame()
         for (i, p) in caller.parameters.enumerated() {
             frame.variables[p.name] = i < args.count ? args[i] : try keywords.first { $0.0 == p.name }?.1 ?? p.defaultValue.map(eval) ?? .undefined
@@ -232,5 +243,13 @@ final class Interpreter {
         scopes = caller.scopes + [frame]
         defer { scopes = outer }
         return .string(try renderCaptured(caller.body))
+    }
+
+    /// Counts one more open macro call; the caller decrements `macroDepth` when it returns.
+    func enterMacro(_ name: String) throws {
+        guard macroDepth < budget.limits.maxMacroDepth else {
+            throw ChatTemplateError.limitExceeded("macro calls nest deeper than \(budget.limits.maxMacroDepth) levels in '\(name)' (unbounded recursion?)")
+        }
+        macroDepth += 1
     }
 }

@@ -11,18 +11,27 @@ extension JinjaValue {
     /// Python `json.dumps` formatting.
     /// - `indent`: nil for one line (`", "` and `": "` separators); n spaces (or a string) per level otherwise,
     ///   with `","` between items.
+    /// - `maxBytes`: the output may not grow past this (indentation multiplies with depth).
     func json(ensureASCII: Bool = false, indent: String? = nil, separators: (item: String, key: String)? = nil,
-              sortKeys: Bool = false) throws -> String {
+              sortKeys: Bool = false, maxBytes: Int = .max) throws -> String {
         let item = separators?.item ?? (indent == nil ? ", " : ",")
         let key = separators?.key ?? ": "
         var out = ""
-        try writeJSON(into: &out, ensureASCII: ensureASCII, indent: indent, item: item, key: key, sortKeys: sortKeys, level: 0)
+        try writeJSON(into: &out, ensureASCII: ensureASCII, indent: indent, item: item, key: key, sortKeys: sortKeys, level: 0,
+                      maxBytes: maxBytes)
         return out
     }
 
     private func writeJSON(into out: inout String, ensureASCII: Bool, indent: String?, item: String, key: String,
-                           sortKeys: Bool, level: Int) throws {
-        func newline(_ depth: Int) { if let indent { out += "\n" + String(repeating: indent, count: depth) } }
+                           sortKeys: Bool, level: Int, maxBytes: Int) throws {
+        func newline(_ depth: Int) throws {
+            guard let indent else { return }
+            let width = indent.utf8.count.multipliedReportingOverflow(by: depth)
+            guard !width.overflow, out.utf8.count + width.partialValue < maxBytes else {
+                throw ChatTemplateError.limitExceeded("tojson output would be larger than \(maxBytes) bytes")
+            }
+            out += "\n" + String(repeating: indent, count: depth)
+        }
         switch self {
         case .undefined: throw ChatTemplateError.runtime("Object of type Undefined is not JSON serializable")
         case .none: out += "null"
@@ -36,10 +45,11 @@ extension JinjaValue {
             out += "["
             for (i, element) in a.enumerated() {
                 if i > 0 { out += item }
-                newline(level + 1)
-                try element.writeJSON(into: &out, ensureASCII: ensureASCII, indent: indent, item: item, key: key, sortKeys: sortKeys, level: level + 1)
+                try newline(level + 1)
+                try element.writeJSON(into: &out, ensureASCII: ensureASCII, indent: indent, item: item, key: key, sortKeys: sortKeys,
+                                      level: level + 1, maxBytes: maxBytes)
             }
-            newline(level)
+            try newline(level)
             out += "]"
         case let .object(o):
             guard !o.isEmpty else { out += "{}"; return }
@@ -47,12 +57,13 @@ extension JinjaValue {
             let keys = sortKeys ? o.keys.sorted(by: PythonString.less) : o.keys
             for (i, k) in keys.enumerated() {
                 if i > 0 { out += item }
-                newline(level + 1)
+                try newline(level + 1)
                 Self.writeJSONString(k, into: &out, ensureASCII: ensureASCII)
                 out += key
-                try (o[k] ?? .none).writeJSON(into: &out, ensureASCII: ensureASCII, indent: indent, item: item, key: key, sortKeys: sortKeys, level: level + 1)
+                try (o[k] ?? .none).writeJSON(into: &out, ensureASCII: ensureASCII, indent: indent, item: item, key: key, sortKeys: sortKeys,
+                                              level: level + 1, maxBytes: maxBytes)
             }
-            newline(level)
+            try newline(level)
             out += "}"
         }
     }

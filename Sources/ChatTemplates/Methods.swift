@@ -1,10 +1,11 @@
 /// Python methods templates call on values: `str.strip()`, `str.split()`, `dict.get()`,
 /// `dict.items()`… (the read-only ones jinja2's `ImmutableSandboxedEnvironment` allows).
 enum Methods {
-    static func call(_ name: String, on v: JinjaValue, _ args: [JinjaValue], _ keywords: [(String, JinjaValue)]) throws -> JinjaValue {
+    static func call(_ name: String, on v: JinjaValue, _ args: [JinjaValue], _ keywords: [(String, JinjaValue)],
+                     budget: RenderBudget) throws -> JinjaValue {
         let arg = Filters.Arguments(positional: args, keywords: keywords)
         switch v {
-        case let .string(s): return try stringMethod(name, s, arg)
+        case let .string(s): return try stringMethod(name, s, arg, budget: budget)
         case let .object(o): return try objectMethod(name, o, arg)
         case let .array(a):
             switch name {
@@ -22,7 +23,7 @@ enum Methods {
         throw TemplateFailure("'\(v.typeName)' object has no method '\(name)'")
     }
 
-    static func stringMethod(_ name: String, _ s: String, _ arg: Filters.Arguments) throws -> JinjaValue {
+    static func stringMethod(_ name: String, _ s: String, _ arg: Filters.Arguments, budget: RenderBudget) throws -> JinjaValue {
         func text(_ i: Int, _ key: String) -> String? { arg(i, key).flatMap { $0.stringValue } }
         /// `startswith`/`endswith` take one string or a tuple (list) of them.
         func candidates() -> [String] {
@@ -59,7 +60,9 @@ enum Methods {
             return .array(lines.map { .string($0) })
         case "replace":
             guard let old = text(0, "old"), let new = text(1, "new") else { throw TemplateFailure("replace() needs two strings") }
-            return .string(PythonString.replace(s, old, new, count: arg(2, "count").flatMap(Operators.integer) ?? -1))
+            let count = arg(2, "count").flatMap(Operators.integer) ?? -1
+            try budget.checkLength(PythonString.replacedLength(s, old, new, count: count))
+            return .string(PythonString.replace(s, old, new, count: count))
         case "find", "count":
             guard let needle = text(0, "sub") else { throw TemplateFailure("\(name)() needs a string") }
             let hay = Array(s.unicodeScalars), n = Array(needle.unicodeScalars)
@@ -70,10 +73,11 @@ enum Methods {
             return .int(count)
         case "join":
             guard let items = arg(0, "iterable") else { throw TemplateFailure("join() takes exactly one argument") }
-            return .string(try Filters.sequence(items).map { item in
+            let parts = try Filters.sequence(items).map { item in
                 guard case let .string(x) = item else { throw TemplateFailure("sequence item: expected str instance, \(item.typeName) found") }
                 return x
-            }.joined(separator: s))
+            }
+            return .string(try Filters.joined(parts, separator: s, budget: budget))
         case "isdigit": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal || $0.properties.numericType == .digit })
         case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(\.properties.isAlphabetic))
         case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(PythonString.isSpace))

@@ -18,7 +18,10 @@ extension Parser {
     mutating func parseExpression(allowConditional: Bool = true) throws -> Expr {
         var value = try parseOr()
         guard allowConditional else { return value }
+        let outer = nesting
+        defer { nesting = outer }
         while skipName("if") {
+            try nest()
             let condition = try parseOr()
             let otherwise: Expr? = skipName("else") ? try parseExpression() : nil
             value = .conditional(value: value, condition: condition, otherwise: otherwise)
@@ -28,18 +31,33 @@ extension Parser {
 
     mutating func parseOr() throws -> Expr {
         var left = try parseAnd()
-        while skipName("or") { left = .or(left, try parseAnd()) }
+        let outer = nesting
+        defer { nesting = outer }
+        while skipName("or") {
+            try nest()
+            left = .or(left, try parseAnd())
+        }
         return left
     }
 
     mutating func parseAnd() throws -> Expr {
         var left = try parseNot()
-        while skipName("and") { left = .and(left, try parseNot()) }
+        let outer = nesting
+        defer { nesting = outer }
+        while skipName("and") {
+            try nest()
+            left = .and(left, try parseNot())
+        }
         return left
     }
 
     mutating func parseNot() throws -> Expr {
-        if skipName("not") { return .not(try parseNot()) }
+        if skipName("not") {
+            let outer = nesting
+            defer { nesting = outer }
+            try nest()
+            return .not(try parseNot())
+        }
         return try parseCompare()
     }
 
@@ -65,7 +83,10 @@ extension Parser {
 
     mutating func parseMath1() throws -> Expr {
         var left = try parseConcat()
+        let outer = nesting
+        defer { nesting = outer }
         while isOp("+") || isOp("-") {
+            try nest()
             let at = location
             let op = isOp("+") ? "+" : "-"
             index += 1
@@ -82,7 +103,10 @@ extension Parser {
 
     mutating func parseMath2() throws -> Expr {
         var left = try parsePow()
+        let outer = nesting
+        defer { nesting = outer }
         while let t = current, case let .op(o) = t.kind, ["*", "/", "//", "%"].contains(o) {
+            try nest()
             index += 1
             left = .binary(o, left, try parsePow(), t.location)
         }
@@ -91,7 +115,10 @@ extension Parser {
 
     mutating func parsePow() throws -> Expr {
         var left = try parseUnary()
+        let outer = nesting
+        defer { nesting = outer }
         while isOp("**") {
+            try nest()
             let at = location
             index += 1
             left = .binary("**", left, try parseUnary(), at)
@@ -101,6 +128,9 @@ extension Parser {
 
     mutating func parseUnary(withFilters: Bool = true) throws -> Expr {
         let at = location
+        let outer = nesting
+        defer { nesting = outer }
+        try nest()
         var node: Expr
         if skipOp("-") {
             node = .negate(try parseUnary(withFilters: false), at)
@@ -159,7 +189,10 @@ extension Parser {
 
     mutating func parsePostfix(_ base: Expr) throws -> Expr {
         var node = base
+        let outer = nesting
+        defer { nesting = outer }
         while true {
+            if isOp(".") || isOp("[") || isOp("(") { try nest() }
             if skipOp(".") {
                 guard let t = current else { throw fail("expected an attribute name") }
                 index += 1
@@ -235,7 +268,10 @@ extension Parser {
 
     mutating func parseFilters(_ base: Expr) throws -> Expr {
         var node = base
+        let outer = nesting
+        defer { nesting = outer }
         while true {
+            if isOp("|") || isName("is") || isOp("(") { try nest() }
             if skipOp("|") {
                 node = .filter(node, try filterCall())
             } else if isName("is") {

@@ -3,13 +3,28 @@
 /// consumes its own closing `%}`. Expressions live in `Parser+Expressions.swift`.
 struct Parser {
     let tokens: [Token]
+    let maxNesting: Int
     var index = 0
+    /// Levels open at the cursor (see `TemplateLimits.maxNesting`): recursion here, and the depth
+    /// of the tree later walked by the interpreter and by deallocation, must stay bounded.
+    var nesting = 0
 
-    init(tokens: [Token]) { self.tokens = tokens }
+    init(tokens: [Token], maxNesting: Int = TemplateLimits().maxNesting) {
+        self.tokens = tokens
+        self.maxNesting = maxNesting
+    }
 
-    static func parse(_ source: String, options: TemplateOptions) throws -> [Node] {
-        var parser = Parser(tokens: try Lexer.tokenize(source, options: options))
+    static func parse(_ source: String, options: TemplateOptions, limits: TemplateLimits = TemplateLimits()) throws -> [Node] {
+        var parser = Parser(tokens: try Lexer.tokenize(source, options: options), maxNesting: limits.maxNesting)
         return try parser.subparse(until: [])
+    }
+
+    /// Opens one more level of nesting at the cursor; the caller restores `nesting` on return.
+    mutating func nest() throws {
+        nesting += 1
+        guard nesting <= maxNesting else {
+            throw ChatTemplateError.limitExceeded("template nests deeper than \(maxNesting) levels at line \(location.line), column \(location.column)")
+        }
     }
 
     // MARK: Token cursor
@@ -90,6 +105,9 @@ struct Parser {
 
     mutating func statement() throws -> Node {
         let start = location
+        let outer = nesting
+        defer { nesting = outer }
+        try nest()
         let keyword = try identifier()
         switch keyword {
         case "if": return try ifStatement()

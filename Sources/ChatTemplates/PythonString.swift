@@ -30,14 +30,24 @@ enum PythonString {
         s.unicodeScalars.reversed().starts(with: suffix.unicodeScalars.reversed())
     }
 
-    /// First index of `needle` in `haystack` at or after `from`.
+    /// First index of `needle` in `haystack` at or after `from`. Knuth–Morris–Pratt, so the time
+    /// is linear in both lengths whatever they hold (a naive scan of "aaa…ab" in "aaa…a" is quadratic).
     static func find(_ needle: Scalars, in haystack: Scalars, from: Int = 0) -> Int? {
         if needle.isEmpty { return from <= haystack.count ? from : nil }
-        guard haystack.count >= needle.count else { return nil }
-        var i = from
-        while i + needle.count <= haystack.count {
-            if haystack[i] == needle[0] && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
+        guard from >= 0, haystack.count - from >= needle.count else { return nil }
+        // fallback[i]: length of the longest proper prefix of needle[...i] that is also its suffix.
+        var fallback = [Int](repeating: 0, count: needle.count)
+        var k = 0
+        for i in 1..<max(needle.count, 1) {
+            while k > 0 && needle[i] != needle[k] { k = fallback[k - 1] }
+            if needle[i] == needle[k] { k += 1 }
+            fallback[i] = k
+        }
+        var matched = 0
+        for i in from..<haystack.count {
+            while matched > 0 && haystack[i] != needle[matched] { matched = fallback[matched - 1] }
+            if haystack[i] == needle[matched] { matched += 1 }
+            if matched == needle.count { return i - needle.count + 1 }
         }
         return nil
     }
@@ -105,17 +115,29 @@ enum PythonString {
             return string(out)
         }
         var i = 0
-        while i < a.count {
-            if (count < 0 || replaced < count), a[i] == o[0], i + o.count <= a.count, a[i..<(i + o.count)].elementsEqual(o) {
-                out += n
-                i += o.count
-                replaced += 1
-            } else {
-                out.append(a[i])
-                i += 1
-            }
+        while count < 0 || replaced < count, let hit = find(o, in: a, from: i) {
+            out += a[i..<hit]
+            out += n
+            i = hit + o.count
+            replaced += 1
         }
+        out += a[i...]
         return string(out)
+    }
+
+    /// The UTF-8 length `replace(s, old, new, count:)` would have, found without building it.
+    static func replacedLength(_ s: String, _ old: String, _ new: String, count: Int = -1) -> Int {
+        let a = Array(s.unicodeScalars), o = Array(old.unicodeScalars)
+        var hits = 0
+        if o.isEmpty {
+            hits = a.count + 1
+        } else {
+            var i = 0
+            while count < 0 || hits < count, let hit = find(o, in: a, from: i) { hits += 1; i = hit + o.count }
+        }
+        if count >= 0 { hits = min(hits, count) }
+        let growth = (new.utf8.count - old.utf8.count).multipliedReportingOverflow(by: hits)
+        return growth.overflow ? .max : s.utf8.count + growth.partialValue
     }
 
     static func isCased(_ c: Unicode.Scalar) -> Bool { c.properties.isUppercase || c.properties.isLowercase || c.properties.generalCategory == .titlecaseLetter }

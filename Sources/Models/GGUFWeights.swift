@@ -36,15 +36,32 @@ public struct GGUFWeights: WeightSource {
 
     public func contains(_ name: String) -> Bool { Self.ggufName(name).flatMap { file.tensorInfo(named: $0) } != nil }
 
-    public func tensor(named name: String) throws -> Tensor {
+    public func shape(named name: String) throws -> [Int] { try info(named: name).shape }
+
+    public func displayName(of name: String) -> String { "\(name) (GGUF \(Self.ggufName(name) ?? "?"))" }
+
+    private func info(named name: String) throws -> GGUFTensorInfo {
         guard let g = Self.ggufName(name), let info = file.tensorInfo(named: g) else {
-            throw ModelError.missingTensor(file: file.path, name: "\(name) (GGUF \(Self.ggufName(name) ?? "?"))")
+            throw ModelError.missingTensor(file: file.path, name: displayName(of: name))
+        }
+        return info
+    }
+
+    public func tensor(named name: String) throws -> Tensor {
+        let info = try info(named: name)
+        let shape = info.shape
+        var heads: Int?
+        if permutesQK && (name.contains("self_attn.q_proj") || name.contains("self_attn.k_proj")) {
+            let h = name.contains("q_proj") ? self.heads : kvHeads
+            // The permutation traps on rows that are not whole heads of even size: refuse those first.
+            guard LlamaQKPermutation.isValid(rowCount: shape[0], heads: h) else {
+                throw ModelError.unreadable(file: file.path, reason: "tensor '\(displayName(of: name))' has \(shape[0]) rows, not \(h) heads of even size")
+            }
+            heads = h
         }
         var values = try file.dequantize(info)
-        let shape = info.shape
-        if permutesQK && (name.contains("self_attn.q_proj") || name.contains("self_attn.k_proj")) {
-            let h = name.contains("q_proj") ? heads : kvHeads
-            values = LlamaQKPermutation.unpermute(values, rowCount: shape[0], columns: shape.count > 1 ? shape[1] : 1, heads: h)
+        if let heads {
+            values = LlamaQKPermutation.unpermute(values, rowCount: shape[0], columns: shape.count > 1 ? shape[1] : 1, heads: heads)
         }
         return try Tensor(values, shape: shape)
     }
@@ -76,7 +93,7 @@ extension LlamaConfiguration {
         self.init(modelType: arch == "qwen2" ? "qwen2" : "llama", hiddenSize: hidden,
                   intermediateSize: try need("feed_forward_length"), numHiddenLayers: try need("block_count"),
                   numAttentionHeads: heads, numKeyValueHeads: f.int("\(arch).attention.head_count_kv") ?? heads,
-                  headDim: f.int("\(arch).attention.key_length") ?? hidden / max(heads, 1), vocabSize: vocab,
+                  headDim: try f.int("\(arch).attention.key_length") ?? Self.derivedHeadDim(hiddenSize: hidden, heads: heads), vocabSize: vocab,
                   rmsNormEps: Float(f.double("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5),
                   ropeTheta: Float(f.double("\(arch).rope.freq_base") ?? 10000), ropeScaling: scaling,
                   maxPositionEmbeddings: f.int("\(arch).context_length") ?? 2048,

@@ -71,8 +71,13 @@ public struct SafetensorsWeights: WeightSource {
     public let checkpoint: SafetensorsCheckpoint
     public init(checkpoint: SafetensorsCheckpoint) { self.checkpoint = checkpoint }
     public func contains(_ name: String) -> Bool { checkpoint.contains(name) }
+    public func shape(named name: String) throws -> [Int] { try info(named: name).shape }
     public func tensor(named name: String) throws -> Tensor {
-        guard let info = checkpoint.info(named: name) else { throw ModelError.missingTensor(file: checkpoint.directory.path, name: name) }
+        let info = try info(named: name)
         return try Tensor(checkpoint.floats(named: name), shape: info.shape)
+    }
+    private func info(named name: String) throws -> SafetensorsTensorInfo {
+        guard let info = checkpoint.info(named: name) else { throw ModelError.missingTensor(file: checkpoint.directory.path, name: name) }
+        return info
     }
 }

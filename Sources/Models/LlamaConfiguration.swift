@@ -37,7 +37,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads
         self.numKeyValueHeads = numKeyValueHeads ?? numAttentionHeads
-        self.headDim = headDim ?? hiddenSize / numAttentionHeads
+        self.headDim = headDim ?? hiddenSize / max(numAttentionHeads, 1)   // validate() refuses heads ≤ 0
         self.vocabSize = vocabSize
         self.rmsNormEps = rmsNormEps
         self.ropeTheta = ropeTheta
@@ -70,7 +70,11 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
         numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
         numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads) ?? numAttentionHeads
-        headDim = try c.decodeIfPresent(Int.self, forKey: .headDim) ?? hiddenSize / max(numAttentionHeads, 1)
+        if let given = try c.decodeIfPresent(Int.self, forKey: .headDim) {
+            headDim = given
+        } else {
+            headDim = try Self.derivedHeadDim(hiddenSize: hiddenSize, heads: numAttentionHeads)
+        }
         vocabSize = try c.decode(Int.self, forKey: .vocabSize)
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
         ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000
@@ -85,19 +89,6 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
             eosTokenIds = (try c.decodeIfPresent(Int.self, forKey: .eosTokenIds)).map { [$0] } ?? []
         }
         try validate()
-    }
-
-    /// Structural checks that would otherwise surface as shape errors deep inside a forward pass.
-    public func validate() throws {
-        func bad(_ key: String, _ why: String) -> ModelError { .invalidConfiguration(key: key, reason: why) }
-        for (key, value) in [("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
-                             ("num_hidden_layers", numHiddenLayers), ("num_attention_heads", numAttentionHeads),
-                             ("num_key_value_heads", numKeyValueHeads), ("head_dim", headDim), ("vocab_size", vocabSize)]
-        where value <= 0 { throw bad(key, "must be positive, got \(value)") }
-        guard numAttentionHeads % numKeyValueHeads == 0 else {
-            throw bad("num_key_value_heads", "\(numKeyValueHeads) does not divide num_attention_heads \(numAttentionHeads)")
-        }
-        guard headDim % 2 == 0 else { throw bad("head_dim", "RoPE needs an even head dimension, got \(headDim)") }
     }
 
     public var queryWidth: Int { numAttentionHeads * headDim }

@@ -20,6 +20,8 @@ public final class LlamaModel {
     /// Builds the model from weights named as in HF checkpoints (`model.layers.0.self_attn.q_proj.weight`).
     public init(configuration c: LlamaConfiguration, weights: some WeightSource) throws {
         try c.validate()
+        let untied = !c.tieWordEmbeddings && weights.contains("lm_head.weight")
+        try Self.checkShapes(c, in: weights, withHead: untied)
         self.configuration = c
         func load(_ name: String, _ shape: [Int]) throws -> Tensor {
             let t = try weights.tensor(named: name)
@@ -33,7 +35,7 @@ public final class LlamaModel {
         }
         embedTokens = try load("model.embed_tokens.weight", [c.vocabSize, c.hiddenSize])
         norm = try load("model.norm.weight", [c.hiddenSize])
-        if c.tieWordEmbeddings || !weights.contains("lm_head.weight") {
+        if !untied {
             lmHead = try Linear(weight: embedTokens)
             lmHead.quantized = weights.quantizedWeight(named: "model.embed_tokens.weight")
         } else {

@@ -58,6 +58,12 @@ public final class PreTrainedTokenizer: Tokenizer, @unchecked Sendable {
         }
         postProcessor = json.postProcessor?.make()
         decoder = try json.decoder?.make()
+        // Added ids size `vocabularySize`, which callers allocate by: the same bound as the vocabulary's.
+        let addedIds = VocabularyTable.idRange(count: model.vocabularySize, extra: json.addedTokens.count)
+        for (i, token) in json.addedTokens.enumerated() where !addedIds.contains(token.id) {
+            throw TokenizerError.invalid(source: "", field: "added_tokens[\(i)].id",
+                                         reason: "\(token.id) is outside 0..<\(addedIds.upperBound) for '\(token.content)'")
+        }
         addedVocabulary = AddedVocabulary(json.addedTokens)
         self.config = config
         truncation = json.truncation

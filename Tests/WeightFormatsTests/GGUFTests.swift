@@ -126,6 +126,17 @@ struct QuantExpectation: Decodable { let type: String; let shape: [Int]; let val
         b = GGUFBuilder(); b.header(tensors: 0, kvs: 1); b.string("k"); b.u32(9); b.u32(0); b.u64(1 << 50)
         expectError(["array of", "cannot fit"]) { _ = try GGUFFile(url: b.write(in: dir)) }
 
+        // 100 u64 items need 800 bytes: counting one byte per item let this reserve 100 values first.
+        b = GGUFBuilder(); b.header(tensors: 0, kvs: 1); b.string("k"); b.u32(9); b.u32(10); b.u64(100); b.bytes.append(Data(count: 400))
+        expectError(["array of 100 items", "needs at least 800 bytes"]) { _ = try GGUFFile(url: b.write(in: dir)) }
+
+        b = GGUFBuilder(); b.header(tensors: 0, kvs: 1); b.string("k"); b.u32(9); b.u32(8); b.u64(50); b.bytes.append(Data(count: 200))
+        expectError(["array of 50 items", "needs at least 400 bytes"]) { _ = try GGUFFile(url: b.write(in: dir)) }
+
+        b = GGUFBuilder(); b.header(tensors: 0, kvs: 1); b.string("k"); b.u32(9); b.u32(0); b.u64(1 << 24 + 1)
+        b.bytes.append(Data(count: 1 << 24 + 1))
+        expectError(["array of 16777217 items", "above the limit of 16777216"]) { _ = try GGUFFile(url: b.write(in: dir)) }
+
         b = GGUFBuilder(); b.header(tensors: 0, kvs: 1); b.string("k"); b.u32(13); b.u64(0)
         expectError(["unknown metadata value type 13"]) { _ = try GGUFFile(url: b.write(in: dir)) }
 

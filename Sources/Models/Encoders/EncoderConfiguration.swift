@@ -55,7 +55,21 @@ public struct EncoderConfiguration: Sendable, Equatable {
         padTokenId = try int("pad_token_id", default: Self.robertaStyle.contains(type) ? 1 : 0)
         layerNormEps = Float((json["layer_norm_eps"] as? Double) ?? 1e-12)
         hiddenAct = json["hidden_act"] as? String ?? "gelu"
-        guard hiddenSize > 0, numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
+        // The same bounds as LlamaConfiguration.sizeLimits: sizes from a downloaded file must not
+        // reach an allocation (1e13 layers) or overflow before the tensors are compared with them.
+        for (key, value, limit) in [("hidden_size", hiddenSize, 1 << 16), ("intermediate_size", intermediateSize, 1 << 18),
+                                    ("num_hidden_layers", numHiddenLayers, 1 << 10), ("num_attention_heads", numAttentionHeads, 1 << 10),
+                                    ("vocab_size", vocabSize, 1 << 22), ("max_position_embeddings", maxPositionEmbeddings, 1 << 24),
+                                    ("type_vocab_size", typeVocabSize, 1 << 10)] where !(1...limit).contains(value) {
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): \(key)", reason: "\(value) is outside 1...\(limit)")
+        }
+        guard (0..<vocabSize).contains(padTokenId) else {
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): pad_token_id", reason: "\(padTokenId) is outside the vocabulary 0..<\(vocabSize)")
+        }
+        guard layerNormEps.isFinite, layerNormEps > 0 else {
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): layer_norm_eps", reason: "must be a positive finite number, got \(layerNormEps)")
+        }
+        guard hiddenSize % numAttentionHeads == 0 else {
             throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): num_attention_heads",
                                                   reason: "hidden_size \(hiddenSize) must be a positive multiple of num_attention_heads \(numAttentionHeads)")
         }

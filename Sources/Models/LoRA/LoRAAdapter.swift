@@ -22,10 +22,19 @@ public final class LoRAAdapter {
 
     /// A fresh adapter for every targeted projection of `model`, initialised as PEFT does.
     public convenience init(configuration: LoRAConfiguration, model: LlamaModel, seed: UInt64) throws {
-        guard configuration.rank > 0 else { throw ModelError.invalidConfiguration(key: "r", reason: "LoRA rank must be positive") }
+        try configuration.validate()
+        let targets = model.linearLayers.filter { configuration.targets($0.path) }
+        // PEFT accepts a rank above a projection's smaller side (it only adds nothing a full update
+        // lacks), so we do too; a rank above its larger side is a mistake, and a huge one
+        // (`--lora-rank 100000`) would allocate until the machine runs out of memory.
+        let larger = { (l: Linear) in max(l.inFeatures, l.outFeatures) }
+        if let (path, linear) = targets.min(by: { larger($0.layer) < larger($1.layer) }), configuration.rank > larger(linear) {
+            throw ModelError.invalidConfiguration(key: "r", reason: "LoRA rank \(configuration.rank) is above \(larger(linear)), "
+                + "the larger side of \(path) (\(linear.inFeatures) → \(linear.outFeatures))")
+        }
         var rng = SeededGenerator(seed: seed)
         var layers: [(String, LoRALayer)] = []
-        for (path, linear) in model.linearLayers where configuration.targets(path) {
+        for (path, linear) in targets {
             layers.append((path, try LoRALayer.initialized(inFeatures: linear.inFeatures, outFeatures: linear.outFeatures,
                                                           rank: configuration.rank, alpha: configuration.alpha,
                                                           dropout: configuration.dropout, using: &rng)))
@@ -61,6 +70,7 @@ public final class LoRAAdapter {
         do { configuration = try JSONDecoder().decode(LoRAConfiguration.self, from: data) } catch {
             throw ModelError.unreadable(file: configURL.path, reason: "\(error)")
         }
+        try configuration.validate()
         guard configuration.peftType == "LORA" else {
             throw ModelError.invalidConfiguration(key: "peft_type", reason: "\(configURL.path): only LORA adapters are supported, got \(configuration.peftType)")
         }

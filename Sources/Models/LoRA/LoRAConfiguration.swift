@@ -90,6 +90,16 @@ public struct LoRAConfiguration: Codable, Equatable, Sendable {
         try c.encodeNil(forKey: .revision)
     }
 
+    /// A positive rank, a finite alpha and a dropout probability in [0, 1): what command-line flags
+    /// and `adapter_config.json` files must give before any layer is built.
+    public func validate() throws {
+        guard rank >= 1 else { throw ModelError.invalidConfiguration(key: "r", reason: "LoRA rank must be at least 1, got \(rank)") }
+        guard alpha.isFinite else { throw ModelError.invalidConfiguration(key: "lora_alpha", reason: "must be a finite number, got \(alpha)") }
+        guard dropout >= 0, dropout < 1 else {
+            throw ModelError.invalidConfiguration(key: "lora_dropout", reason: "must be in [0, 1), got \(dropout)")
+        }
+    }
+
     /// Whether the module at `path` (`model.layers.0.self_attn.q_proj`) is a target.
     public func targets(_ path: String) -> Bool {
         targetModules.contains { path == $0 || path.hasSuffix("." + $0) }

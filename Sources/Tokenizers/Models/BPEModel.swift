@@ -20,13 +20,18 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
         var fuseUnk: Bool
         var byteFallback: Bool
         var ignoreMerges: Bool
+        /// Whether a merge naming a token outside the vocabulary is an error (HF, `tokenizer.json`)
+        /// or skipped (llama.cpp, GGUF).
+        var strictMerges: Bool
 
+        /// From GGUF metadata: merges that cannot apply are skipped, as llama.cpp does.
         init(vocab: [String: Int], merges: [(String, String)], ignoreMerges: Bool = false) {
             self.vocab = vocab
             self.merges = MergeList(pairs: merges)
             self.ignoreMerges = ignoreMerges
             fuseUnk = false
             byteFallback = false
+            strictMerges = false
         }
 
         init(from decoder: Decoder) throws {
@@ -39,6 +44,7 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
             fuseUnk = try c.value("fuse_unk", default: false)
             byteFallback = try c.value("byte_fallback", default: false)
             ignoreMerges = try c.value("ignore_merges", default: false)
+            strictMerges = true
             if let dropout = try c.value("dropout", default: Float?.none), dropout > 0 {
                 throw TokenizerError.unsupported(source: "", field: TokenizerError.jsonPath(c.codingPath) + ".dropout",
                                                  what: "BPE dropout \(dropout) (a training-time augmentation)")
@@ -64,19 +70,16 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
 
     init(_ config: Configuration) throws {
         vocabulary = config.vocab
-        var table = [String?](repeating: nil, count: (config.vocab.values.max() ?? -1) + 1)
+        tokens = try VocabularyTable.tokens(config.vocab)
         var scalarIds: [UInt32: Int32] = [:]
         for (token, id) in config.vocab {
-            guard id >= 0 else { throw TokenizerError.invalid(source: "", field: "model.vocab[\"\(token)\"]", reason: "negative id \(id)") }
-            table[id] = token
             let scalars = token.unicodeScalars
             if scalars.count == 1, let s = scalars.first { scalarIds[s.value] = Int32(id) }
         }
-        tokens = table
         self.scalarIds = scalarIds
         prefix = config.continuingSubwordPrefix ?? ""
         suffix = config.endOfWordSuffix ?? ""
-        merges = BPEMerges(config.merges.pairs, vocabulary: config.vocab, continuingSubwordPrefix: prefix)
+        merges = try BPEMerges(config.merges.pairs, vocabulary: config.vocab, continuingSubwordPrefix: prefix, strict: config.strictMerges)
         if let unk = config.unkToken {
             guard let id = config.vocab[unk] else {
                 throw TokenizerError.invalid(source: "", field: "model.unk_token", reason: "'\(unk)' is not in the vocabulary")

@@ -29,13 +29,8 @@ struct WordPieceModel: TokenizerModel {
         guard let unk = config.vocab[config.unkToken] else {
             throw TokenizerError.invalid(source: "", field: "model.unk_token", reason: "'\(config.unkToken)' is not in the vocabulary")
         }
-        var table = [String?](repeating: nil, count: (config.vocab.values.max() ?? -1) + 1)
-        for (token, id) in config.vocab {
-            guard id >= 0 else { throw TokenizerError.invalid(source: "", field: "model.vocab[\"\(token)\"]", reason: "negative id \(id)") }
-            table[id] = token
-        }
         vocabulary = config.vocab
-        tokens = table
+        tokens = try VocabularyTable.tokens(config.vocab)
         unkId = unk
         prefix = config.continuingSubwordPrefix
         maxInputChars = config.maxInputCharsPerWord

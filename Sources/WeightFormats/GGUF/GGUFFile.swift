@@ -119,6 +119,20 @@ public final class GGUFFile: @unchecked Sendable {
         self.index = index
     }
 
+    /// Metadata arrays hold at most this many items (vocabularies have ~10^5 tokens).
+    static let maxArrayCount = 1 << 24
+
+    /// The fewest bytes a value of wire type `type` takes (1 for an unknown type, refused when read).
+    static func minimumSize(ofType type: UInt32) -> Int {
+        switch type {
+        case 2, 3: return 2
+        case 4, 5, 6: return 4
+        case 8, 10, 11, 12: return 8   // a string is at least its u64 length
+        case 9: return 12              // u32 item type + u64 count
+        default: return 1
+        }
+    }
+
     /// One metadata value of wire type `type` (arrays recurse, at most 4 levels deep).
     private static func readValue(type: UInt32, reader r: inout ByteReader, depth: Int) throws -> GGUFValue {
         switch type {
@@ -138,9 +152,15 @@ public final class GGUFFile: @unchecked Sendable {
             guard depth < 4 else { throw WeightFormatError.invalid(path: r.file.path, reason: "metadata arrays nested deeper than 4 levels at offset \(r.offset)") }
             let elementType = try r.read(UInt32.self)
             let count = try r.read(UInt64.self)
-            // Every element takes at least one byte.
-            guard count <= UInt64(r.file.size - r.offset) else {
-                throw WeightFormatError.invalid(path: r.file.path, reason: "array of \(count) items at offset \(r.offset - 12) cannot fit in the file")
+            // Each item is held in a 24-byte GGUFValue: check the declared count against the bytes its
+            // items need at least, and against a cap, before reserving room for it.
+            let needed = count.multipliedReportingOverflow(by: UInt64(minimumSize(ofType: elementType)))
+            guard !needed.overflow, needed.partialValue <= UInt64(r.file.size - r.offset) else {
+                throw WeightFormatError.invalid(path: r.file.path, reason: "array of \(count) items at offset \(r.offset - 12) cannot fit in the file "
+                    + "(needs at least \(needed.overflow ? "2^64" : String(needed.partialValue)) bytes, \(r.file.size - r.offset) are left)")
+            }
+            guard count <= UInt64(maxArrayCount) else {
+                throw WeightFormatError.invalid(path: r.file.path, reason: "array of \(count) items at offset \(r.offset - 12) is above the limit of \(maxArrayCount) items")
             }
             var items: [GGUFValue] = []
             items.reserveCapacity(Int(count))
