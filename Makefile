@@ -33,8 +33,11 @@ test: deps models
 	$(BUILD) -Xswiftc -enable-testing --build-tests
 	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing --skip-build
 
-# Benchmarks (not tests): DivTune next to its peers in one run. PYTHON needs the peers installed:
+# Benchmarks (not tests): DivTune next to its peers in one run. PYTHON needs the peers, pinned in one
+# file (llama-cpp-python compiles for several minutes):
 #   python3 -m venv /tmp/pyref && /tmp/pyref/bin/pip install -r scripts/reference/requirements.txt
+#   make bench PYTHON=/tmp/pyref/bin/python
+# A peer that fails is reported with the end of its stderr (after DivTune's numbers) and stops the target.
 PYTHON ?= python3
 DIVTUNE = .build/$(CONFIG)/divtune
 bench: deps models build

@@ -7,13 +7,17 @@ import WeightFormats
 public struct LanguageModel {
     public let model: LlamaModel
     public let tokenizer: any Tokenizer
-    /// The model's own Jinja chat template, when it ships one.
-    public let chatTemplate: String?
+    /// The model's own Jinja chat templates by name (most have only "default"), when it ships any.
+    public let chatTemplates: NamedChatTemplates?
+    /// The special-token strings its chat templates see (`bos_token`, `eos_token`, …), as configured.
+    public let templateSpecialTokens: [String: String]
     public let source: String
     /// Token ids that end generation (EOS and, for chat models, end-of-turn tokens).
     public let stopTokenIds: Set<Int>
 
     public var configuration: LlamaConfiguration { model.configuration }
+    /// The model's "default" chat template.
+    public var chatTemplate: String? { chatTemplates?.defaultTemplate }
 
     /// Loads a `.gguf` file or an HF model folder (config.json, model*.safetensors, tokenizer.json).
     public static func load(path: String) throws -> LanguageModel {
@@ -39,8 +43,8 @@ public struct LanguageModel {
         var stops = Set(config.eosTokenIds)
         if let eos = tokenizer.eosTokenId { stops.insert(eos) }
         for marker in ["<|im_end|>", "<|eot_id|>", "<|endoftext|>", "</s>"] { if let id = tokenizer.tokenToId(marker) { stops.insert(id) } }
-        return LanguageModel(model: model, tokenizer: tokenizer, chatTemplate: file.string("tokenizer.chat_template"),
-                             source: path, stopTokenIds: stops)
+        return LanguageModel(model: model, tokenizer: tokenizer, chatTemplates: file.string("tokenizer.chat_template").map(NamedChatTemplates.init(single:)),
+                             templateSpecialTokens: tokenizer.config?.templateSpecialTokens ?? [:], source: path, stopTokenIds: stops)
     }
 
     static func loadFolder(_ url: URL) throws -> LanguageModel {
@@ -52,17 +56,14 @@ public struct LanguageModel {
         }
         let checkpoint = try SafetensorsCheckpoint(directory: url)
         let model = try LlamaModel(configuration: config, weights: SafetensorsWeights(checkpoint: checkpoint))
-        let tokenizerURL = url.appendingPathComponent("tokenizer.json")
-        let tokenizer = try BPETokenizer(tokenizerJSON: tokenizerURL)
-        var template: String?
-        if let data = try? Data(contentsOf: url.appendingPathComponent("tokenizer_config.json")),
-           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            template = json["chat_template"] as? String
-        }
+        // The tokenizer reads its folder as transformers 5 does: tokenizer_config.json, whose chat
+        // template chat_template.jinja (and additional_chat_templates/) replaces.
+        let tokenizer = try BPETokenizer(tokenizerJSON: url.appendingPathComponent("tokenizer.json"))
         var stops = Set(config.eosTokenIds)
         if let eos = tokenizer.eosTokenId { stops.insert(eos) }
         for marker in ["<|im_end|>", "<|eot_id|>", "<|endoftext|>", "</s>"] { if let id = tokenizer.tokenToId(marker) { stops.insert(id) } }
-        return LanguageModel(model: model, tokenizer: tokenizer, chatTemplate: template, source: url.path, stopTokenIds: stops)
+        return LanguageModel(model: model, tokenizer: tokenizer, chatTemplates: tokenizer.config?.chatTemplates,
+                             templateSpecialTokens: tokenizer.config?.templateSpecialTokens ?? [:], source: url.path, stopTokenIds: stops)
     }
 }
 

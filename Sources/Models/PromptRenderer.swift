@@ -9,28 +9,45 @@ public enum PromptStyle: String, Codable, Sendable, CaseIterable {
 
 /// Turns user-facing prompts into token ids for one model.
 ///
-/// Chat prompts are rendered with the model's own Jinja template (ChatML when it ships none) and
-/// then encoded *without* adding special tokens, since templates write their own BOS; completion
-/// prompts are encoded with the tokenizer's usual framing.
+/// Chat prompts are rendered with the model's own Jinja template (ChatML when it ships none), with
+/// the special-token strings it is configured with (as transformers passes them), and then encoded
+/// *without* adding special tokens, since templates write their own BOS; completion prompts are
+/// encoded with the tokenizer's usual framing. Ids the model has no embedding for (a configured
+/// special token its vocabulary lacks, which the tokenizer adds as transformers does) are refused
+/// with the token named, where transformers would fail inside the model.
 public struct PromptRenderer: Sendable {
     public let template: ChatTemplate
     public let tokenizer: any Tokenizer
+    /// `bos_token`, `eos_token`, … as the template sees them.
+    public let specialTokens: [String: String]
+    /// Rows of the model's embedding table: ids at or past it cannot be fed to the model.
+    public let embeddingRows: Int
 
-    public init(model: LanguageModel) throws {
-        self.template = try model.chatTemplate.map { try ChatTemplate($0) } ?? ChatTemplate.chatML
+    /// `templateName` picks one of the model's named chat templates (e.g. "tool_use"); nil picks
+    /// "default", as transformers does when no tools are given.
+    public init(model: LanguageModel, templateName: String? = nil) throws {
+        if let templates = model.chatTemplates {
+            self.template = try ChatTemplate(templates.template(named: templateName))
+        } else if let templateName, templateName != NamedChatTemplates.defaultName {
+            throw NamedChatTemplates.SelectionError(requested: templateName, available: [])
+        } else {
+            self.template = ChatTemplate.chatML
+        }
         self.tokenizer = model.tokenizer
+        self.specialTokens = model.templateSpecialTokens
+        self.embeddingRows = model.configuration.vocabSize
     }
 
     /// The chat text for `messages`, ending with the assistant header when `addGenerationPrompt`.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) throws -> String {
         try template.render(messages: messages, addGenerationPrompt: addGenerationPrompt,
-                            bosToken: tokenizer.bosTokenId.flatMap(tokenizer.idToToken),
-                            eosToken: tokenizer.eosTokenId.flatMap(tokenizer.idToToken))
+                            extraContext: specialTokens.mapValues(JinjaValue.string))
     }
 
-    /// Token ids of a chat (template rendered, no special tokens added twice).
+    /// Token ids of a chat (template rendered, no special tokens added twice). A conversation the
+    /// template renders to "" has no ids, as in transformers.
     public func ids(messages: [ChatMessage], addGenerationPrompt: Bool = true) throws -> [Int] {
-        tokenizer.encode(try render(messages, addGenerationPrompt: addGenerationPrompt), addSpecialTokens: false)
+        try checked(tokenizer.encode(try render(messages, addGenerationPrompt: addGenerationPrompt), addSpecialTokens: false))
     }
 
     /// Token ids of a conversation in the given style: through the chat template, or (completion)
@@ -52,7 +69,19 @@ public struct PromptRenderer: Sendable {
             messages.append(.user(prompt))
             return try ids(messages: messages)
         case .completion:
-            return tokenizer.encode(prompt, addSpecialTokens: true)
+            return try checked(tokenizer.encode(prompt, addSpecialTokens: true))
         }
+    }
+
+    private func checked(_ ids: [Int]) throws -> [Int] {
+        if let id = ids.first(where: { $0 >= embeddingRows }) {
+            let token = tokenizer.idToToken(id).map { "'\($0)'" } ?? "?"
+            throw ModelError.invalidInput("""
+                the prompt holds token \(id) (\(token)), past the model's \(embeddingRows) token embeddings: the tokenizer \
+                configuration names a special token the vocabulary lacks, so it was added as a new token (as transformers \
+                adds it; its model fails on it too)
+                """)
+        }
+        return ids
     }
 }

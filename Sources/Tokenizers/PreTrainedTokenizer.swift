@@ -28,21 +28,22 @@ public final class PreTrainedTokenizer: Tokenizer, @unchecked Sendable {
     /// Where the tokenizer came from (a path, or "GGUF <path>"), for messages.
     public let source: String
 
-    /// Loads `tokenizer.json`; `config` defaults to the `tokenizer_config.json` beside it, if any.
+    /// Loads `tokenizer.json`; `config` defaults to what its folder gives transformers 5
+    /// (`tokenizer_config.json` and the chat template files, see `TokenizerConfig(folder:)`).
     public convenience init(tokenizerJSON url: URL, config: TokenizerConfig? = nil) throws {
         guard let data = try? Data(contentsOf: url) else { throw TokenizerError.missingFile(path: url.path) }
-        var config = config
-        let sibling = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
-        if config == nil, FileManager.default.fileExists(atPath: sibling.path) { config = try TokenizerConfig(url: sibling) }
+        let config = try config ?? TokenizerConfig(folder: url.deletingLastPathComponent())
         try self.init(data: data, config: config, source: url.path)
     }
 
-    /// Parses the contents of a `tokenizer.json`.
+    /// Parses the contents of a `tokenizer.json`; the special tokens `config` names are added to
+    /// it as transformers adds them (see `TokenizerJSON.addingSpecialTokens(of:)`).
     public convenience init(data: Data, config: TokenizerConfig? = nil, source: String = "tokenizer.json") throws {
-        let json: TokenizerJSON
+        var json: TokenizerJSON
         do { json = try JSONDecoder().decode(TokenizerJSON.self, from: data) } catch {
             throw TokenizerError.from(error, source: source)
         }
+        if let config { json = json.addingSpecialTokens(of: config) }
         do { try self.init(json: json, config: config, source: source) } catch {
             throw TokenizerError.from(error, source: source)
         }
@@ -120,6 +121,6 @@ public final class PreTrainedTokenizer: Tokenizer, @unchecked Sendable {
     public func isSpecial(_ id: Int) -> Bool { addedVocabulary.isSpecial(id) }
     /// The added tokens (special and not), as the file lists them.
     public var addedTokens: [AddedToken] { addedVocabulary.tokens }
-    /// The chat template from `tokenizer_config.json` or GGUF `tokenizer.chat_template`.
+    /// The "default" chat template (`chat_template.jinja`, `tokenizer_config.json` or GGUF `tokenizer.chat_template`).
     public var chatTemplate: String? { config?.chatTemplate }
 }

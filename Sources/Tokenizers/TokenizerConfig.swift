@@ -1,9 +1,10 @@
 import Foundation
 
 /// The parts of `tokenizer_config.json` DivTune uses: special-token strings, BOS/EOS policy and
-/// the Jinja chat template. Token fields may be a string or an added-token object
-/// (`{"content": "<s>", …}`); `chat_template` may be a string or a list of `{name, template}`
-/// (the one named "default", else the first, is used).
+/// the Jinja chat templates. Token fields may be a string or an added-token object
+/// (`{"content": "<s>", …}`); `chat_template` may be a string (the "default" template) or a list
+/// of `{name, template}`, as transformers reads them. A folder's `chat_template.jinja` replaces
+/// this field: see `TokenizerConfig(folder:)`.
 public struct TokenizerConfig: Decodable, Sendable, Equatable {
     public var bosToken: String?
     public var eosToken: String?
@@ -12,7 +13,16 @@ public struct TokenizerConfig: Decodable, Sendable, Equatable {
     public var addBosToken: Bool?
     public var addEosToken: Bool?
     public var modelMaxLength: Int?
-    public var chatTemplate: String?
+    public var chatTemplates: NamedChatTemplates?
+
+    /// The "default" chat template (the only one, for most models).
+    public var chatTemplate: String? { chatTemplates?.defaultTemplate }
+
+    /// The special tokens transformers passes to chat templates (its `special_tokens_map`), as the
+    /// configured strings: a template may write `bos_token` whether or not it is one token.
+    public var templateSpecialTokens: [String: String] {
+        ["bos_token": bosToken, "eos_token": eosToken, "unk_token": unkToken, "pad_token": padToken].compactMapValues { $0 }
+    }
 
     public init(bosToken: String? = nil, eosToken: String? = nil, padToken: String? = nil, unkToken: String? = nil,
                 addBosToken: Bool? = nil, addEosToken: Bool? = nil, modelMaxLength: Int? = nil, chatTemplate: String? = nil) {
@@ -23,7 +33,7 @@ public struct TokenizerConfig: Decodable, Sendable, Equatable {
         self.addBosToken = addBosToken
         self.addEosToken = addEosToken
         self.modelMaxLength = modelMaxLength
-        self.chatTemplate = chatTemplate
+        self.chatTemplates = chatTemplate.map(NamedChatTemplates.init(single:))
     }
 
     /// Reads `tokenizer_config.json`.
@@ -56,10 +66,10 @@ public struct TokenizerConfig: Decodable, Sendable, Equatable {
         let k = JSONKey("chat_template")
         if c.contains(k), try !c.decodeNil(forKey: k) {
             if let s = try? c.decode(String.self, forKey: k) {
-                chatTemplate = s
+                chatTemplates = NamedChatTemplates(single: s)
             } else {
                 let list = try c.decode([NamedTemplate].self, forKey: k)
-                chatTemplate = (list.first { $0.name == "default" } ?? list.first)?.template
+                chatTemplates = NamedChatTemplates(Dictionary(list.map { ($0.name, $0.template) }) { _, last in last })
             }
         }
     }

@@ -2,6 +2,7 @@ import Base
 import Foundation
 import Models
 import TensorEngine
+import Tokenizers
 import WeightFormats
 
 /// Writes base + adapter as a plain HF checkpoint folder: `config.json`, `model.safetensors`
@@ -35,10 +36,17 @@ public enum FusedCheckpoint {
 
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: model.source, isDirectory: &isDirectory), isDirectory.boolValue {
-            for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"] {
-                let from = URL(fileURLWithPath: model.source).appendingPathComponent(name)
-                guard let data = try? Data(contentsOf: from) else { continue }
-                try AtomicFile.write(data, to: directory.appendingPathComponent(name))
+            let source = URL(fileURLWithPath: model.source)
+            // transformers 5 keeps chat templates in files of their own: chat_template.jinja and
+            // additional_chat_templates/<name>.jinja.
+            let named = ((try? fm.contentsOfDirectory(atPath: source.appendingPathComponent(TokenizerConfig.chatTemplateFolder).path)) ?? [])
+                .filter { $0.hasSuffix(".jinja") }.map { "\(TokenizerConfig.chatTemplateFolder)/\($0)" }
+            for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
+                         TokenizerConfig.chatTemplateFile] + named {
+                guard let data = try? Data(contentsOf: source.appendingPathComponent(name)) else { continue }
+                let to = directory.appendingPathComponent(name)
+                try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try AtomicFile.write(data, to: to)
             }
         } else {
             notes += try GGUFTokenizerExport.write(gguf: GGUFFile(path: model.source), chatTemplate: model.chatTemplate, to: directory)

@@ -16,7 +16,9 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             EngineThreads.configure(threads)
-            print(try EngineBenchmark.run(threads: threads, repeats: repeats, python: python))
+            let result = try EngineBenchmark.run(threads: threads, repeats: repeats, python: python)
+            print(result.report)
+            try PeerFailure.report(result.failures)
         }
     }
 
@@ -32,8 +34,10 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             let path = try model ?? DefaultModels.smolLM2()
-            print(try RuntimeBenchmark(model: path, threads: threads, promptTokens: promptTokens, decodeTokens: decodeTokens,
-                                       repeats: repeats, python: python).run())
+            let result = try RuntimeBenchmark(model: path, threads: threads, promptTokens: promptTokens, decodeTokens: decodeTokens,
+                                              repeats: repeats, python: python).run()
+            print(result.report)
+            try PeerFailure.report(result.failures)
         }
     }
 }

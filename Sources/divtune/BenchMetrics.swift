@@ -19,6 +19,9 @@ struct BenchMetrics: ParsableCommand {
     @Option(help: "Prompts the peer's homogenization is timed on (pure-Python ROUGE-L takes seconds per prompt).")
     var peerHomogenizationPrompts = 20
 
+    /// The metrics the peer times (the three the paper used).
+    static let peerMetrics: Set = ["compression_ratio", "homogenization_rougel", "ngram_diversity"]
+
     func validate() throws {
         guard prompts >= 1, samples >= 2, words >= 4, repeats >= 1, threads >= 1 else {
             throw ValidationError("--prompts, --repeats and --threads must be ≥ 1, --samples ≥ 2, --words ≥ 4")
@@ -31,7 +34,11 @@ struct BenchMetrics: ParsableCommand {
         print("diversity metrics: \(prompts) prompts × \(samples) samples × \(words) words, median of \(repeats), \(ProcessInfo.processInfo.activeProcessorCount) cores")
         let single = DiversityBenchmark.measure(sets, repeats: repeats, threads: 1)
         let parallel = DiversityBenchmark.measure(sets, repeats: repeats, threads: threads)
-        let peer = python.isEmpty ? nil : try runPeer(sets)
+        var failures: [PeerFailure] = []
+        var peer: [String: (median: Double, texts: Int, rate: Double)]?
+        if !python.isEmpty {
+            do { peer = try runPeer(sets) } catch let failure as PeerFailure { failures.append(failure) }
+        }
         let header = "metric".padding(toLength: 26, withPad: " ", startingAt: 0)
             + "  DivTune 1 thread      DivTune \(threads) threads     diversity 0.2.0 (Python)   ratio (1 thread)"
         print(header)
@@ -43,11 +50,12 @@ struct BenchMetrics: ParsableCommand {
                 line += String(format: "  %8.3f s %9.1f/s (%d texts)", p.median, p.rate, p.texts)
                 line += String(format: "  %8.1f×", (texts / one.median) / p.rate)
             } else {
-                line += "  (no peer)"
+                line += failures.isEmpty || !Self.peerMetrics.contains(one.metric) ? "  (no peer)" : "  (peer failed, see below)"
             }
             print(line)
         }
         print("ratio = DivTune texts/s on 1 thread ÷ the package's texts/s (one Python process). Metrics in diversity-0.2.0 compat mode.")
+        try PeerFailure.report(failures)
     }
 
     /// Writes the texts for the peer, runs it, and returns per metric its median seconds, the
@@ -56,19 +64,13 @@ struct BenchMetrics: ParsableCommand {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-bench-texts-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: sets).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, peerScript, file.path, "--repeats", "\(repeats)",
-                             "--homogenization-prompts", "\(peerHomogenizationPrompts)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let name = "diversity 0.2.0 (\(peerScript))"
+        let data = try PeerProcess(name: name, python: python, arguments: [
+            peerScript, file.path, "--repeats", "\(repeats)", "--homogenization-prompts", "\(peerHomogenizationPrompts)",
+        ]).run()
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let seconds = object["seconds"] as? [String: [Double]], let counts = object["texts"] as? [String: Int] else {
-            throw ValidationError("the peer (\(python) \(peerScript)) failed with status \(process.terminationStatus)")
+            throw PeerFailure(peer: name, reason: "printed no result", stderrTail: PeerFailure.tail(of: data))
         }
         var out: [String: (Double, Int, Double)] = [:]
         for (metric, runs) in seconds {

@@ -66,27 +66,26 @@ struct BenchTrain: ParsableCommand {
         }
 
         var peer: [String: Double] = [:], peerPeaks: [String: Double] = [:]
+        var failures: [PeerFailure] = []
         if !python.isEmpty {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("scripts/bench/train_peer.py").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, "--gguf", model, "--threads", "\(threads)", "--repeats", "\(repeats)", "--only", only]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            if let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
-               let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let results = json["results"] as? [String: [String: Any]] {
+            let name = "TRL (scripts/bench/train_peer.py)"
+            do {
+                let data = try PeerProcess(name: name, python: python, arguments: [
+                    script, "--gguf", model, "--threads", "\(threads)", "--repeats", "\(repeats)", "--only", only,
+                ]).run()
+                guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+                      let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let results = json["results"] as? [String: [String: Any]] else {
+                    throw PeerFailure(peer: name, reason: "printed no result", stderrTail: PeerFailure.tail(of: data))
+                }
                 for (k, v) in results {
                     peer[k] = v["median_s"] as? Double
                     peerPeaks[k] = v["peak_rss_mb"] as? Double
                 }
-            } else {
-                print("peer failed (exit \(process.terminationStatus)); showing DivTune only")
+            } catch let failure as PeerFailure {
+                failures.append(failure)
             }
         }
         func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
@@ -112,6 +111,7 @@ struct BenchTrain: ParsableCommand {
                       + String(format: "%8.1f ms  %5.1f%%", split[op]! * 1000, 100 * split[op]! / max(total, 1e-12)))
             }
         }
+        try PeerFailure.report(failures)
     }
 }
 

@@ -15,10 +15,17 @@ enum EngineBenchmark {
         (2048, 2048, 2048), (512, 576, 1536), (512, 1536, 576), (512, 576, 576), (512, 576, 49152),
     ]
 
-    static func run(threads: Int = EngineThreads.count, repeats: Int = 7, python: String = "python3") throws -> String {
+    /// The report, and the peer's failure (reported after it).
+    static func run(threads: Int = EngineThreads.count, repeats: Int = 7, python: String = "python3") throws
+        -> (report: String, failures: [PeerFailure]) {
         EngineThreads.configure(threads)
         var lines = ["DivTune engine benchmark: \(threads) threads, median of \(repeats)", ""]
-        let peer = numpySeconds(threads: threads, repeats: repeats, python: python)
+        var peer: [Double] = [], failures: [PeerFailure] = []
+        if !python.isEmpty {
+            do { peer = try numpySeconds(threads: threads, repeats: repeats, python: python) } catch let failure as PeerFailure {
+                failures.append(failure)
+            }
+        }
         lines += ["| product (m×k · k×n) | DivTune GFLOP/s | numpy GFLOP/s | DivTune / numpy |", "|---|---:|---:|---:|"]
         for (i, s) in products.enumerated() {
             var rng = SeededGenerator(seed: 1)
@@ -28,10 +35,10 @@ enum EngineBenchmark {
             let theirs = i < peer.count ? peer[i] : .nan
             lines.append("| \(s.m)×\(s.k) · \(s.k)×\(s.n) | \(format(flops / ours / 1e9)) | \(format(flops / theirs / 1e9)) | \(format(theirs / ours, 2)) |")
         }
-        if peer.isEmpty { lines.append("(numpy column unavailable: `\(python) -c 'import numpy'` failed)") }
+        if peer.isEmpty { lines.append("(no numpy column)") }
         lines.append("")
         lines += try blockReport(repeats: repeats)
-        return lines.joined(separator: "\n")
+        return (lines.joined(separator: "\n"), failures)
     }
 
     /// Median seconds of `body` over `repeats` runs after one warm-up.
@@ -46,9 +53,8 @@ enum EngineBenchmark {
         return times.sorted()[times.count / 2]
     }
 
-    /// The same products timed by numpy (`a @ b`, float32) with OPENBLAS_NUM_THREADS = threads;
-    /// empty when python or numpy is missing.
-    static func numpySeconds(threads: Int, repeats: Int, python: String) -> [Double] {
+    /// The same products timed by numpy (`a @ b`, float32) with OPENBLAS_NUM_THREADS = threads.
+    static func numpySeconds(threads: Int, repeats: Int, python: String) throws -> [Double] {
         let shapes = products.map { "(\($0.m),\($0.k),\($0.n))" }.joined(separator: ",")
         let script = """
         import json, time, numpy as np
@@ -61,20 +67,13 @@ enum EngineBenchmark {
             out.append(sorted(ts)[len(ts) // 2])
         print(json.dumps(out))
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", script]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = String(threads)
-        environment["OMP_NUM_THREADS"] = String(threads)
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return [] }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (try? JSONDecoder().decode([Double].self, from: data)) ?? []
+        let name = "numpy (\(python) -c …)"
+        let data = try PeerProcess(name: name, python: python, arguments: ["-c", script],
+                                   environment: ["OPENBLAS_NUM_THREADS": String(threads), "OMP_NUM_THREADS": String(threads)]).run()
+        guard let seconds = try? JSONDecoder().decode([Double].self, from: data) else {
+            throw PeerFailure(peer: name, reason: "printed no result", stderrTail: PeerFailure.tail(of: data))
+        }
+        return seconds
     }
 
     /// Times the block and splits it by op family.

@@ -20,6 +20,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "JSONL file of prompts: {\"prompt\": str} or {\"messages\": [...]} per line.") var prompts: String?
     @Flag(help: "Render prompts through the model's chat template (default for --prompts with messages).") var chat = false
     @Option(help: "System prompt (with --chat).") var system: String?
+    @Option(help: "Which of the model's named chat templates to use (e.g. tool_use); default: 'default'.") var chatTemplateName: String?
     @Option(help: "Maximum new tokens per sample.") var maxTokens = 256
     @Option(name: .customLong("temp"), help: "Temperature (0 = greedy).") var temperature: Float = 1.0
     @Option(help: "Top-k (0 = off).") var topK = 0
@@ -58,7 +59,7 @@ struct GenerateCommand: ParsableCommand {
             if path == model && adapter == nil && baseAdapter == nil { return instruct }
             return try LanguageModel.load(path: path, adapter: baseAdapter)
         }
-        let renderer = try PromptRenderer(model: instruct)
+        let renderer = try PromptRenderer(model: instruct, templateName: chatTemplateName)
         let baseRenderer = try base.map { try PromptRenderer(model: $0) }
         var parameters = GenerationParameters(
             maxTokens: maxTokens,
@@ -73,6 +74,8 @@ struct GenerateCommand: ParsableCommand {
         let all = try requests()
         for (index, request) in all.enumerated() {
             let ids = try request.ids(renderer, style: chat || request.messages != nil ? .chat : .completion, system: system)
+            // transformers gives no ids for such a prompt too, and cannot generate from it either.
+            if ids.isEmpty { throw EmptyPromptError(index: index, chat: chat || request.messages != nil) }
             let baseIds = try baseRenderer.map { try request.ids($0, style: basePromptStyle, system: system) }
             let samples = try generator.generate(promptIds: ids, basePromptIds: baseIds, count: n, parameters: parameters,
                                                  onPiece: json ? nil : { piece in

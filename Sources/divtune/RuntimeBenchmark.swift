@@ -16,7 +16,8 @@ struct RuntimeBenchmark {
     var repeats: Int
     var python: String
 
-    func run() throws -> String {
+    /// The report, and the peers that failed (reported after it).
+    func run() throws -> (report: String, failures: [PeerFailure]) {
         EngineThreads.configure(threads)
         let lm = try LanguageModel.load(path: model)
         // A long, ordinary English prompt, cut to exactly `promptTokens` ids.
@@ -46,7 +47,10 @@ struct RuntimeBenchmark {
                 }
             }
         }
-        let peers = peerTimings(prompt: prompt)
+        var peers: [String: Any] = [:], failures: [PeerFailure] = []
+        if !python.isEmpty {
+            do { peers = try peerTimings(prompt: prompt) } catch let failure as PeerFailure { failures.append(failure) }
+        }
         var lines = ["Runtime benchmark: \(URL(fileURLWithPath: model).lastPathComponent), \(threads) threads, prompt \(prompt.count) tokens, decode \(decodeTokens) tokens (greedy), median of \(repeats)", "",
                      "| runtime | prefill tok/s | decode tok/s |", "|---|---:|---:|",
                      "| DivTune | \(fmt(median(prefill))) | \(fmt(median(decode))) |"]
@@ -55,39 +59,32 @@ struct RuntimeBenchmark {
         for name in ["llama.cpp", "transformers"] {
             guard let entry = peers[name] as? [String: Any], let p = entry["prefill_tps"] as? [Double], let d = entry["decode_tps"] as? [Double] else {
                 lines.append("| \(name) | n/a | n/a |")
-                ratios.append("\(name): unavailable (\((peers[name] as? [String: Any])?["error"] ?? "peer script failed"))")
+                // The script reports a peer that raised (an import error, say) in its JSON.
+                if let error = (peers[name] as? [String: Any])?["error"] as? String {
+                    failures.append(PeerFailure(peer: "\(name) (scripts/bench/runtime_peers.py)", reason: "raised", stderrTail: error))
+                }
                 continue
             }
             lines.append("| \(name) | \(fmt(median(p))) | \(fmt(median(d))) |")
             ratios.append("DivTune / \(name): prefill \(fmt(median(prefill) / median(p), 2))×, decode \(fmt(median(decode) / median(d), 2))×"
                           + (decodeInt8.isEmpty ? "" : " (int8 activations \(fmt(median(decodeInt8) / median(d), 2))×)"))
         }
-        return (lines + [""] + ratios).joined(separator: "\n")
+        return ((lines + [""] + ratios).joined(separator: "\n"), failures)
     }
 
-    func peerTimings(prompt: [Int]) -> [String: Any] {
-        guard !python.isEmpty else { return [:] }
-        // A peer that dies before reading its request must not kill us with SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
+    /// What `scripts/bench/runtime_peers.py` measured: per peer its timings or the error it raised.
+    func peerTimings(prompt: [Int]) throws -> [String: Any] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/bench/runtime_peers.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, model, String(threads), String(prompt.count), String(decodeTokens), String(repeats)]
-        var env = ProcessInfo.processInfo.environment
-        env["OMP_NUM_THREADS"] = String(threads)
-        process.environment = env
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return [:] }
-        let request = (try? JSONSerialization.data(withJSONObject: ["prompt_ids": prompt])) ?? Data()
-        input.fileHandleForWriting.write(request)
-        try? input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        let name = "llama.cpp and transformers (scripts/bench/runtime_peers.py)"
+        let data = try PeerProcess(name: name, python: python,
+                                   arguments: [script.path, model, String(threads), String(prompt.count), String(decodeTokens), String(repeats)],
+                                   environment: ["OMP_NUM_THREADS": String(threads)],
+                                   input: try JSONSerialization.data(withJSONObject: ["prompt_ids": prompt])).run()
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw PeerFailure(peer: name, reason: "printed no result", stderrTail: PeerFailure.tail(of: data))
+        }
+        return object
     }
 
     func median(_ values: [Double]) -> Double {

@@ -38,4 +38,18 @@ import TensorEngine
         #expect(config?["architectures"] as? [String] == ["LlamaForCausalLM"])
         #expect(config?["model_type"] as? String == "llama")
     }
+
+    /// A folder saved by transformers 5 keeps its templates in chat_template.jinja and
+    /// additional_chat_templates/: the fused folder carries them on.
+    @Test func fusingAnHFFolderKeepsItsChatTemplateFiles() throws {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ModelsTests/Fixtures/chat-templates/named-files")
+        let lm = try LanguageModel.load(path: source.path)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fused-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FusedCheckpoint.write(model: lm, adapter: nil, to: dir)
+        let fused = try LanguageModel.load(path: dir.path)
+        #expect(fused.chatTemplates == lm.chatTemplates)
+        #expect(fused.chatTemplates?.byName.keys.sorted() == ["default", "tool_use"])
+    }
 }

@@ -15,8 +15,13 @@ TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
 ours="$("$BIN" bench embed --threads "$THREADS" --repeats "$REPEATS" --dump-texts "$TMP/texts.jsonl" --json)"
-peer="$(OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" "$PYTHON" "$ROOT/scripts/bench/embed_peer.py" \
-        --texts "$TMP/texts.jsonl" --threads "$THREADS" --repeats "$REPEATS" 2>/dev/null)"
+# A failed peer is reported with the end of its stderr (the import error or traceback), as `divtune bench` does.
+if ! peer="$(OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" "$PYTHON" "$ROOT/scripts/bench/embed_peer.py" \
+        --texts "$TMP/texts.jsonl" --threads "$THREADS" --repeats "$REPEATS" 2>"$TMP/peer.stderr")"; then
+  echo "DivTune: $ours"
+  { echo "peer sentence-transformers (scripts/bench/embed_peer.py) failed:"; tail -n 15 "$TMP/peer.stderr"; } >&2
+  exit 1
+fi
 
 "$PYTHON" - "$ours" "$peer" <<'PY'
 import json, sys

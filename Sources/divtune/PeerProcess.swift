@@ -1,0 +1,52 @@
+import Foundation
+
+/// A benchmark's Python peer, run as a child process through `/usr/bin/env` (so `--python` may be
+/// a name on PATH or a path). Its stdout carries the result; when it cannot start or exits with a
+/// non-zero status, the `PeerFailure` names the peer and quotes the end of its stderr — the import
+/// error or traceback a user needs to fix the environment.
+struct PeerProcess {
+    /// What the peer is called in messages, e.g. "diversity 0.2.0 (scripts/bench/metrics_peer.py)".
+    var name: String
+    var python: String
+    var arguments: [String]
+    /// Variables added to this process's environment.
+    var environment: [String: String] = [:]
+    /// Written to the peer's stdin, which is then closed.
+    var input: Data?
+
+    /// Runs the peer to its end and returns its stdout.
+    func run() throws -> Data {
+        // stderr goes to a file: read after the end, it can never fill a pipe and block the peer.
+        let errorsURL = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-peer-\(UUID().uuidString).stderr")
+        _ = FileManager.default.createFile(atPath: errorsURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorsURL) }
+        let errors = try FileHandle(forWritingTo: errorsURL)
+        defer { try? errors.close() }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let output = Pipe(), stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        // A peer that dies before reading its input must not kill us with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        do { try process.run() } catch {
+            throw PeerFailure(peer: name, reason: "could not start `\(python)`: \(error.localizedDescription)", stderrTail: "")
+        }
+        if let input {
+            try? stdin.fileHandleForWriting.write(contentsOf: input)
+            try? stdin.fileHandleForWriting.close()
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let how = process.terminationReason == .exit ? "exit status" : "signal"
+            throw PeerFailure(peer: name, reason: "\(how) \(process.terminationStatus)",
+                              stderrTail: PeerFailure.tail(of: (try? Data(contentsOf: errorsURL)) ?? Data()))
+        }
+        return data
+    }
+}
