@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "WeightFormatsTests", dependencies: ["Base", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Base", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Base", "TensorEngine", "Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Base", "TensorEngine", "ChatTemplates", "Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Base", "Sampling"]),
         .testTarget(name: "GenerationTests", dependencies: ["Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "TensorEngine"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Base", "Preference"], resources: [.copy("Fixtures")]),

@@ -19,7 +19,8 @@ import Tokenizers
         let weights = try shapes.mapValues { try Tensor([Float](repeating: 0, count: $0.reduce(1, *)), shape: $0) }
         let tokenizer = try PreTrainedTokenizer(data: Data(#"{"model": {"type": "BPE", "vocab": {"h": 0, "i": 1, "<": 2, ">": 3, " ": 4}, "merges": []}}"#.utf8))
         let model = LanguageModel(model: try LlamaModel(configuration: c, weights: InMemoryWeights(weights)), tokenizer: tokenizer,
-                                  chatTemplate: template, source: "<memory>", stopTokenIds: [])
+                                  chatTemplates: NamedChatTemplates(single: template), templateSpecialTokens: [:],
+                                  source: "<memory>", stopTokenIds: [])
         return try ServedModel(model: model, id: "hostile", base: nil, baseId: nil, maxQueue: 1, log: nil)
     }
 
