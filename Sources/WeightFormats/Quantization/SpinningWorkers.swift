@@ -60,6 +60,14 @@ final class SpinningWorkers: @unchecked Sendable {
         }
     }
 
+    /// A function of its own so that the worker's reference to the job ends when it returns, before
+    /// `busyWorkers` tells the submitter it is done (unoptimised builds keep a local alive to the
+    /// end of the loop body, which trips `withoutActuallyEscaping`'s check).
+    @inline(never)
+    private func runCurrentJob() {
+        if let job { takeChunks(job, chunkCount) }
+    }
+
     private func takeChunks(_ body: (Int) -> Void, _ chunks: Int) {
         while true {
             let c = nextChunk.add(1, ordering: .relaxed).oldValue
@@ -85,7 +93,7 @@ final class SpinningWorkers: @unchecked Sendable {
                 condition.unlock()
             }
             seen = generation.load(ordering: .acquiring)
-            if let job { takeChunks(job, chunkCount) }
+            runCurrentJob()
             busyWorkers.subtract(1, ordering: .releasing)
         }
     }
