@@ -2,9 +2,8 @@
 // DivTune: creative *and* varied language models — tensor engine, model runtime, diversity-aware
 // preference tuning, conformative decoding and measurement, in one Swift package.
 //
-// Targets are layers; dependencies point downward only:
-//   TensorEngine ← WeightFormats, Tokenizers, ChatTemplates ← Models ← Sampling, Generation,
-//   Preference, Evaluation ← divtune (CLI)
+// Targets are layers; dependencies point downward only. The README's layer diagram is the map
+// (checked against this file and every import by scripts/checks/layers.py).
 import PackageDescription
 
 let blas: [Target.Dependency] = [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
@@ -23,6 +22,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Sampling", targets: ["Sampling"]),
         .library(name: "Generation", targets: ["Generation"]),
+        .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Console", targets: ["Console"]),
@@ -68,10 +68,14 @@ let package = Package(
         // Layer 2: models built from the engine and the formats.
         .target(name: "Models", dependencies: ["Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates"]),
 
+        // Text embeddings: the TextEmbedder protocol, sentence-transformers models on the Models
+        // encoder, the stylometric style vector, the on-disk embedding cache.
+        .target(name: "Embeddings", dependencies: ["Base", "Models", "TensorEngine", "Tokenizers", "WeightFormats"]),
+
         // Layer 3: decoding, preference data, measurement.
         .target(name: "Sampling"),
         .target(name: "Generation", dependencies: ["Base", "TensorEngine", "Models", "Sampling", "Tokenizers", "ChatTemplates"]),
-        .target(name: "Preference", dependencies: ["Base"]),
+        .target(name: "Preference", dependencies: ["Base", "Embeddings"]),
         .target(name: "Evaluation", dependencies: ["Base", "CZlib"]),
         // Reports: run summaries, SVG plots and self-contained HTML pages of evaluation runs.
         .target(name: "Reports", dependencies: ["Base", "Evaluation"]),
@@ -89,7 +93,7 @@ let package = Package(
 
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
-            "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
+            "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Embeddings",
             "Sampling", "Generation", "Preference", "Evaluation", "Console", "Reports", "Training", "RewardModeling", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -100,8 +104,9 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Base", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Base", "TensorEngine", "Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Base", "Embeddings", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Base", "Sampling"]),
-        .testTarget(name: "PreferenceTests", dependencies: ["Base", "Preference"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PreferenceTests", dependencies: ["Base", "Embeddings", "Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Base", "Console"]),
         .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
@@ -113,7 +118,7 @@ let package = Package(
         ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Preference",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Preference",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]

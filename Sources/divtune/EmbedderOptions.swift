@@ -1,8 +1,7 @@
 import ArgumentParser
 import Base
+import Embeddings
 import Foundation
-import Models
-import Preference
 
 /// `--embedder DIR` / `--style-embedder DIR`, shared by every command that embeds texts, and the
 /// one place that turns them into `TextEmbedder`s.

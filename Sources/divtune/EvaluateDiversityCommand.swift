@@ -1,9 +1,9 @@
 import Base
 import ArgumentParser
 import Console
+import Embeddings
 import Evaluation
 import Foundation
-import Preference
 import TensorEngine
 import WeightFormats
 

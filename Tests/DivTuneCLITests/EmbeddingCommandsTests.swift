@@ -3,11 +3,11 @@ import Testing
 @testable import divtune
 
 /// `embed`, `prepare` and `evaluate diversity` run as the CLI runs them (parsed from arguments),
-/// on small JSONL files in a temporary folder, with the tiny RoBERTa fixture of ModelsTests as
+/// on small JSONL files in a temporary folder, with the tiny RoBERTa fixture of EmbeddingsTests as
 /// the semantic model (so no download is needed).
 @Suite(.serialized) struct EmbeddingCommandsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tinyModel = root.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny-roberta").path
+    static let tinyModel = root.appendingPathComponent("Tests/EmbeddingsTests/Fixtures/tiny-roberta").path
 
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-cli-\(UUID().uuidString)")

@@ -1,6 +1,32 @@
+import Base
+@testable import Embeddings
 import Foundation
 import Testing
-@testable import Preference
+
+/// Records what it was asked to embed; a text's vector is 8 pseudo-random numbers seeded by the
+/// text's FNV-1a hash and `salt`, so equal texts get equal vectors.
+final class FakeEmbedder: TextEmbedder {
+    var calls = 0
+    var texts: [String] = []
+    let salt: UInt64
+    init(salt: UInt64) { self.salt = salt }
+    func embed(_ texts: [String]) throws -> [[Float]] {
+        calls += 1
+        self.texts += texts
+        return texts.map { text in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ salt
+            for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            var rng = SeededGenerator(seed: h)
+            return (0..<8).map { _ in Float(rng.next() >> 40) / Float(1 << 24) - 0.5 }
+        }
+    }
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-embeddings-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
 
 @Suite struct EmbeddingCacheTests {
     @Test func sha256KnownVectors() {
@@ -37,14 +63,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("cache.bin")
         try Data("garbage".utf8).write(to: file)
-        #expect(throws: PreferenceError.self) { try EmbeddingCache(wrapping: FakeEmbedder(salt: 0), modelID: "m", file: file) }
+        #expect(throws: EmbeddingError.self) { try EmbeddingCache(wrapping: FakeEmbedder(salt: 0), modelID: "m", file: file) }
         var data = Data("DTEMBC01".utf8) + Data(repeating: 1, count: 32)
         data += Data([0xFF, 0xFF, 0, 0]) + Data(repeating: 0, count: 8)
         try data.write(to: file)
         do {
             _ = try EmbeddingCache(wrapping: FakeEmbedder(salt: 0), modelID: "m", file: file)
             Issue.record("truncated vector accepted")
-        } catch let PreferenceError.corruptCache(_, offset, _) {
+        } catch let EmbeddingError.corruptCache(_, offset, _) {
             #expect(offset == 40)
         }
     }
