@@ -37,7 +37,7 @@ struct EvaluateDiversityCommand: ParsableCommand {
         var value: DiversityCompat { self == .intended ? .intended : .diversity02 }
     }
 
-    static let metricKeys = ["semantic_diversity", "style_diversity", "compression_ratio", "homogenization_rougel", "ngram_diversity"]
+    static let metricKeys = DiversityMetric.allCases.map(\.rawValue)
 
     func validate() throws {
         guard resamples >= 1 else { throw ValidationError("--resamples must be ≥ 1") }

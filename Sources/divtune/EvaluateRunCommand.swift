@@ -2,10 +2,10 @@ import Base
 import ArgumentParser
 import Console
 import Embeddings
+import Evaluation
 import Foundation
 import Generation
 import Models
-import Preference
 import Reports
 import RewardModeling
 import Sampling
@@ -182,16 +182,7 @@ struct EvaluateRunCommand: ParsableCommand {
             styleEmbedder: embedders.styleDirectory ?? "stylometric (built-in)", adapter: adapter, baseModel: baseModel,
             baseAdapter: baseAdapter, conformativeWeight: conformativeWeight)
         try metrics.write(runDirectory: output)
-        let lines = try zip(records, perPrompt).map { record, d -> String in
-            let object: [String: Any?] = [
-                "prompt_index": record.promptIndex, "semantic_diversity": d.semantic, "style_diversity": d.style,
-                "compression_ratio": d.compressionRatio, "homogenization_rougel": d.homogenization,
-                "ngram_diversity": d.ngramDiversity, "logprob_per_token": record.logprobPerToken.compactMap { $0 },
-                "tokens": record.tokens, "rewards": record.rewards, "warnings": d.warnings]
-            let data = try JSONSerialization.data(withJSONObject: object.mapValues { $0 ?? NSNull() }, options: [.sortedKeys])
-            return String(decoding: data, as: UTF8.self)
-        }
-        try ReportFile.write(lines.map { $0 + "\n" }.joined(), to: output.appendingPathComponent("prompt_metrics.jsonl"))
+        try PromptMetrics.write(zip(records, perPrompt).map { PromptMetrics($0, measured: $1) }, runDirectory: output)
         let report = ComparisonReport(title: "DivTune evaluation: \(runName)", runs: [metrics], samples: [records])
         try ReportFile.write(report.html(), to: output.appendingPathComponent("report.html"))
         for (header, value) in zip(ComparisonReport.tableHeaders, report.tableRows[0]) { print("\(header): \(value)") }
