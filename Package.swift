@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "EvaluationRuns", targets: ["EvaluationRuns"]),
         .library(name: "Console", targets: ["Console"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Training", targets: ["Training"]),
@@ -83,6 +84,11 @@ let package = Package(
         // Reward model: a scalar head on the last token's hidden state plus LoRA, trained by regression.
         .target(name: "RewardModeling", dependencies: ["Base", "TensorEngine", "WeightFormats", "Tokenizers", "Models", "Training"]),
 
+        // Evaluation runs as a library: the sampling protocol and its seeds, resume, reward scoring,
+        // embedding, measurement and the run's files; `evaluate diversity` on given samples.
+        .target(name: "EvaluationRuns", dependencies: ["Base", "Embeddings", "Evaluation", "Generation", "Models",
+                                                       "RewardModeling", "Sampling"]),
+
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [
             "Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "Console",
@@ -94,7 +100,7 @@ let package = Package(
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Embeddings",
-            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Reports", "Training", "RewardModeling", "Server",
+            "Sampling", "Generation", "Preference", "Evaluation", "EvaluationRuns", "Console", "Reports", "Training", "RewardModeling", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -117,8 +123,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Preference",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "Preference",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]

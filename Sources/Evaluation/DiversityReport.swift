@@ -26,6 +26,14 @@ public struct DiversityReport: Codable, Hashable, Sendable {
         self.init(perPrompt: rows.map { row in var row = row; row.index = nil; return row }, estimates: estimates)
     }
 
+    /// The report as `evaluate diversity` writes and prints it: pretty-printed, keys sorted, one
+    /// line end.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+
     enum CodingKeys: String, CodingKey {
         case mean, ci95
         case perPrompt = "per_prompt"
