@@ -56,9 +56,7 @@ struct EvaluateRunCommand: ParsableCommand {
         let promptTexts = try EvaluationRun.readPrompts(URL(fileURLWithPath: prompts), limit: limit)
         guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
         // The embedders load first, so a missing one fails before minutes of sampling.
-        let spaces = EmbeddingSpaces(
-            semantic: try embedders.semantic(), semanticName: embedders.semanticDirectory ?? EmbedderOptions.defaultSemanticDirectory().path,
-            style: try embedders.style(), styleName: embedders.styleDirectory ?? "stylometric (built-in)")
+        let spaces = try embedders.spaces()
         let generator = ModelSampleGenerator(.init(
             model: model, adapter: adapter, baseModel: baseModel, baseAdapter: baseAdapter,
             basePromptStyle: PromptStyle(rawValue: basePromptStyle) ?? .completion, conformativeWeight: conformativeWeight,

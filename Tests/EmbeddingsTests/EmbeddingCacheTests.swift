@@ -1,23 +1,20 @@
-import Base
 @testable import Embeddings
 import Foundation
 import Testing
 
-/// Records what it was asked to embed; a text's vector is 8 pseudo-random numbers seeded by the
-/// text's FNV-1a hash and `salt`, so equal texts get equal vectors.
+/// Records what it was asked to embed; a text's vector is `salt` followed by its first seven
+/// UTF-8 bytes (zero-padded), so equal texts get equal vectors and different ones differ.
 final class FakeEmbedder: TextEmbedder {
     var calls = 0
     var texts: [String] = []
-    let salt: UInt64
-    init(salt: UInt64) { self.salt = salt }
+    let salt: Float
+    init(salt: Float) { self.salt = salt }
     func embed(_ texts: [String]) throws -> [[Float]] {
         calls += 1
         self.texts += texts
         return texts.map { text in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ salt
-            for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            var rng = SeededGenerator(seed: h)
-            return (0..<8).map { _ in Float(rng.next() >> 40) / Float(1 << 24) - 0.5 }
+            let bytes = text.utf8.prefix(7).map(Float.init)
+            return [salt] + bytes + [Float](repeating: 0, count: 7 - bytes.count)
         }
     }
 }

@@ -3,31 +3,24 @@ import Foundation
 import Testing
 @testable import Evaluation
 
-private func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("evaluation-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-private func error(_ body: () throws -> Void) -> String {
-    do { try body(); return "no error" } catch { return "\(error)" }
-}
-
-extension RunMetrics {
-    static func example(_ name: String, quality: Double, semantic: Double?, style: Double?) -> RunMetrics {
-        RunMetrics(run: name, model: "models/\(name).gguf", quality: Estimate(mean: quality, lower: quality - 0.05, upper: quality + 0.04),
-                   qualityMeasure: "mean_logprob_per_token",
-                   semanticDiversity: semantic.map { Estimate(mean: $0, lower: $0 - 0.01, upper: $0 + 0.02) },
-                   styleDiversity: style.map { Estimate(mean: $0, lower: $0 - 0.02, upper: $0 + 0.01) },
-                   compressionRatio: Estimate(mean: 2.5, lower: 2.4, upper: 2.6), homogenizationRougel: nil,
-                   ngramDiversity: Estimate(exactly: 3.1), prompts: 10, samplesPerPrompt: 4, styleEmbedder: "stylometric")
-    }
-}
-
 @Suite struct RunMetricsTests {
+    static func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("evaluation-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func error(_ body: () throws -> Void) -> String {
+        do { try body(); return "no error" } catch { return "\(error)" }
+    }
+
     @Test func roundTripsThroughAnAtomicFile() throws {
-        let folder = try temporaryFolder()
-        let metrics = RunMetrics.example("ddpo", quality: -1.2, semantic: 0.31, style: nil)
+        let folder = try Self.temporaryFolder()
+        let metrics = RunMetrics(run: "ddpo", model: "models/ddpo.gguf", quality: Estimate(mean: -1.2, lower: -1.25, upper: -1.16),
+                                 qualityMeasure: QualityMeasure.meanLogprobPerToken.rawValue,
+                                 semanticDiversity: Estimate(mean: 0.31, lower: 0.3, upper: 0.33), styleDiversity: nil,
+                                 compressionRatio: Estimate(mean: 2.5, lower: 2.4, upper: 2.6), homogenizationRougel: nil,
+                                 ngramDiversity: Estimate(exactly: 3.1), prompts: 10, samplesPerPrompt: 4, styleEmbedder: "stylometric")
         try metrics.write(runDirectory: folder)
         #expect(try RunMetrics.load(runDirectory: folder) == metrics)
         // Only the file itself is left behind (no temporary files), and absent values are explicit nulls.
@@ -38,7 +31,7 @@ extension RunMetrics {
     }
 
     @Test func errorsNameTheFolderFileAndField() throws {
-        let folder = try temporaryFolder()
+        let folder = try Self.temporaryFolder()
         let missing = folder.appendingPathComponent("nope")
         #expect(error { _ = try RunMetrics.load(runDirectory: missing) }.contains(missing.path))
         #expect(error { _ = try RunMetrics.load(runDirectory: folder) }.contains(folder.appendingPathComponent("metrics.json").path))
@@ -56,7 +49,7 @@ extension RunMetrics {
     }
 
     @Test func jsonLinesErrorsNameTheLine() throws {
-        let folder = try temporaryFolder()
+        let folder = try Self.temporaryFolder()
         let file = folder.appendingPathComponent("prompts.jsonl")
         try Data("{\"prompt\": \"a\"}\n\n{\"prompt\": \"b\", \"id\": 3}\n{\"text\": \"c\"}\n".utf8).write(to: file)
         #expect(error { _ = try JSONLines.read(PromptRecord.self, from: file) } == "\(file.path):4: missing field \"prompt\"")
