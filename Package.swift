@@ -2,9 +2,8 @@
 // DivTune: creative *and* varied language models — tensor engine, model runtime, diversity-aware
 // preference tuning, conformative decoding and measurement, in one Swift package.
 //
-// Targets are layers; dependencies point downward only:
-//   TensorEngine ← WeightFormats, Tokenizers, ChatTemplates ← Models ← Sampling, Generation,
-//   Preference, Evaluation ← divtune (CLI)
+// Targets are layers; dependencies point downward only. The README's layer diagram is the map
+// (checked against this file and every import by scripts/checks/layers.py).
 import PackageDescription
 
 let blas: [Target.Dependency] = [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
@@ -23,8 +22,10 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Sampling", targets: ["Sampling"]),
         .library(name: "Generation", targets: ["Generation"]),
+        .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "Preference", targets: ["Preference"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "EvaluationRuns", targets: ["EvaluationRuns"]),
         .library(name: "Console", targets: ["Console"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Training", targets: ["Training"]),
@@ -68,16 +69,25 @@ let package = Package(
         // Layer 2: models built from the engine and the formats.
         .target(name: "Models", dependencies: ["Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates"]),
 
+        // Text embeddings: the TextEmbedder protocol, sentence-transformers models on the Models
+        // encoder, the stylometric style vector, the on-disk embedding cache.
+        .target(name: "Embeddings", dependencies: ["Base", "Models", "TensorEngine", "Tokenizers", "WeightFormats"]),
+
         // Layer 3: decoding, preference data, measurement.
         .target(name: "Sampling"),
         .target(name: "Generation", dependencies: ["Base", "TensorEngine", "Models", "Sampling", "Tokenizers", "ChatTemplates"]),
-        .target(name: "Preference", dependencies: ["Base"]),
+        .target(name: "Preference", dependencies: ["Base", "Embeddings"]),
         .target(name: "Evaluation", dependencies: ["Base", "CZlib"]),
         // Reports: run summaries, SVG plots and self-contained HTML pages of evaluation runs.
         .target(name: "Reports", dependencies: ["Base", "Evaluation"]),
         .target(name: "Training", dependencies: ["Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Console"]),
         // Reward model: a scalar head on the last token's hidden state plus LoRA, trained by regression.
         .target(name: "RewardModeling", dependencies: ["Base", "TensorEngine", "WeightFormats", "Tokenizers", "Models", "Training"]),
+
+        // Evaluation runs as a library: the sampling protocol and its seeds, resume, reward scoring,
+        // embedding, measurement and the run's files; `evaluate diversity` on given samples.
+        .target(name: "EvaluationRuns", dependencies: ["Base", "Embeddings", "Evaluation", "Generation", "Models",
+                                                       "RewardModeling", "Sampling"]),
 
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [
@@ -89,8 +99,8 @@ let package = Package(
 
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
-            "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models",
-            "Sampling", "Generation", "Preference", "Evaluation", "Console", "Reports", "Training", "RewardModeling", "Server",
+            "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Embeddings",
+            "Sampling", "Generation", "Preference", "Evaluation", "EvaluationRuns", "Console", "Reports", "Training", "RewardModeling", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -100,9 +110,10 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Base", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Base", "TensorEngine", "ChatTemplates", "Models", "Sampling", "Generation", "WeightFormats", "Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Base", "Embeddings", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Base", "Sampling"]),
         .testTarget(name: "GenerationTests", dependencies: ["Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "TensorEngine"]),
-        .testTarget(name: "PreferenceTests", dependencies: ["Base", "Preference"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PreferenceTests", dependencies: ["Base", "Embeddings", "Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Base", "Console"]),
         .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
@@ -113,8 +124,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Preference",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "Preference",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]

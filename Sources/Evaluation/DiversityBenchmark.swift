@@ -40,9 +40,9 @@ public enum DiversityBenchmark {
             }
             rows.append(Timing(metric: name, seconds: seconds))
         }
-        time("compression_ratio") { _ = try CompressionRatio.ratio($0, compat: .diversity02) }
-        time("homogenization_rougel") { _ = Homogenization.score($0, compat: .diversity02) }
-        time("ngram_diversity") { _ = NGramDiversity.score($0, compat: .diversity02) }
+        time(DiversityMetric.compressionRatio.rawValue) { _ = try CompressionRatio.ratio($0, compat: .diversity02) }
+        time(DiversityMetric.homogenizationRougel.rawValue) { _ = Homogenization.score($0, compat: .diversity02) }
+        time(DiversityMetric.ngramDiversity.rawValue) { _ = NGramDiversity.score($0, compat: .diversity02) }
         var rng = SeededGenerator(seed: 42)
         let samples = sets.first?.count ?? 0
         let embeddings = (0..<samples).map { _ in (0..<768).map { _ in Float(rng.next() >> 40) / Float(1 << 24) - 0.5 } }

@@ -26,6 +26,17 @@ public struct PromptDiversity: Hashable, Sendable {
     /// ``NGramDiversity``: Σ_{n=1..4} distinct/total, higher = more diverse.
     public var ngramDiversity: Double?
     public var warnings: [String] = []
+
+    /// The value of one metric (nil where undefined).
+    public func value(_ metric: DiversityMetric) -> Double? {
+        switch metric {
+        case .semanticDiversity: return semantic
+        case .styleDiversity: return style
+        case .compressionRatio: return compressionRatio
+        case .homogenizationRougel: return homogenization
+        case .ngramDiversity: return ngramDiversity
+        }
+    }
 }
 
 /// Per-prompt diversity measurement (issue "Measure quality and diversity", docs/methods.md §9, §10).

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Errors of the Preference target. Every case names where the problem is (file and line,
-/// cache offset, option) so the CLI can print it verbatim.
+/// option) so the CLI can print it verbatim.
 public enum PreferenceError: Error, CustomStringConvertible, Equatable {
     /// A JSONL line that cannot be used: malformed JSON, missing or mistyped field,
     /// non-finite score, or a prompt with fewer than two responses (`line` = its first line).
@@ -14,12 +14,11 @@ public enum PreferenceError: Error, CustomStringConvertible, Equatable {
     case invalidOption(name: String, reason: String)
     /// A deviation mode needs an embedder that was not supplied.
     case missingEmbedder(String)
-    /// An embedder returned a wrong number of vectors, vectors of differing length or non-finite values.
+    /// Embeddings that cannot weigh a prompt's responses (vectors of differing length, a space
+    /// without one vector per response).
     case invalidEmbeddings(reason: String)
     /// The scores cannot be transformed (non-finite, or outside the reference variant's domain).
     case invalidScores(reason: String)
-    /// An embedding cache file is corrupt or truncated.
-    case corruptCache(file: String, offset: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -30,7 +29,6 @@ public enum PreferenceError: Error, CustomStringConvertible, Equatable {
         case let .missingEmbedder(what): return "deviation needs a \(what) embedder, but none was given"
         case let .invalidEmbeddings(reason): return "invalid embeddings: \(reason)"
         case let .invalidScores(reason): return "invalid scores: \(reason)"
-        case let .corruptCache(file, offset, reason): return "corrupt embedding cache \(file) at byte \(offset): \(reason)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Base
+import Embeddings
 import Foundation
 
 /// Options of `divtune prepare` (defaults = the paper's DDPO-both data at `--gap 5`).

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// Runs side by side: the paper's Figure 2 (quality against semantic and against style
@@ -22,10 +23,11 @@ public struct ComparisonReport: Sendable {
     public var qualityLabel: String {
         let measures = Set(runs.map(\.qualityMeasure))
         if measures.count > 1 { return "Quality (mixed measures: " + measures.sorted().joined(separator: ", ") + ")" }
-        switch measures.first {
-        case "mean_logprob_per_token": return "Quality (mean log-prob per token)"
-        case "reward", nil: return "Quality (reward)"
-        case let other?: return "Quality (\(other))"
+        guard let measure = measures.first else { return "Quality (reward)" }
+        switch QualityMeasure(rawValue: measure) {
+        case .meanLogprobPerToken?: return "Quality (mean log-prob per token)"
+        case .reward?: return "Quality (reward)"
+        case nil: return "Quality (\(measure))"
         }
     }
 
@@ -64,15 +66,13 @@ public struct ComparisonReport: Sendable {
     public var tableRows: [[String]] {
         func e(_ value: Estimate?) -> String { value?.formatted() ?? "—" }
         return runs.map { r in
-            [r.run, r.model, r.adapter ?? "—", r.conformativeWeight.map { Markup.number($0, decimals: 2) } ?? "—",
-             e(r.quality), e(r.semanticDiversity), e(r.styleDiversity), e(r.compressionRatio), e(r.homogenizationRougel),
-             e(r.ngramDiversity), "\(r.prompts) × \(r.samplesPerPrompt)"]
+            [r.run, r.model, r.adapter ?? "—", r.conformativeWeight.map { Markup.number($0, decimals: 2) } ?? "—", e(r.quality)]
+                + DiversityMetric.allCases.map { e(r.estimate($0)) } + ["\(r.prompts) × \(r.samplesPerPrompt)"]
         }
     }
 
-    public static let tableHeaders = ["Run", "Model", "Adapter", "Conformative weight", "Quality", "Semantic diversity ↑",
-                                      "Style diversity ↑", "Compression ratio ↓", "Homogenization (ROUGE-L) ↓",
-                                      "N-gram diversity ↑", "Prompts × samples"]
+    public static let tableHeaders = ["Run", "Model", "Adapter", "Conformative weight", "Quality"]
+        + DiversityMetric.allCases.map(\.columnTitle) + ["Prompts × samples"]
 
     public func html() -> String {
         var page = HTMLPage(title: title)

@@ -1,3 +1,4 @@
+import Evaluation
 /// One labelled point of a ``ScatterPlot`` with intervals on both axes.
 public struct ScatterPoint: Hashable, Sendable {
     public var label: String

@@ -28,7 +28,7 @@ public struct ResumeConflict: Equatable, Sendable {
             ("loss-type", saved.lossType.rawValue, given.lossType.rawValue),
             ("orpo-weighting", saved.orpoWeighting?.rawValue ?? "default", given.orpoWeighting?.rawValue ?? "default"),
             ("train-on-prompt", "\(saved.trainOnPrompt)", "\(given.trainOnPrompt)"),
-            ("prompt-style", (saved.promptStyle ?? .completion).rawValue, (given.promptStyle ?? .completion).rawValue),
+            ("prompt-style", saved.effectivePromptStyle.rawValue, given.effectivePromptStyle.rawValue),
         ]
         if saved.model != nil {
             pairs += [("model", saved.model ?? "none", given.model ?? "none"),
@@ -46,7 +46,8 @@ public struct ResumeConflict: Equatable, Sendable {
             ("lora-alpha", "\(saved.alpha)", alpha.map { "\($0)" }),
             ("lora-dropout", "\(saved.dropout)", dropout.map { "\($0)" }),
         ]
-        pairs.append(("lora-targets", saved.targetModules.joined(separator: ","), targets?.joined(separator: ",")))
+        // Targets are a set: the order they are named in does not matter.
+        pairs.append(("lora-targets", saved.targetModules.sorted().joined(separator: ","), targets?.sorted().joined(separator: ",")))
         return pairs.compactMap { option, savedValue, given in
             guard let given, given != savedValue else { return nil }
             return ResumeConflict(option: option, checkpointValue: savedValue, givenValue: given)

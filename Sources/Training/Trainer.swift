@@ -88,6 +88,11 @@ public final class Trainer {
             throw TrainingError.checkpoint(path: directory.path, reason: "step \(loaded.state.step) is past this run's last step"
                                            + " (\(totalSteps)); raise --max-steps or --epochs to train further")
         }
+        // Every epoch takes at least one step, so a larger epoch count is a damaged state (and one
+        // near Int.max would overflow when the next epoch begins).
+        guard loaded.state.epoch <= loaded.state.step else {
+            throw TrainingError.checkpoint(path: directory.path, reason: "epoch \(loaded.state.epoch) is past step \(loaded.state.step): the state is damaged")
+        }
         for (l, g) in zip(adapter.layers, loaded.state.loraGenerators) { l.layer.rng = g }
         state = loaded.state
         state.configuration = configuration

@@ -28,6 +28,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// How string prompts are tokenized: nil or `.completion` as raw text (TRL), `.chat` through the
     /// chat template as one user message (the papers' setting). Message lists always use the template.
     public var promptStyle: PromptStyle?
+
+    /// The prompt style the run trains with. Checkpoints written before the style was recorded
+    /// (they record no `model` either) put string prompts through the chat template.
+    public var effectivePromptStyle: PromptStyle { promptStyle ?? (model == nil ? .chat : .completion) }
     /// What the run starts from (absolute paths), recorded so a resumed run cannot silently
     /// switch model, start adapter or DPO reference: the base model, the `--adapter` the LoRA
     /// starts from, and the `--reference-adapter` (nil: DPO's reference is the start adapter, else

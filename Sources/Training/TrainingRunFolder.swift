@@ -27,15 +27,6 @@ public struct TrainingRunFolder: Sendable {
 
     public func checkpointURL(step: Int) -> URL { url.appendingPathComponent(Self.checkpointPrefix + "\(step)") }
 
-    /// The complete checkpoints in the folder, by step.
-    public func checkpoints() -> [(step: Int, url: URL)] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        return names.compactMap { name in
-            guard name.hasPrefix(Self.checkpointPrefix), let step = Int(name.dropFirst(Self.checkpointPrefix.count)) else { return nil }
-            return (step, url.appendingPathComponent(name))
-        }.sorted { $0.step < $1.step }
-    }
-
     /// Prepares the folder for a run from step 0: refuses a folder that holds anything (naming what
     /// it holds) unless `overwrite`, which removes the previous run's outputs first.
     public func startNew(overwrite: Bool) throws {

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Embeddings
 import Foundation
-import Models
 import TensorEngine
 
 extension BenchCommand {

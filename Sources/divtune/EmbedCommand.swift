@@ -1,7 +1,7 @@
 import Base
 import ArgumentParser
+import Embeddings
 import Foundation
-import Models
 import TensorEngine
 
 /// `divtune embed`: sentence embeddings of texts from the command line or a JSONL file.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Base
+import Embeddings
+import EvaluationRuns
 import Foundation
-import Models
-import Preference
 
 /// `--embedder DIR` / `--style-embedder DIR`, shared by every command that embeds texts, and the
 /// one place that turns them into `TextEmbedder`s.
@@ -45,6 +45,13 @@ struct EmbedderOptions: ParsableArguments {
         let embedder = try SentenceEmbedder(directory: URL(fileURLWithPath: styleDirectory))
         guard let cache else { return embedder }
         return try EmbeddingCache(wrapping: embedder, modelID: embedder.identifier, file: Self.styleCacheFile(for: cache))
+    }
+
+    /// Both spaces, named as `metrics.json` records them: the model folder, or the built-in
+    /// stylometric vector.
+    func spaces() throws -> EmbeddingSpaces {
+        EmbeddingSpaces(semantic: try semantic(), semanticName: semanticDirectory ?? Self.defaultSemanticDirectory().path,
+                        style: try style(), styleName: styleDirectory ?? "stylometric (built-in)")
     }
 
     static func styleCacheFile(for cache: URL) -> URL {

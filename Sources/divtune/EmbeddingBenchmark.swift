@@ -1,6 +1,6 @@
 import Base
+import Embeddings
 import Foundation
-import Models
 import TensorEngine
 
 /// `divtune bench embed`: sentence-embedding throughput (texts/s) of all-MiniLM-L6-v2 on

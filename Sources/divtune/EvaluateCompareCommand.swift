@@ -1,5 +1,6 @@
 import Base
 import ArgumentParser
+import Evaluation
 import Foundation
 import Reports
 

@@ -1,6 +1,7 @@
 import Base
 import ArgumentParser
 import Console
+import Embeddings
 import Foundation
 import Preference
 import TensorEngine

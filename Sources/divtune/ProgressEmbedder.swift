@@ -1,5 +1,5 @@
 import Console
-import Preference
+import Embeddings
 
 /// Passes texts through to `base` and advances `progress` by the number embedded, so long
 /// `prepare`/`evaluate` runs show their rate and ETA without the pipelines knowing about consoles.

@@ -99,6 +99,7 @@ struct TrainOptions: ParsableArguments {
 
         // A resumed run starts from the checkpoint's configuration; the flags given change it.
         var c = saved?.configuration ?? TrainingConfiguration()
+        c.promptStyle = saved.map { $0.configuration.effectivePromptStyle }   // pinned before `model` is recorded below
         c.method = method
         if let v = try flt(learningRate, "learning_rate") { c.learningRate = v }
         if let v = str(lrScheduler, "lr_scheduler") {
@@ -135,6 +136,7 @@ struct TrainOptions: ParsableArguments {
             guard let style = PromptStyle(rawValue: v) else { throw ValidationError("--prompt-style must be completion or chat, got '\(v)'") }
             c.promptStyle = style
         }
+        c.promptStyle = c.effectivePromptStyle   // recorded in the run's checkpoints
         try c.validate()
 
         let rank = try num(loraRank, "lora_rank"), alpha = try flt(loraAlpha, "lora_alpha"), dropout = try flt(loraDropout, "lora_dropout")
@@ -146,6 +148,12 @@ struct TrainOptions: ParsableArguments {
         let folder = TrainingRunFolder(url: out)
         var resumedLoRA: LoRAAdapter?
         if let saved, let resumeDir {
+            // A checkpoint continues its own run: resuming into another folder would cut that
+            // folder's metrics and overwrite its adapter.
+            guard resumeDir.standardizedFileURL.deletingLastPathComponent().path == out.standardizedFileURL.path else {
+                throw TrainingError.invalidOption(name: "resume", reason: "\(resumeDir.path) belongs to the run in "
+                    + "\(resumeDir.deletingLastPathComponent().path), not to --output \(out.path)")
+            }
             let lora = try LoRAAdapter.load(directory: resumeDir)
             let conflicts = ResumeConflict.between(saved: saved.configuration, given: c)
                 + ResumeConflict.between(saved: lora.configuration, rank: rank, alpha: alpha, dropout: dropout, targets: targets)
@@ -163,7 +171,7 @@ struct TrainOptions: ParsableArguments {
         let maxLen = try num(maxLength, "max_length") ?? ((method == .orpo || method == .dorpo) ? 1024 : nil)
         let truncation = Truncation(maxLength: maxLen, maxPromptLength: try num(maxPromptLength, "max_prompt_length"))
         let dataset = try TrainingDataset.load(file: URL(fileURLWithPath: dataPath), kind: method == .sft ? .sft : .preference,
-                                               renderer: renderer, truncation: truncation, promptStyle: c.promptStyle ?? .completion,
+                                               renderer: renderer, truncation: truncation, promptStyle: c.effectivePromptStyle,
                                                orpoSplit: method == .orpo || method == .dorpo)
         print("data: \(dataset.examples.count) examples from \(dataPath); truncated \(dataset.truncatedCount)"
               + " (max length \(maxLen.map(String.init) ?? "none"), max prompt length \(truncation.maxPromptLength.map(String.init) ?? "none"))")
@@ -179,11 +187,9 @@ struct TrainOptions: ParsableArguments {
         } else {
             let lc = LoRAConfiguration(rank: rank ?? 16, alpha: alpha ?? 32, dropout: dropout ?? 0.05,
                                        targetModules: targets ?? LoRAConfiguration.allLinearTargets, baseModelNameOrPath: modelPath)
-            // A rank above the hidden size adds nothing and can exhaust memory.
-            guard lc.rank <= lm.configuration.hiddenSize else {
-                throw TrainingError.invalidOption(name: "lora-rank", reason: "must be at most the model's hidden size (\(lm.configuration.hiddenSize)), got \(lc.rank)")
+            do { lora = try LoRAAdapter(configuration: lc, model: lm.model, seed: c.seed) } catch ModelError.invalidConfiguration(let key, let reason) where key == "r" {
+                throw TrainingError.invalidOption(name: "lora-rank", reason: reason)   // named as the user named it
             }
-            lora = try LoRAAdapter(configuration: lc, model: lm.model, seed: c.seed)
         }
         try lm.model.attach(lora)
         let total = lm.model.baseParameterCount + lora.parameterCount

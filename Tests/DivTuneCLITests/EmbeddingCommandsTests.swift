@@ -1,13 +1,15 @@
+import Evaluation
+import EvaluationRuns
 import Foundation
 import Testing
 @testable import divtune
 
 /// `embed`, `prepare` and `evaluate diversity` run as the CLI runs them (parsed from arguments),
-/// on small JSONL files in a temporary folder, with the tiny RoBERTa fixture of ModelsTests as
+/// on small JSONL files in a temporary folder, with the tiny RoBERTa fixture of EmbeddingsTests as
 /// the semantic model (so no download is needed).
 @Suite(.serialized) struct EmbeddingCommandsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tinyModel = root.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny-roberta").path
+    static let tinyModel = root.appendingPathComponent("Tests/EmbeddingsTests/Fixtures/tiny-roberta").path
 
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-cli-\(UUID().uuidString)")
@@ -98,17 +100,17 @@ import Testing
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any])
         let perPrompt = try #require(report["per_prompt"] as? [[String: Any]])
         #expect(perPrompt.map { $0["prompt"] as? String } == ["sea", "one", "bread"])
-        for key in EvaluateDiversityCommand.metricKeys {
+        for key in DiversityMetric.allCases.map(\.rawValue) {
             #expect(perPrompt[1][key] is NSNull, "single sample: \(key) is null")
             #expect(perPrompt[0][key] is Double && perPrompt[2][key] is Double, "\(key)")
             let interval = try #require((report["ci95"] as? [String: Any])?[key] as? [Double])
             let mean = try #require((report["mean"] as? [String: Any])?[key] as? Double)
             #expect(interval.count == 2 && interval[0] <= mean && mean <= interval[1])
         }
-        #expect(!FileManager.default.fileExists(atPath: EvaluateDiversityCommand.partialFile(output).path))
+        #expect(!FileManager.default.fileExists(atPath: DiversityEvaluation.partialFile(for: output).path))
 
         // A partial file from an interrupted run is picked up: its prompt is not recomputed.
-        let partial = EvaluateDiversityCommand.partialFile(output)
+        let partial = DiversityEvaluation.partialFile(for: output)
         var marked = perPrompt[0]
         marked["index"] = 0
         marked["semantic_diversity"] = 0.123456

@@ -7,7 +7,7 @@ import Testing
 /// (a few tokens per sample) with the tiny RoBERTa fixture as the semantic embedder.
 @Suite(.serialized) struct EvaluationCommandsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tinyEmbedder = root.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny-roberta").path
+    static let tinyEmbedder = root.appendingPathComponent("Tests/EmbeddingsTests/Fixtures/tiny-roberta").path
     static var smolLM: String { get throws { try ModelCache(root: root).require(ModelCache.smolLM2).path } }
 
     static func run(_ arguments: [String]) throws {

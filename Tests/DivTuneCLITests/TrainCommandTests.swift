@@ -25,6 +25,11 @@ import Testing
         let both = try train(run + ["--overwrite", "--resume", "run/checkpoint-1"], in: dir)
         #expect(both.status != 0 && both.stderr.contains("give one of them"))
 
+        // A checkpoint resumes its own run only: resuming into another folder would overwrite it.
+        let elsewhere = try train(["sft", "--model", model, "--data", data, "--output", "other", "--max-steps", "3",
+                                   "--resume", "run/checkpoint-1"], in: dir)
+        #expect(elsewhere.status != 0 && elsewhere.stderr.contains("belongs to the run in"), "\(elsewhere.stderr)")
+
         let overwritten = try train(["sft", "--model", model, "--data", data, "--output", "run", "--max-steps", "2",
                                      "--logging-steps", "1", "--overwrite"], in: dir)
         #expect(overwritten.status == 0, "\(overwritten.stderr)")

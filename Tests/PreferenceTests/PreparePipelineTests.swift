@@ -1,4 +1,5 @@
 import Base
+import Embeddings
 import Foundation
 import Testing
 @testable import Preference
@@ -106,7 +107,7 @@ final class FakeEmbedder: TextEmbedder {
             try PreparePipeline(options: PrepareOptions(deviation: .none, divpo: DivPOOptions())).run(dataset([4]))
         }
         struct Broken: TextEmbedder { func embed(_ t: [String]) throws -> [[Float]] { [[1]] } }
-        #expect(throws: PreferenceError.self) {
+        #expect(throws: EmbeddingError.self) {
             try PreparePipeline(options: PrepareOptions(deviation: .semantic), semanticEmbedder: Broken()).run(dataset([4]))
         }
     }

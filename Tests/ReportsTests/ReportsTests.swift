@@ -1,9 +1,13 @@
+import Evaluation
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
 import Testing
 @testable import Reports
+
+/// Malformed SVG: the parser's complaint and the line.
+struct SVGError: Error, CustomStringConvertible { var description: String }
 
 /// Collects every element of an SVG document with its attributes (and fails on malformed XML).
 final class SVGElements: NSObject, XMLParserDelegate {
@@ -16,7 +20,7 @@ final class SVGElements: NSObject, XMLParserDelegate {
         let parser = XMLParser(data: Data(svg.utf8))
         parser.delegate = collector
         guard parser.parse() else {
-            throw ReportError.invalidContent(path: "svg", reason: "\(parser.parserError.map { "\($0)" } ?? "parse failed") line \(parser.lineNumber)")
+            throw SVGError(description: "\(parser.parserError.map { "\($0)" } ?? "parse failed") line \(parser.lineNumber)")
         }
         return collector
     }

@@ -47,7 +47,9 @@ import Testing
         #expect(try message(good + good + Array("{\"prompt\": \"".utf8) + [0xFF] + Array("\"}\n".utf8)) == "F:3: invalid UTF-8")
         #expect(try message(good + Array(#"{"prompt": "a", "chosen": "b", "rejected": "c", "weight": "1"}"#.utf8))
                 == "F:2: field \"weight\": must be a number, found a string")
-        #expect(try message([]) == "F: no usable examples")
+        #expect(try message(good + Array(#"{"prompt": "a", "chosen": "b", "rejected": "c", "weight": 1e39}"#.utf8))
+                == "F:2: field \"weight\": must be a finite number ≥ 0")
+                #expect(try message([]) == "F: no usable examples")
     }
 }
 

@@ -198,10 +198,18 @@ import Models
         // Checkpoints written before the model and adapters were recorded are compared without them.
         var old = saved
         old.model = nil; old.adapter = nil
-        #expect(ResumeConflict.between(saved: old, given: given).map(\.option) == ["method"])
+        // Such a checkpoint also trained string prompts through the chat template: the CLI pins
+        // that style for the resumed run, and another one is a conflict.
+        #expect(old.effectivePromptStyle == .chat && saved.effectivePromptStyle == .completion)
+        #expect(ResumeConflict.between(saved: old, given: given).map(\.option) == ["method", "prompt-style"])
+        var pinned = given
+        pinned.promptStyle = old.effectivePromptStyle
+        #expect(ResumeConflict.between(saved: old, given: pinned).map(\.option) == ["method"])
 
         let lora = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0.05)
         #expect(ResumeConflict.between(saved: lora, rank: 16, alpha: nil, dropout: nil, targets: nil) == [])
+        let named = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0.05, targetModules: ["q_proj", "v_proj"])
+        #expect(ResumeConflict.between(saved: named, rank: nil, alpha: nil, dropout: nil, targets: ["v_proj", "q_proj"]) == [])
         let conflicts = ResumeConflict.between(saved: lora, rank: 8, alpha: nil, dropout: nil, targets: ["q_proj"])
         #expect(conflicts.map(\.option) == ["lora-rank", "lora-targets"])
         let message = TrainingError.resumeConflict(checkpoint: "/runs/dpo/checkpoint-3", conflicts[0]).description

@@ -1,11 +1,11 @@
-"""Reference sentence embeddings for the Models target's encoder (SentenceEmbedder).
+"""Reference sentence embeddings for the Embeddings target (SentenceEmbedder on the Models encoder).
 
 Run:    /work/pyref/bin/python scripts/reference/embeddings_minilm.py
 Needs:  .cache/models/all-MiniLM-L6-v2 (scripts/fetch-models.sh)
-Writes: Tests/ModelsTests/Fixtures/embeddings_minilm.json      (MiniLM embeddings, ~50 KB)
-        Tests/ModelsTests/Fixtures/tiny-roberta/               (a tiny random RoBERTa saved as a
+Writes: Tests/EmbeddingsTests/Fixtures/embeddings_minilm.json  (MiniLM embeddings, ~50 KB)
+        Tests/EmbeddingsTests/Fixtures/tiny-roberta/           (a tiny random RoBERTa saved as a
                                                                 sentence-transformers folder, < 1 MB)
-        Tests/ModelsTests/Fixtures/embeddings_tiny_roberta.json (its embeddings under each pooling mode)
+        Tests/EmbeddingsTests/Fixtures/embeddings_tiny_roberta.json (its embeddings under each pooling mode)
 
 1. all-MiniLM-L6-v2 (BERT, WordPiece, mean pooling, Normalize) through sentence-transformers'
    own `SentenceTransformer.encode`, on texts chosen to exercise truncation at max_seq_length
@@ -26,7 +26,7 @@ from tokenizers import ByteLevelBPETokenizer, processors
 from transformers import PreTrainedTokenizerFast, RobertaConfig, RobertaModel
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-FIXTURES = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
+FIXTURES = os.path.join(ROOT, "Tests", "EmbeddingsTests", "Fixtures")
 MINILM = os.path.join(ROOT, ".cache", "models", "all-MiniLM-L6-v2")
 
 LONG = " ".join(f"Sentence number {i} tells of a lighthouse keeper who counted {i * 7} gulls before dawn." for i in range(40))

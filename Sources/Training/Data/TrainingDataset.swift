@@ -64,8 +64,11 @@ public struct TrainingDataset {
                     guard let last = list.last, last.role == "assistant", list.count >= 2 else {
                         throw row.error("needs at least one turn before a final assistant message", field: "messages")
                     }
-                    example = TrainingExample(prompt: try renderer.ids(messages: Array(list.dropLast())),
-                                              chosen: tokenizer.encode(last.content, addSpecialTokens: false) + eos, index: examples.count)
+                    // The earlier turns are the prompt and the last one the completion, split as a
+                    // conversational prompt/completion row is (RowTokenizer).
+                    let (prompt, completions) = try rowTokenizer.tokenize(prompt: .messages(Array(list.dropLast())),
+                                                                          completions: [.messages([last])], fields: ["messages"])
+                    example = TrainingExample(prompt: prompt, chosen: completions[0], index: examples.count)
                 } else if row.value("text") != nil {
                     let s = try row.string("text")
                     example = TrainingExample(prompt: [], chosen: tokenizer.encode(s, addSpecialTokens: true) + eos, index: examples.count)
@@ -74,10 +77,12 @@ public struct TrainingDataset {
                 }
             case .preference:
                 var weight: Float = 1
+                // Checked as the Float the objective uses: 1e39 is a finite Double but no finite Float.
                 if let w = try row.finiteNumber("weight") {
-                    guard w >= 0 else { throw row.error("must be a finite number ≥ 0", field: "weight") }
+                    guard w >= 0, Float(w).isFinite else { throw row.error("must be a finite number ≥ 0", field: "weight") }
                     weight = Float(w)
                 } else if let score = try row.finiteNumber("score_chosen") {
+                    guard (Float(score) + 1).isFinite else { throw row.error("must be a finite number", field: "score_chosen") }
                     weight = Float(score) + 1
                 }
                 let (prompt, completions) = try ids(["chosen", "rejected"])

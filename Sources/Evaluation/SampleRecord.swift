@@ -1,11 +1,5 @@
 import Foundation
 
-/// One line of a prompts file: `{"prompt": "..."}` (other keys are ignored).
-public struct PromptRecord: Codable, Hashable, Sendable {
-    public var prompt: String
-    public init(prompt: String) { self.prompt = prompt }
-}
-
 /// One line of a run's `samples.jsonl`: every sample of one prompt, written as soon as the
 /// prompt is done so an interrupted run resumes where it stopped.
 public struct SampleRecord: Codable, Hashable, Sendable {

@@ -14,6 +14,10 @@ public struct Estimate: Codable, Hashable, Sendable {
     /// A value without uncertainty (the interval collapses to the mean).
     public init(exactly value: Double) { self.init(mean: value, lower: value, upper: value) }
 
+    public init(_ interval: ConfidenceInterval) {
+        self.init(mean: interval.mean, lower: interval.lower, upper: interval.upper)
+    }
+
     enum CodingKeys: String, CodingKey { case mean, ci95 }
 
     public init(from decoder: Decoder) throws {
@@ -34,11 +38,5 @@ public struct Estimate: Codable, Hashable, Sendable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(mean, forKey: .mean)
         try c.encode([lower, upper], forKey: .ci95)
-    }
-
-    /// `0.1234 [0.1100, 0.1300]` with the given digits.
-    public func formatted(decimals: Int = 4) -> String {
-        Markup.number(mean, decimals: decimals) + " [" + Markup.number(lower, decimals: decimals) + ", "
-            + Markup.number(upper, decimals: decimals) + "]"
     }
 }

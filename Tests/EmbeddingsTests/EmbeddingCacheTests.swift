@@ -1,6 +1,29 @@
+@testable import Embeddings
 import Foundation
 import Testing
-@testable import Preference
+
+/// Records what it was asked to embed; a text's vector is `salt` followed by its first seven
+/// UTF-8 bytes (zero-padded), so equal texts get equal vectors and different ones differ.
+final class FakeEmbedder: TextEmbedder {
+    var calls = 0
+    var texts: [String] = []
+    let salt: Float
+    init(salt: Float) { self.salt = salt }
+    func embed(_ texts: [String]) throws -> [[Float]] {
+        calls += 1
+        self.texts += texts
+        return texts.map { text in
+            let bytes = text.utf8.prefix(7).map(Float.init)
+            return [salt] + bytes + [Float](repeating: 0, count: 7 - bytes.count)
+        }
+    }
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-embeddings-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
 
 @Suite struct EmbeddingCacheTests {
     @Test func sha256KnownVectors() {
@@ -37,14 +60,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("cache.bin")
         try Data("garbage".utf8).write(to: file)
-        #expect(throws: PreferenceError.self) { try EmbeddingCache(wrapping: FakeEmbedder(salt: 0), modelID: "m", file: file) }
+        #expect(throws: EmbeddingError.self) { try EmbeddingCache(wrapping: FakeEmbedder(salt: 0), modelID: "m", file: file) }
         var data = Data("DTEMBC01".utf8) + Data(repeating: 1, count: 32)
         data += Data([0xFF, 0xFF, 0, 0]) + Data(repeating: 0, count: 8)
         try data.write(to: file)
         do {
             _ = try EmbeddingCache(wrapping: FakeEmbedder(salt: 0), modelID: "m", file: file)
             Issue.record("truncated vector accepted")
-        } catch let PreferenceError.corruptCache(_, offset, _) {
+        } catch let EmbeddingError.corruptCache(_, offset, _) {
             #expect(offset == 40)
         }
     }

@@ -1,6 +1,7 @@
+import Base
+@testable import Embeddings
 import Foundation
 import Testing
-@testable import Preference
 
 @Suite struct StylometricEmbedderTests {
     let narrativeA = """
@@ -21,7 +22,8 @@ import Testing
     """
 
     func distance(_ a: [Float], _ b: [Float]) throws -> Double {
-        try Deviation.meanCosineDistances([a, b])[0]
+        let unit = try UnitVectors.normalize([a, b])
+        return 1 - UnitVectors.dot(unit[0], unit[1])
     }
 
     @Test func deterministicAndFixedLength() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// What a sentence-transformers folder says around its transformer: the pooling modes
 /// (`1_Pooling/config.json`), whether a `Normalize` module follows (listed in `modules.json`, or a

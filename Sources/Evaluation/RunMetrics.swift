@@ -2,7 +2,8 @@ import Base
 import Foundation
 
 /// The result of one evaluation run, stored as `metrics.json` in the run folder
-/// (written by `divtune evaluate run`, read by `divtune evaluate compare`). Keys are snake_case;
+/// (written by an evaluation run, read by `divtune evaluate compare`). Keys are snake_case, the
+/// diversity keys those of ``DiversityMetric``;
 /// every estimate is `{"mean": m, "ci95": [lower, upper]}` (percentile bootstrap over prompts);
 /// a metric that could not be computed (no embedder given, too few samples) is `null`.
 public struct RunMetrics: Codable, Hashable, Sendable {
@@ -15,7 +16,8 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     public var conformativeWeight: Double?
     /// Mean quality per prompt; what it measures is in ``qualityMeasure``.
     public var quality: Estimate?
-    /// `reward` (reward-model score) or `mean_logprob_per_token` (the model's own log-likelihood).
+    /// A ``QualityMeasure`` raw value: `reward` (reward-model score) or `mean_logprob_per_token`
+    /// (the model's own log-likelihood). Kept as text so a file naming another measure still loads.
     public var qualityMeasure: String
     public var semanticDiversity: Estimate?
     public var styleDiversity: Estimate?
@@ -54,12 +56,22 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         self.warnings = warnings
     }
 
+    /// The estimate of one diversity metric.
+    public func estimate(_ metric: DiversityMetric) -> Estimate? {
+        switch metric {
+        case .semanticDiversity: return semanticDiversity
+        case .styleDiversity: return styleDiversity
+        case .compressionRatio: return compressionRatio
+        case .homogenizationRougel: return homogenizationRougel
+        case .ngramDiversity: return ngramDiversity
+        }
+    }
+
+    /// The keys besides the diversity metrics (those are ``DiversityMetric``'s).
     enum CodingKeys: String, CodingKey {
         case run, model, adapter, quality, prompts, warnings, embedder
         case baseModel = "base_model", baseAdapter = "base_adapter", conformativeWeight = "conformative_weight"
-        case qualityMeasure = "quality_measure", semanticDiversity = "semantic_diversity", styleDiversity = "style_diversity"
-        case compressionRatio = "compression_ratio", homogenizationRougel = "homogenization_rougel"
-        case ngramDiversity = "ngram_diversity", samplesPerPrompt = "samples_per_prompt", styleEmbedder = "style_embedder"
+        case qualityMeasure = "quality_measure", samplesPerPrompt = "samples_per_prompt", styleEmbedder = "style_embedder"
     }
 
     public init(from decoder: Decoder) throws {
@@ -71,12 +83,13 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         baseAdapter = try c.decodeIfPresent(String.self, forKey: .baseAdapter)
         conformativeWeight = try c.decodeIfPresent(Double.self, forKey: .conformativeWeight)
         quality = try c.decodeIfPresent(Estimate.self, forKey: .quality)
-        qualityMeasure = try c.decodeIfPresent(String.self, forKey: .qualityMeasure) ?? "reward"
-        semanticDiversity = try c.decodeIfPresent(Estimate.self, forKey: .semanticDiversity)
-        styleDiversity = try c.decodeIfPresent(Estimate.self, forKey: .styleDiversity)
-        compressionRatio = try c.decodeIfPresent(Estimate.self, forKey: .compressionRatio)
-        homogenizationRougel = try c.decodeIfPresent(Estimate.self, forKey: .homogenizationRougel)
-        ngramDiversity = try c.decodeIfPresent(Estimate.self, forKey: .ngramDiversity)
+        qualityMeasure = try c.decodeIfPresent(String.self, forKey: .qualityMeasure) ?? QualityMeasure.reward.rawValue
+        let d = try decoder.container(keyedBy: DiversityMetric.self)
+        semanticDiversity = try d.decodeIfPresent(Estimate.self, forKey: .semanticDiversity)
+        styleDiversity = try d.decodeIfPresent(Estimate.self, forKey: .styleDiversity)
+        compressionRatio = try d.decodeIfPresent(Estimate.self, forKey: .compressionRatio)
+        homogenizationRougel = try d.decodeIfPresent(Estimate.self, forKey: .homogenizationRougel)
+        ngramDiversity = try d.decodeIfPresent(Estimate.self, forKey: .ngramDiversity)
         prompts = try c.decodeIfPresent(Int.self, forKey: .prompts) ?? 0
         samplesPerPrompt = try c.decodeIfPresent(Int.self, forKey: .samplesPerPrompt) ?? 0
         embedder = try c.decodeIfPresent(String.self, forKey: .embedder)
@@ -95,11 +108,8 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         try c.encode(conformativeWeight, forKey: .conformativeWeight)
         try c.encode(quality, forKey: .quality)
         try c.encode(qualityMeasure, forKey: .qualityMeasure)
-        try c.encode(semanticDiversity, forKey: .semanticDiversity)
-        try c.encode(styleDiversity, forKey: .styleDiversity)
-        try c.encode(compressionRatio, forKey: .compressionRatio)
-        try c.encode(homogenizationRougel, forKey: .homogenizationRougel)
-        try c.encode(ngramDiversity, forKey: .ngramDiversity)
+        var d = encoder.container(keyedBy: DiversityMetric.self)
+        for metric in DiversityMetric.allCases { try d.encode(estimate(metric), forKey: metric) }
         try c.encode(prompts, forKey: .prompts)
         try c.encode(samplesPerPrompt, forKey: .samplesPerPrompt)
         try c.encode(embedder, forKey: .embedder)
@@ -113,12 +123,12 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     public static func load(runDirectory: URL) throws -> RunMetrics {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: runDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ReportError.unreadable(path: runDirectory.path, reason: "not a run folder (it does not exist or is not a directory)")
+            throw FileError(path: runDirectory.path, reason: "not a run folder (it does not exist or is not a directory)")
         }
         let url = runDirectory.appendingPathComponent(fileName)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ReportError.unreadable(path: url.path, reason: "missing or unreadable (run `divtune evaluate run` first)")
+            throw FileError(path: url.path, reason: "missing or unreadable (run `divtune evaluate run` first)")
         }
         return try decode(data, path: url.path)
     }
@@ -128,9 +138,9 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         do {
             return try JSONDecoder().decode(RunMetrics.self, from: data)
         } catch let error as DecodingError {
-            throw ReportError.invalidContent(path: path, reason: error.readableDescription)
+            throw FileError(path: path, reason: error.readableDescription)
         } catch {
-            throw ReportError.invalidContent(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+            throw FileError(path: path, reason: "not valid JSON (\(error.localizedDescription))")
         }
     }
 
@@ -141,8 +151,8 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         let url = runDirectory.appendingPathComponent(Self.fileName)
         let data: Data
         do { data = try encoder.encode(self) } catch {
-            throw ReportError.writeFailed(path: url.path, reason: "a value cannot be encoded as JSON (\(error))")
+            throw FileError(path: url.path, reason: "cannot be written: a value cannot be encoded as JSON (\(error))")
         }
-        try ReportFile.write(data + Data("\n".utf8), to: url)
+        try AtomicFile.write(data + Data("\n".utf8), to: url)
     }
 }

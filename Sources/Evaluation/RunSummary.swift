@@ -1,5 +1,3 @@
-import Evaluation
-
 /// Turns a run's samples into its `metrics.json`: quality per prompt (mean reward, or mean
 /// log-prob per token when no reward model scored the samples), diversity per prompt
 /// (``DiversityMetrics``), and a 95% percentile-bootstrap interval over prompts for each.
@@ -22,7 +20,7 @@ public enum RunSummary {
         let metrics = RunMetrics(
             run: run, model: model, adapter: adapter, baseModel: baseModel, baseAdapter: baseAdapter,
             conformativeWeight: conformativeWeight, quality: quality.map(Estimate.init),
-            qualityMeasure: usesReward ? "reward" : "mean_logprob_per_token",
+            qualityMeasure: (usesReward ? QualityMeasure.reward : .meanLogprobPerToken).rawValue,
             semanticDiversity: diversity.semantic.map(Estimate.init), styleDiversity: diversity.style.map(Estimate.init),
             compressionRatio: diversity.compressionRatio.map(Estimate.init),
             homogenizationRougel: diversity.homogenization.map(Estimate.init),
@@ -34,11 +32,5 @@ public enum RunSummary {
 
     static func mean(_ values: [Double]) -> Double? {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
-    }
-}
-
-extension Estimate {
-    public init(_ interval: ConfidenceInterval) {
-        self.init(mean: interval.mean, lower: interval.lower, upper: interval.upper)
     }
 }

@@ -11,7 +11,7 @@ import Foundation
 /// repeated: key (32 bytes = SHA-256 of UTF-8 modelID ‖ 0x00 ‖ UTF-8 text) · count: UInt32 · count × Float32
 /// ```
 /// Every length is bounds-checked on load; a truncated or corrupt file throws
-/// ``PreferenceError/corruptCache(file:offset:reason:)`` (delete it to start afresh). Entries of
+/// ``EmbeddingError/corruptCache(file:offset:reason:)`` (delete it to start afresh). Entries of
 /// other model ids may share the file: the key includes the id. Thread-safe.
 public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
     public let modelID: String
@@ -49,7 +49,7 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
         if !missing.isEmpty {
             let vectors = try base.embed(missing)
             guard vectors.count == missing.count else {
-                throw PreferenceError.invalidEmbeddings(reason: "\(modelID) returned \(vectors.count) vectors for \(missing.count) texts")
+                throw EmbeddingError.invalidEmbeddings(reason: "\(modelID) returned \(vectors.count) vectors for \(missing.count) texts")
             }
             lock.lock()
             for (k, v) in zip(missingKeys, vectors) where entries[k] == nil { entries[k] = v; order.append(k) }
@@ -73,7 +73,7 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
             for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         }
         do { try AtomicFile.write(out, to: file) } catch {
-            throw PreferenceError.unwritable(file: file.path, reason: error.localizedDescription)
+            throw EmbeddingError.unwritable(file: file.path, reason: error.localizedDescription)
         }
         dirty = false
     }
@@ -88,10 +88,10 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
     private func load(_ file: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
-            throw PreferenceError.unreadable(file: file.path, reason: error.localizedDescription)
+            throw EmbeddingError.unreadable(file: file.path, reason: error.localizedDescription)
         }
         let bytes = [UInt8](data)
-        func fail(_ offset: Int, _ reason: String) -> PreferenceError { .corruptCache(file: file.path, offset: offset, reason: reason) }
+        func fail(_ offset: Int, _ reason: String) -> EmbeddingError { .corruptCache(file: file.path, offset: offset, reason: reason) }
         guard bytes.count >= 8, Data(bytes[0..<8]) == Self.magic else { throw fail(0, "missing magic \"DTEMBC01\"") }
         var offset = 8
         while offset < bytes.count {

@@ -1,10 +1,11 @@
 import Foundation
+import Models
 import TensorEngine
 import Tokenizers
 import WeightFormats
 
-/// Sentence embeddings from a sentence-transformers folder (e.g. all-MiniLM-L6-v2), computed the
-/// way `SentenceTransformer.encode` computes them: tokenize (lowercased when
+/// Sentence embeddings from a sentence-transformers folder (e.g. all-MiniLM-L6-v2) on the Models
+/// ``TransformerEncoder``, computed the way `SentenceTransformer.encode` computes them: tokenize (lowercased when
 /// `sentence_bert_config.json` says so, truncated to the maximum sequence length, `[CLS] … [SEP]`
 /// or `<s> … </s>`), run the encoder over right-padded batches, pool the real tokens, and
 /// L2-normalize when the folder lists a `Normalize` module.
@@ -12,7 +13,10 @@ import WeightFormats
 /// Texts are sorted by token count before batching so each batch pads little; vectors come back
 /// in input order. Inference runs without autograd. Not thread-safe for concurrent `embed` calls
 /// with different thread settings, but otherwise stateless.
-public final class SentenceEmbedder: @unchecked Sendable {
+public final class SentenceEmbedder: TextEmbedder, @unchecked Sendable {
+    /// Texts per encoder batch when the caller does not choose (sentence-transformers' default).
+    public static let defaultBatchSize = 32
+
     /// A stable id for caches: folder name, and a hash of the configuration files and weight sizes.
     public let identifier: String
     /// Length of each vector (hidden size × number of pooling modes).
@@ -61,8 +65,13 @@ public final class SentenceEmbedder: @unchecked Sendable {
         tokenizer.encode(lowercases ? text.lowercased() : text, addSpecialTokens: true, maxLength: maxSequenceLength)
     }
 
+    /// One vector per text, in input order, in batches of ``defaultBatchSize``.
+    public func embed(_ texts: [String]) throws -> [[Float]] {
+        try embed(texts, batchSize: Self.defaultBatchSize)
+    }
+
     /// One vector per text, in input order.
-    public func embed(_ texts: [String], batchSize: Int = 32) throws -> [[Float]] {
+    public func embed(_ texts: [String], batchSize: Int) throws -> [[Float]] {
         guard batchSize > 0 else { throw ModelError.invalidInput("batch size must be positive (got \(batchSize))") }
         let ids = texts.map(tokenize)
         // Longest first (as sentence-transformers): batches of similar lengths pad little.

@@ -1,7 +1,6 @@
-import Evaluation
 import Foundation
 import Testing
-@testable import Reports
+@testable import Evaluation
 
 @Suite struct RunSummaryTests {
     static let records = [
