@@ -35,6 +35,10 @@ struct ImportCommand: ParsableCommand {
             let bar = ProgressBar("import \(command)", total: max(size / 1024, 1), unit: "KiB")
             let result = try read(inputURL) { bytes in bar.advance(by: bytes / 1024 - bar.completed) }
             bar.finish()
+            // An empty result must not replace a dataset the user already has.
+            guard !result.dataset.prompts.isEmpty else {
+                throw FileError(path: input, reason: "no prompt has \(minResponses) usable responses; \(output) was not written")
+            }
             try GroupedDatasetWriter.write(result.dataset.prompts, to: outputURL)
             try ImportCommand.report(command, input: input, output: output, summary: result.summary, log: log)
         }
@@ -108,6 +112,7 @@ struct ImportCommand: ParsableCommand {
         func run() throws {
             let dataset = try PreferenceDataset.read(url: URL(fileURLWithPath: input), skipInvalid: skipInvalid)
             let examples = BestResponseExporter.best(dataset)
+            guard !examples.isEmpty else { throw FileError(path: input, reason: "no usable prompt; \(output) was not written") }
             try BestResponseExporter.write(examples, to: URL(fileURLWithPath: output), style: conversational ? .conversational : .standard)
             for skip in dataset.skipped.prefix(5) { FileHandle.standardError.write(Data("skipped \(skip)\n".utf8)) }
             let mean = examples.isEmpty ? 0 : examples.reduce(0) { $0 + $1.score } / Double(examples.count)

@@ -66,6 +66,8 @@ struct PrepareCommand: ParsableCommand {
         let result = try PreparePipeline(options: options, semanticEmbedder: semantic, styleEmbedder: style).run(dataset)
         progress.finish()
         let conversational = self.conversational
+        // An empty result must not replace a dataset the user already has.
+        guard !result.pairs.isEmpty else { throw FileError(path: input, reason: "no preference pair could be formed; \(output) was not written") }
         try PreferenceWriter.write(result.pairs, to: outputURL, style: conversational ? .conversational : .standard)
         let caches = [semantic, style].compactMap { ($0 as? ProgressEmbedder)?.base as? EmbeddingCache }
         for cache in caches { try cache.save() }

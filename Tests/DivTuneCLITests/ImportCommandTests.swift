@@ -13,6 +13,20 @@ func runDivTune(_ arguments: [String]) throws {
 @Suite struct ImportCommandTests {
     let folder: URL
 
+    /// Input with nothing usable (an empty file) is an error that leaves an existing output alone.
+    @Test func emptyInputNeverReplacesTheOutput() throws {
+        let empty = folder.appendingPathComponent("empty.jsonl").path
+        try Data().write(to: URL(fileURLWithPath: empty))
+        let output = folder.appendingPathComponent("kept.jsonl")
+        try Data("{\"kept\": true}\n".utf8).write(to: output)
+        for arguments in [["import", "trl", "--input", empty, "--output", output.path],
+                          ["import", "best", "--input", empty, "--output", output.path],
+                          ["prepare", "--input", empty, "--output", output.path, "--deviation", "none"]] {
+            #expect { try runDivTune(arguments) } throws: { "\($0)".contains("was not written") }
+            #expect(try String(contentsOf: output, encoding: .utf8) == "{\"kept\": true}\n", "\(arguments[0...1])")
+        }
+    }
+
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
