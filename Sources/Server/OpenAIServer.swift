@@ -17,9 +17,12 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// One JSON line per request (endpoint, status, tokens, seconds), when set.
     public var requestLog: URL?
+    /// When set, every route but `/health` needs `Authorization: Bearer KEY` (401 otherwise).
+    public var apiKey: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxQueue: Int = 64, maxBodyBytes: Int = 4 << 20,
-                requestLog: URL? = nil) {
+                requestLog: URL? = nil, apiKey: String? = nil) {
+        self.apiKey = apiKey
         self.host = host
         self.port = port
         self.maxQueue = maxQueue
@@ -41,6 +44,7 @@ public final class OpenAIServer: Sendable {
                 configuration: ServerConfiguration = ServerConfiguration()) throws {
         guard configuration.maxQueue >= 0 else { throw APIError(status: .badRequest, message: "--max-queue must be ≥ 0") }
         guard configuration.maxBodyBytes > 0 else { throw APIError(status: .badRequest, message: "--max-body-bytes must be > 0") }
+        if let key = configuration.apiKey, key.isEmpty { throw APIError(status: .badRequest, message: "--api-key must not be empty") }
         self.configuration = configuration
         self.model = try ServedModel(model: model, id: modelId, base: base, baseId: base == nil ? nil : (baseId ?? "base"),
                                      maxQueue: configuration.maxQueue,
@@ -59,6 +63,8 @@ public final class OpenAIServer: Sendable {
         let router = Router(context: ServerRequestContext.self)
         let model = self.model
         let maxBody = configuration.maxBodyBytes
+        router.add(middleware: UnknownRouteMiddleware())
+        if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: Array(key.utf8))) }
         router.get("/health") { _, _ -> Response in
             let counts = model.counters.snapshot
             return jsonResponse(HealthStatus(model: model.id, busy: model.worker.isBusy, waiting: model.worker.waiting,

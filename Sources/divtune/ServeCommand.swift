@@ -22,6 +22,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest accepted request body in bytes; larger ones get HTTP 413.") var maxBodyBytes = 4 << 20
     @Option(help: "Compute threads for the model (default: all cores).") var threads: Int?
     @Option(help: "Append one JSON line per request to this file.") var log: String?
+    @Option(help: "Require 'Authorization: Bearer KEY' on every route but /health (default: $DIVTUNE_API_KEY).") var apiKey: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
@@ -41,10 +42,14 @@ struct ServeCommand: ParsableCommand {
             let name = OpenAIServer.modelId(forPath: path)
             return name == modelId ? name + "-base" : name
         }
+        let key = apiKey ?? ProcessInfo.processInfo.environment["DIVTUNE_API_KEY"]
+        if key == nil && !Self.isLoopback(host) {
+            FileHandle.standardError.write(Data("warning: --host \(host) is reachable from other machines and no --api-key (or DIVTUNE_API_KEY) is set: anyone who can reach it can use the model\n".utf8))
+        }
         let server = try OpenAIServer(model: instruct, modelId: modelId, base: base, baseId: baseId,
                                       configuration: ServerConfiguration(host: host, port: port, maxQueue: maxQueue,
                                                                          maxBodyBytes: maxBodyBytes,
-                                                                         requestLog: log.map { URL(fileURLWithPath: $0) }))
+                                                                         requestLog: log.map { URL(fileURLWithPath: $0) }, apiKey: key))
         // The root command is synchronous; the server runs on Swift concurrency while this thread waits.
         let done = DispatchSemaphore(value: 0)
         let outcome = ServeOutcome()
@@ -62,6 +67,13 @@ struct ServeCommand: ParsableCommand {
         }
         done.wait()
         if let error = outcome.error { throw error }
+    }
+}
+
+extension ServeCommand {
+    /// Whether `host` binds only this machine's loopback interface.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import divtune
 
 @Suite(.serialized) struct GenerateCommandTests {
     func objects(_ output: String) throws -> [[String: Any]] {
@@ -102,5 +103,13 @@ import Testing
         let all = try #require(ids)
         #expect(all.first == 1 && Array(all.suffix(4)) == [1, 520, 9531, 198])
         #expect(zip(all, all.dropFirst()).contains { $0 == 26843 && $1 == 665 })
+    }
+}
+
+@Suite struct ServeCommandTests {
+    /// Only loopback hosts are quiet without an API key.
+    @Test func loopbackHostsAreRecognised() {
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1"] { #expect(ServeCommand.isLoopback(host), "\(host)") }
+        for host in ["0.0.0.0", "192.168.1.5", "::", "example.org"] { #expect(!ServeCommand.isLoopback(host), "\(host)") }
     }
 }

@@ -35,8 +35,8 @@ struct RawHTTPClient {
         init(_ d: String) { description = d }
     }
 
-    func get(_ path: String) async throws -> Response {
-        try await send(method: "GET", path: path, body: nil)
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> Response {
+        try await send(method: "GET", path: path, body: nil, headers: headers)
     }
 
     func post(_ path: String, json: [String: Any]) async throws -> Response {
@@ -47,11 +47,11 @@ struct RawHTTPClient {
         try await send(method: "POST", path: path, body: raw)
     }
 
-    func send(method: String, path: String, body: Data?) async throws -> Response {
+    func send(method: String, path: String, body: Data?, headers: [String: String] = [:]) async throws -> Response {
         try await onThread {
             let socket = try Socket(port: port)
             defer { socket.close() }
-            try socket.write(request(method: method, path: path, body: body))
+            try socket.write(request(method: method, path: path, body: body, headers: headers))
             return try Self.parse(socket.readToEnd())
         }
     }
@@ -71,8 +71,9 @@ struct RawHTTPClient {
         }
     }
 
-    private func request(method: String, path: String, body: Data?) -> Data {
+    private func request(method: String, path: String, body: Data?, headers: [String: String] = [:]) -> Data {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         var data = Data((head + "\r\n").utf8)
         if let body { data.append(body) }

@@ -340,6 +340,30 @@ import Testing
         #expect(!busy)
     }
 
+    /// With `--api-key`, every route but /health needs the Bearer key; a missing or wrong one gets
+    /// 401 in OpenAI's error shape. Unknown routes get 404 with an OpenAI error body.
+    @Test func apiKeyGuardsEveryRouteButHealth() async throws {
+        let server = try await TestServer.start(configuration: ServerConfiguration(port: 0, apiKey: "sk-test-123"))
+        let c = RawHTTPClient(port: server.port)
+        #expect(try await c.get("/health").status == 200)
+        let missing = try await c.get("/v1/models")
+        #expect(missing.status == 401)
+        #expect((try missing.json()["error"] as? [String: Any])?["code"] as? String == "invalid_api_key")
+        for wrong in ["Bearer sk-test-12", "Bearer sk-test-1234", "Basic sk-test-123", "Bearer "] {
+            #expect(try await c.get("/v1/models", headers: ["Authorization": wrong]).status == 401, "\(wrong)")
+        }
+        let ok = try await c.get("/v1/models", headers: ["Authorization": "Bearer sk-test-123"])
+        #expect(ok.status == 200)
+        let unknown = try await c.get("/v1/nothing", headers: ["Authorization": "Bearer sk-test-123"])
+        #expect(unknown.status == 404)
+        #expect(((try unknown.json()["error"] as? [String: Any])?["message"] as? String)?.contains("/v1/nothing") == true)
+        #expect(APIKeyMiddleware.constantTimeEqual(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!APIKeyMiddleware.constantTimeEqual(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!APIKeyMiddleware.constantTimeEqual(Array("abc".utf8), Array("ab".utf8)))
+        await server.group.triggerGracefulShutdown()
+        try await server.finished.value
+    }
+
     /// With `maxQueue` 0 the worker takes one request; another arriving meanwhile gets 503.
     @Test func fullQueueAnswers503() async throws {
         let server = try await TestServer.start(configuration: ServerConfiguration(port: 0, maxQueue: 0))
