@@ -22,7 +22,7 @@ struct APIKeyMiddleware: RouterMiddleware {
 
     /// Equal bytes, in time that depends only on the lengths.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var difference: UInt8 = a.count == b.count ? 0 : 1   // not count ^ count truncated: lengths 256 apart would pass
         for i in 0..<max(a.count, b.count) {
             difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
         }

@@ -360,6 +360,7 @@ import Testing
         #expect(APIKeyMiddleware.constantTimeEqual(Array("abc".utf8), Array("abc".utf8)))
         #expect(!APIKeyMiddleware.constantTimeEqual(Array("abc".utf8), Array("abd".utf8)))
         #expect(!APIKeyMiddleware.constantTimeEqual(Array("abc".utf8), Array("ab".utf8)))
+        #expect(!APIKeyMiddleware.constantTimeEqual(Array("abc".utf8), Array("abc".utf8) + [UInt8](repeating: 0, count: 256)))
         await server.group.triggerGracefulShutdown()
         try await server.finished.value
     }
