@@ -20,16 +20,22 @@ extension TokenizerConfig {
         self = config
     }
 
+    /// The folder's template files, as paths relative to it paired with the template's name
+    /// (`chat_template.jinja` is "default").
+    public static func chatTemplatePaths(in folder: URL) -> [(path: String, name: String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent(chatTemplateFolder).path)) ?? []
+        var paths = names.filter { $0.hasSuffix(".jinja") }.sorted()
+            .map { (path: "\(chatTemplateFolder)/\($0)", name: String($0.dropLast(".jinja".count))) }
+        if FileManager.default.fileExists(atPath: folder.appendingPathComponent(chatTemplateFile).path) {
+            paths.append((chatTemplateFile, NamedChatTemplates.defaultName))
+        }
+        return paths
+    }
+
     /// The folder's template files by name.
     static func chatTemplateFiles(in folder: URL) throws -> [String: String] {
         var templates: [String: String] = [:]
-        let named = folder.appendingPathComponent(chatTemplateFolder)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: named.path)) ?? []
-        for file in names where file.hasSuffix(".jinja") {
-            templates[String(file.dropLast(".jinja".count))] = try read(named.appendingPathComponent(file))
-        }
-        let single = folder.appendingPathComponent(chatTemplateFile)
-        if FileManager.default.fileExists(atPath: single.path) { templates[NamedChatTemplates.defaultName] = try read(single) }
+        for (path, name) in chatTemplatePaths(in: folder) { templates[name] = try read(folder.appendingPathComponent(path)) }
         return templates
     }
 

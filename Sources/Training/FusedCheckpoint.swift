@@ -37,16 +37,11 @@ public enum FusedCheckpoint {
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: model.source, isDirectory: &isDirectory), isDirectory.boolValue {
             let source = URL(fileURLWithPath: model.source)
-            // transformers 5 keeps chat templates in files of their own: chat_template.jinja and
-            // additional_chat_templates/<name>.jinja.
-            let named = ((try? fm.contentsOfDirectory(atPath: source.appendingPathComponent(TokenizerConfig.chatTemplateFolder).path)) ?? [])
-                .filter { $0.hasSuffix(".jinja") }.map { "\(TokenizerConfig.chatTemplateFolder)/\($0)" }
-            for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
-                         TokenizerConfig.chatTemplateFile] + named {
+            // transformers 5 keeps chat templates in files of their own (TokenizerConfig.chatTemplatePaths).
+            for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"]
+                + TokenizerConfig.chatTemplatePaths(in: source).map(\.path) {
                 guard let data = try? Data(contentsOf: source.appendingPathComponent(name)) else { continue }
-                let to = directory.appendingPathComponent(name)
-                try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try AtomicFile.write(data, to: to)
+                try AtomicFile.write(data, to: directory.appendingPathComponent(name))   // creates the template folder too
             }
         } else {
             notes += try GGUFTokenizerExport.write(gguf: GGUFFile(path: model.source), chatTemplate: model.chatTemplate, to: directory)
