@@ -15,22 +15,22 @@ public final class ModelSampleGenerator: SampleGenerator {
         public var baseAdapter: String?
         /// How the base model sees the prompt.
         public var basePromptStyle: PromptStyle
-        /// Conformative weight w: p = (1−w)·p_model + w·p_base (needs `baseModel`).
-        public var conformativeWeight: Double?
+        /// Conformative decoding with the base model (needs `baseModel`; docs/methods.md §8).
+        public var conformative: ConformativeDecoding?
         /// System prompt for chat rendering (nil = none).
         public var system: String?
         public var maxTokens: Int
         public var sampling: SamplingParameters
 
         public init(model: String, adapter: String? = nil, baseModel: String? = nil, baseAdapter: String? = nil,
-                    basePromptStyle: PromptStyle = .completion, conformativeWeight: Double? = nil, system: String?,
+                    basePromptStyle: PromptStyle = .completion, conformative: ConformativeDecoding? = nil, system: String?,
                     maxTokens: Int, sampling: SamplingParameters) {
             self.model = model
             self.adapter = adapter
             self.baseModel = baseModel
             self.baseAdapter = baseAdapter
             self.basePromptStyle = basePromptStyle
-            self.conformativeWeight = conformativeWeight
+            self.conformative = conformative
             self.system = system
             self.maxTokens = maxTokens
             self.sampling = sampling
@@ -44,7 +44,7 @@ public final class ModelSampleGenerator: SampleGenerator {
 
     public var sampledModel: SampledModel {
         SampledModel(model: options.model, adapter: options.adapter, baseModel: options.baseModel,
-                     baseAdapter: options.baseAdapter, conformativeWeight: options.conformativeWeight)
+                     baseAdapter: options.baseAdapter, conformativeWeight: options.conformative?.weight)
     }
 
     public func samples(prompt: String, count: Int, firstSeed: UInt64) throws -> [SampledText] {
@@ -52,7 +52,7 @@ public final class ModelSampleGenerator: SampleGenerator {
         let ids = try renderer.ids(prompt: prompt, style: .chat, system: options.system)
         let baseIds = try baseRenderer.map { try $0.ids(prompt: prompt, style: options.basePromptStyle) }
         var parameters = GenerationParameters(maxTokens: options.maxTokens, sampling: options.sampling, seed: firstSeed)
-        parameters.conformative = options.conformativeWeight.map { ConformativeDecoding(weight: $0) }
+        parameters.conformative = options.conformative
         return try generator.generate(promptIds: ids, basePromptIds: baseIds, count: count, parameters: parameters).map { sample in
             SampledText(text: sample.text, tokens: sample.ids.count,
                         logprobPerToken: sample.logprobs.isEmpty ? nil : sample.logprobs.reduce(0) { $0 + Double($1) } / Double(sample.logprobs.count),

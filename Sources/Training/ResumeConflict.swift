@@ -38,16 +38,15 @@ public struct ResumeConflict: Equatable, Sendable {
         return pairs.filter { $0.1 != $0.2 }.map { ResumeConflict(option: $0.0, checkpointValue: $0.1, givenValue: $0.2) }
     }
 
-    /// The LoRA flags given (nil: not given) that differ from the checkpoint adapter's `saved`.
-    public static func between(saved: LoRAConfiguration, rank: Int?, alpha: Float?, dropout: Float?,
-                               targets: [String]?) -> [ResumeConflict] {
+    /// The LoRA settings of `given` (nil: not set) that differ from the checkpoint adapter's `saved`.
+    public static func between(saved: LoRAConfiguration, given: TrainingConfiguration) -> [ResumeConflict] {
         var pairs: [(String, String, String?)] = [
-            ("lora-rank", "\(saved.rank)", rank.map { "\($0)" }),
-            ("lora-alpha", "\(saved.alpha)", alpha.map { "\($0)" }),
-            ("lora-dropout", "\(saved.dropout)", dropout.map { "\($0)" }),
+            ("lora-rank", "\(saved.rank)", given.loraRank.map { "\($0)" }),
+            ("lora-alpha", "\(saved.alpha)", given.loraAlpha.map { "\($0)" }),
+            ("lora-dropout", "\(saved.dropout)", given.loraDropout.map { "\($0)" }),
         ]
         // Targets are a set: the order they are named in does not matter.
-        pairs.append(("lora-targets", saved.targetModules.sorted().joined(separator: ","), targets?.sorted().joined(separator: ",")))
+        pairs.append(("lora-targets", saved.targetModules.sorted().joined(separator: ","), given.loraTargets?.sorted().joined(separator: ",")))
         return pairs.compactMap { option, savedValue, given in
             guard let given, given != savedValue else { return nil }
             return ResumeConflict(option: option, checkpointValue: savedValue, givenValue: given)

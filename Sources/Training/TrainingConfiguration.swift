@@ -2,7 +2,8 @@ import Foundation
 import Models
 
 /// Everything a run is configured with; stored in every checkpoint (`training_config.json`,
-/// snake_case keys as the CLI's config file).
+/// snake_case keys as the CLI's config file and flags, which it decodes itself: `applying(_:)`).
+/// Each default is stated here once (the LoRA ones are ``LoRAConfiguration``'s).
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public enum Method: String, Codable, Sendable, CaseIterable { case sft, dpo, orpo, ddpo, dorpo }
 
@@ -39,20 +40,64 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var model: String?
     public var adapter: String?
     public var referenceAdapter: String?
+    /// The LoRA of the run (nil: ``LoRAConfiguration``'s default); a run that starts from or resumes
+    /// an adapter records that adapter's.
+    public var loraRank: Int?
+    public var loraAlpha: Float?
+    public var loraDropout: Float?
+    public var loraTargets: [String]?
+    /// Longest prompt + completion and longest prompt in tokens (nil: whole sequences, but see
+    /// `effectiveMaxLength`).
+    public var maxLength: Int?
+    public var maxPromptLength: Int?
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case method, learningRate = "learning_rate", lrScheduler = "lr_scheduler", warmupSteps = "warmup_steps", epochs
         case maxSteps = "max_steps", batchSize = "batch_size", gradAccum = "grad_accum", maxGradNorm = "max_grad_norm"
         case weightDecay = "weight_decay", beta, lossType = "loss_type", orpoWeighting = "orpo_weighting"
         case validationSplit = "validation_split", stepsPerEval = "steps_per_eval", loggingSteps = "logging_steps"
         case saveEvery = "save_every", seed, trainOnPrompt = "train_on_prompt", promptStyle = "prompt_style"
         case model, adapter, referenceAdapter = "reference_adapter"
+        case loraRank = "lora_rank", loraAlpha = "lora_alpha", loraDropout = "lora_dropout", loraTargets = "lora_targets"
+        case maxLength = "max_length", maxPromptLength = "max_prompt_length"
     }
 
     /// β of the method when not given: DPO 0.1 (TRL), ORPO 0.1 (TRL's λ; Chung et al. use 0.25).
-    public var effectiveBeta: Float { beta ?? 0.1 }
+    public static let defaultBeta: Float = 0.1
+    public var effectiveBeta: Float { beta ?? Self.defaultBeta }
+
+    /// ORPO and DORPO split and truncate rows as TRL's ORPOTrainer does.
+    public var isOddsRatio: Bool { method == .orpo || method == .dorpo }
+
+    /// ORPO's TRL default limit applies when none is given; DPO and SFT keep whole sequences.
+    public static let orpoMaxLength = 1024
+    public var effectiveMaxLength: Int? { maxLength ?? (isOddsRatio ? Self.orpoMaxLength : nil) }
+
+    public var truncation: Truncation { Truncation(maxLength: effectiveMaxLength, maxPromptLength: maxPromptLength) }
+
+    /// The adapter DPO and DDPO score the reference with: `referenceAdapter`, else the start
+    /// `adapter`, else none (the base model). Other methods have no reference.
+    public var effectiveReferenceAdapter: String? {
+        method == .dpo || method == .ddpo ? referenceAdapter ?? adapter : nil
+    }
+
+    /// The LoRA a new adapter gets: the settings given over `defaults` (a training run's are
+    /// ``LoRAConfiguration``'s own).
+    public func lora(over defaults: LoRAConfiguration) -> LoRAConfiguration {
+        var lora = defaults
+        if let loraRank { lora.rank = loraRank }
+        if let loraAlpha { lora.alpha = loraAlpha }
+        if let loraDropout { lora.dropout = loraDropout }
+        if let loraTargets { lora.targetModules = loraTargets }
+        return lora
+    }
+
+    /// Records the LoRA the run trains (a start or resumed adapter keeps its own).
+    public mutating func record(_ lora: LoRAConfiguration) {
+        (loraRank, loraAlpha, loraDropout, loraTargets) = (lora.rank, lora.alpha, lora.dropout, lora.targetModules)
+    }
 
     /// Refuses values no run can use, before any step (NaN and infinity fail every check here).
     public func validate() throws {
@@ -70,6 +115,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard stepsPerEval > 0 else { throw bad("steps-per-eval", "must be positive") }
         guard saveEvery >= 0 else { throw bad("save-every", "must be ≥ 0") }
         if let beta, !(beta > 0 && beta.isFinite) { throw bad("beta", "must be a positive number, got \(beta)") }
+        if let loraRank, loraRank < 1 { throw bad("lora-rank", "must be ≥ 1, got \(loraRank)") }
+        if let loraAlpha, !(loraAlpha > 0 && loraAlpha.isFinite) { throw bad("lora-alpha", "must be a positive number, got \(loraAlpha)") }
+        if let loraDropout, !(loraDropout >= 0 && loraDropout < 1) { throw bad("lora-dropout", "must be in [0, 1), got \(loraDropout)") }
+        if let loraTargets, loraTargets.isEmpty || loraTargets.contains("") { throw bad("lora-targets", "must name modules, got '\(loraTargets.joined(separator: ","))'") }
+        if let maxLength, maxLength < 1 { throw bad("max-length", "must be positive") }
+        if let maxPromptLength, maxPromptLength < 1 { throw bad("max-prompt-length", "must be positive") }
     }
 
     /// The objective this configuration trains.

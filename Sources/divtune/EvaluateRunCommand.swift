@@ -15,20 +15,13 @@ struct EvaluateRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Sample a model on prompts and measure quality and diversity (metrics.json, report.html).")
 
-    @Option(help: "The model: a .gguf file or an HF folder with safetensors.") var model: String
-    @Option(help: "A PEFT LoRA adapter folder to apply to --model.") var adapter: String?
-    @Option(help: "Base model for conformative decoding (mixed with --model's distribution).") var baseModel: String?
-    @Option(help: "A PEFT LoRA adapter folder to apply to --base-model.") var baseAdapter: String?
-    @Option(help: "Conformative weight w in [0, 1]: p = (1−w)·p_model + w·p_base (needs --base-model).") var conformativeWeight: Double?
-    @Option(help: "How the base model sees the prompt: completion (raw text) or chat.") var basePromptStyle: String = "completion"
+    @OptionGroup var models: ModelOptions
+    @OptionGroup var conformative: ConformativeOptions
     @Option(help: "Prompts, JSON Lines with a \"prompt\" string per line.") var prompts: String
     @Option(help: "Use only the first N prompts.") var limit: Int?
     @Option(help: "Samples per prompt (the paper: 4).") var samplesPerPrompt = 4
     @Option(help: "Maximum new tokens per sample (the paper: 2048).") var maxTokens = 2048
-    @Option(help: "Sampling temperature.") var temperature: Float = 1.0
-    @Option(help: "Top-k (0 = off).") var topK = 50
-    @Option(help: "Top-p (1 = off).") var topP = 0.95
-    @Option(help: "Repetition penalty (1 = off).") var repetitionPenalty: Float = 1.1
+    @OptionGroup var sampling: SamplingOptions<ProtocolSampling>
     @Option(help: "System prompt for chat rendering (empty = none); the paper's by default.")
     var system = "You write a creative writing based on the user-given writing prompt."
     @Option(help: "Seed; prompt i, sample j uses seed + 1000·i + j, so resumed runs match uninterrupted ones.") var seed: UInt64 = 0
@@ -44,10 +37,18 @@ struct EvaluateRunCommand: ParsableCommand {
         guard samplesPerPrompt >= 1 else { throw ValidationError("--samples-per-prompt must be ≥ 1") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
-        guard PromptStyle(rawValue: basePromptStyle) != nil else { throw ValidationError("--base-prompt-style must be completion or chat") }
-        if conformativeWeight != nil && baseModel == nil { throw ValidationError("--conformative-weight needs --base-model") }
-        if baseAdapter != nil && baseModel == nil { throw ValidationError("--base-adapter needs --base-model") }
-        if baseModel != nil && conformativeWeight == nil { throw ValidationError("--base-model needs --conformative-weight") }
+        // A run's metrics name its weight, so a conformative run states it.
+        if conformative.base.baseModel != nil && conformative.conformativeWeight == nil {
+            throw ValidationError("--base-model needs --conformative-weight")
+        }
+    }
+
+    /// What the run samples with: the model, the conformative mix and the sampling options.
+    var options: ModelSampleGenerator.Options {
+        ModelSampleGenerator.Options(
+            model: models.model, adapter: models.adapter, baseModel: conformative.base.baseModel, baseAdapter: conformative.base.baseAdapter,
+            basePromptStyle: conformative.basePromptStyle, conformative: conformative.decoding,
+            system: system.isEmpty ? nil : system, maxTokens: maxTokens, sampling: sampling.parameters)
     }
 
     func run() throws {
@@ -57,11 +58,7 @@ struct EvaluateRunCommand: ParsableCommand {
         guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
         // The embedders load first, so a missing one fails before minutes of sampling.
         let spaces = try embedders.spaces()
-        let generator = ModelSampleGenerator(.init(
-            model: model, adapter: adapter, baseModel: baseModel, baseAdapter: baseAdapter,
-            basePromptStyle: PromptStyle(rawValue: basePromptStyle) ?? .completion, conformativeWeight: conformativeWeight,
-            system: system.isEmpty ? nil : system, maxTokens: maxTokens,
-            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty)))
+        let generator = ModelSampleGenerator(options)
         let evaluation = EvaluationRun(
             prompts: promptTexts, samplesPerPrompt: samplesPerPrompt, seeds: SeedScheme(base: seed),
             name: name ?? outputURL.lastPathComponent, output: outputURL, generator: generator,

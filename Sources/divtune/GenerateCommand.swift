@@ -14,19 +14,14 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate text (plain or conformative decoding) from a .gguf file or an HF model folder.")
 
-    @Option(help: "A .gguf file or an HF model folder.") var model: String
-    @Option(help: "A PEFT LoRA adapter folder applied to --model.") var adapter: String?
+    @OptionGroup var models: ModelOptions
     @Option(help: "A single prompt.") var prompt: String?
     @Option(help: "JSONL file of prompts: {\"prompt\": str} or {\"messages\": [...]} per line.") var prompts: String?
     @Flag(help: "Render prompts through the model's chat template (default for --prompts with messages).") var chat = false
     @Option(help: "System prompt (with --chat).") var system: String?
     @Option(help: "Which of the model's named chat templates to use (e.g. tool_use); default: 'default'.") var chatTemplateName: String?
     @Option(help: "Maximum new tokens per sample.") var maxTokens = 256
-    @Option(name: .customLong("temp"), help: "Temperature (0 = greedy).") var temperature: Float = 1.0
-    @Option(help: "Top-k (0 = off).") var topK = 0
-    @Option(help: "Top-p / nucleus (1 = off).") var topP: Double = 1.0
-    @Option(help: "Min-p (0 = off).") var minP: Float = 0
-    @Option(help: "Repetition penalty (1 = off).") var repetitionPenalty: Float = 1.0
+    @OptionGroup var sampling: SamplingOptions<PlainSampling>
     @Option(help: "Random seed; sample i of a prompt uses seed + i.") var seed: UInt64 = 0
     @Option(help: "Samples per prompt.") var n = 1
     @Option(help: "Stop string (repeatable); not included in the output.") var stop: [String] = []
@@ -34,49 +29,36 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Keep generating past end-of-sequence tokens until --max-tokens (stop strings still apply).") var ignoreEos = false
     @Flag(help: "Print one JSON object per sample: prompt_ids, ids, text, logprobs, top_logprobs, finish_reason.") var json = false
 
-    @Option(help: "Base model for conformative decoding (must share the tokenizer; may be --model itself).") var baseModel: String?
-    @Option(help: "A PEFT LoRA adapter folder applied to --base-model.") var baseAdapter: String?
-    @Option(help: "Conformative mixing weight w: p = (1 − w)·p_model + w·p_base.") var conformativeWeight: Double = 0
-    @Option(help: "Mix probabilities (prob) or log-probabilities (log, geometric).") var conformativeSpace: ConformativeDecoding.Space = .probability
-    @Option(help: "Take top-p/min-p truncation on the instruct distribution or on the mixture.") var truncateOn: ConformativeDecoding.TruncationSource = .instruct
-    @Option(help: "How the base model sees the prompt: chat (its template) or completion (raw text).") var basePromptStyle: PromptStyle = .completion
-    @Option(help: "Temperature of the base model's distribution (default: --temp).") var baseTemperature: Float?
+    @OptionGroup var conformative: ConformativeOptions
 
     func validate() throws {
         guard (prompt == nil) != (prompts == nil) else { throw ValidationError("give exactly one of --prompt and --prompts") }
         guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
         guard topLogprobs >= 0 else { throw ValidationError("--top-logprobs must be ≥ 0") }
-        if baseModel == nil && conformativeWeight != 0 { throw ValidationError("--conformative-weight needs --base-model") }
-        if baseModel == nil && baseAdapter != nil { throw ValidationError("--base-adapter needs --base-model") }
     }
 
     func run() throws {
-        let instruct = try LanguageModel.load(path: model, adapter: adapter)
+        let instruct = try LanguageModel.load(path: models.model, adapter: models.adapter)
         // The same file without adapters on either side can share one instance; otherwise the base
         // gets its own copy, since adapters attach to a model's layers.
-        let base = try baseModel.map { path -> LanguageModel in
-            if path == model && adapter == nil && baseAdapter == nil { return instruct }
+        let baseAdapter = conformative.base.baseAdapter
+        let base = try conformative.base.baseModel.map { path -> LanguageModel in
+            if path == models.model && models.adapter == nil && baseAdapter == nil { return instruct }
             return try LanguageModel.load(path: path, adapter: baseAdapter)
         }
         let renderer = try PromptRenderer(model: instruct, templateName: chatTemplateName)
         let baseRenderer = try base.map { try PromptRenderer(model: $0) }
-        var parameters = GenerationParameters(
-            maxTokens: maxTokens,
-            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                         repetitionPenalty: repetitionPenalty),
-            seed: seed, stop: stop, topLogprobs: topLogprobs, ignoreEOS: ignoreEos)
-        if base != nil {
-            parameters.conformative = ConformativeDecoding(weight: conformativeWeight, space: conformativeSpace,
-                                                           truncateOn: truncateOn, baseTemperature: baseTemperature)
-        }
+        var parameters = GenerationParameters(maxTokens: maxTokens, sampling: sampling.parameters, seed: seed, stop: stop,
+                                              topLogprobs: topLogprobs, ignoreEOS: ignoreEos)
+        parameters.conformative = conformative.decoding
         let generator = Generator(model: instruct, base: base)
         let all = try requests()
         for (index, request) in all.enumerated() {
             let ids = try request.ids(renderer, style: chat || request.messages != nil ? .chat : .completion, system: system)
             // transformers gives no ids for such a prompt too, and cannot generate from it either.
             if ids.isEmpty { throw EmptyPromptError(index: index, chat: chat || request.messages != nil) }
-            let baseIds = try baseRenderer.map { try request.ids($0, style: basePromptStyle, system: system) }
+            let baseIds = try baseRenderer.map { try request.ids($0, style: conformative.basePromptStyle, system: system) }
             let samples = try generator.generate(promptIds: ids, basePromptIds: baseIds, count: n, parameters: parameters,
                                                  onPiece: json ? nil : { piece in
                                                      // Pieces stop before a stop string and include the detokenizer's tail.
@@ -129,7 +111,3 @@ struct GenerateCommand: ParsableCommand {
         return String(decoding: data, as: UTF8.self)
     }
 }
-
-extension ConformativeDecoding.Space: ExpressibleByArgument {}
-extension ConformativeDecoding.TruncationSource: ExpressibleByArgument {}
-extension PromptStyle: ExpressibleByArgument {}

@@ -11,10 +11,9 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models, /health).")
 
-    @Option(help: "The model: a .gguf file or an HF model folder.") var model: String
-    @Option(help: "A PEFT LoRA adapter folder applied to --model.") var adapter: String?
-    @Option(help: "Base model for conformative decoding (requests set conformative_weight); may be --model itself.") var baseModel: String?
-    @Option(help: "A PEFT LoRA adapter folder applied to --base-model.") var baseAdapter: String?
+    @OptionGroup var models: ModelOptions
+    /// Requests set `conformative_weight` and the other mixing settings (docs/methods.md §8.4).
+    @OptionGroup var base: BaseModelOptions
     @Option(help: "Name clients send as \"model\" (default: the model file's name).") var modelName: String?
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind (0 = any free port).") var port = 8080
@@ -29,16 +28,15 @@ struct ServeCommand: ParsableCommand {
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0, got \(maxQueue)") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be > 0, got \(maxBodyBytes)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
-        if baseAdapter != nil && baseModel == nil { throw ValidationError("--base-adapter needs --base-model") }
     }
 
     func run() throws {
         EngineThreads.configure(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let instruct = try LanguageModel.load(path: model, adapter: adapter)
-        let base = try baseModel.map { try LanguageModel.load(path: $0, adapter: baseAdapter) }
-        let modelId = modelName ?? OpenAIServer.modelId(forPath: model)
+        let instruct = try LanguageModel.load(path: models.model, adapter: models.adapter)
+        let baseLM = try base.baseModel.map { try LanguageModel.load(path: $0, adapter: base.baseAdapter) }
+        let modelId = modelName ?? OpenAIServer.modelId(forPath: models.model)
         // The base keeps a distinct name even when it is the same file (a useful w-sweep control).
-        let baseId = baseModel.map { path -> String in
+        let baseId = base.baseModel.map { path -> String in
             let name = OpenAIServer.modelId(forPath: path)
             return name == modelId ? name + "-base" : name
         }
@@ -46,7 +44,7 @@ struct ServeCommand: ParsableCommand {
         if key == nil && !Self.isLoopback(host) {
             FileHandle.standardError.write(Data("warning: --host \(host) is reachable from other machines and no --api-key (or DIVTUNE_API_KEY) is set: anyone who can reach it can use the model\n".utf8))
         }
-        let server = try OpenAIServer(model: instruct, modelId: modelId, base: base, baseId: baseId,
+        let server = try OpenAIServer(model: instruct, modelId: modelId, base: baseLM, baseId: baseId,
                                       configuration: ServerConfiguration(host: host, port: port, maxQueue: maxQueue,
                                                                          maxBodyBytes: maxBodyBytes,
                                                                          requestLog: log.map { URL(fileURLWithPath: $0) }, apiKey: key))

@@ -24,20 +24,22 @@ struct TrainRewardCommand: ParsableCommand {
     @Option(help: "Epochs.") var epochs = 3
     @Option(help: "Learning rate (the paper: 3e-5).") var learningRate: Float = 3e-5
     @Option(help: "Examples per optimizer step.") var batchSize = 4
-    @Option(help: "LoRA rank (the paper: 16).") var loraRank = 16
-    @Option(help: "LoRA alpha (the paper: 32).") var loraAlpha: Float = 32
+    @OptionGroup var lora: LoRAOptions
     @Option(help: "Maximum tokens per input (the paper: 2048).") var maxLength = 2048
     @Option(help: "Share of examples held out for validation.") var validationFraction = 0.1
     @Option(help: "Seed for the split, initialisation and shuffling.") var seed: UInt64 = 0
     @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    /// The paper's reward-model LoRA: rank 16, alpha 32 (LoRA's defaults), no dropout, on q_proj and v_proj.
+    static let paperLoRA = LoRAConfiguration(dropout: 0, targetModules: ["q_proj", "v_proj"])
+
     func validate() throws {
         guard RewardTrainer.Loss(rawValue: loss) != nil else { throw ValidationError("--loss must be l1 or mse") }
         guard targets == "raw" || targets == "transformed" else { throw ValidationError("--targets must be raw or transformed") }
         guard validationFraction >= 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be in [0, 1)") }
-        guard maxLength >= 2, loraRank >= 1 else { throw ValidationError("--max-length must be ≥ 2 and --lora-rank ≥ 1") }
+        guard maxLength >= 2 else { throw ValidationError("--max-length must be ≥ 2") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number, got \(learningRate)") }
-        guard loraAlpha > 0, loraAlpha.isFinite else { throw ValidationError("--lora-alpha must be a positive number, got \(loraAlpha)") }
+        _ = try lora.configuration(over: Self.paperLoRA)
         guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
     }
 
@@ -66,9 +68,9 @@ struct TrainRewardCommand: ParsableCommand {
             (ids: RewardExample.ids(prompt: row.prompt, response: row.response, tokenizer: lm.tokenizer, maxLength: maxLength), target: target)
         }
         let (trainIndices, validationIndices) = RewardTrainer.split(count: examples.count, validationFraction: validationFraction, seed: seed)
-        let reward = try RewardModel(model: lm.model, lora: LoRAConfiguration(rank: loraRank, alpha: loraAlpha, dropout: 0,
-                                                                              targetModules: ["q_proj", "v_proj"], baseModelNameOrPath: model),
-                                     seed: seed)
+        var loraConfiguration = try lora.configuration(over: Self.paperLoRA)
+        loraConfiguration.baseModelNameOrPath = model
+        let reward = try RewardModel(model: lm.model, lora: loraConfiguration, seed: seed)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
                                                                         loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed))
         let log = try TrainingLog(url: folder.metricsURL)

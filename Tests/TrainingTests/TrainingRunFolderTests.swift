@@ -206,11 +206,17 @@ import Models
         pinned.promptStyle = old.effectivePromptStyle
         #expect(ResumeConflict.between(saved: old, given: pinned).map(\.option) == ["method"])
 
+        // LoRA settings left unset (nil) keep the checkpoint adapter's; set ones must match it.
         let lora = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0.05)
-        #expect(ResumeConflict.between(saved: lora, rank: 16, alpha: nil, dropout: nil, targets: nil) == [])
+        var loraGiven = TrainingConfiguration()
+        loraGiven.loraRank = 16
+        #expect(ResumeConflict.between(saved: lora, given: loraGiven) == [])
         let named = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0.05, targetModules: ["q_proj", "v_proj"])
-        #expect(ResumeConflict.between(saved: named, rank: nil, alpha: nil, dropout: nil, targets: ["v_proj", "q_proj"]) == [])
-        let conflicts = ResumeConflict.between(saved: lora, rank: 8, alpha: nil, dropout: nil, targets: ["q_proj"])
+        loraGiven.loraTargets = ["v_proj", "q_proj"]
+        #expect(ResumeConflict.between(saved: named, given: loraGiven) == [])
+        loraGiven.loraRank = 8
+        loraGiven.loraTargets = ["q_proj"]
+        let conflicts = ResumeConflict.between(saved: lora, given: loraGiven)
         #expect(conflicts.map(\.option) == ["lora-rank", "lora-targets"])
         let message = TrainingError.resumeConflict(checkpoint: "/runs/dpo/checkpoint-3", conflicts[0]).description
         #expect(message.hasPrefix("--lora-rank 8 conflicts with the checkpoint /runs/dpo/checkpoint-3, trained with lora-rank 16"))
