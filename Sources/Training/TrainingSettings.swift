@@ -77,7 +77,7 @@ public struct TrainingSettings: Equatable, Sendable {
     }
 
     /// An error about `key` that names where it was set: the file and line, or the flag.
-    public func error(_ key: String, _ reason: String) -> Error {
+    func error(_ key: String, _ reason: String) -> Error {
         switch values[key]?.origin {
         case let .file(path, line): return FileError(path: path, line: line, reason: "'\(key)' \(reason)")
         case .flag, nil: return TrainingError.invalidOption(name: key.replacingOccurrences(of: "_", with: "-"), reason: reason)
