@@ -63,7 +63,7 @@ let package = Package(
 
         // Layer 1: parsing — file formats, tokenizers, chat templates (Foundation only).
         .target(name: "WeightFormats", dependencies: ["Base", "CBlockDot"]),
-        .target(name: "Tokenizers"),
+        .target(name: "Tokenizers", dependencies: ["Base"]),
         .target(name: "ChatTemplates"),
 
         // Layer 2: models built from the engine and the formats.

@@ -75,6 +75,9 @@ public enum JSONLines {
             do { records.append(try decoder.decode(T.self, from: bytes)) } catch let error as DecodingError {
                 throw FileError(path: url.path, line: number, reason: error.readableDescription)
             }
+            if let key = JSONDuplicateKeys.first(in: bytes) {
+                throw FileError(path: url.path, line: number, field: key, reason: "appears twice in one object")
+            }
         }
         return records
     }

@@ -53,10 +53,14 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 
     /// Parses `bytes` as one JSON value; the error says what is wrong in words.
+    /// A key repeated in one object is refused too (``JSONDuplicateKeys``).
     public static func parse(_ bytes: Data, decoder: JSONDecoder = JSONDecoder()) throws -> JSONValue {
-        do { return try decoder.decode(JSONValue.self, from: bytes) } catch {
+        let value: JSONValue
+        do { value = try decoder.decode(JSONValue.self, from: bytes) } catch {
             throw JSONSyntaxError(detail: describe(error))
         }
+        if let key = JSONDuplicateKeys.first(in: bytes) { throw JSONSyntaxError(detail: "key \"\(key)\" appears twice") }
+        return value
     }
 
     /// The readable part of a decoding error (Foundation wraps the parser's message).

@@ -12,7 +12,9 @@ import Foundation
 /// ```
 /// Every length is bounds-checked on load; a truncated or corrupt file throws
 /// ``EmbeddingError/corruptCache(file:offset:reason:)`` (delete it to start afresh). Entries of
-/// other model ids may share the file: the key includes the id. Thread-safe.
+/// other model ids may share the file: the key includes the id. With ``autosaveRatio`` set, the
+/// file is also saved while embedding, so a run killed midway keeps most of its vectors
+/// (docs/formats.md §4.3). Thread-safe.
 public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
     public let modelID: String
     public let file: URL?
@@ -23,6 +25,11 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
     private var dirty = false
     /// Texts answered from the cache and texts passed to the wrapped embedder, since creation.
     public private(set) var hits = 0, misses = 0
+    /// Save during ``embed(_:)`` once the wrapped embedder has worked at least this many times as
+    /// long as the last save took (saving then costs at most 1/ratio of the embedding time);
+    /// nil = only explicit ``save()`` calls write the file.
+    public var autosaveRatio: Double?
+    private var embeddingSinceSave: TimeInterval = 0, lastSaveDuration: TimeInterval = 0
 
     static let magic = Data("DTEMBC01".utf8)
 
@@ -47,6 +54,7 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
         misses += missing.count
         lock.unlock()
         if !missing.isEmpty {
+            let started = Date()
             let vectors = try base.embed(missing)
             guard vectors.count == missing.count else {
                 throw EmbeddingError.invalidEmbeddings(reason: "\(modelID) returned \(vectors.count) vectors for \(missing.count) texts")
@@ -54,7 +62,10 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
             lock.lock()
             for (k, v) in zip(missingKeys, vectors) where entries[k] == nil { entries[k] = v; order.append(k) }
             dirty = true
+            embeddingSinceSave += Date().timeIntervalSince(started)
+            let autosave = autosaveRatio.map { embeddingSinceSave >= $0 * lastSaveDuration } ?? false
             lock.unlock()
+            if autosave { try save() }
         }
         lock.lock(); defer { lock.unlock() }
         return keys.map { entries[$0] ?? [] }
@@ -65,6 +76,7 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
         guard let file else { return }
         lock.lock(); defer { lock.unlock() }
         guard dirty else { return }
+        let started = Date()
         var out = Self.magic
         for k in order {
             guard let v = entries[k] else { continue }
@@ -76,6 +88,8 @@ public final class EmbeddingCache: TextEmbedder, @unchecked Sendable {
             throw EmbeddingError.unwritable(file: file.path, reason: error.localizedDescription)
         }
         dirty = false
+        lastSaveDuration = Date().timeIntervalSince(started)
+        embeddingSinceSave = 0
     }
 
     private func key(_ text: String) -> Data {

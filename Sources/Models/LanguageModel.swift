@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import TensorEngine
 import Tokenizers
@@ -52,8 +53,10 @@ public struct LanguageModel {
         guard let data = try? Data(contentsOf: configURL) else { throw ModelError.missingFile(path: configURL.path, what: "config.json") }
         let config: LlamaConfiguration
         do { config = try JSONDecoder().decode(LlamaConfiguration.self, from: data) } catch {
-            throw ModelError.unreadable(file: configURL.path, reason: "\(error)")
+            throw ModelError.unreadable(file: configURL.path, reason: (error as? DecodingError)?.readableDescription ?? "\(error)")
         }
+        // transformers reads a repeated key's last value, Foundation its first: refuse the file.
+        if let key = JSONDuplicateKeys.first(in: data) { throw ModelError.unreadable(file: configURL.path, reason: "key \"\(key)\" appears twice") }
         let checkpoint = try SafetensorsCheckpoint(directory: url)
         let model = try LlamaModel(configuration: config, weights: SafetensorsWeights(checkpoint: checkpoint))
         // The tokenizer reads its folder as transformers 5 does: tokenizer_config.json, whose chat

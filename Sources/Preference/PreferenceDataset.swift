@@ -124,6 +124,7 @@ public struct PreferenceDataset: Sendable {
             if let bad = result.1.firstIndex(where: { !$0.score.isFinite }) {
                 throw LineProblem(text: "score of response \(bad) is not a finite number")
             }
+            if let key = JSONDuplicateKeys.first(in: bytes) { throw LineProblem(text: "field '\(key)' appears twice in one object") }
             return result
         } catch let error as DecodingError {
             throw LineProblem(text: describe(error))

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// A Hugging Face tokenizer pipeline built from `tokenizer.json` (or from GGUF metadata, see
@@ -43,6 +44,8 @@ public final class PreTrainedTokenizer: Tokenizer, @unchecked Sendable {
         do { json = try JSONDecoder().decode(TokenizerJSON.self, from: data) } catch {
             throw TokenizerError.from(error, source: source)
         }
+        // The tokenizers library keeps a repeated key's last value, Foundation the first (docs/bad-inputs.md).
+        if let key = JSONDuplicateKeys.first(in: data) { throw TokenizerError.invalid(source: source, field: key, reason: "appears twice in one object") }
         if let config { json = json.addingSpecialTokens(of: config) }
         do { try self.init(json: json, config: config, source: source) } catch {
             throw TokenizerError.from(error, source: source)

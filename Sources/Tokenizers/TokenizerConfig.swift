@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// The parts of `tokenizer_config.json` DivTune uses: special-token strings, BOS/EOS policy and
@@ -42,6 +43,7 @@ public struct TokenizerConfig: Decodable, Sendable, Equatable {
         do { self = try JSONDecoder().decode(TokenizerConfig.self, from: data) } catch {
             throw TokenizerError.from(error, source: url.path)
         }
+        if let key = JSONDuplicateKeys.first(in: data) { throw TokenizerError.invalid(source: url.path, field: key, reason: "appears twice in one object") }
     }
 
     private struct TokenObject: Decodable { let content: String }

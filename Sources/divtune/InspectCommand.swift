@@ -35,7 +35,10 @@ struct InspectCommand: ParsableCommand {
         print(json ? report.json() : report.text())
     }
 
+    /// A `.gguf` name or the GGUF magic: a foreign file named `.gguf` is then refused as "not a GGUF
+    /// file" rather than read as safetensors.
     static func isGGUF(_ path: String) -> Bool {
+        if path.lowercased().hasSuffix(".gguf") { return true }
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         return (try? handle.read(upToCount: 4)) == Data("GGUF".utf8)

@@ -33,6 +33,20 @@ import Testing
         #expect(message { _ = try JSONLines.rows(of: missing) }.hasPrefix("\(missing.path): cannot read the file"))
     }
 
+    /// Python's json keeps a repeated key's last value, Foundation its first: such rows are refused.
+    @Test func aKeyTwiceInOneObjectIsRefusedNamingIt() throws {
+        let rows = try file("{\"prompt\": \"a\"}\n{\"prompt\": \"a\", \"prompt\": \"b\"}\n")
+        #expect(message { _ = try JSONLines.rows(of: rows) } == "\(rows.path):2: malformed JSON (key \"prompt\" appears twice)")
+        struct Record: Decodable { var prompt: String }
+        let nested = try file(#"{"prompt": "a", "meta": {"x": 1, "\u0078": 2}}"# + "\n")
+        #expect(message { _ = try JSONLines.read(Record.self, from: nested) } == "\(nested.path):1: field \"meta.x\": appears twice in one object")
+        // The same key in different objects, and keys inside strings and lists, are not repeats.
+        let fine = try file(#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}], "c": "\"a\": 1, \"a\": 2", "d": ["a", "a"]}"# + "\n")
+        #expect(try JSONLines.rows(of: fine).count == 1)
+        #expect(JSONDuplicateKeys.first(in: Data(#"[{"k": 1}, {"k": 2, "j": {"k": 3}, "k": 4}]"#.utf8)) == "[].k")
+        #expect(JSONDuplicateKeys.first(in: Data(#"{"model": {"vocab": {"a": 0, "b": 1, "a": 2}}}"#.utf8)) == "model.vocab.a")
+    }
+
     @Test func typedFieldsNameTheField() throws {
         let url = try file(#"{"s": 1, "xs": ["a", 2], "n": "x", "m": [{"role": "user"}]}"# + "\n")
         let row = try #require(try JSONLines.rows(of: url).first)

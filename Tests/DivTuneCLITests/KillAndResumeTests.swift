@@ -15,25 +15,10 @@ import Testing
          "--learning-rate", "1e-2", "--lora-dropout", "0.1", "--logging-steps", "1", "--save-every", "1", "--threads", "1"]
     }
 
-    static func launch(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = DivTuneProcess.executable
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DIVTUNE_NO_PROGRESS"] = "1"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    static func entries(_ folder: URL) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] }
-
     /// Steps of the complete `checkpoint-N` folders; records an issue for any that is not complete.
     static func checkCheckpoints(in output: URL, trial: Int) throws -> [Int] {
         var steps: [Int] = []
-        for name in entries(output) where name.hasPrefix("checkpoint-") {
+        for name in KilledRuns.entries(output) where name.hasPrefix("checkpoint-") {
             let folder = output.appendingPathComponent(name)
             let step = try #require(Int(name.dropFirst("checkpoint-".count)))
             for file in ["adapter_model.safetensors", "optimizer.safetensors"] {
@@ -73,11 +58,8 @@ import Testing
 
         // The uninterrupted run: its result, and how long it takes (to spread the kills over it).
         let straightOutput = dir.appendingPathComponent("straight")
-        let started = Date()
-        let straight = try Self.launch(Self.arguments(model: model, data: data, output: straightOutput))
-        straight.waitUntilExit()
-        let duration = Date().timeIntervalSince(started)
-        try #require(straight.terminationStatus == 0)
+        let (status, duration) = try KilledRuns.timedRun(Self.arguments(model: model, data: data, output: straightOutput))
+        try #require(status == 0)
         let adapter = try Data(contentsOf: straightOutput.appendingPathComponent("adapter_model.safetensors"))
         let straightLosses = try Self.losses(straightOutput)
         #expect(straightLosses.map(\.step) == Array(1...Self.steps))
@@ -87,19 +69,18 @@ import Testing
         let trials = 21
         for trial in 0..<trials {
             let output = dir.appendingPathComponent("trial-\(trial)")
-            let process = try Self.launch(Self.arguments(model: model, data: data, output: output))
+            let process = try KilledRuns.launch(Self.arguments(model: model, data: data, output: output))
             if trial % 3 == 0 {
                 // Kill the moment checkpoint-k's temporary folder appears, for a random k.
                 let k = 1 + Int(rng.next() % UInt64(Self.steps))
-                let deadline = Date().addingTimeInterval(10 * duration + 5)
-                while process.isRunning, Date() < deadline, !Self.entries(output).contains(where: { $0.hasPrefix(".checkpoint-\(k).tmp-") }) {}
+                KilledRuns.wait(process, timeout: 10 * duration + 5) {
+                    KilledRuns.entries(output).contains(where: { $0.hasPrefix(".checkpoint-\(k).tmp-") })
+                }
             } else {
-                usleep(UInt32(Double(rng.next() % 1_000_000) / 1_000_000 * duration * 1_000_000))
+                KilledRuns.sleep(randomFractionOf: duration, using: &rng)
             }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            if process.terminationReason == .exit { finishedBeforeKill += 1 }
-            if Self.entries(output).contains(where: { $0.hasPrefix(".checkpoint-") }) { killedDuringSave += 1 }
+            if KilledRuns.kill(process) { finishedBeforeKill += 1 }
+            if KilledRuns.entries(output).contains(where: { $0.hasPrefix(".checkpoint-") }) { killedDuringSave += 1 }
 
             let checkpoints = try Self.checkCheckpoints(in: output, trial: trial)
             let resume = checkpoints.last.map { ["--resume", output.appendingPathComponent("checkpoint-\($0)").path] } ?? ["--overwrite"]
@@ -111,7 +92,7 @@ import Testing
             let losses = try Self.losses(output)
             #expect(losses.map(\.step) == straightLosses.map(\.step), "trial \(trial): steps logged \(losses.map(\.step))")
             #expect(losses.map(\.loss) == straightLosses.map(\.loss), "trial \(trial): losses differ")
-            #expect(!Self.entries(output).contains(where: { $0.hasPrefix(".") }), "trial \(trial): temporary files left")
+            #expect(!KilledRuns.entries(output).contains(where: { $0.hasPrefix(".") }), "trial \(trial): temporary files left")
             try? FileManager.default.removeItem(at: output)
         }
         print("kill -9: \(trials) trials; \(killedDuringSave) killed while writing a checkpoint, \(killedBeforeFirstCheckpoint) before the first,"

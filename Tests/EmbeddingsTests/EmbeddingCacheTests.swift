@@ -55,6 +55,27 @@ func temporaryDirectory() throws -> URL {
         #expect(other.calls == 1, "the model id is part of the key")
     }
 
+    @Test func autosaveWritesTheFileWhileEmbedding() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("cache.bin")
+        let cache = try EmbeddingCache(wrapping: FakeEmbedder(salt: 1), modelID: "fake", file: file)
+        _ = try cache.embed(["a"])
+        #expect(!FileManager.default.fileExists(atPath: file.path), "without autosaveRatio only save() writes")
+        cache.autosaveRatio = 0
+        _ = try cache.embed(["b", "c"])
+        #expect(try EmbeddingCache(wrapping: FakeEmbedder(salt: 1), modelID: "fake", file: file).count == 3)
+        _ = try cache.embed(["d"])
+        let reloaded = try EmbeddingCache(wrapping: FakeEmbedder(salt: 1), modelID: "fake", file: file)
+        #expect(reloaded.count == 4)
+        // A ratio no embedding can reach after a save leaves the file as it was.
+        cache.autosaveRatio = 1e12
+        _ = try cache.embed(["e"])
+        #expect(try EmbeddingCache(wrapping: FakeEmbedder(salt: 1), modelID: "fake", file: file).count == 4)
+        try cache.save()
+        #expect(try EmbeddingCache(wrapping: FakeEmbedder(salt: 1), modelID: "fake", file: file).count == 5)
+    }
+
     @Test func corruptFilesAreReported() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

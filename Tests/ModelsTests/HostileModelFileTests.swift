@@ -95,6 +95,26 @@ import Testing
         expectLoadError(try folder(in: dir, ["vocab_size": "5"]), ["model.embed_tokens.weight", "[5, 8]", "[4, 8]"])
     }
 
+    /// An empty config.json, one holding a list, a PNG renamed config.json, and one naming a key
+    /// twice (transformers would read the second value, Foundation the first).
+    @Test func configFilesThatAreNotOneConfigurationObject() throws {
+        let dir = try TinyModelFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try folder(in: dir)
+        let config = model.appendingPathComponent("config.json")
+        let good = try TinyModelFiles.configJSON()
+        let cases: [(Data, String)] = [
+            (Data(), "not valid JSON"),
+            (Data("[1]".utf8), "the top level should be Dictionary<String, Any>"),
+            (Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "not valid JSON"),
+            (Data((good.dropLast() + #", "hidden_size": 16}"#).utf8), "key \"hidden_size\" appears twice"),
+        ]
+        for (bytes, reason) in cases {
+            try bytes.write(to: config)
+            #expect { try LanguageModel.load(path: model.path) } throws: { "\($0)" == "\(config.path): \(reason)" }
+        }
+    }
+
     @Test func encoderConfigSizesOutOfRange() throws {
         let dir = try TinyModelFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

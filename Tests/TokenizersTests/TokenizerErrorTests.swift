@@ -76,6 +76,29 @@ struct TokenizerErrorTests {
                 == .invalid(source: config.path, field: "add_bos_token", reason: "expected Bool"))
     }
 
+    /// An empty file, a PNG, a JSON list and Latin-1 text named tokenizer.json; a key repeated in
+    /// one object (the tokenizers library keeps the last value, Foundation the first).
+    @Test func emptyForeignAndRepeatedKeyFiles() throws {
+        func message(_ bytes: [UInt8]) throws -> String {
+            let url = try temporaryFile("")
+            try Data(bytes).write(to: url)
+            let e = try #require(error { try PreTrainedTokenizer(tokenizerJSON: url) })
+            return e.description.replacingOccurrences(of: url.path, with: "F")
+        }
+        #expect(try message([]) == "F: invalid '(root)': The given data was not valid JSON.")
+        #expect(try message([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) == "F: invalid '(root)': The given data was not valid JSON.")
+        #expect(try message(Array("[1, 2]".utf8)) == "F: invalid '(root)': expected Dictionary<String, Any>")
+        #expect(try message(Array(#"{"model": {"type": "BPE", "vocab": {""#.utf8) + [0xE9] + Array(#"": 0}, "merges": []}}"#.utf8))
+                == "F: invalid '(root)': The given data was not valid JSON.")
+        #expect(try message(Array(#"{"model": {"type": "BPE", "vocab": {"a": 0, "a": 1}, "merges": []}}"#.utf8))
+                == "F: invalid 'model.vocab.a': appears twice in one object")
+        let dir = try temporaryFile(tiny + "\"decoder\": null}").deletingLastPathComponent()
+        let config = dir.appendingPathComponent("tokenizer_config.json")
+        try #"{"add_bos_token": true, "add_bos_token": false}"#.write(to: config, atomically: true, encoding: .utf8)
+        #expect(error { try PreTrainedTokenizer(tokenizerJSON: dir.appendingPathComponent("tokenizer.json")) }
+                == .invalid(source: config.path, field: "add_bos_token", reason: "appears twice in one object"))
+    }
+
     @Test func badGGUFMetadata() {
         let tokens = ["a", "b", "ab"]
         #expect(error { try PreTrainedTokenizer.fromGGUF(model: "llama", tokens: tokens, merges: [], tokenTypes: [], pre: nil,

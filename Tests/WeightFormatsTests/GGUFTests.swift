@@ -93,6 +93,21 @@ struct QuantExpectation: Decodable { let type: String; let shape: [Int]; let val
         #expect(try GGUFFile(url: url).tensors.count == 12)
     }
 
+    /// Files with the right extension but other contents: a PNG, an empty file, a safetensors file.
+    @Test func foreignAndEmptyFilesNamedGGUFAreRefused() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let png = dir.appendingPathComponent("picture.gguf"), empty = dir.appendingPathComponent("empty.gguf")
+        try (Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(count: 56)).write(to: png)
+        try Data().write(to: empty)
+        let safetensors = dir.appendingPathComponent("weights.gguf")
+        try Data(contentsOf: fixtureURL("tiny", "safetensors")).write(to: safetensors)
+        for url in [png, safetensors] {
+            #expect { try GGUFFile(url: url) } throws: { "\($0)" == "\(url.path): not a GGUF file (bad magic)" }
+        }
+        #expect { try GGUFFile(url: empty) } throws: { "\($0)" == "\(empty.path): the file is empty" }
+    }
+
     @Test func rejectsBadHeaders() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

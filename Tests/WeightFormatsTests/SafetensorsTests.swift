@@ -153,6 +153,29 @@ import Testing
         }
     }
 
+    /// Files with the right extension but other contents, and a header naming a tensor twice
+    /// (the safetensors library refuses it; a JSON reader would silently keep one entry).
+    @Test func foreignEmptyAndDuplicateKeyFilesAreRefused() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func expectMessage(_ bytes: Data, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let url = dir.appendingPathComponent("\(UUID().uuidString).safetensors")
+            try bytes.write(to: url)
+            #expect(throws: (any Error).self, sourceLocation: sourceLocation) { try SafetensorsFile(url: url) }
+            do { _ = try SafetensorsFile(url: url) } catch {
+                #expect("\(error)" == "\(url.path): \(message)", sourceLocation: sourceLocation)
+            }
+        }
+        try expectMessage(Data("[1, 2, 3]\n".utf8), "header size 3683993088988819803 is out of range (2…100000000 bytes)")
+        try expectMessage(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(count: 56),
+                          "header size 727905341920923785 is out of range (2…100000000 bytes)")
+        try expectMessage(Data(), "the file is empty")
+        let header = Data(#"{"x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "x": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#.utf8)
+        var file = Data()
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
+        try expectMessage(file + header + Data(count: 12), "header names 'x' twice")
+    }
+
     /// The real sentence-transformers checkpoint: F32 weights plus an I64 buffer.
     @Test func opensTheMiniLMCheckpoint() throws {
         let url = try testModels.require("all-MiniLM-L6-v2/model.safetensors")

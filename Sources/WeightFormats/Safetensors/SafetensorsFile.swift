@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// One tensor of a safetensors header, validated against the file.
@@ -49,6 +50,8 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard let header = (try? JSONSerialization.jsonObject(with: Data(headerBytes))) as? [String: Any] else {
             throw invalid("header is not a JSON object")
         }
+        // A repeated tensor name would hide one entry (the safetensors library refuses such headers).
+        if let key = JSONDuplicateKeys.first(in: Data(headerBytes)) { throw invalid("header names '\(key)' twice") }
         let dataStart = 8 + Int(headerSize)
         let bufferSize = file.size - dataStart
         var tensors: [String: SafetensorsTensorInfo] = [:]
