@@ -47,7 +47,7 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "LoRA rank (default 16).") var loraRank: Int?
     @Option(help: "LoRA alpha (default 32).") var loraAlpha: Float?
     @Option(help: "LoRA dropout (default 0.05).") var loraDropout: Float?
-    @Option(help: "Target modules, comma-separated (default q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).") var loraTargets: String?
+    @Option(help: "Target modules, comma-separated (default \(LoRAConfiguration.allLinearTargets.joined(separator: ","))).") var loraTargets: String?
     @Option(help: "β of DPO / λ of ORPO (default 0.1).") var beta: Float?
     @Option(help: "DPO loss: sigmoid, ipo or hinge.") var lossType: String?
     @Option(help: "DORPO weighting: reference (as released) or per-example.") var orpoWeighting: String?

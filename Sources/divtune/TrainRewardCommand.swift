@@ -67,7 +67,7 @@ struct TrainRewardCommand: ParsableCommand {
         }
         let (trainIndices, validationIndices) = RewardTrainer.split(count: examples.count, validationFraction: validationFraction, seed: seed)
         let reward = try RewardModel(model: lm.model, lora: LoRAConfiguration(rank: loraRank, alpha: loraAlpha, dropout: 0,
-                                                                              targetModules: ["q_proj", "v_proj"], baseModelNameOrPath: model),
+                                                                              targetModules: HFModuleNames.peftDefaultTargets, baseModelNameOrPath: model),
                                      seed: seed)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
                                                                         loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed))
