@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `divtune inspect` reports the decoder architecture a model declares, as DivTune reads it.
-@Suite struct InspectCommandTests {
+@Suite struct InspectArchitectureTests {
     static let fixtures = DivTuneProcess.repositoryRoot.appendingPathComponent("Tests/ModelsTests/Fixtures")
 
     func report(_ path: String) throws -> [String: Any] {
