@@ -1,13 +1,14 @@
 import Foundation
 
-/// The hyper-parameters of a Llama-family decoder (`llama`, `mistral`, `qwen2`), read from an HF
-/// `config.json` (snake_case keys below) or from GGUF metadata (`<arch>.*` keys).
+/// The hyper-parameters of a Llama-family decoder (`ModelArchitecture`: llama, mistral, qwen2),
+/// read from an HF `config.json` (snake_case keys below) or from GGUF metadata (`<arch>.*` keys).
+/// A field config.json lacks takes the architecture's transformers default.
 ///
 /// Differences between the three families that matter here: Qwen2 has biases on q/k/v projections;
 /// Mistral and Qwen2 may declare a sliding window (ignored: our contexts are shorter); Llama 3.1+
 /// uses "llama3" RoPE scaling.
 public struct LlamaConfiguration: Codable, Sendable, Equatable {
-    public var modelType: String
+    public var architecture: ModelArchitecture
     public var hiddenSize: Int
     public var intermediateSize: Int
     public var numHiddenLayers: Int
@@ -24,33 +25,32 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var bosTokenId: Int?
     public var eosTokenIds: [Int]
 
-    public static let supportedModelTypes: Set<String> = ["llama", "mistral", "qwen2"]
-
-    public init(modelType: String = "llama", hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int,
+    /// Fields left nil take `architecture`'s defaults.
+    public init(architecture: ModelArchitecture = .llama, hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int,
                 numAttentionHeads: Int, numKeyValueHeads: Int? = nil, headDim: Int? = nil, vocabSize: Int,
-                rmsNormEps: Float = 1e-5, ropeTheta: Float = 10000, ropeScaling: RopeScalingConfiguration? = nil,
-                maxPositionEmbeddings: Int = 2048, tieWordEmbeddings: Bool = false, attentionBias: Bool = false,
+                rmsNormEps: Float? = nil, ropeTheta: Float? = nil, ropeScaling: RopeScalingConfiguration? = nil,
+                maxPositionEmbeddings: Int? = nil, tieWordEmbeddings: Bool? = nil, attentionBias: Bool? = nil,
                 bosTokenId: Int? = nil, eosTokenIds: [Int] = []) {
-        self.modelType = modelType
+        self.architecture = architecture
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
         self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads
-        self.numKeyValueHeads = numKeyValueHeads ?? numAttentionHeads
+        self.numKeyValueHeads = numKeyValueHeads ?? architecture.defaultKeyValueHeads(attentionHeads: numAttentionHeads)
         self.headDim = headDim ?? hiddenSize / max(numAttentionHeads, 1)   // validate() refuses heads ≤ 0
         self.vocabSize = vocabSize
-        self.rmsNormEps = rmsNormEps
-        self.ropeTheta = ropeTheta
+        self.rmsNormEps = rmsNormEps ?? architecture.defaultRMSNormEps
+        self.ropeTheta = ropeTheta ?? architecture.defaultRopeTheta
         self.ropeScaling = ropeScaling
-        self.maxPositionEmbeddings = maxPositionEmbeddings
-        self.tieWordEmbeddings = tieWordEmbeddings
-        self.attentionBias = attentionBias
+        self.maxPositionEmbeddings = maxPositionEmbeddings ?? architecture.defaultMaxPositionEmbeddings
+        self.tieWordEmbeddings = tieWordEmbeddings ?? architecture.defaultTieWordEmbeddings
+        self.attentionBias = architecture.fixedAttentionBias ?? attentionBias ?? false
         self.bosTokenId = bosTokenId
         self.eosTokenIds = eosTokenIds
     }
 
     enum CodingKeys: String, CodingKey {
-        case modelType = "model_type", hiddenSize = "hidden_size", intermediateSize = "intermediate_size"
+        case architecture = "model_type", hiddenSize = "hidden_size", intermediateSize = "intermediate_size"
         case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
         case numKeyValueHeads = "num_key_value_heads", headDim = "head_dim", vocabSize = "vocab_size"
         case rmsNormEps = "rms_norm_eps", ropeTheta = "rope_theta", ropeScaling = "rope_scaling"
@@ -58,36 +58,42 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         case attentionBias = "attention_bias", bosTokenId = "bos_token_id", eosTokenIds = "eos_token_id"
     }
 
+    /// transformers 5 writes the RoPE settings (theta, type, scaling factors) as one
+    /// `rope_parameters` object instead of `rope_theta` and `rope_scaling`.
+    private enum RopeParametersKey: String, CodingKey { case ropeParameters = "rope_parameters" }
+    private struct RopeParametersTheta: Decodable {
+        var ropeTheta: Float?
+        enum CodingKeys: String, CodingKey { case ropeTheta = "rope_theta" }
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        modelType = try c.decode(String.self, forKey: .modelType)
-        guard Self.supportedModelTypes.contains(modelType) else {
-            throw DecodingError.dataCorruptedError(forKey: .modelType, in: c, debugDescription:
-                "unsupported model_type '\(modelType)' (supported: \(Self.supportedModelTypes.sorted().joined(separator: ", ")))")
+        let modelType = try c.decode(String.self, forKey: .architecture)
+        guard let architecture = ModelArchitecture(modelType: modelType) else {
+            throw DecodingError.dataCorruptedError(forKey: .architecture, in: c, debugDescription:
+                "unsupported model_type '\(modelType)' (supported: \(ModelArchitecture.supportedNames))")
         }
-        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
-        intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
-        numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
-        numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
-        numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads) ?? numAttentionHeads
-        if let given = try c.decodeIfPresent(Int.self, forKey: .headDim) {
-            headDim = given
-        } else {
-            headDim = try Self.derivedHeadDim(hiddenSize: hiddenSize, heads: numAttentionHeads)
-        }
-        vocabSize = try c.decode(Int.self, forKey: .vocabSize)
-        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
-        ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000
-        ropeScaling = try c.decodeIfPresent(RopeScalingConfiguration.self, forKey: .ropeScaling)
-        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 2048
-        tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
-        attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? (modelType == "qwen2")
-        bosTokenId = try c.decodeIfPresent(Int.self, forKey: .bosTokenId)
-        if let many = try? c.decodeIfPresent([Int].self, forKey: .eosTokenIds) {
-            eosTokenIds = many
-        } else {
-            eosTokenIds = (try c.decodeIfPresent(Int.self, forKey: .eosTokenIds)).map { [$0] } ?? []
-        }
+        let v5 = try decoder.container(keyedBy: RopeParametersKey.self)
+        let ropeParameters = try v5.decodeIfPresent(RopeScalingConfiguration.self, forKey: .ropeParameters)
+        let ropeParametersTheta = try v5.decodeIfPresent(RopeParametersTheta.self, forKey: .ropeParameters)?.ropeTheta
+        let attentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
+        let hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        self.init(architecture: architecture, hiddenSize: hiddenSize,
+                  intermediateSize: try c.decode(Int.self, forKey: .intermediateSize),
+                  numHiddenLayers: try c.decode(Int.self, forKey: .numHiddenLayers),
+                  numAttentionHeads: attentionHeads, numKeyValueHeads: try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads),
+                  headDim: try c.decodeIfPresent(Int.self, forKey: .headDim) ?? Self.derivedHeadDim(hiddenSize: hiddenSize, heads: attentionHeads),
+                  vocabSize: try c.decode(Int.self, forKey: .vocabSize),
+                  rmsNormEps: try c.decodeIfPresent(Float.self, forKey: .rmsNormEps),
+                  ropeTheta: try ropeParametersTheta ?? c.decodeIfPresent(Float.self, forKey: .ropeTheta),
+                  ropeScaling: try ropeParameters.flatMap { $0.ropeType == "default" ? nil : $0 }
+                      ?? c.decodeIfPresent(RopeScalingConfiguration.self, forKey: .ropeScaling),
+                  maxPositionEmbeddings: try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings),
+                  tieWordEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings),
+                  attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias),
+                  bosTokenId: try c.decodeIfPresent(Int.self, forKey: .bosTokenId),
+                  eosTokenIds: try (try? c.decodeIfPresent([Int].self, forKey: .eosTokenIds))
+                      ?? c.decodeIfPresent(Int.self, forKey: .eosTokenIds).map { [$0] } ?? [])
         try validate()
     }
 

@@ -2,20 +2,33 @@
 /// numbers in a file that disagree with its tensors must give an error naming the tensor, not
 /// a trap in the Q/K un-permutation or an allocation sized by the wrong number.
 extension LlamaModel {
+    /// The weight shape of a layer module under `c`: [out, in] for a projection, [hidden] for a norm.
+    static func weightShape(_ module: DecoderLayerModule, _ c: LlamaConfiguration) -> [Int] {
+        switch module {
+        case .inputNorm, .postAttentionNorm: return [c.hiddenSize]
+        case .qProj: return [c.queryWidth, c.hiddenSize]
+        case .kProj, .vProj: return [c.keyValueWidth, c.hiddenSize]
+        case .oProj: return [c.hiddenSize, c.queryWidth]
+        case .gateProj, .upProj: return [c.intermediateSize, c.hiddenSize]
+        case .downProj: return [c.hiddenSize, c.intermediateSize]
+        }
+    }
+
+    /// Whether a layer module has a bias under `c` (q, k and v with `attentionBias`).
+    static func hasBias(_ module: DecoderLayerModule, _ c: LlamaConfiguration) -> Bool {
+        c.attentionBias && [.qProj, .kProj, .vProj].contains(module)
+    }
+
     /// Every tensor of `c` by HF name with its shape; `lm_head.weight` when `withHead`.
     static func tensorShapes(_ c: LlamaConfiguration, withHead: Bool) -> [(name: String, shape: [Int])] {
-        var shapes: [(String, [Int])] = [("model.embed_tokens.weight", [c.vocabSize, c.hiddenSize]), ("model.norm.weight", [c.hiddenSize])]
-        if withHead { shapes.append(("lm_head.weight", [c.vocabSize, c.hiddenSize])) }
+        typealias N = HFModuleNames
+        var shapes: [(String, [Int])] = [(N.weight(N.embedTokens), [c.vocabSize, c.hiddenSize]), (N.weight(N.norm), [c.hiddenSize])]
+        if withHead { shapes.append((N.weight(N.lmHead), [c.vocabSize, c.hiddenSize])) }
         for i in 0..<c.numHiddenLayers {
-            let p = "model.layers.\(i)."
-            shapes += [(p + "input_layernorm.weight", [c.hiddenSize]), (p + "post_attention_layernorm.weight", [c.hiddenSize]),
-                       (p + "self_attn.q_proj.weight", [c.queryWidth, c.hiddenSize]), (p + "self_attn.k_proj.weight", [c.keyValueWidth, c.hiddenSize]),
-                       (p + "self_attn.v_proj.weight", [c.keyValueWidth, c.hiddenSize]), (p + "self_attn.o_proj.weight", [c.hiddenSize, c.queryWidth]),
-                       (p + "mlp.gate_proj.weight", [c.intermediateSize, c.hiddenSize]), (p + "mlp.up_proj.weight", [c.intermediateSize, c.hiddenSize]),
-                       (p + "mlp.down_proj.weight", [c.hiddenSize, c.intermediateSize])]
-            if c.attentionBias {
-                shapes += [(p + "self_attn.q_proj.bias", [c.queryWidth]), (p + "self_attn.k_proj.bias", [c.keyValueWidth]),
-                           (p + "self_attn.v_proj.bias", [c.keyValueWidth])]
+            for module in DecoderLayerModule.allCases {
+                let path = N.path(layer: i, module), shape = weightShape(module, c)
+                shapes.append((N.weight(path), shape))
+                if hasBias(module, c) { shapes.append((N.bias(path), [shape[0]])) }
             }
         }
         return shapes

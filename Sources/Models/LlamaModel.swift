@@ -19,8 +19,9 @@ public final class LlamaModel {
 
     /// Builds the model from weights named as in HF checkpoints (`model.layers.0.self_attn.q_proj.weight`).
     public init(configuration c: LlamaConfiguration, weights: some WeightSource) throws {
+        typealias N = HFModuleNames
         try c.validate()
-        let untied = !c.tieWordEmbeddings && weights.contains("lm_head.weight")
+        let untied = !c.tieWordEmbeddings && weights.contains(N.weight(N.lmHead))
         try Self.checkShapes(c, in: weights, withHead: untied)
         self.configuration = c
         func load(_ name: String, _ shape: [Int]) throws -> Tensor {
@@ -28,49 +29,38 @@ public final class LlamaModel {
             guard t.shape == shape else { throw ModelError.tensorShape(name: name, expected: shape, got: t.shape) }
             return t
         }
-        func linear(_ name: String, out: Int, in inFeatures: Int, bias: Bool) throws -> Linear {
-            let layer = try Linear(weight: load(name + ".weight", [out, inFeatures]), bias: bias ? load(name + ".bias", [out]) : nil)
-            layer.quantized = weights.quantizedWeight(named: name + ".weight")
+        func linear(_ module: String, shape: [Int], bias: Bool) throws -> Linear {
+            let layer = try Linear(weight: load(N.weight(module), shape), bias: bias ? load(N.bias(module), [shape[0]]) : nil)
+            layer.quantized = weights.quantizedWeight(named: N.weight(module))
             return layer
         }
-        embedTokens = try load("model.embed_tokens.weight", [c.vocabSize, c.hiddenSize])
-        norm = try load("model.norm.weight", [c.hiddenSize])
+        embedTokens = try load(N.weight(N.embedTokens), [c.vocabSize, c.hiddenSize])
+        norm = try load(N.weight(N.norm), [c.hiddenSize])
         if !untied {
             lmHead = try Linear(weight: embedTokens)
-            lmHead.quantized = weights.quantizedWeight(named: "model.embed_tokens.weight")
+            lmHead.quantized = weights.quantizedWeight(named: N.weight(N.embedTokens))
         } else {
-            lmHead = try linear("lm_head", out: c.vocabSize, in: c.hiddenSize, bias: false)
+            lmHead = try linear(N.lmHead, shape: [c.vocabSize, c.hiddenSize], bias: false)
         }
         let rope = try RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta, scaling: c.ropeScaling?.engineScaling,
                                        layout: .rotateHalf)
         layers = try (0..<c.numHiddenLayers).map { i in
-            let p = "model.layers.\(i)."
-            let attention = LlamaAttention(
-                config: c, layerIndex: i,
-                q: try linear(p + "self_attn.q_proj", out: c.queryWidth, in: c.hiddenSize, bias: c.attentionBias),
-                k: try linear(p + "self_attn.k_proj", out: c.keyValueWidth, in: c.hiddenSize, bias: c.attentionBias),
-                v: try linear(p + "self_attn.v_proj", out: c.keyValueWidth, in: c.hiddenSize, bias: c.attentionBias),
-                o: try linear(p + "self_attn.o_proj", out: c.hiddenSize, in: c.queryWidth, bias: false),
-                rope: rope)
-            let mlp = LlamaMLP(
-                gate: try linear(p + "mlp.gate_proj", out: c.intermediateSize, in: c.hiddenSize, bias: false),
-                up: try linear(p + "mlp.up_proj", out: c.intermediateSize, in: c.hiddenSize, bias: false),
-                down: try linear(p + "mlp.down_proj", out: c.hiddenSize, in: c.intermediateSize, bias: false))
-            return LlamaBlock(attention: attention, mlp: mlp,
-                              inputNorm: try load(p + "input_layernorm.weight", [c.hiddenSize]),
-                              postAttentionNorm: try load(p + "post_attention_layernorm.weight", [c.hiddenSize]),
-                              eps: c.rmsNormEps)
+            func module(_ m: DecoderLayerModule) throws -> Linear {
+                try linear(N.path(layer: i, m), shape: Self.weightShape(m, c), bias: Self.hasBias(m, c))
+            }
+            func normWeight(_ m: DecoderLayerModule) throws -> Tensor { try load(N.weight(N.path(layer: i, m)), Self.weightShape(m, c)) }
+            let attention = LlamaAttention(config: c, layerIndex: i, q: try module(.qProj), k: try module(.kProj),
+                                           v: try module(.vProj), o: try module(.oProj), rope: rope)
+            let mlp = LlamaMLP(gate: try module(.gateProj), up: try module(.upProj), down: try module(.downProj))
+            return LlamaBlock(attention: attention, mlp: mlp, inputNorm: try normWeight(.inputNorm),
+                              postAttentionNorm: try normWeight(.postAttentionNorm), eps: c.rmsNormEps)
         }
     }
 
     /// Every linear projection by its HF module path (`model.layers.3.self_attn.q_proj`), for LoRA.
     public var linearLayers: [(path: String, layer: Linear)] {
-        layers.enumerated().flatMap { i, block -> [(String, Linear)] in
-            let p = "model.layers.\(i)."
-            let a = block.attention, m = block.mlp
-            return [(p + "self_attn.q_proj", a.qProj), (p + "self_attn.k_proj", a.kProj),
-                    (p + "self_attn.v_proj", a.vProj), (p + "self_attn.o_proj", a.oProj),
-                    (p + "mlp.gate_proj", m.gateProj), (p + "mlp.up_proj", m.upProj), (p + "mlp.down_proj", m.downProj)]
+        layers.enumerated().flatMap { i, block in
+            DecoderLayerModule.projections.compactMap { m in block.linear(m).map { (HFModuleNames.path(layer: i, m), $0) } }
         }
     }
 

@@ -12,7 +12,7 @@ public enum ModelError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidConfiguration(key, reason): return "invalid model configuration '\(key)': \(reason)"
-        case let .unsupportedArchitecture(file, arch): return "\(file): unsupported architecture '\(arch)' (supported: llama, mistral, qwen2)"
+        case let .unsupportedArchitecture(file, arch): return "\(file): unsupported architecture '\(arch)' (supported: \(ModelArchitecture.supportedNames))"
         case let .missingFile(path, what): return "\(path): missing \(what)"
         case let .missingTensor(file, name): return "\(file): missing tensor '\(name)'"
         case let .tensorShape(name, expected, got): return "tensor '\(name)' has shape \(got), expected \(expected)"

@@ -9,9 +9,6 @@ import WeightFormats
 /// (merged weights W + α/r·B·A under HF names), and the tokenizer files — copied from an HF
 /// base, or rebuilt from the GGUF tokenizer metadata (`GGUFTokenizerExport`) for a GGUF base.
 public enum FusedCheckpoint {
-    /// HF class names by `model_type`.
-    static let architectures = ["llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM", "qwen2": "Qwen2ForCausalLM"]
-
     /// Merges `adapter` into `model` (the model is changed) and writes the folder. Returns notes
     /// about anything that could not be reproduced.
     @discardableResult
@@ -25,7 +22,7 @@ public enum FusedCheckpoint {
         var notes: [String] = []
         let c = model.configuration
         var config = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as? [String: Any] ?? [:]
-        config["architectures"] = [architectures[c.modelType] ?? "LlamaForCausalLM"]
+        config["architectures"] = [c.architecture.causalLMClassName]
         config["torch_dtype"] = "float32"
         config["hidden_act"] = "silu"
         if c.eosTokenIds.count == 1 { config["eos_token_id"] = c.eosTokenIds[0] }

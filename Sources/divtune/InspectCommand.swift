@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
+import Models
 import WeightFormats
 
 /// `divtune inspect FILE`: the metadata and tensor table of a GGUF file, a safetensors file, or an
-/// HF model folder of safetensors shards. Long arrays (the vocabulary, merges) and long strings
-/// (the chat template) are abbreviated; `--json` prints the same as one JSON object.
+/// HF model folder of safetensors shards, and the decoder architecture a model declares (GGUF
+/// `general.architecture`, config.json `model_type`) as DivTune reads it. Long arrays (the
+/// vocabulary, merges) and long strings (the chat template) are abbreviated; `--json` prints the
+/// same as one JSON object.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
@@ -90,8 +93,14 @@ struct InspectCommand: ParsableCommand {
             f.metadata[key].map { (key: key, text: $0.summary, json: $0.jsonObject(arrayLimit: arrayLimit)) }
         }
         let tensors = f.tensors.map { Tensor(name: $0.name, type: $0.type.name, shape: $0.shape, offset: $0.offset, size: $0.byteCount, file: nil) }
-        return Report(format: "gguf", header: [("path", f.path), ("version", Int(f.version)), ("alignment", f.alignment), ("data_offset", f.dataOffset)],
-                      metadata: metadata, tensors: tensors)
+        var header: [(String, Any)] = [("path", f.path), ("version", Int(f.version)), ("alignment", f.alignment), ("data_offset", f.dataOffset)]
+        if let name = f.string("general.architecture") { header.append(("architecture", architecture(name, ModelArchitecture(ggufName: name)))) }
+        return Report(format: "gguf", header: header, metadata: metadata, tensors: tensors)
+    }
+
+    /// The architecture's name when DivTune runs it; else the declared name and what DivTune runs.
+    static func architecture(_ declared: String, _ found: ModelArchitecture?) -> String {
+        found?.rawValue ?? "\(declared) (not a decoder DivTune runs: \(ModelArchitecture.supportedNames))"
     }
 
     static func safetensors(_ files: [SafetensorsFile], format: String) -> Report {
@@ -111,6 +120,10 @@ struct InspectCommand: ParsableCommand {
     static func checkpoint(_ c: SafetensorsCheckpoint) -> Report {
         var report = safetensors(c.files, format: "safetensors-checkpoint")
         report.header = [("path", c.directory.path), ("shards", c.files.count)]
+        if let data = try? Data(contentsOf: c.directory.appendingPathComponent("config.json")),
+           let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let name = config["model_type"] as? String {
+            report.header.append(("architecture", architecture(name, ModelArchitecture(modelType: name))))
+        }
         return report
     }
 }

@@ -39,6 +39,25 @@ import TensorEngine
         #expect(config?["model_type"] as? String == "llama")
     }
 
+    /// A Mistral GGUF fuses into a Mistral checkpoint (it was written as llama), which loads back
+    /// as Mistral with the same logits.
+    @Test func fusingAMistralGGUFRecordsMistral() throws {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ModelsTests/Fixtures/tiny_mistral.gguf")
+        let lm = try LanguageModel.load(path: source.path)
+        let ids = [0, 1, 2, 3, 2, 1]
+        let expected = try Tensor.withNoGrad { try lm.model([ids]).scalars }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fused-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FusedCheckpoint.write(model: lm, adapter: nil, to: dir)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("config.json"))) as? [String: Any]
+        #expect(config?["model_type"] as? String == "mistral")
+        #expect(config?["architectures"] as? [String] == ["MistralForCausalLM"])
+        let fused = try LanguageModel.load(path: dir.path)
+        #expect(fused.configuration == lm.configuration)
+        #expect(try Tensor.withNoGrad { try fused.model([ids]).scalars } == expected)
+    }
+
     /// A folder saved by transformers 5 keeps its templates in chat_template.jinja and
     /// additional_chat_templates/: the fused folder carries them on.
     @Test func fusingAnHFFolderKeepsItsChatTemplateFiles() throws {

@@ -8,9 +8,6 @@ import WeightFormats
 public final class LoRAAdapter {
     public static let configFile = "adapter_config.json"
     public static let weightsFile = "adapter_model.safetensors"
-    /// PEFT's tensor-name prefix for causal LMs.
-    static let prefix = "base_model.model."
-
     public var configuration: LoRAConfiguration
     /// Module path → layer, in the model's module order.
     public let layers: [(path: String, layer: LoRALayer)]
@@ -50,7 +47,10 @@ public final class LoRAAdapter {
 
     /// PEFT names of `parameters`, in the same order.
     public var parameterNames: [String] {
-        layers.flatMap { [Self.prefix + $0.path + ".lora_A.weight", Self.prefix + $0.path + ".lora_B.weight"] }
+        layers.flatMap { layer -> [String] in
+            let names = HFModuleNames.loraTensorNames(path: layer.path)
+            return [names.a, names.b]
+        }
     }
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
@@ -70,7 +70,7 @@ public final class LoRAAdapter {
         do { configuration = try JSONDecoder().decode(LoRAConfiguration.self, from: data) } catch {
             throw ModelError.unreadable(file: configURL.path, reason: "\(error)")
         }
-        try configuration.validate()
+        do { try configuration.validate() } catch { throw ModelError.unreadable(file: configURL.path, reason: "\(error)") }
         guard configuration.peftType == "LORA" else {
             throw ModelError.invalidConfiguration(key: "peft_type", reason: "\(configURL.path): only LORA adapters are supported, got \(configuration.peftType)")
         }
@@ -79,20 +79,25 @@ public final class LoRAAdapter {
         guard FileManager.default.fileExists(atPath: weightsURL.path) else { throw ModelError.missingFile(path: weightsURL.path, what: "adapter weights") }
         let file = try SafetensorsFile(path: weightsURL.path)
         var found: [String: (a: SafetensorsTensorInfo?, b: SafetensorsTensorInfo?)] = [:]
-        for info in file.tensors.values {
-            var name = info.name
-            if name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
-            name = name.replacingOccurrences(of: ".default.weight", with: ".weight")
-            if name.hasSuffix(".lora_A.weight") { found[String(name.dropLast(".lora_A.weight".count)), default: (nil, nil)].a = info }
-            else if name.hasSuffix(".lora_B.weight") { found[String(name.dropLast(".lora_B.weight".count)), default: (nil, nil)].b = info }
+        for info in file.orderedTensors {
+            // Anything but the A/B matrix of a projection (embedding LoRA, biases, DoRA magnitudes)
+            // would be dropped without a word: refuse it.
+            guard let tensor = HFModuleNames.loraTensor(info.name) else {
+                throw ModelError.unreadable(file: weightsURL.path, reason: "tensor '\(info.name)' is not the lora_A or lora_B weight of a projection")
+            }
+            guard HFModuleNames.module(atPath: tensor.path)?.module.isProjection == true else {
+                throw ModelError.unreadable(file: weightsURL.path, reason: "tensor '\(info.name)': \(HFModuleNames.notAProjection(tensor.path))")
+            }
+            if tensor.isA { found[tensor.path, default: (nil, nil)].a = info } else { found[tensor.path, default: (nil, nil)].b = info }
         }
         var layers: [(String, LoRALayer)] = []
         for path in found.keys.sorted(by: modulePathOrder) {
             guard let a = found[path]?.a, let b = found[path]?.b else {
-                throw ModelError.missingTensor(file: weightsURL.path, name: prefix + path + (found[path]?.a == nil ? ".lora_A.weight" : ".lora_B.weight"))
+                let names = HFModuleNames.loraTensorNames(path: path)
+                throw ModelError.missingTensor(file: weightsURL.path, name: found[path]?.a == nil ? names.a : names.b)
             }
             guard a.shape.count == 2, b.shape.count == 2, a.shape[0] == configuration.rank, b.shape[1] == configuration.rank else {
-                throw ModelError.tensorShape(name: prefix + path, expected: [configuration.rank], got: a.shape + b.shape)
+                throw ModelError.tensorShape(name: HFModuleNames.peftPrefix + path, expected: [configuration.rank], got: a.shape + b.shape)
             }
             let layer = try LoRALayer(a: Tensor(file.floats(a), shape: a.shape), b: Tensor(file.floats(b), shape: b.shape),
                                       alpha: configuration.useRSLoRA ? configuration.alpha * Float(configuration.rank).squareRoot() : configuration.alpha,
@@ -103,8 +108,12 @@ public final class LoRAAdapter {
         return LoRAAdapter(configuration: configuration, layers: layers)
     }
 
-    /// Writes the PEFT folder; each file is replaced atomically.
+    /// Writes the PEFT folder; each file is replaced atomically. Refuses a layer whose path is not
+    /// a projection of the one list (PEFT could not put it back).
     public func save(directory: URL) throws {
+        for (path, _) in layers where HFModuleNames.module(atPath: path)?.module.isProjection != true {
+            throw ModelError.invalidInput("cannot save the adapter to \(directory.path): \(HFModuleNames.notAProjection(path))")
+        }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -113,13 +122,12 @@ public final class LoRAAdapter {
         try SafetensorsWriter.write(tensors: tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(Self.weightsFile))
     }
 
-    /// Layer index first, then the HF module order, so loading keeps a stable parameter order.
+    /// Layer index first, then the module order of a layer, so loading keeps a stable parameter
+    /// order (`load` admits only paths of the one list).
     static func modulePathOrder(_ x: String, _ y: String) -> Bool {
-        func key(_ p: String) -> (Int, Int, String) {
-            let parts = p.split(separator: ".")
-            let layer = parts.firstIndex(of: "layers").flatMap { parts.index(after: $0) < parts.endIndex ? Int(parts[parts.index(after: $0)]) : nil } ?? -1
-            let order = LoRAConfiguration.allLinearTargets.firstIndex(of: String(parts.last ?? "")) ?? 99
-            return (layer, order, p)
+        func key(_ path: String) -> (Int, Int, String) {
+            let found = HFModuleNames.module(atPath: path)
+            return (found?.layer ?? -1, found.flatMap { DecoderLayerModule.allCases.firstIndex(of: $0.module) } ?? 99, path)
         }
         return key(x) < key(y)
     }
@@ -178,18 +186,20 @@ extension LlamaModel {
 
     /// Every base tensor by HF name (for writing fused checkpoints).
     public var namedWeights: [(name: String, tensor: Tensor)] {
-        var out: [(String, Tensor)] = [("model.embed_tokens.weight", embedTokens)]
+        typealias N = HFModuleNames
+        var out: [(String, Tensor)] = [(N.weight(N.embedTokens), embedTokens)]
         for (i, block) in layers.enumerated() {
-            let p = "model.layers.\(i)."
-            out.append((p + "input_layernorm.weight", block.inputNorm))
-            out.append((p + "post_attention_layernorm.weight", block.postAttentionNorm))
+            for module in DecoderLayerModule.allCases {
+                let path = N.path(layer: i, module)
+                if let weight = block.normWeight(module) { out.append((N.weight(path), weight)) }
+                if let linear = block.linear(module) {
+                    out.append((N.weight(path), linear.weight))
+                    if let bias = linear.bias { out.append((N.bias(path), bias)) }
+                }
+            }
         }
-        for (path, linear) in linearLayers {
-            out.append((path + ".weight", linear.weight))
-            if let bias = linear.bias { out.append((path + ".bias", bias)) }
-        }
-        out.append(("model.norm.weight", norm))
-        if lmHead.weight !== embedTokens { out.append(("lm_head.weight", lmHead.weight)) }
+        out.append((N.weight(N.norm), norm))
+        if lmHead.weight !== embedTokens { out.append((N.weight(N.lmHead), lmHead.weight)) }
         return out
     }
 }

@@ -2,12 +2,14 @@ import Foundation
 
 /// A PEFT `LoraConfig` as stored in `adapter_config.json` (snake_case keys as PEFT writes them).
 public struct LoRAConfiguration: Codable, Equatable, Sendable {
-    public static let allLinearTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    /// PEFT's "all-linear": every projection (`HFModuleNames.projectionNames`).
+    public static let allLinearTargets = HFModuleNames.projectionNames
 
     public var rank: Int
     public var alpha: Float
     public var dropout: Float
-    /// Module-name suffixes (`q_proj`) or full module paths.
+    /// Module-name suffixes (`q_proj`) or full module paths, each naming projections of the one
+    /// list (`HFModuleNames.isProjectionTarget`).
     public var targetModules: [String]
     public var baseModelNameOrPath: String?
     public var peftType = "LORA"
@@ -90,9 +92,13 @@ public struct LoRAConfiguration: Codable, Equatable, Sendable {
         try c.encodeNil(forKey: .revision)
     }
 
-    /// A positive rank, a finite alpha and a dropout probability in [0, 1): what command-line flags
-    /// and `adapter_config.json` files must give before any layer is built.
+    /// A positive rank, a finite alpha, a dropout probability in [0, 1) and target modules that
+    /// name projections: what command-line flags and `adapter_config.json` files must give before
+    /// any layer is built.
     public func validate() throws {
+        for target in targetModules where !HFModuleNames.isProjectionTarget(target) {
+            throw ModelError.invalidConfiguration(key: "target_modules", reason: HFModuleNames.notAProjection(target))
+        }
         guard rank >= 1 else { throw ModelError.invalidConfiguration(key: "r", reason: "LoRA rank must be at least 1, got \(rank)") }
         guard alpha.isFinite else { throw ModelError.invalidConfiguration(key: "lora_alpha", reason: "must be a finite number, got \(alpha)") }
         guard dropout >= 0, dropout < 1 else {

@@ -1,0 +1,74 @@
+/// The decoder architectures DivTune runs, and everything that tells them apart by name or by
+/// default: the one list that config.json, GGUF metadata, fused checkpoints and error messages
+/// read (docs/formats.md §2).
+public enum ModelArchitecture: String, CaseIterable, Codable, Sendable {
+    case llama, mistral, qwen2
+
+    /// config.json's `model_type`.
+    public var modelType: String { rawValue }
+
+    /// GGUF's `general.architecture` (also the prefix of its `<arch>.*` keys).
+    public var ggufName: String { rawValue }
+
+    /// The transformers class written to a fused checkpoint's `architectures`.
+    public var causalLMClassName: String {
+        switch self {
+        case .llama: return "LlamaForCausalLM"
+        case .mistral: return "MistralForCausalLM"
+        case .qwen2: return "Qwen2ForCausalLM"
+        }
+    }
+
+    /// The architecture config.json's `model_type` names, or nil when DivTune does not run it.
+    public init?(modelType: String) { self.init(rawValue: modelType) }
+
+    /// The architecture GGUF's `general.architecture` names, or nil when DivTune does not run it.
+    public init?(ggufName: String) {
+        guard let found = Self.allCases.first(where: { $0.ggufName == ggufName }) else { return nil }
+        self = found
+    }
+
+    /// "llama, mistral, qwen2": for errors that list what is supported.
+    public static var supportedNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    // MARK: Defaults
+
+    /// What transformers' config class (`LlamaConfig`, `MistralConfig`, `Qwen2Config`) uses when
+    /// config.json lacks the field; scripts/reference/architecture_fixtures.py records them.
+    public var defaultRMSNormEps: Float { 1e-6 }
+    public var defaultRopeTheta: Float { 10_000 }
+    public var defaultTieWordEmbeddings: Bool { false }
+    public var defaultMaxPositionEmbeddings: Int {
+        switch self {
+        case .llama: return 2048
+        case .mistral: return 4096 * 32
+        case .qwen2: return 32768
+        }
+    }
+
+    /// `num_key_value_heads` when config.json lacks it: Llama falls back to the query head count,
+    /// the others to their class default.
+    public func defaultKeyValueHeads(attentionHeads: Int) -> Int {
+        switch self {
+        case .llama: return attentionHeads
+        case .mistral: return 8
+        case .qwen2: return 32
+        }
+    }
+
+    /// Whether q/k/v projections carry biases, when the architecture decides it; nil where config.json's
+    /// `attention_bias` (GGUF: a `blk.0.attn_q.bias` tensor) does. Mistral and Qwen2 build their
+    /// projections without and with biases whatever `attention_bias` says.
+    public var fixedAttentionBias: Bool? {
+        switch self {
+        case .llama: return nil
+        case .mistral: return false
+        case .qwen2: return true
+        }
+    }
+
+    /// Whether a GGUF file of this architecture stores q/k rows permuted for interleaved RoPE:
+    /// llama.cpp's converter does so for `llama` (HF Mistral checkpoints become `llama` files too);
+    /// `qwen2` uses NeoX RoPE, and `mistral` files are read as stored (docs/formats.md §2.1).
+    public var ggufPermutesQK: Bool { self == .llama }
+}
