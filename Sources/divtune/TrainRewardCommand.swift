@@ -31,7 +31,7 @@ struct TrainRewardCommand: ParsableCommand {
     @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
 
     /// The paper's reward-model LoRA: rank 16, alpha 32 (LoRA's defaults), no dropout, on q_proj and v_proj.
-    static let paperLoRA = LoRAConfiguration(dropout: 0, targetModules: ["q_proj", "v_proj"])
+    static let paperLoRA = LoRAConfiguration(dropout: 0, targetModules: HFModuleNames.peftDefaultTargets)
 
     func validate() throws {
         guard RewardTrainer.Loss(rawValue: loss) != nil else { throw ValidationError("--loss must be l1 or mse") }
