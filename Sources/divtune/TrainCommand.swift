@@ -71,6 +71,7 @@ struct TrainOptions: ParsableArguments {
     @Flag(help: "Delete the previous run in --output (adapter, checkpoint-* folders, metrics.jsonl) before training; without it (or --resume) a non-empty --output is refused.") var overwrite = false
     @Option(help: "Random seed (default 42).") var seed: UInt64?
     @Flag(help: "SFT: also train on prompt tokens.") var trainOnPrompt = false
+    @Flag(inversion: .prefixedNo, help: "Concatenate each micro-batch into one row (attention kept within each example, positions restarting) instead of padding it, as TRL's padding_free; off by default as in TRL. Same results, less arithmetic.") var paddingFree: Bool?
     @Option(help: "Threads for BLAS and the engine.") var threads: Int?
 
     func train(_ method: TrainingConfiguration.Method) throws {
@@ -129,6 +130,7 @@ struct TrainOptions: ParsableArguments {
         if let v = try num(seed, "seed") { c.seed = v }
         let promptFromFile = try file?.bool("train_on_prompt") ?? false
         c.trainOnPrompt = c.trainOnPrompt || trainOnPrompt || promptFromFile
+        if let v = try paddingFree ?? file?.bool("padding_free") { c.paddingFree = v }
         c.model = Self.absolutePath(modelPath)
         if let v = str(adapter, "adapter") { c.adapter = Self.absolutePath(v) }
         if let v = str(referenceAdapter, "reference_adapter") { c.referenceAdapter = Self.absolutePath(v) }
@@ -212,6 +214,10 @@ struct TrainOptions: ParsableArguments {
             progress.show(event)
         }
         let summary = log.lastAverages.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
+        if log.contextSplits > 0 {
+            print("padding-free: \(log.contextSplits) extra rows were started where a micro-batch overran the model's context of"
+                  + " \(lm.model.configuration.maxPositionEmbeddings) tokens (context_splits in metrics.jsonl)")
+        }
         print("done: adapter in \(out.path) (metrics in metrics.jsonl). Last: \(summary)")
     }
 

@@ -9,6 +9,7 @@ struct TrainConfigFile {
         "beta", "loss_type", "orpo_weighting", "learning_rate", "lr_scheduler", "warmup_steps", "epochs", "max_steps",
         "batch_size", "grad_accum", "max_grad_norm", "weight_decay", "max_length", "max_prompt_length", "validation_split",
         "steps_per_eval", "logging_steps", "save_every", "resume", "overwrite", "seed", "train_on_prompt", "prompt_style", "threads",
+        "padding_free",
     ]
 
     let path: String

@@ -24,6 +24,7 @@ struct TrainRewardCommand: ParsableCommand {
     @Option(help: "Epochs.") var epochs = 3
     @Option(help: "Learning rate (the paper: 3e-5).") var learningRate: Float = 3e-5
     @Option(help: "Examples per optimizer step.") var batchSize = 4
+    @Flag(help: "Run each batch as one packed row (attention kept within each example) instead of one example at a time, as TRL's padding_free. Same results.") var paddingFree = false
     @Option(help: "LoRA rank (the paper: 16).") var loraRank = 16
     @Option(help: "LoRA alpha (the paper: 32).") var loraAlpha: Float = 32
     @Option(help: "Maximum tokens per input (the paper: 2048).") var maxLength = 2048
@@ -70,7 +71,8 @@ struct TrainRewardCommand: ParsableCommand {
                                                                               targetModules: ["q_proj", "v_proj"], baseModelNameOrPath: model),
                                      seed: seed)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
-                                                                        loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed))
+                                                                        loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed,
+                                                                        paddingFree: paddingFree))
         let log = try TrainingLog(url: folder.metricsURL)
         let progress = TrainingProgress()
         print("training on \(trainIndices.count) examples, validating on \(validationIndices.count); \(trainer.totalSteps(trainingOn: trainIndices.count)) steps")
@@ -82,6 +84,10 @@ struct TrainRewardCommand: ParsableCommand {
                                   scoreMinimum: targets == "raw" ? scores.min() : nil, scoreMaximum: targets == "raw" ? scores.max() : nil,
                                   validation: last.validation)
         try reward.save(directory: outputURL, config: config)
+        if log.contextSplits > 0 {
+            print("padding-free: \(log.contextSplits) extra rows were started where a batch overran the model's context of"
+                  + " \(lm.model.configuration.maxPositionEmbeddings) tokens (context_splits in metrics.jsonl)")
+        }
         print(String(format: "epoch %d: train loss %.4f", last.epoch, last.trainLoss))
         if let v = last.validation {
             print(String(format: "validation (n=%d): Spearman %.4f  R² %.4f  MAE %.4f", v.count, v.spearman, v.r2, v.mae))
