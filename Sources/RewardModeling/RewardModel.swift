@@ -2,6 +2,7 @@ import Base
 import Foundation
 import Models
 import TensorEngine
+import Training
 import WeightFormats
 
 /// A scalar reward on top of a Llama: the final-norm hidden state of the **last** token, through
@@ -45,6 +46,27 @@ public final class RewardModel {
         let h = try model.hiddenStates([ids])
         let last = try reshape(slice(h, axis: 1, range: (ids.count - 1)..<ids.count), [1, model.configuration.hiddenSize])
         return try linear(last, weight: head, bias: bias)
+    }
+
+    /// The rewards of a batch of sequences from one forward pass, as an [N] tensor
+    /// (differentiable): right-padded rows, or with `paddingFree` the sequences concatenated into
+    /// rows as long as the context (``BatchLayout``; docs/methods.md §6.4). Each reward reads its
+    /// sequence's last token, so both equal ``score(_:)`` of each sequence alone up to Float32
+    /// summation order. `contextSplits`: padding-free rows started because the context was full.
+    public func rewards(_ sequences: [[Int]], paddingFree: Bool) throws -> (rewards: Tensor, contextSplits: Int) {
+        guard !sequences.isEmpty else { throw RewardError.invalidData(location: "input", reason: "an empty batch has no rewards") }
+        if let empty = sequences.firstIndex(where: \.isEmpty) {
+            throw RewardError.invalidData(location: "sequence \(empty) of the batch", reason: "an empty token sequence has no last token")
+        }
+        let layout = BatchLayout(sequences.map { BatchLayout.Segment(tokens: $0) }, paddingFree: paddingFree,
+                                 maxRowLength: model.configuration.maxPositionEmbeddings)
+        let h = try model.hiddenStates(layout.ids, positions: layout.positions, keyPadding: layout.keyPadding, hiddenKeys: layout.hiddenKeys)
+        // The last tokens' states, as one product of a 0/1 selection [N, R·T] with the states [R·T, hidden].
+        let (n, flat, hidden) = (sequences.count, layout.ids.count * layout.width, model.configuration.hiddenSize)
+        var pick = [Float](repeating: 0, count: n * flat)
+        for (i, s) in sequences.enumerated() { pick[i * flat + layout.flatIndex(segment: i, token: s.count - 1)] = 1 }
+        let last = try matmul(Tensor(pick, shape: [n, flat]), reshape(h, [flat, hidden]))
+        return (try reshape(linear(last, weight: head, bias: bias), [n]), layout.contextSplits)
     }
 
     /// Rewards of many sequences, without gradients.

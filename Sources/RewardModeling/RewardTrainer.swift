@@ -5,7 +5,8 @@ import Training
 
 /// Regression training of a ``RewardModel`` (the paper's `reward_model_train.py`: L1 between the
 /// head's output and the transformed score; MSE optional), with AdamW over the adapter and head,
-/// mini-batches by gradient accumulation (sequences differ in length, so no padding), and the
+/// mini-batches by gradient accumulation (sequences differ in length, so no padding) or, with
+/// `paddingFree`, as one packed forward pass per mini-batch (docs/methods.md §6.4), and the
 /// validation metrics after every epoch. It reports through the same ``TrainingEvent``s as
 /// `Trainer`: a `step` per update (`loss`, `learning_rate`; every step ends a logging window), an
 /// `evaluation` per epoch (`spearman`, `r2`, `mae`) when there is a validation split.
@@ -18,7 +19,11 @@ public struct RewardTrainer {
         public var batchSize = 4
         public var loss: Loss = .l1
         public var seed: UInt64 = 0
-        public init(epochs: Int = 1, learningRate: Float = 3e-5, batchSize: Int = 4, loss: Loss = .l1, seed: UInt64 = 0) {
+        /// One packed row per mini-batch instead of one forward pass per example (TRL's `padding_free`).
+        public var paddingFree = false
+        public init(epochs: Int = 1, learningRate: Float = 3e-5, batchSize: Int = 4, loss: Loss = .l1, seed: UInt64 = 0,
+                    paddingFree: Bool = false) {
+            self.paddingFree = paddingFree
             self.epochs = epochs
             self.learningRate = learningRate
             self.batchSize = batchSize
@@ -57,13 +62,31 @@ public struct RewardTrainer {
         return (Array(order.prefix(count - validation)), Array(order.suffix(validation)))
     }
 
-    /// The loss of one example: |r − y| or (r − y)².
-    func loss(_ reward: Tensor, target: Double) throws -> Tensor {
-        let d = try sub(reward, Float(target))
+    /// The mean loss of rewards [N] against their targets: |r − y| or (r − y)².
+    func loss(_ rewards: Tensor, targets: [Double]) throws -> Tensor {
+        let d = try sub(reshape(rewards, [targets.count]), Tensor(targets.map(Float.init), shape: [targets.count]))
         switch options.loss {
-        case .l1: return try add(relu(d), relu(neg(d)))
-        case .mse: return try square(d)
+        case .l1: return try mean(add(relu(d), relu(neg(d))))
+        case .mse: return try mean(square(d))
         }
+    }
+
+    /// Computes a mini-batch's mean loss and its gradients: one example at a time, or one packed
+    /// forward pass. Returns the loss and the padding-free rows started because the context was full.
+    func accumulate(_ batch: [(ids: [Int], target: Double)]) throws -> (loss: Double, contextSplits: Int) {
+        if options.paddingFree {
+            let (rewards, splits) = try model.rewards(batch.map(\.ids), paddingFree: true)
+            let l = try loss(rewards, targets: batch.map(\.target))
+            try l.backward()
+            return (Double(l.item), splits)
+        }
+        var total = 0.0
+        for example in batch {
+            let l = try mul(loss(model.score(example.ids), targets: [example.target]), 1 / Float(batch.count))
+            try l.backward()
+            total += Double(l.item)
+        }
+        return (total, 0)
     }
 
     /// The number of optimizer steps `train` takes on `count` examples.
@@ -93,12 +116,7 @@ public struct RewardTrainer {
                 let started = Date()
                 let batch = order[start..<min(start + options.batchSize, order.count)]
                 optimizer.zeroGrad()
-                var batchLoss = 0.0
-                for i in batch {
-                    let l = try mul(loss(model.score(train[i].ids), target: train[i].target), 1 / Float(batch.count))
-                    try l.backward()
-                    batchLoss += Double(l.item)
-                }
+                let (batchLoss, splits) = try accumulate(batch.map { train[$0] })
                 guard batchLoss.isFinite else {
                     throw RewardError.invalidOption(name: "learning-rate", reason: "the loss became \(batchLoss) at step \(step + 1); lower it")
                 }
@@ -108,7 +126,8 @@ public struct RewardTrainer {
                 let read = Double(epoch - 1) + Double(start + batch.count) / Double(order.count)
                 try observer(.step(StepMetrics(step: step, epoch: read, metrics: ["loss": batchLoss, "learning_rate": Double(options.learningRate)],
                                                tokens: batch.reduce(0) { $0 + train[$1].ids.count },
-                                               seconds: Date().timeIntervalSince(started), endsLoggingWindow: true)))
+                                               seconds: Date().timeIntervalSince(started), endsLoggingWindow: true,
+                                               contextSplits: splits)))
             }
             model.adapter.isTraining = false
             let metrics = validation.isEmpty ? nil : try evaluate(validation)

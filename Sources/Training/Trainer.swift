@@ -109,7 +109,7 @@ public final class Trainer {
             let lr = schedule.learningRate(step: state.step)
             adapter.isTraining = true
             var stepMetrics: [String: Double] = [:]
-            var tokens = 0
+            var tokens = 0, contextSplits = 0
             for _ in 0..<configuration.gradAccum {
                 guard let batch = nextBatch() else { break }
                 let out = try objective.loss(model: model, batch: batch)
@@ -119,6 +119,7 @@ public final class Trainer {
                 try mul(out.loss, 1 / Float(configuration.gradAccum)).backward()
                 for (k, v) in out.metrics { stepMetrics[k, default: 0] += v / Double(configuration.gradAccum) }
                 tokens += out.tokens
+                contextSplits += out.contextSplits
             }
             let gradNorm = clipGradientNorm(adapter.parameters, maxNorm: configuration.maxGradNorm)
             guard gradNorm.isFinite else { throw TrainingError.nonFiniteLoss(step: state.step + 1, lastCheckpoint: lastCheckpoint?.path) }
@@ -129,7 +130,8 @@ public final class Trainer {
             stepMetrics["learning_rate"] = Double(lr)
             let logs = state.step == 1 || state.step % configuration.loggingSteps == 0 || state.step == end
             try observer(.step(StepMetrics(step: state.step, epoch: epochProgress, metrics: stepMetrics, tokens: tokens,
-                                           seconds: Date().timeIntervalSince(started), endsLoggingWindow: logs)))
+                                           seconds: Date().timeIntervalSince(started), endsLoggingWindow: logs,
+                                           contextSplits: contextSplits)))
             if !validation.isEmpty, state.step % configuration.stepsPerEval == 0 || state.step == totalSteps {
                 try observer(.evaluation(EvaluationMetrics(step: state.step, epoch: epochProgress, metrics: try evaluate())))
             }

@@ -61,6 +61,7 @@ extension TrainingConfiguration {
         read(.loraTargets, \.loraTargets, settings.list)
         try read(.maxLength, \.maxLength, number)
         try read(.maxPromptLength, \.maxPromptLength, number)
+        try read(.paddingFree, \.paddingFree, settings.bool)
         return c
     }
 

@@ -29,6 +29,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// How string prompts are tokenized: nil or `.completion` as raw text (TRL), `.chat` through the
     /// chat template as one user message (the papers' setting). Message lists always use the template.
     public var promptStyle: PromptStyle?
+    /// Micro-batches concatenated into one row per context instead of right-padded (TRL's
+    /// `padding_free`; nil: off, as TRL's default; docs/methods.md §6.4). Results are the same.
+    public var paddingFree: Bool?
 
     /// The prompt style the run trains with. Checkpoints written before the style was recorded
     /// (they record no `model` either) put string prompts through the chat template.
@@ -59,7 +62,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case weightDecay = "weight_decay", beta, lossType = "loss_type", orpoWeighting = "orpo_weighting"
         case validationSplit = "validation_split", stepsPerEval = "steps_per_eval", loggingSteps = "logging_steps"
         case saveEvery = "save_every", seed, trainOnPrompt = "train_on_prompt", promptStyle = "prompt_style"
-        case model, adapter, referenceAdapter = "reference_adapter"
+        case model, adapter, referenceAdapter = "reference_adapter", paddingFree = "padding_free"
         case loraRank = "lora_rank", loraAlpha = "lora_alpha", loraDropout = "lora_dropout", loraTargets = "lora_targets"
         case maxLength = "max_length", maxPromptLength = "max_prompt_length"
     }
@@ -125,12 +128,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The objective this configuration trains.
     public func makeObjective(reference: ReferenceLogProbs = ReferenceLogProbs()) -> any TrainingObjective {
+        let paddingFree = paddingFree ?? false
         switch method {
-        case .sft: return SFTObjective(trainOnPrompt: trainOnPrompt)
-        case .dpo: return DPOObjective(beta: effectiveBeta, lossType: lossType, weighted: false, reference: reference)
-        case .ddpo: return DPOObjective(beta: effectiveBeta, lossType: lossType, weighted: true, reference: reference)
-        case .orpo: return ORPOObjective(beta: effectiveBeta, weighting: .none)
-        case .dorpo: return ORPOObjective(beta: effectiveBeta, weighting: orpoWeighting ?? .reference)
+        case .sft: return SFTObjective(trainOnPrompt: trainOnPrompt, paddingFree: paddingFree)
+        case .dpo: return DPOObjective(beta: effectiveBeta, lossType: lossType, weighted: false, reference: reference, paddingFree: paddingFree)
+        case .ddpo: return DPOObjective(beta: effectiveBeta, lossType: lossType, weighted: true, reference: reference, paddingFree: paddingFree)
+        case .orpo: return ORPOObjective(beta: effectiveBeta, weighting: .none, paddingFree: paddingFree)
+        case .dorpo: return ORPOObjective(beta: effectiveBeta, weighting: orpoWeighting ?? .reference, paddingFree: paddingFree)
         }
     }
 }

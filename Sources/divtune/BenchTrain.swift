@@ -7,15 +7,24 @@ import Training
 /// `divtune bench train`: seconds per optimizer step (loss, backward, clipping, AdamW) for SFT
 /// (512 tokens), DPO (64-token prompt + two 448-token responses, reference forward included) and
 /// ORPO on the same pair, with LoRA r=16 on all linear projections — side by side with TRL on
-/// PyTorch CPU (scripts/bench/train_peer.py) in the same run. Medians and ratios.
+/// PyTorch CPU (scripts/bench/train_peer.py) in the same run. Medians and ratios. `sft-batch`:
+/// an SFT micro-batch of 8 examples of 64…512 tokens, padded and padding-free (docs/methods.md
+/// §6.4), in real tokens per second, against TRL padded and with `padding_free=True`.
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train", abstract: "Training step time against TRL (PyTorch CPU, fp32).")
     @Option(help: "Model (.gguf or HF folder).") var model = ".cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf"
     @Option(help: "Threads for both sides.") var threads = 2
     @Option(help: "Timed steps per objective (after one warm-up step).") var repeats = 3
     @Option(help: "Python with torch/transformers/peft/trl for the peer; empty to skip it.") var python = "python3"
-    @Option(help: "Objectives to run, comma-separated.") var only = "sft,dpo,orpo"
+    @Option(help: "Objectives to run, comma-separated (sft, dpo, orpo, sft-batch).") var only = "sft,dpo,orpo,sft-batch"
     @Flag(help: "Also profile one more step per objective and list the engine ops it spent its time in.") var profile = false
+
+    /// The `sft-batch` micro-batch: 8 examples of 64, 128, …, 512 tokens (2304 real tokens, 4096
+    /// padded), ids seeded 11…18 — the peer builds the same.
+    static let batchLengths = (1...8).map { 64 * $0 }
+    static var batchExamples: [TrainingExample] {
+        batchLengths.enumerated().map { i, n in TrainingExample(prompt: [], chosen: ids(n, seed: 11 + UInt64(i)), index: i) }
+    }
 
     /// The peer's id rule (an LCG): the same pseudo-random ids on both sides.
     static func ids(_ n: Int, seed: UInt64) -> [Int] {
@@ -37,9 +46,9 @@ struct BenchTrain: ParsableCommand {
         let pair = TrainingExample(prompt: prompt, chosen: chosen, rejected: rejected, index: 0)
         let sftExample = TrainingExample(prompt: [], chosen: prompt + chosen, index: 0)
 
-        func step(_ objective: any TrainingObjective, _ example: TrainingExample) throws -> Double {
+        func step(_ objective: any TrainingObjective, _ batch: [TrainingExample]) throws -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
-            try objective.loss(model: lm.model, batch: [example]).loss.backward()
+            try objective.loss(model: lm.model, batch: batch).loss.backward()
             clipGradientNorm(adapter.parameters, maxNorm: 1)
             optimizer.update(learningRate: 1e-5)
             optimizer.zeroGrad()
@@ -48,13 +57,16 @@ struct BenchTrain: ParsableCommand {
         var ours: [String: [Double]] = [:], ourPeaks: [String: Double] = [:]
         var profiles: [String: [String: Double]] = [:]
         let wanted = Set(only.split(separator: ",").map(String.init))
-        for name in ["sft", "dpo", "orpo"] where wanted.contains(name) {
+        var cases = ["sft", "dpo", "orpo"].filter(wanted.contains)
+        if wanted.contains("sft-batch") { cases += ["sft-batch", "sft-batch-padding-free"] }
+        for name in cases {
             // A fresh DPO objective per step, so the reference forward is timed every time.
-            let make: () -> (any TrainingObjective, TrainingExample) = {
+            let make: () -> (any TrainingObjective, [TrainingExample]) = {
                 switch name {
-                case "sft": return (SFTObjective(trainOnPrompt: true), sftExample)
-                case "dpo": return (DPOObjective(beta: 0.1), pair)
-                default: return (ORPOObjective(beta: 0.1), pair)
+                case "sft": return (SFTObjective(trainOnPrompt: true), [sftExample])
+                case "dpo": return (DPOObjective(beta: 0.1), [pair])
+                case "orpo": return (ORPOObjective(beta: 0.1), [pair])
+                default: return (SFTObjective(trainOnPrompt: true, paddingFree: name.hasSuffix("padding-free")), Self.batchExamples)
                 }
             }
             let (warm, example) = make()
@@ -102,7 +114,27 @@ struct BenchTrain: ParsableCommand {
             print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "  %6d  %9.3f  ", tokens, m) + peerText + "  " + ratioText
                   + "   " + peaks.joined(separator: " / "))
         }
-        for name in ["sft", "dpo", "orpo"] {
+        if ours["sft-batch"] != nil {
+            let tokens = Double(Self.batchLengths.reduce(0, +))
+            print("\nSFT micro-batch of \(Self.batchLengths.count) examples of \(Self.batchLengths.first!)…\(Self.batchLengths.last!) tokens"
+                  + " (\(Int(tokens)) real tokens, \(Self.batchLengths.count * Self.batchLengths.last!) padded), median of \(repeats)")
+            print("layout         divtune_s  divtune_tok/s  trl_s   trl_tok/s  peak_MB divtune / trl")
+            for (label, name) in [("padded", "sft-batch"), ("padding-free", "sft-batch-padding-free")] {
+                guard let xs = ours[name] else { continue }
+                let m = median(xs), p = peer[name]
+                let peerText = p.map { String(format: "%6.3f  %9.1f", $0, tokens / $0) } ?? "   n/a        n/a"
+                let peaks = [ourPeaks[name], peerPeaks[name]].map { $0.map { String(format: "%.0f", $0) } ?? "n/a" }
+                print(label.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "  %9.3f  %13.1f  ", m, tokens / m) + peerText
+                      + "   " + peaks.joined(separator: " / "))
+            }
+            if let padded = ours["sft-batch"].map(median), let free = ours["sft-batch-padding-free"].map(median) {
+                let trl = peer["sft-batch"].flatMap { a in peer["sft-batch-padding-free"].map { a / $0 } }
+                print(String(format: "padding-free speed-up: DivTune %.2fx", padded / free)
+                      + (trl.map { String(format: ", TRL %.2fx", $0) } ?? "")
+                      + (peer["sft-batch-padding-free"].map { String(format: "; DivTune padding-free / TRL padding-free tok/s: %.2fx", $0 / free) } ?? ""))
+            }
+        }
+        for name in cases {
             guard let split = profiles[name] else { continue }
             let total = split.values.reduce(0, +)
             print("\n\(name): one profiled step, \(String(format: "%.3f", total)) s in engine ops (the rest: optimizer, data, Swift glue)")

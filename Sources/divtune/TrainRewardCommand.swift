@@ -25,6 +25,7 @@ struct TrainRewardCommand: ParsableCommand {
     @Option(help: "Learning rate (the paper: 3e-5).") var learningRate: Float = 3e-5
     @Option(help: "Examples per optimizer step.") var batchSize = 4
     @OptionGroup var lora: LoRAOptions
+    @Flag(help: "Run each batch as one packed row (attention kept within each example) instead of one example at a time, as TRL's padding_free. Same results.") var paddingFree = false
     @Option(help: "Maximum tokens per input (the paper: 2048).") var maxLength = 2048
     @Option(help: "Share of examples held out for validation.") var validationFraction = 0.1
     @Option(help: "Seed for the split, initialisation and shuffling.") var seed: UInt64 = 0
@@ -72,7 +73,8 @@ struct TrainRewardCommand: ParsableCommand {
         loraConfiguration.baseModelNameOrPath = model
         let reward = try RewardModel(model: lm.model, lora: loraConfiguration, seed: seed)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
-                                                                        loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed))
+                                                                        loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed,
+                                                                        paddingFree: paddingFree))
         let log = try TrainingLog(url: folder.metricsURL)
         let progress = TrainingProgress()
         print("training on \(trainIndices.count) examples, validating on \(validationIndices.count); \(trainer.totalSteps(trainingOn: trainIndices.count)) steps")
@@ -84,6 +86,10 @@ struct TrainRewardCommand: ParsableCommand {
                                   scoreMinimum: targets == "raw" ? scores.min() : nil, scoreMaximum: targets == "raw" ? scores.max() : nil,
                                   validation: last.validation)
         try reward.save(directory: outputURL, config: config)
+        if log.contextSplits > 0 {
+            print("padding-free: \(log.contextSplits) extra rows were started where a batch overran the model's context of"
+                  + " \(lm.model.configuration.maxPositionEmbeddings) tokens (context_splits in metrics.jsonl)")
+        }
         print(String(format: "epoch %d: train loss %.4f", last.epoch, last.trainLoss))
         if let v = last.validation {
             print(String(format: "validation (n=%d): Spearman %.4f  R² %.4f  MAE %.4f", v.count, v.spearman, v.r2, v.mae))

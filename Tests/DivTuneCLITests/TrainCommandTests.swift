@@ -119,4 +119,36 @@ import Testing
         #expect(text.hasPrefix("data: 8 examples"), "\(text)")
         #expect(process.isRunning, "the first line arrived only when the process ended")
     }
+
+    /// `--padding-free` (or `padding_free: true` in the config file) trains what the padded run
+    /// trains; on the tiny model's 64-token context every example of a 4-example micro-batch
+    /// needs a row of its own, and those splits are counted in metrics.jsonl and printed.
+    @Test func paddingFreeFlagAndConfigKeyTrainThePaddedRunsLosses() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try TinyTrainingRun.model(in: dir), data = try TinyTrainingRun.sftData(in: dir)
+        try "padding_free: true\n".write(to: dir.appendingPathComponent("free.yaml"), atomically: true, encoding: .utf8)
+        func records(_ output: String, _ extra: [String]) throws -> (stdout: String, records: [[String: Any]]) {
+            let result = try train(["sft", "--model", model, "--data", data, "--output", output, "--max-steps", "2", "--batch-size", "4",
+                                    "--logging-steps", "1", "--learning-rate", "1e-2"] + extra, in: dir)
+            #expect(result.status == 0, "\(result.stderr)")
+            let text = try String(contentsOf: dir.appendingPathComponent(output + "/metrics.jsonl"), encoding: .utf8)
+            return (result.stdout, try text.split(separator: "\n").map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) })
+        }
+        let padded = try records("padded", []), flag = try records("flag", ["--padding-free"])
+        let file = try records("file", ["--config", "free.yaml"]), off = try records("off", ["--config", "free.yaml", "--no-padding-free"])
+        for run in [flag, file] {
+            #expect(run.records.count == 2 && run.records.allSatisfy { $0["context_splits"] as? Int == 3 }, "\(run.records)")
+            #expect(run.stdout.contains("padding-free: 6 extra rows"), "\(run.stdout)")
+            for (a, b) in zip(run.records, padded.records) {
+                let (x, y) = (try #require(a["loss"] as? Double), try #require(b["loss"] as? Double))
+                #expect(abs(x - y) <= 1e-5 * abs(y), "loss \(x) vs padded \(y)")
+            }
+        }
+        for run in [padded, off] {
+            #expect(run.records.allSatisfy { $0["context_splits"] == nil } && !run.stdout.contains("padding-free:"))
+        }
+        let state = try String(contentsOf: dir.appendingPathComponent("file/checkpoint-2/trainer_state.json"), encoding: .utf8)
+        #expect(state.contains("\"padding_free\" : true") || state.contains("\"padding_free\":true"), "\(state)")
+    }
 }

@@ -112,3 +112,66 @@ func toyData(count: Int, seed: UInt64) -> [(ids: [Int], target: Double)] {
         #expect(throws: RewardError.self) { try RewardModel.load(directory: folder.appendingPathComponent("none"), model: tinyModel()) }
     }
 }
+
+/// Padding-free reward batches (docs/methods.md §6.4): one packed row gives each sequence's
+/// reward alone and the per-example trainer's loss and gradients. Tolerances (Float32): rewards and
+/// losses to 1e-5 relative, each trainable tensor's gradient to 1e-5 of its largest entry.
+@Suite struct PaddingFreeRewardTests {
+    /// A reward model whose LoRA B is random too (so every trainable tensor gets a gradient).
+    static func model() throws -> RewardModel {
+        let reward = try RewardModel(model: tinyModel(), lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), seed: 3)
+        var rng = SeededGenerator(seed: 8)
+        for (_, l) in reward.adapter.layers { l.b.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = 0.2 * rng.nextGaussian() } } }
+        return reward
+    }
+
+    /// Sequences of different lengths (`scale` stretches them past a 128-token context together).
+    static func data(scale: Int) -> [(ids: [Int], target: Double)] {
+        var rng = SeededGenerator(seed: 21)
+        return (0..<6).map { i in
+            let ids = [1] + (0..<(scale * (3 + (i * 5) % 7))).map { _ in 2 + Int(rng.next() % 22) }
+            return (ids, Double(i % 3) - 1)
+        }
+    }
+
+    @Test(arguments: [1, 6])
+    func packedRowEqualsPaddedBatchAndSingleSequences(scale: Int) throws {
+        let batch = Self.data(scale: scale)
+        let lengths = batch.map(\.ids.count)
+        var expectedSplits = 0, filled = 0
+        for l in lengths { if filled + l > 128 { expectedSplits += 1; filled = 0 }; filled += l }
+        #expect(scale == 1 ? expectedSplits == 0 : expectedSplits >= 1 && lengths.allSatisfy { $0 <= 128 })
+
+        let reward = try Self.model()
+        let alone = try reward.scores(batch.map(\.ids))
+        let (free, splits) = try Tensor.withNoGrad { try reward.rewards(batch.map(\.ids), paddingFree: true) }
+        let (padded, none) = try Tensor.withNoGrad { try reward.rewards(batch.map(\.ids), paddingFree: false) }
+        #expect(splits == expectedSplits && none == 0)
+        for (i, r) in alone.enumerated() {
+            #expect(abs(Double(free.scalars[i]) - r) <= 1e-5 * max(abs(r), 1e-3), "sequence \(i): \(free.scalars[i]) vs \(r)")
+            #expect(abs(Double(padded.scalars[i]) - r) <= 1e-5 * max(abs(r), 1e-3), "sequence \(i): \(padded.scalars[i]) vs \(r)")
+        }
+
+        // The trainer's mini-batch loss and gradients: one packed pass against one pass per example.
+        func accumulate(_ paddingFree: Bool) throws -> (loss: Double, splits: Int, gradients: [[Float]]) {
+            let reward = try Self.model()
+            let trainer = try RewardTrainer(model: reward, options: .init(loss: .l1, paddingFree: paddingFree))
+            let (loss, splits) = try trainer.accumulate(batch)
+            return (loss, splits, try reward.trainableParameters.map { try #require($0.grad).scalars })
+        }
+        let (packed, separate) = (try accumulate(true), try accumulate(false))
+        #expect(abs(packed.loss - separate.loss) <= 1e-5 * abs(separate.loss))
+        #expect(packed.splits == expectedSplits && separate.splits == 0)
+        for (i, (p, s)) in zip(packed.gradients, separate.gradients).enumerated() {
+            let scale = s.map(abs).max() ?? 0, worst = zip(p, s).map { abs($0 - $1) }.max() ?? 0
+            #expect(scale > 0 && worst <= 1e-5 * scale, "gradient \(i) differs by \(worst) (largest entry \(scale))")
+        }
+    }
+
+    @Test func emptySequenceIsRefusedByIndex() throws {
+        let reward = try Self.model()
+        #expect(throws: RewardError.invalidData(location: "sequence 1 of the batch", reason: "an empty token sequence has no last token")) {
+            try reward.rewards([[1, 2], [], [3]], paddingFree: true)
+        }
+    }
+}

@@ -4,7 +4,11 @@ transformers). Times one optimizer step (loss + backward + clip_grad_norm_ + Ada
   sft  — 512 tokens (TRL SFTTrainer.compute_loss over the whole sequence),
   dpo  — 1 pair: 64-token prompt + two 448-token responses; DPOTrainer.compute_loss, reference
          forward (adapters disabled) included,
-  orpo — the same pair through ORPOTrainer (trl.experimental.orpo).
+  orpo — the same pair through ORPOTrainer (trl.experimental.orpo),
+  sft-batch — an SFT micro-batch of 8 sequences of 64, 128, ..., 512 tokens (ids seeded 11..18):
+         SFTTrainer.compute_loss on the batch right-padded to 512 (TRL's default collator), and
+         as "sft-batch-padding-free" with SFTConfig(padding_free=True) and TRL's padding-free
+         collator (one row, position_ids restarting per sequence).
 Token ids are fixed pseudo-random ids (seeded), the same rule as the Swift side.
 Prints one JSON object: median seconds per step for each, and all samples.
 
@@ -59,7 +63,7 @@ def main():
     ap.add_argument("--gguf", required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--only", default="sft,dpo,orpo")
+    ap.add_argument("--only", default="sft,dpo,orpo,sft-batch")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     folder, name = os.path.dirname(a.gguf), os.path.basename(a.gguf)
@@ -130,6 +134,16 @@ def main():
                  "chosen_input_ids": ci, "chosen_attention_mask": ca, "chosen_labels": cl,
                  "rejected_input_ids": ri, "rejected_attention_mask": ra, "rejected_labels": rl}
         timed("orpo", lambda: orpo.compute_loss(model, batch))
+    if "sft-batch" in only:
+        from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+        examples = [{"input_ids": ids(64 * (i + 1), 11 + i)} for i in range(8)]
+        pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+        for name, free in (("sft-batch", False), ("sft-batch-padding-free", True)):
+            args = SFTConfig(output_dir=tmp, report_to=[], use_cpu=True, bf16=False, padding_free=free,
+                             max_length=None if free else 1024, per_device_train_batch_size=8)
+            trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list([{"text": "a b"}]), processing_class=tok)
+            batch = DataCollatorForLanguageModeling(pad_token_id=pad, padding_free=free)(examples)
+            timed(name, lambda: trainer.compute_loss(model, batch))
     print(json.dumps({"peer": "trl", "threads": a.threads, "results": results}))
 
 

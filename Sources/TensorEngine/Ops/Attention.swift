@@ -17,9 +17,9 @@ import Foundation
 ///   positions); causal masking lets row t see keys s ≤ queryOffset + t.
 /// - `keyPadding`: B rows of S flags, true where the key is a real token.
 /// - `hiddenKeys`: keys that a span of query rows must not see, on top of the causal mask
-///   (``HiddenKeys``: two completions packed after one shared prompt). The span's rows run over the
-///   keys before and after the hidden ones as two runs of score columns; the hidden products are
-///   never computed.
+///   (``HiddenKeys``: two completions packed after one shared prompt, or the sequences of a
+///   padding-free row, each hiding the ones before it). A span's rows run over the keys around the
+///   hidden ones as runs of score columns; the hidden products are never computed.
 /// - Rows that can see no key at all (a padding query under left padding) output zeros.
 ///
 /// Memory: forward keeps the output and Kᵀ (backward recomputes the probabilities); backward
@@ -64,31 +64,35 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     @inline(__always) func limit(_ ti: Int) -> Int { causal ? min(s, queryOffset + ti + 1) : s }
 
     // Rows are processed in blocks of up to `block` queries that never straddle a hidden span's
-    // edges; a causal block needs only the keys up to its last row's limit, so the products skip
-    // most of the masked upper triangle.
+    // edges (so every row of a block hides the same keys); a causal block needs only the keys up to
+    // its last row's limit, so the products skip most of the masked upper triangle.
     let block = 64
     let blocks: [[Range<Int>]] = (0..<b).map { bi in
-        let edges = spans[bi].map { [0, $0.queries.lowerBound, $0.queries.upperBound, t] } ?? [0, t]
+        let edges = Set([0, t] + spans[bi].flatMap { [$0.queries.lowerBound, $0.queries.upperBound] }).sorted()
         return zip(edges, edges.dropFirst()).flatMap { lo, hi in stride(from: lo, to: hi, by: block).map { $0..<min(hi, $0 + block) } }
     }
 
     /// The keys a block sees, as runs of consecutive keys side by side in its score columns: every
-    /// key up to the last row's limit, or — in a hidden span — the keys before the hidden ones, then
-    /// those after them (never computed, rather than computed and masked). Only the last run meets
-    /// the causal mask.
+    /// key up to the last row's limit, less the keys its spans hide (never computed, rather than
+    /// computed and masked). Only the last run meets the causal mask; every run is non-empty.
     func segments(_ bi: Int, _ rows: Range<Int>) -> [KeySegment] {
         let end = limit(rows.upperBound - 1)
-        guard let span = spans[bi], span.queries.contains(rows.lowerBound) else {
-            return [KeySegment(key: 0, column: 0, count: end, causal: causal)]
+        let cuts = spans[bi].filter { $0.queries.contains(rows.lowerBound) }.map(\.keys).sorted { $0.lowerBound < $1.lowerBound }
+        var runs: [KeySegment] = [], key = 0, column = 0
+        for cut in cuts {   // overlapping spans hide the union of their keys
+            if cut.lowerBound > key {
+                runs.append(KeySegment(key: key, column: column, count: cut.lowerBound - key, causal: false))
+                column += cut.lowerBound - key
+            }
+            key = max(key, cut.upperBound)
         }
-        let cut = span.keys
-        return [KeySegment(key: 0, column: 0, count: cut.lowerBound, causal: false),
-                KeySegment(key: cut.upperBound, column: cut.lowerBound, count: end - cut.upperBound, causal: true)]
+        runs.append(KeySegment(key: key, column: column, count: end - key, causal: causal))
+        return runs
     }
-    /// The score columns row ti sees.
-    @inline(__always) func visible(_ bi: Int, _ ti: Int) -> Int {
-        guard let span = spans[bi], span.queries.contains(ti) else { return limit(ti) }
-        return limit(ti) - span.keys.count
+    /// The score columns row ti of a block with key runs `runs` sees: its limit less the hidden keys
+    /// (all of them before the last run).
+    @inline(__always) func visible(_ runs: [KeySegment], _ ti: Int) -> Int {
+        limit(ti) - (runs[runs.count - 1].key - runs[runs.count - 1].column)
     }
     /// The causal triangle of a run's products: query row i of `rows` sees the run's keys ≤ its own position.
     func skip(_ run: KeySegment, _ rows: Range<Int>, _ kind: (Int) -> CausalSkip) -> CausalSkip {
@@ -118,7 +122,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
         }
         for (i, ti) in rows.enumerated() {
             let row = p + i * width
-            let end = visible(bi, ti)
+            let end = visible(runs, ti)
             if let padding {
                 padding.withUnsafeBufferPointer { pad in
                     for run in runs {
@@ -208,7 +212,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
                 }
                 for i in 0..<n {
                     // Only a row's visible keys: dP past them may be unwritten (causal skip), dS is 0.
-                    let end = visible(bi, rows.lowerBound + i), row = dp + i * width
+                    let end = visible(runs, rows.lowerBound + i), row = dp + i * width
                     let dot = Vectorized.V(repeating: Vectorized.dot(dO + i * gRow, outputRow(po, bi, hi, rows.lowerBound + i), d))
                     Vectorized.map2(p + i * width, row, row, end) { pv, dv in pv * (dv - dot) }
                     (row + end).update(repeating: 0, count: width - end)
@@ -257,10 +261,12 @@ private struct KeySegment {
 }
 
 /// Keys `keys` (positions among the S keys) hidden from the query rows `queries` of batch row
-/// `batchRow`, which must come after the keys they do not see (causal attention, one span a row).
+/// `batchRow`, which must come after the keys they do not see (causal attention). A row may have
+/// several spans; rows that several spans cover hide the union of their keys.
 /// Packing a preference pair's two completions after their shared prompt into one row — prompt,
 /// chosen, then rejected — hides the chosen tokens from the rejected ones, so the prompt is
-/// computed once for both.
+/// computed once for both; a padding-free row (docs/methods.md §6.4) hides from each sequence the
+/// sequences before it, so attention stays within each sequence.
 public struct HiddenKeys: Sendable, Equatable, CustomStringConvertible {
     public var batchRow: Int
     public var queries: Range<Int>
@@ -275,22 +281,21 @@ public struct HiddenKeys: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "(row \(batchRow), queries \(queries), keys \(keys))" }
 }
 
-/// The hidden span of each batch row (nil: none), checked: causal attention, one span a row,
-/// coming after the keys it hides (so those keys lie wholly before every row of the span).
+/// The hidden spans of each batch row (those that hide keys), checked: causal attention, each
+/// span coming after the keys it hides (so those keys lie wholly before every row of the span).
 private func hiddenSpans(_ hiddenKeys: [HiddenKeys], batch b: Int, queries t: Int, keys s: Int, causal: Bool,
-                         queryOffset: Int) throws -> [HiddenKeys?] {
-    var spans = [HiddenKeys?](repeating: nil, count: b)
-    var seen = Set<Int>()
+                         queryOffset: Int) throws -> [[HiddenKeys]] {
+    var spans = [[HiddenKeys]](repeating: [], count: b)
     for span in hiddenKeys {
         guard (0..<b).contains(span.batchRow) else {
             throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(span) name a batch row outside 0..<\(b)")
         }
         let (queries, cut) = (span.queries, span.keys)
-        guard causal, seen.insert(span.batchRow).inserted, !queries.isEmpty, queries.lowerBound >= 0, queries.upperBound <= t,
+        guard causal, !queries.isEmpty, queries.lowerBound >= 0, queries.upperBound <= t,
               cut.lowerBound >= 0, cut.upperBound <= s, cut.upperBound <= queryOffset + queries.lowerBound else {
-            throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(hiddenKeys.filter { $0.batchRow == span.batchRow }) must be one span per batch row of causal attention, after the keys it hides")
+            throw TensorError.invalidArgument(op: "attention", reason: "hidden keys \(span) must be spans of causal attention's queries, after the keys they hide")
         }
-        if !cut.isEmpty { spans[span.batchRow] = span }
+        if !cut.isEmpty { spans[span.batchRow].append(span) }
     }
     return spans
 }

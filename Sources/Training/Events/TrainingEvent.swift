@@ -46,8 +46,13 @@ public struct StepMetrics: Sendable, Equatable {
     /// Whether `metrics.jsonl` gets the averages of the steps since its last record here (TRL's
     /// `logging_steps`: step 1, every N-th step and the last step).
     public var endsLoggingWindow: Bool
+    /// Padding-free rows the step had to start because a micro-batch overran the model's context
+    /// (docs/methods.md §6.4); 0 otherwise.
+    public var contextSplits: Int
 
-    public init(step: Int, epoch: Double, metrics: [String: Double], tokens: Int, seconds: Double, endsLoggingWindow: Bool) {
+    public init(step: Int, epoch: Double, metrics: [String: Double], tokens: Int, seconds: Double, endsLoggingWindow: Bool,
+                contextSplits: Int = 0) {
+        self.contextSplits = contextSplits
         self.step = step
         self.epoch = epoch
         self.metrics = metrics

@@ -3,8 +3,9 @@ import Foundation
 
 /// Writes a run's `metrics.jsonl` from its events (docs/formats.md §4.5): at the end of each
 /// logging window one record with `step`, `epoch`, the window's mean of every step metric,
-/// `tokens_per_second` and `peak_memory_mb`; after each evaluation one record with `step`, `epoch`
-/// and the metrics prefixed `eval_`.
+/// `tokens_per_second` and `peak_memory_mb` (and `context_splits` when padding-free rows overran
+/// the context in the window); after each evaluation one record with `step`, `epoch` and the
+/// metrics prefixed `eval_`.
 ///
 /// A record that cannot be written throws a `FileError` naming the file, which stops the run: the
 /// last checkpoint stays valid, and a run whose metrics are incomplete would be misleading.
@@ -14,6 +15,9 @@ public final class TrainingLog {
     private var window: [String: [Double]] = [:]
     private var windowTokens = 0
     private var windowSeconds = 0.0
+    private var windowSplits = 0
+    /// Padding-free rows started over the whole run because a micro-batch overran the context.
+    public private(set) var contextSplits = 0
     /// The metrics of the last window written (for the command's closing summary).
     public private(set) var lastAverages: [String: Double] = [:]
 
@@ -32,6 +36,8 @@ public final class TrainingLog {
             for (key, value) in step.metrics { window[key, default: []].append(value) }
             windowTokens += step.tokens
             windowSeconds += step.seconds
+            windowSplits += step.contextSplits
+            contextSplits += step.contextSplits
             guard step.endsLoggingWindow else { return }
             let averages = window.mapValues { $0.reduce(0, +) / Double($0.count) }
             var record: [String: Any] = averages
@@ -39,9 +45,10 @@ public final class TrainingLog {
             record["epoch"] = step.epoch
             record["tokens_per_second"] = windowSeconds > 0 ? Double(windowTokens) / windowSeconds : 0
             record["peak_memory_mb"] = Self.peakMemoryMB()
+            if windowSplits > 0 { record["context_splits"] = windowSplits }
             try append(record)
             lastAverages = averages
-            window = [:]; windowTokens = 0; windowSeconds = 0
+            window = [:]; windowTokens = 0; windowSeconds = 0; windowSplits = 0
         case let .evaluation(evaluation):
             var record: [String: Any] = ["step": evaluation.step, "epoch": evaluation.epoch]
             for (key, value) in evaluation.metrics { record["eval_" + key] = value }

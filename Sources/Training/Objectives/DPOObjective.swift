@@ -15,9 +15,12 @@ public final class DPOObjective: TrainingObjective {
     public let lossType: LossType
     public let weighted: Bool
     public let reference: ReferenceLogProbs
+    public let paddingFree: Bool
     public var needsPairs: Bool { true }
 
-    public init(beta: Float = 0.1, lossType: LossType = .sigmoid, weighted: Bool = false, reference: ReferenceLogProbs = ReferenceLogProbs()) {
+    public init(beta: Float = 0.1, lossType: LossType = .sigmoid, weighted: Bool = false, reference: ReferenceLogProbs = ReferenceLogProbs(),
+                paddingFree: Bool = false) {
+        self.paddingFree = paddingFree
         self.beta = beta
         self.lossType = lossType
         self.weighted = weighted
@@ -32,7 +35,7 @@ public final class DPOObjective: TrainingObjective {
             guard let r = e.rejected else { throw TrainingError.invalidOption(name: "data", reason: "DPO needs a rejected completion") }
             sequences.append((e.prompt, r))
         }
-        let scores = try SequenceScores(model: model, sequences: sequences, scoringPrompt: false)
+        let scores = try SequenceScores(model: model, sequences: sequences, scoringPrompt: false, paddingFree: paddingFree)
         let sums = try scores.completionSums()
         let chosen = try slice(sums, axis: 0, range: 0..<n), rejected = try slice(sums, axis: 0, range: n..<(2 * n))
         let refChosen = try Tensor(refs.map { Float($0.chosen) }, shape: [n])
@@ -60,6 +63,7 @@ public final class DPOObjective: TrainingObjective {
             "rewards/margins": average(zip(rc, rr).map { $0 - $1 }),
             "logps/chosen": average(chosen.doubles), "logps/rejected": average(rejected.doubles),
         ]
-        return ObjectiveOutput(loss: loss, metrics: metrics, tokens: batch.reduce(0) { $0 + $1.tokenCount })
+        return ObjectiveOutput(loss: loss, metrics: metrics, tokens: batch.reduce(0) { $0 + $1.tokenCount },
+                               contextSplits: scores.contextSplits)
     }
 }

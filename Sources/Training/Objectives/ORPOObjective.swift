@@ -19,9 +19,11 @@ public final class ORPOObjective: TrainingObjective {
     public let beta: Float
     public let weighting: Weighting
     public let nllOnCompletion: Bool
+    public let paddingFree: Bool
     public var needsPairs: Bool { true }
 
-    public init(beta: Float = 0.1, weighting: Weighting = .none, nllOnCompletion: Bool = false) {
+    public init(beta: Float = 0.1, weighting: Weighting = .none, nllOnCompletion: Bool = false, paddingFree: Bool = false) {
+        self.paddingFree = paddingFree
         self.beta = beta
         self.weighting = weighting
         self.nllOnCompletion = nllOnCompletion
@@ -34,7 +36,7 @@ public final class ORPOObjective: TrainingObjective {
             guard let r = e.rejected else { throw TrainingError.invalidOption(name: "data", reason: "ORPO needs a rejected completion") }
             sequences.append((e.prompt, r))
         }
-        let scores = try SequenceScores(model: model, sequences: sequences, scoringPrompt: !nllOnCompletion)
+        let scores = try SequenceScores(model: model, sequences: sequences, scoringPrompt: !nllOnCompletion, paddingFree: paddingFree)
         let means = try scores.completionMeans()
         let chosen = try slice(means, axis: 0, range: 0..<n), rejected = try slice(means, axis: 0, range: n..<(2 * n))
         let logOdds = try sub(sub(chosen, rejected), sub(log1mexp(chosen), log1mexp(rejected)))
@@ -66,7 +68,8 @@ public final class ORPOObjective: TrainingObjective {
             "logps/chosen": average(c), "logps/rejected": average(r),
             "log_odds_ratio": average(plainRatio), "log_odds_chosen": average(logOdds.doubles),
         ]
-        return ObjectiveOutput(loss: loss, metrics: metrics, tokens: batch.reduce(0) { $0 + $1.tokenCount })
+        return ObjectiveOutput(loss: loss, metrics: metrics, tokens: batch.reduce(0) { $0 + $1.tokenCount },
+                               contextSplits: scores.contextSplits)
     }
 }
 

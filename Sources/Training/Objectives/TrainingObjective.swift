@@ -7,6 +7,8 @@ public struct ObjectiveOutput {
     public var metrics: [String: Double]
     /// Tokens the forward pass read (for throughput).
     public var tokens: Int
+    /// Padding-free rows started because the model's context was full (``BatchLayout``).
+    public var contextSplits = 0
 }
 
 /// What each training method computes from a micro-batch. Every objective goes through
@@ -14,6 +16,8 @@ public struct ObjectiveOutput {
 public protocol TrainingObjective: AnyObject {
     /// Whether examples need a `rejected` completion.
     var needsPairs: Bool { get }
+    /// Whether micro-batches run padding-free (``BatchLayout``) instead of right-padded.
+    var paddingFree: Bool { get }
     func loss(model: LlamaModel, batch: [TrainingExample]) throws -> ObjectiveOutput
 }
 
