@@ -37,4 +37,17 @@ import Tokenizers
         #expect(cleaned.text != plain.text)   // the cleanup ran
         #expect(cleaned.seconds < 3 * plain.seconds + 0.05, "cleanup \(cleaned.seconds) s, without \(plain.seconds) s")
     }
+
+    /// The same hang from FuzzTokenize: all-MiniLM-L6-v2's tokenizer streaming a 69-byte input.
+    @Test func miniLMStreamsADigitRunCheaply() throws {
+        let data = try Data(contentsOf: miniLMTokenizerURL)
+        var json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        json["decoder"] = ["type": "WordPiece", "prefix": "##", "cleanup": false]
+        let withCleanup = try PreTrainedTokenizer(data: data)
+        let without = try PreTrainedTokenizer(data: JSONSerialization.data(withJSONObject: json))
+        let ids = withCleanup.encode("e" + String(repeating: "9", count: 52) + "mail@example.com", addSpecialTokens: true)
+        let cleaned = Self.streamingDecode(withCleanup, ids), plain = Self.streamingDecode(without, ids)
+        #expect(cleaned.text == withCleanup.decode(ids, skipSpecialTokens: true))
+        #expect(cleaned.seconds < 3 * plain.seconds + 0.05, "cleanup \(cleaned.seconds) s, without \(plain.seconds) s")
+    }
 }
