@@ -13,7 +13,7 @@ export OPENBLAS_CORETYPE
 endif
 BUILD = $(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 
-.PHONY: demo test deps models build bench clean
+.PHONY: demo test deps models build bench fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -32,6 +32,14 @@ test: deps models
 	python3 scripts/checks/layers.py
 	$(BUILD) -Xswiftc -enable-testing --build-tests
 	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing --skip-build
+	scripts/fuzz.sh $(FUZZ_TEST_SECONDS)
+
+# libFuzzer targets (docs/fuzzing.md), each run FUZZ_SECONDS after an AddressSanitizer build in .build-fuzz;
+# `make test` runs each for FUZZ_TEST_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 5
+fuzz: models
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Benchmarks (not tests): DivTune next to its peers in one run. PYTHON needs the peers, pinned in one
 # file (llama-cpp-python compiles for several minutes):
@@ -48,4 +56,4 @@ bench: deps models build
 	$(DIVTUNE) bench metrics --python $(PYTHON)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

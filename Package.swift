@@ -104,6 +104,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz targets (docs/fuzzing.md): scripts/fuzz.sh builds them with libFuzzer; a plain build replays inputs.
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzGGUF", dependencies: ["FuzzSupport", "Models", "Tokenizers", "WeightFormats"], path: "Fuzz/FuzzGGUF"),
+        .executableTarget(name: "FuzzSafetensors", dependencies: ["FuzzSupport", "WeightFormats"], path: "Fuzz/FuzzSafetensors"),
+        .executableTarget(name: "FuzzTokenizerJSON", dependencies: ["FuzzSupport", "Tokenizers"], path: "Fuzz/FuzzTokenizerJSON"),
+        .executableTarget(name: "FuzzTokenize", dependencies: ["Base", "FuzzSupport", "Models", "Tokenizers", "WeightFormats"], path: "Fuzz/FuzzTokenize"),
+        .executableTarget(name: "FuzzChatTemplate", dependencies: ["FuzzSupport", "ChatTemplates"], path: "Fuzz/FuzzChatTemplate"),
+        .executableTarget(name: "FuzzImport", dependencies: ["FuzzSupport", "Preference"], path: "Fuzz/FuzzImport"),
+        .executableTarget(name: "FuzzPrepare", dependencies: ["FuzzSupport", "Preference"], path: "Fuzz/FuzzPrepare"),
+        .executableTarget(name: "FuzzServerRequest", dependencies: ["FuzzSupport", "Server"], path: "Fuzz/FuzzServerRequest"),
+
         .testTarget(name: "BaseTests", dependencies: ["Base"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["Base", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WeightFormatsTests", dependencies: ["Base", "WeightFormats"], resources: [.copy("Fixtures")]),

@@ -35,12 +35,7 @@ public struct LanguageModel {
         let config = try LlamaConfiguration(gguf: file)
         let model = try LlamaModel(configuration: config, weights: GGUFWeights(file: file, heads: config.numAttentionHeads,
                                                                              kvHeads: config.numKeyValueHeads))
-        guard let tokens = file.strings("tokenizer.ggml.tokens") else { throw ModelError.missingFile(path: path, what: "tokenizer (tokenizer.ggml.tokens)") }
-        let tokenizer = try BPETokenizer.fromGGUF(
-            model: file.string("tokenizer.ggml.model") ?? "?", tokens: tokens, merges: file.strings("tokenizer.ggml.merges") ?? [],
-            tokenTypes: file.ints("tokenizer.ggml.token_type") ?? [], pre: file.string("tokenizer.ggml.pre"),
-            bosTokenId: file.int("tokenizer.ggml.bos_token_id"), eosTokenId: file.int("tokenizer.ggml.eos_token_id"),
-            addBos: file.bool("tokenizer.ggml.add_bos_token"), source: path)
+        let tokenizer = try BPETokenizer.fromGGUF(file)
         var stops = Set(config.eosTokenIds)
         if let eos = tokenizer.eosTokenId { stops.insert(eos) }
         for marker in ["<|im_end|>", "<|eot_id|>", "<|endoftext|>", "</s>"] { if let id = tokenizer.tokenToId(marker) { stops.insert(id) } }

@@ -13,7 +13,8 @@ import Foundation
 /// (overflow-safe), so a truncated or corrupt file produces a ``WeightFormatError``, never a crash.
 ///
 /// The mapping lives as long as this object: buffers returned by ``bytes(at:count:)`` must not
-/// outlive it.
+/// outlive it. ``init(data:name:)`` holds a copy of bytes already in memory instead (the fuzz
+/// targets parse each input this way, docs/fuzzing.md).
 public final class MappedFile: @unchecked Sendable {
     /// The path the file was opened with (used in every error message).
     public let path: String
@@ -21,6 +22,8 @@ public final class MappedFile: @unchecked Sendable {
     public let size: Int
     /// Start of the mapping.
     public let base: UnsafeRawPointer
+    /// Whether `base` is an `mmap` (else memory this object allocated).
+    private let isMapped: Bool
 
     public convenience init(url: URL) throws { try self.init(path: url.path) }
 
@@ -38,9 +41,23 @@ public final class MappedFile: @unchecked Sendable {
             throw WeightFormatError.cannotOpen(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
         }
         base = UnsafeRawPointer(mapped)
+        isMapped = true
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    /// A copy of `data`, read like a file named `name` (errors name it), with the same checks.
+    public init(data: Data, name: String) throws {
+        path = name
+        size = data.count
+        guard size > 0 else { throw WeightFormatError.invalid(path: name, reason: "the file is empty") }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        data.copyBytes(to: copy.assumingMemoryBound(to: UInt8.self), count: size)
+        base = UnsafeRawPointer(copy)
+        isMapped = false
+    }
+
+    deinit {
+        if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), size) } else { base.deallocate() }
+    }
 
     /// Throws ``WeightFormatError/truncated(path:offset:needed:size:)`` unless
     /// `[offset, offset + count)` lies inside the file.

@@ -68,6 +68,8 @@ def diagram(readme):
 def imports(target):
     found = {}
     folder = ROOT / ("Sources" if not target.endswith("Tests") else "Tests") / target
+    if target.startswith("Fuzz"):
+        folder = ROOT / "Fuzz" / target
     for path in folder.rglob("*.swift"):
         for m in re.finditer(r"^\s*(?:@testable |@_exported )?import (\w+)", path.read_text(), re.M):
             found.setdefault(m.group(1), path.relative_to(ROOT))

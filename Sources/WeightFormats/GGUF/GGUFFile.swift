@@ -34,8 +34,12 @@ public final class GGUFFile: @unchecked Sendable {
 
     public convenience init(url: URL) throws { try self.init(path: url.path) }
 
-    public init(path: String) throws {
-        file = try MappedFile(path: path)
+    public convenience init(path: String) throws { try self.init(file: MappedFile(path: path)) }
+
+    /// Parses a mapped (or in-memory, ``MappedFile/init(data:name:)``) file.
+    public init(file: MappedFile) throws {
+        self.file = file
+        let path = file.path
         func invalid(_ reason: String) -> WeightFormatError { .invalid(path: path, reason: reason) }
         var r = ByteReader(file: file, offset: 0)
         guard try r.read(UInt32.self) == 0x4655_4747 else { throw invalid("not a GGUF file (bad magic)") }

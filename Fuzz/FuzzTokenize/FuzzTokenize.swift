@@ -1,0 +1,34 @@
+import Base
+import Foundation
+import FuzzSupport
+import Models
+import Tokenizers
+import WeightFormats
+
+/// Text encoded by the two default models' fixed tokenizers — SmolLM2's byte-level BPE (from its
+/// GGUF) and all-MiniLM-L6-v2's WordPiece (`tokenizer.json`), both from `make models` — then
+/// decoded, whole and streamed (docs/fuzzing.md). Input that is not UTF-8 is repaired first, as the
+/// CLI and server receive only Swift strings.
+@main enum FuzzTokenize {
+    static func main() {
+        let tokenizers: [PreTrainedTokenizer]
+        do {
+            let cache = ModelCache()
+            tokenizers = [try PreTrainedTokenizer.fromGGUF(GGUFFile(url: cache.require(ModelCache.smolLM2))),
+                          try PreTrainedTokenizer(tokenizerJSON: cache.require(ModelCache.miniLM).appendingPathComponent("tokenizer.json"))]
+        } catch {
+            FileHandle.standardError.write(Data("FuzzTokenize: \(error)\n".utf8))
+            exit(1)
+        }
+        FuzzTarget.run { data in
+            let text = String(decoding: data, as: UTF8.self)
+            for tokenizer in tokenizers {
+                let ids = tokenizer.encode(text, addSpecialTokens: true)
+                _ = tokenizer.decode(ids)
+                var stream = StreamingDetokenizer(tokenizer: tokenizer, skipSpecialTokens: false)
+                for id in ids { _ = stream.append(id) }
+                _ = stream.flush()
+            }
+        }
+    }
+}
