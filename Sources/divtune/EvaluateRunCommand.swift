@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvaluationRuns
 import Foundation
+import Generation
 import Models
 import Reports
 import Sampling
@@ -25,6 +26,8 @@ struct EvaluateRunCommand: ParsableCommand {
     @Option(help: "Use only the first N prompts.") var limit: Int?
     @Option(help: "Samples per prompt (the paper: 4).") var samplesPerPrompt = 4
     @Option(help: "Maximum new tokens per sample (the paper: 2048).") var maxTokens = 2048
+    @Option(help: "A prompt's samples decoded together (one pass over the weights per step; the samples do not change).")
+    var maxBatch = Generator.defaultMaxBatch
     @Option(help: "Sampling temperature.") var temperature: Float = 1.0
     @Option(help: "Top-k (0 = off).") var topK = 50
     @Option(help: "Top-p (1 = off).") var topP = 0.95
@@ -43,6 +46,7 @@ struct EvaluateRunCommand: ParsableCommand {
     func validate() throws {
         guard samplesPerPrompt >= 1 else { throw ValidationError("--samples-per-prompt must be ≥ 1") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1") }
+        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
         guard PromptStyle(rawValue: basePromptStyle) != nil else { throw ValidationError("--base-prompt-style must be completion or chat") }
         if conformativeWeight != nil && baseModel == nil { throw ValidationError("--conformative-weight needs --base-model") }
@@ -61,7 +65,8 @@ struct EvaluateRunCommand: ParsableCommand {
             model: model, adapter: adapter, baseModel: baseModel, baseAdapter: baseAdapter,
             basePromptStyle: PromptStyle(rawValue: basePromptStyle) ?? .completion, conformativeWeight: conformativeWeight,
             system: system.isEmpty ? nil : system, maxTokens: maxTokens,
-            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty)))
+            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty),
+            maxBatch: maxBatch))
         let evaluation = EvaluationRun(
             prompts: promptTexts, samplesPerPrompt: samplesPerPrompt, seeds: SeedScheme(base: seed),
             name: name ?? outputURL.lastPathComponent, output: outputURL, generator: generator,
