@@ -80,9 +80,9 @@ struct GenerateCommand: ParsableCommand {
             if ids.isEmpty { throw EmptyPromptError(index: index, chat: chat || request.messages != nil) }
             return Generator.Prompt(ids: ids, baseIds: try baseRenderer.map { try request.ids($0, style: basePromptStyle, system: system) })
         }
-        // Text streams as it is generated when one sample decodes at a time; samples decoded
-        // together interleave, so each is printed whole once all are done.
-        let streaming = !json && min(maxBatch, prompts.count * n) == 1
+        // Text streams as it is generated for a single sample; several (decoded together, their
+        // pieces interleaved) are each printed whole, separated, once all are done.
+        let streaming = !json && prompts.count * n == 1
         let samples = try generator.generate(prompts: prompts, count: n, parameters: parameters, maxBatch: maxBatch,
                                              onPiece: !streaming ? nil : { piece in
                                                  // Pieces stop before a stop string and include the detokenizer's tail.
