@@ -51,6 +51,7 @@ DIVTUNE = .build/$(CONFIG)/divtune
 bench: deps models build
 	$(DIVTUNE) bench engine --python $(PYTHON)
 	$(DIVTUNE) bench runtime --python $(PYTHON)
+	$(DIVTUNE) bench sampling --python $(PYTHON)
 	PYTHON=$(PYTHON) scripts/bench/embed.sh
 	$(DIVTUNE) bench train --python $(PYTHON)
 	$(DIVTUNE) bench metrics --python $(PYTHON)

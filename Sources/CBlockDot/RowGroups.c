@@ -56,59 +56,101 @@ static inline __m512i top_byte(int i) {
                              (int)((unsigned)(4 + i) << 24 | 0x808080u), (int)((unsigned)i << 24 | 0x808080u));
 }
 
-// Float32: every weight is widened to a float lane and multiplied with its x; equal to
-// dequantize-then-dot up to summation order.
-__attribute__((target(TARGET_FLOAT)))
-static void float_groups(int type, const uint8_t *packed, long g0, long g1, int blocks,
-                         const float *x, const float *sum, float *y) {
-    // vpermps reads only an index's low 4 bits, so a shifted byte indexes its nibble's value.
+// Float32: every weight is widened to a float lane and multiplied with x; equal to
+// dequantize-then-dot up to summation order. A tile of R activation rows (R ≤ 4, a constant after
+// inlining) shares each weight vector: the group's blocks are read from memory once per tile and
+// stay in L1 for the next tile, so B rows cost about one pass over the weights. Each row's
+// arithmetic is the same sequence of instructions whatever R is, so a row's outputs do not depend
+// on the other rows of the batch (docs/methods.md §12).
+#define MAX_TILE 4
+__attribute__((target(TARGET_FLOAT), always_inline))
+static inline void float_group_tile(int type, const uint8_t *blk, int blocks, int R,
+                                    const float *const *x, const float *const *sum, float *const *y) {
     const __m512 nibbleValues = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i flip = _mm512_set1_epi8((char)0x80);
     const long groupBlock = divtune_group_block_bytes(type), header = header_bytes(type);
-    for (long g = g0; g < g1; g++) {
-        const uint8_t *blk = packed + g * blocks * groupBlock;
-        __m512 out = _mm512_setzero_ps(), outMin = _mm512_setzero_ps();
-        for (int b = 0; b < blocks; b++, blk += groupBlock) {
-            const float *xb = x + 32 * b;
-            const uint8_t *qs = blk + header;
-            __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-            if (type == 8) {
-                for (int c = 0; c < 8; c++) {
-                    __m512i v = _mm512_xor_si512(_mm512_loadu_si512(qs + 64 * c), flip);
-                    #define TOP(i) _mm512_cvtepi32_ps(_mm512_shuffle_epi8(v, top_byte(i)))
-                    s0 = _mm512_fmadd_ps(TOP(0), _mm512_set1_ps(xb[4 * c]), s0);
-                    s1 = _mm512_fmadd_ps(TOP(1), _mm512_set1_ps(xb[4 * c + 1]), s1);
-                    s2 = _mm512_fmadd_ps(TOP(2), _mm512_set1_ps(xb[4 * c + 2]), s2);
-                    s3 = _mm512_fmadd_ps(TOP(3), _mm512_set1_ps(xb[4 * c + 3]), s3);
-                    #undef TOP
+    __m512 out[MAX_TILE], outMin[MAX_TILE];
+    for (int r = 0; r < R; r++) { out[r] = _mm512_setzero_ps(); outMin[r] = _mm512_setzero_ps(); }
+    for (int b = 0; b < blocks; b++, blk += groupBlock) {
+        const uint8_t *qs = blk + header;
+        __m512 s0[MAX_TILE], s1[MAX_TILE], s2[MAX_TILE], s3[MAX_TILE];
+        for (int r = 0; r < R; r++) { s0[r] = s1[r] = s2[r] = s3[r] = _mm512_setzero_ps(); }
+        if (type == 8) {
+            for (int c = 0; c < 8; c++) {
+                __m512i v = _mm512_xor_si512(_mm512_loadu_si512(qs + 64 * c), flip);
+                #define TOP(i) _mm512_cvtepi32_ps(_mm512_shuffle_epi8(v, top_byte(i)))
+                __m512 w0 = TOP(0), w1 = TOP(1), w2 = TOP(2), w3 = TOP(3);
+                #undef TOP
+                for (int r = 0; r < R; r++) {
+                    const float *xb = x[r] + 32 * b;
+                    s0[r] = _mm512_fmadd_ps(w0, _mm512_set1_ps(xb[4 * c]), s0[r]);
+                    s1[r] = _mm512_fmadd_ps(w1, _mm512_set1_ps(xb[4 * c + 1]), s1[r]);
+                    s2[r] = _mm512_fmadd_ps(w2, _mm512_set1_ps(xb[4 * c + 2]), s2[r]);
+                    s3[r] = _mm512_fmadd_ps(w3, _mm512_set1_ps(xb[4 * c + 3]), s3[r]);
                 }
-                __m512 d = _mm512_mul_ps(halves(blk), _mm512_set1_ps(0x1p-24f));
-                out = _mm512_fmadd_ps(d, _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)), out);
-                continue;
             }
-            for (int c = 0; c < 4; c++) {
-                __m512i v = _mm512_loadu_si512(qs + 64 * c);
-                const float *lo = xb + 4 * c, *hi = xb + 16 + 4 * c;
-                #define NIB(shift) _mm512_permutexvar_ps(_mm512_srli_epi32(v, shift), nibbleValues)
-                s0 = _mm512_fmadd_ps(_mm512_permutexvar_ps(v, nibbleValues), _mm512_set1_ps(lo[0]), s0);
-                s1 = _mm512_fmadd_ps(NIB(4), _mm512_set1_ps(hi[0]), s1);
-                s2 = _mm512_fmadd_ps(NIB(8), _mm512_set1_ps(lo[1]), s2);
-                s3 = _mm512_fmadd_ps(NIB(12), _mm512_set1_ps(hi[1]), s3);
-                s0 = _mm512_fmadd_ps(NIB(16), _mm512_set1_ps(lo[2]), s0);
-                s1 = _mm512_fmadd_ps(NIB(20), _mm512_set1_ps(hi[2]), s1);
-                s2 = _mm512_fmadd_ps(NIB(24), _mm512_set1_ps(lo[3]), s2);
-                s3 = _mm512_fmadd_ps(NIB(28), _mm512_set1_ps(hi[3]), s3);
-                #undef NIB
-            }
-            __m512 s = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)), d = halves(blk);
-            if (type == 3) {
-                out = _mm512_fmadd_ps(d, s, out);
-                outMin = _mm512_fmadd_ps(halves(blk + 32), _mm512_set1_ps(sum[b]), outMin);
-            } else {
-                out = _mm512_fmadd_ps(d, _mm512_sub_ps(s, _mm512_set1_ps(8 * sum[b])), out);
+            __m512 d = _mm512_mul_ps(halves(blk), _mm512_set1_ps(0x1p-24f));
+            for (int r = 0; r < R; r++)
+                out[r] = _mm512_fmadd_ps(d, _mm512_add_ps(_mm512_add_ps(s0[r], s1[r]), _mm512_add_ps(s2[r], s3[r])), out[r]);
+            continue;
+        }
+        for (int c = 0; c < 4; c++) {
+            __m512i v = _mm512_loadu_si512(qs + 64 * c);
+            #define NIB(shift) _mm512_permutexvar_ps(_mm512_srli_epi32(v, shift), nibbleValues)
+            // Weight k of this chunk pairs with lo[k/2] (even k) or hi[k/2] (odd k), accumulating
+            // into s(k mod 4): the order of the one-row kernel this replaced.
+            __m512 w[8] = { _mm512_permutexvar_ps(v, nibbleValues), NIB(4), NIB(8), NIB(12), NIB(16), NIB(20), NIB(24), NIB(28) };
+            #undef NIB
+            for (int r = 0; r < R; r++) {
+                const float *lo = x[r] + 32 * b + 4 * c, *hi = x[r] + 32 * b + 16 + 4 * c;
+                s0[r] = _mm512_fmadd_ps(w[0], _mm512_set1_ps(lo[0]), s0[r]);
+                s1[r] = _mm512_fmadd_ps(w[1], _mm512_set1_ps(hi[0]), s1[r]);
+                s2[r] = _mm512_fmadd_ps(w[2], _mm512_set1_ps(lo[1]), s2[r]);
+                s3[r] = _mm512_fmadd_ps(w[3], _mm512_set1_ps(hi[1]), s3[r]);
+                s0[r] = _mm512_fmadd_ps(w[4], _mm512_set1_ps(lo[2]), s0[r]);
+                s1[r] = _mm512_fmadd_ps(w[5], _mm512_set1_ps(hi[2]), s1[r]);
+                s2[r] = _mm512_fmadd_ps(w[6], _mm512_set1_ps(lo[3]), s2[r]);
+                s3[r] = _mm512_fmadd_ps(w[7], _mm512_set1_ps(hi[3]), s3[r]);
             }
         }
-        _mm512_storeu_ps(y + 16 * g, _mm512_add_ps(out, outMin));
+        __m512 d = halves(blk), m = type == 3 ? halves(blk + 32) : d;
+        for (int r = 0; r < R; r++) {
+            __m512 s = _mm512_add_ps(_mm512_add_ps(s0[r], s1[r]), _mm512_add_ps(s2[r], s3[r]));
+            if (type == 3) {
+                out[r] = _mm512_fmadd_ps(d, s, out[r]);
+                outMin[r] = _mm512_fmadd_ps(m, _mm512_set1_ps(sum[r][b]), outMin[r]);
+            } else {
+                out[r] = _mm512_fmadd_ps(d, _mm512_sub_ps(s, _mm512_set1_ps(8 * sum[r][b])), out[r]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) _mm512_storeu_ps(y[r], _mm512_add_ps(out[r], outMin[r]));
+}
+
+// Rows [0, n) of x (xStride floats apart, group sums sumStride apart) times groups [g0, g1), into
+// y (yStride apart), in tiles of up to MAX_TILE rows; each tile size is its own inlined copy.
+__attribute__((target(TARGET_FLOAT)))
+static void float_groups(int type, const uint8_t *packed, long g0, long g1, int blocks, int n,
+                         const float *x, long xStride, const float *sum, long sumStride, float *y, long yStride) {
+    const long groupBlock = divtune_group_block_bytes(type);
+    for (long g = g0; g < g1; g++) {
+        const uint8_t *blk = packed + g * blocks * groupBlock;
+        for (int r0 = 0; r0 < n; r0 += MAX_TILE) {
+            const float *xs[MAX_TILE], *sums[MAX_TILE];
+            float *ys[MAX_TILE];
+            int R = n - r0 < MAX_TILE ? n - r0 : MAX_TILE;
+            for (int r = 0; r < R; r++) {
+                xs[r] = x + (r0 + r) * xStride;
+                sums[r] = sum + (r0 + r) * sumStride;
+                ys[r] = y + (r0 + r) * yStride + 16 * g;
+            }
+            switch (R) {
+            case 4: float_group_tile(type, blk, blocks, 4, xs, sums, ys); break;
+            case 3: float_group_tile(type, blk, blocks, 3, xs, sums, ys); break;
+            case 2: float_group_tile(type, blk, blocks, 2, xs, sums, ys); break;
+            default: float_group_tile(type, blk, blocks, 1, xs, sums, ys); break;
+            }
+        }
     }
 }
 
@@ -171,7 +213,14 @@ int divtune_group_level(void) {
 int divtune_group_float_matvec(int type, const void *packed, long groupStart, long groupEnd, int blocks,
                                const float *x, const float *sum, float *y) {
     if (divtune_group_level() < 1 || divtune_group_block_bytes(type) == 0) return -1;
-    float_groups(type, packed, groupStart, groupEnd, blocks, x, sum, y);
+    float_groups(type, packed, groupStart, groupEnd, blocks, 1, x, 0, sum, 0, y, 0);
+    return 0;
+}
+
+int divtune_group_float_matmat(int type, const void *packed, long groupStart, long groupEnd, int blocks, int n,
+                               const float *x, long xStride, const float *sum, long sumStride, float *y, long yStride) {
+    if (divtune_group_level() < 1 || divtune_group_block_bytes(type) == 0 || n < 0) return -1;
+    float_groups(type, packed, groupStart, groupEnd, blocks, n, x, xStride, sum, sumStride, y, yStride);
     return 0;
 }
 
@@ -189,6 +238,13 @@ int divtune_group_level(void) { return 0; }
 int divtune_group_float_matvec(int type, const void *packed, long groupStart, long groupEnd, int blocks,
                                const float *x, const float *sum, float *y) {
     (void)type; (void)packed; (void)groupStart; (void)groupEnd; (void)blocks; (void)x; (void)sum; (void)y;
+    return -1;
+}
+
+int divtune_group_float_matmat(int type, const void *packed, long groupStart, long groupEnd, int blocks, int n,
+                               const float *x, long xStride, const float *sum, long sumStride, float *y, long yStride) {
+    (void)type; (void)packed; (void)groupStart; (void)groupEnd; (void)blocks; (void)n; (void)x; (void)xStride;
+    (void)sum; (void)sumStride; (void)y; (void)yStride;
     return -1;
 }
 

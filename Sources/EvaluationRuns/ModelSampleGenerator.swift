@@ -21,10 +21,12 @@ public final class ModelSampleGenerator: SampleGenerator {
         public var system: String?
         public var maxTokens: Int
         public var sampling: SamplingParameters
+        /// A prompt's samples decoded together (docs/methods.md §12); the samples are the same for any value.
+        public var maxBatch: Int
 
         public init(model: String, adapter: String? = nil, baseModel: String? = nil, baseAdapter: String? = nil,
                     basePromptStyle: PromptStyle = .completion, conformative: ConformativeDecoding? = nil, system: String?,
-                    maxTokens: Int, sampling: SamplingParameters) {
+                    maxTokens: Int, sampling: SamplingParameters, maxBatch: Int = Generator.defaultMaxBatch) {
             self.model = model
             self.adapter = adapter
             self.baseModel = baseModel
@@ -34,6 +36,7 @@ public final class ModelSampleGenerator: SampleGenerator {
             self.system = system
             self.maxTokens = maxTokens
             self.sampling = sampling
+            self.maxBatch = maxBatch
         }
     }
 
@@ -53,7 +56,8 @@ public final class ModelSampleGenerator: SampleGenerator {
         let baseIds = try baseRenderer.map { try $0.ids(prompt: prompt, style: options.basePromptStyle) }
         var parameters = GenerationParameters(maxTokens: options.maxTokens, sampling: options.sampling, seed: firstSeed)
         parameters.conformative = options.conformative
-        return try generator.generate(promptIds: ids, basePromptIds: baseIds, count: count, parameters: parameters).map { sample in
+        return try generator.generate(promptIds: ids, basePromptIds: baseIds, count: count, parameters: parameters,
+                                      maxBatch: options.maxBatch).map { sample in
             SampledText(text: sample.text, tokens: sample.ids.count,
                         logprobPerToken: sample.logprobs.isEmpty ? nil : sample.logprobs.reduce(0) { $0 + Double($1) } / Double(sample.logprobs.count),
                         finishReason: sample.finishReason.rawValue)

@@ -9,7 +9,8 @@ struct ConformativeBase {
     let decoding: ConformativeDecoding
     let model: LanguageModel
     let cache: KVCache
-    private(set) var logits: [Float]
+    /// The base model's next-token logits (set by the generator after each batched forward).
+    var logits: [Float]
 
     /// Prefills the base model's rendering of the prompt, with room for `maxTokens` more.
     init(decoding: ConformativeDecoding, model: LanguageModel, promptIds: [Int], maxTokens: Int) throws {
@@ -36,10 +37,5 @@ struct ConformativeBase {
     /// Picks the next token from the instruct model's logits mixed with the base model's.
     func sample<G: RandomNumberGenerator>(instructLogits: [Float], sampler: inout Sampler, using rng: inout G) throws -> Int {
         try decoding.sample(instructLogits: instructLogits, baseLogits: logits, sampler: &sampler, using: &rng)
-    }
-
-    /// Feeds the sampled token to the base model.
-    mutating func advance(with token: Int) throws {
-        logits = try model.model([[token]], cache: cache, logits: .last).scalars
     }
 }

@@ -43,6 +43,8 @@ public struct GeneratedSample: Sendable {
 /// piece (a token that completes no character yet waits for the next piece). The pieces' texts
 /// add up to the sample's final text (see `TextStream`).
 public struct GeneratedPiece: Sendable {
+    /// Which of the call's prompts this piece belongs to (0 for a call with one prompt).
+    public let prompt: Int
     /// Which of the prompt's samples this piece belongs to.
     public let sample: Int
     /// Empty while the text is held back as the possible start of a stop string.

@@ -9,99 +9,121 @@ import Tokenizers
 /// sampler chain (or conformative mixing with a base model whose cache advances in lockstep),
 /// stop tokens and stop strings — streaming text (through `TextStream`) that is always valid UTF-8
 /// and never part of a stop string; the streamed pieces add up to each sample's final text.
+///
+/// Samples decode together (batched decoding, docs/methods.md §12): up to `maxBatch` samples —
+/// of one prompt or of several — go through each forward pass as one batch, which reads the
+/// weights once for all of them. A finished sample leaves the batch and the next waiting one
+/// joins it. Each sample's tokens are exactly those of decoding it alone with the same seed.
 public final class Generator {
     public let model: LanguageModel
     /// The base model for conformative decoding (may be the same `LanguageModel`).
     public let base: LanguageModel?
+
+    /// Samples decoded together when the caller does not say: past ~8 rows a step's products stop
+    /// being bound by reading the weights on a CPU (docs/benchmarks.md).
+    public static let defaultMaxBatch = 8
 
     public init(model: LanguageModel, base: LanguageModel? = nil) {
         self.model = model
         self.base = base
     }
 
-    /// Generates `count` samples for one prompt; sample i uses seed `parameters.seed + i`.
-    /// `basePromptIds` is the base model's rendering of the prompt (defaults to `promptIds`).
-    /// `onPiece` receives streamed text with its tokens and log-probs; returning false cancels that sample.
-    public func generate(promptIds: [Int], basePromptIds: [Int]? = nil, count: Int = 1, parameters: GenerationParameters,
-                         onPiece: ((GeneratedPiece) -> Bool)? = nil) throws -> [GeneratedSample] {
-        guard !promptIds.isEmpty else { throw ModelError.invalidInput("the prompt is empty") }
-        try parameters.sampling.validate()
-        try parameters.conformative?.validate()
-        guard parameters.maxTokens >= 0 else { throw ModelError.invalidInput("max tokens must be ≥ 0") }
-        let lm = model.model
-        let capacity = min(lm.configuration.maxPositionEmbeddings, promptIds.count + parameters.maxTokens)
-        guard promptIds.count < lm.configuration.maxPositionEmbeddings else {
-            throw ModelError.contextOverflow(tokens: promptIds.count, limit: lm.configuration.maxPositionEmbeddings)
-        }
-        return try Tensor.withNoGrad {
-            let cache = lm.makeCache(capacity: capacity)
-            let prefill = try lm([promptIds], cache: cache, logits: .last).scalars
-            let base = try parameters.conformative.flatMap { decoding in
-                try self.base.map { try ConformativeBase(decoding: decoding, model: $0, promptIds: basePromptIds ?? promptIds,
-                                                         maxTokens: parameters.maxTokens) }
-            }
-            var samples: [GeneratedSample] = []
-            for index in 0..<count {
-                samples.append(try sample(index: index, promptIds: promptIds, cache: cache.copy(), firstLogits: prefill,
-                                          base: base?.copy(), parameters: parameters, onPiece: onPiece))
-            }
-            return samples
+    /// One prompt of a batched call: the instruct model's ids and the base model's rendering
+    /// (conformative decoding; nil = the same ids).
+    public struct Prompt: Sendable {
+        public var ids: [Int]
+        public var baseIds: [Int]?
+        public init(ids: [Int], baseIds: [Int]? = nil) {
+            self.ids = ids
+            self.baseIds = baseIds
         }
     }
 
-    private func sample(index: Int, promptIds: [Int], cache: KVCache, firstLogits: [Float], base: ConformativeBase?,
-                        parameters: GenerationParameters, onPiece: ((GeneratedPiece) -> Bool)?) throws -> GeneratedSample {
-        var rng = SeededGenerator(seed: parameters.seed &+ UInt64(index))
-        var sampler = Sampler(parameters.sampling)
-        sampler.reset(context: promptIds)
-        var base = base
-        var stream = TextStream(tokenizer: model.tokenizer, stops: parameters.stop)
-        var result = GeneratedSample(promptIds: promptIds, ids: [], text: "", logprobs: [], topLogprobs: [], finishReason: .length)
-        var logits = firstLogits
-        var reported = 0   // tokens already handed to onPiece
-        /// Streams `text` with the tokens since the last piece; false when the caller cancelled.
-        func report(_ text: String) -> Bool {
-            guard let onPiece else { return true }
-            let tokens = reported..<result.ids.count
-            reported = tokens.upperBound
-            return onPiece(GeneratedPiece(sample: index, text: text, ids: Array(result.ids[tokens]),
-                                          logprobs: Array(result.logprobs[tokens]),
-                                          topLogprobs: result.topLogprobs.isEmpty ? [] : Array(result.topLogprobs[tokens])))
-        }
-        var cancelled = false
-        while result.ids.count < parameters.maxTokens {
-            let token: Int
-            if let base {
-                token = try base.sample(instructLogits: logits, sampler: &sampler, using: &rng)
-            } else {
-                token = sampler.sample(logits: logits, using: &rng)
+    /// Generates `count` samples for one prompt; sample i uses seed `parameters.seed + i`.
+    /// `basePromptIds` is the base model's rendering of the prompt (defaults to `promptIds`).
+    /// `onPiece` receives streamed text with its tokens and log-probs (pieces of samples decoded
+    /// together interleave); returning false cancels that sample.
+    public func generate(promptIds: [Int], basePromptIds: [Int]? = nil, count: Int = 1, parameters: GenerationParameters,
+                         maxBatch: Int = Generator.defaultMaxBatch,
+                         onPiece: ((GeneratedPiece) -> Bool)? = nil) throws -> [GeneratedSample] {
+        try generate(prompts: [Prompt(ids: promptIds, baseIds: basePromptIds)], count: count, parameters: parameters,
+                     maxBatch: maxBatch, onPiece: onPiece)[0]
+    }
+
+    /// `count` samples for each prompt (result[p][i]: sample i of prompt p, seed `parameters.seed + i`),
+    /// up to `maxBatch` decoding together, in order: prompt 0's samples first.
+    public func generate(prompts: [Prompt], count: Int, parameters: GenerationParameters, maxBatch: Int = Generator.defaultMaxBatch,
+                         onPiece: ((GeneratedPiece) -> Bool)? = nil) throws -> [[GeneratedSample]] {
+        try parameters.sampling.validate()
+        try parameters.conformative?.validate()
+        guard parameters.maxTokens >= 0 else { throw ModelError.invalidInput("max tokens must be ≥ 0") }
+        guard count >= 1 else { throw ModelError.invalidInput("the sample count must be ≥ 1, got \(count)") }
+        guard maxBatch >= 1 else { throw ModelError.invalidInput("the batch size must be ≥ 1, got \(maxBatch)") }
+        let lm = model.model
+        for prompt in prompts {
+            guard !prompt.ids.isEmpty else { throw ModelError.invalidInput("the prompt is empty") }
+            guard prompt.ids.count < lm.configuration.maxPositionEmbeddings else {
+                throw ModelError.contextOverflow(tokens: prompt.ids.count, limit: lm.configuration.maxPositionEmbeddings)
             }
-            let logProbs = TokenLogProbs(logits: logits)
-            result.ids.append(token)
-            result.logprobs.append(logProbs[token])
-            if parameters.topLogprobs > 0 { result.topLogprobs.append(logProbs.top(parameters.topLogprobs)) }
-            if !parameters.ignoreEOS && model.stopTokenIds.contains(token) { result.finishReason = .stop; break }
-            if let text = stream.append(token) {
-                result.text += text
-                if stream.reachedStop {
-                    // The text before the stop string, if any, still goes out; the rest is dropped.
-                    if !text.isEmpty { _ = report(text) }
-                    result.finishReason = .stop
-                    break
+        }
+        let conformativeBase = parameters.conformative == nil ? nil : base
+        try BatchMemory.check(sequences: min(maxBatch, prompts.count * count),
+                              positions: (prompts.map(\.ids.count).max() ?? 0) + parameters.maxTokens,
+                              models: [model] + (conformativeBase.map { [$0] } ?? []))
+        return try Tensor.withNoGrad {
+            var results = prompts.map { _ in [GeneratedSample?](repeating: nil, count: count) }
+            // Waiting samples in order; a prompt is prefilled when its first sample joins the
+            // batch and its caches are dropped once its last sample has joined.
+            var waiting = prompts.indices.flatMap { p in (0..<count).map { (p, $0) } }[...]
+            var prefilled: (prompt: Int, cache: KVCache, logits: [Float], base: ConformativeBase?)?
+            var active: [SampleDecoder] = []
+            while true {
+                while active.count < maxBatch, let (p, i) = waiting.popFirst() {
+                    if prefilled?.prompt != p {
+                        prefilled = try prefill(prompts[p], index: p, parameters: parameters, base: conformativeBase)
+                    }
+                    let start = prefilled!
+                    active.append(SampleDecoder(prompt: p, index: i, promptIds: prompts[p].ids, cache: start.cache.copy(),
+                                                firstLogits: start.logits, base: start.base?.copy(), model: model,
+                                                parameters: parameters, onPiece: onPiece))
                 }
-                if !report(text) { result.finishReason = .stop; cancelled = true; break }
+                if waiting.first?.0 != prefilled?.prompt { prefilled = nil }
+                guard !active.isEmpty else { break }
+                var tokens: [Int] = []
+                var going: [SampleDecoder] = []
+                for decoder in active {
+                    if let token = try decoder.next() {
+                        tokens.append(token)
+                        going.append(decoder)
+                    } else {
+                        results[decoder.prompt][decoder.index] = decoder.result
+                    }
+                }
+                active = going
+                guard !active.isEmpty else { continue }
+                for (decoder, logits) in zip(active, try lm.decodeStep(tokens: tokens, caches: active.map(\.cache))) {
+                    decoder.logits = logits
+                }
+                if let conformativeBase {
+                    let next = try conformativeBase.model.decodeStep(tokens: tokens, caches: active.map { $0.base!.cache })
+                    for (decoder, logits) in zip(active, next) { decoder.base!.logits = logits }
+                }
             }
-            if result.ids.count == parameters.maxTokens || cache.length + 1 > cache.capacity { break }
-            logits = try model.model([[token]], cache: cache, logits: .last).scalars
-            try base?.advance(with: token)
+            return results.map { $0.map { $0! } }
         }
-        if !stream.reachedStop && !cancelled {
-            // The detokenizer's tail and any held-back text that was not a stop string after all.
-            let rest = stream.finish()
-            if stream.reachedStop { result.finishReason = .stop }
-            result.text += rest
-            if !rest.isEmpty { _ = report(rest) }
+    }
+
+    /// The prompt's KV cache (room for `maxTokens` more), its last position's logits and the
+    /// base model's prefill.
+    private func prefill(_ prompt: Prompt, index: Int, parameters: GenerationParameters, base: LanguageModel?) throws
+        -> (prompt: Int, cache: KVCache, logits: [Float], base: ConformativeBase?) {
+        let lm = model.model
+        let cache = lm.makeCache(capacity: min(lm.configuration.maxPositionEmbeddings, prompt.ids.count + parameters.maxTokens))
+        let logits = try lm([prompt.ids], cache: cache, logits: .last).scalars
+        let conformative = try parameters.conformative.flatMap { decoding in
+            try base.map { try ConformativeBase(decoding: decoding, model: $0, promptIds: prompt.baseIds ?? prompt.ids,
+                                                maxTokens: parameters.maxTokens) }
         }
-        return result
+        return (index, cache, logits, conformative)
     }
 }

@@ -29,7 +29,8 @@ public final class Linear {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        if let quantized = decodeWeight(for: x) { return try output(quantized.multiply(x.scalars), input: x) }
+        if let quantized = decodeWeight(for: x) { return try output(quantized.multiply(rows: x.scalars), input: x) }
+        if isDecodeBatch(x) { return try eachRow(of: x) { try self($0) } }
         if let lora, lora.isEnabled { return try lora.projection(of: x, weight: weight, bias: bias) }
         return try linear(x, weight: weight, bias: bias)
     }
@@ -39,21 +40,46 @@ public final class Linear {
     public static func project(_ x: Tensor, through layers: [Linear]) throws -> [Tensor] {
         let weights = layers.compactMap { $0.decodeWeight(for: x) }
         guard weights.count == layers.count, layers.count > 1 else { return try layers.map { try $0(x) } }
-        return try zip(layers, QuantizedWeight.multiply(weights, x.scalars)).map { try $0.output($1, input: x) }
+        return try zip(layers, QuantizedWeight.multiply(weights, rows: x.scalars)).map { try $0.output($1, input: x) }
     }
 
-    /// The quantized weight when `x` is one row without gradients (a decode step), else nil.
+    /// The quantized weight when `x` is a decode step without gradients — one row, or a batch of
+    /// sequences one position each ([B, 1, in], docs/methods.md §12) — else nil.
     private func decodeWeight(for x: Tensor) -> QuantizedWeight? {
-        guard let quantized, !GradMode.isEnabled, x.shape.last == inFeatures, x.shape.dropLast().reduce(1, *) == 1 else { return nil }
+        guard let quantized, !GradMode.isEnabled, x.shape.last == inFeatures,
+              x.shape.dropLast().reduce(1, *) == 1 || isDecodeBatch(x) else { return nil }
         return quantized
     }
 
-    /// The layer's output from the quantized product `y` of one input row: bias, shape, adapter.
+    /// Whether `x` is [B, 1, in] with B > 1 and no gradients: a batched decode step, whose rows
+    /// must come out exactly as each would alone.
+    private func isDecodeBatch(_ x: Tensor) -> Bool {
+        !GradMode.isEnabled && x.rank == 3 && x.shape[0] > 1 && x.shape[1] == 1 && x.shape[2] == inFeatures
+    }
+
+    /// `body` applied to each [1, 1, n] row of a decode batch, the results stacked back: BLAS may
+    /// sum a B-row product in another order than a one-row one, so row by row keeps each
+    /// sequence's numbers those of its decoding alone.
+    private func eachRow(of x: Tensor, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+        try concat((0..<x.shape[0]).map { try body(slice(x, axis: 0, range: $0..<($0 + 1)).contiguous()) }, axis: 0)
+    }
+
+    /// The layer's output from the quantized product `y` of the input rows: bias, shape, adapter.
     private func output(_ y: [Float], input x: Tensor) throws -> Tensor {
         var y = y
-        if let bias { y = zip(y, bias.scalars).map { $0 + $1 } }
-        var base = try Tensor(y, shape: x.shape.dropLast() + [outFeatures])
-        return try adapted(&base, input: x)
+        if let bias {
+            let b = bias.scalars
+            for i in y.indices { y[i] += b[i % outFeatures] }
+        }
+        guard let lora, lora.isEnabled, isDecodeBatch(x) else {
+            var base = try Tensor(y, shape: x.shape.dropLast() + [outFeatures])
+            return try adapted(&base, input: x)
+        }
+        // The adapter's product row by row (as eachRow), each onto its own row of the base product.
+        return try concat((0..<x.shape[0]).map { i in
+            var base = try Tensor(Array(y[(i * outFeatures)..<((i + 1) * outFeatures)]), shape: [1, 1, outFeatures])
+            return try lora.adding(to: &base, input: slice(x, axis: 0, range: i..<(i + 1)).contiguous())
+        }, axis: 0)
     }
 
     /// `base` plus the adapter's product (summed in place when nothing else holds `base`).

@@ -16,22 +16,42 @@ final class LlamaAttention {
 
     /// x [B, T, hidden] → [B, T, hidden]. `positions` holds B·T absolute positions (row-major).
     func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [], cache: KVCache?) throws -> Tensor {
-        let (b, t) = (x.shape[0], x.shape[1])
+        let qkv = try Linear.project(x, through: [qProj, kProj, vProj])
+        return try oProj(attend(q: qkv[0], k: qkv[1], v: qkv[2], positions: positions, keyPadding: keyPadding,
+                                hiddenKeys: hiddenKeys, cache: cache))
+    }
+
+    /// A decode step of B sequences, one position each, with their own caches: x [B, 1, hidden].
+    /// The projections take all B rows in one pass over the weights; attention runs per sequence
+    /// over its own cache (docs/methods.md §12).
+    func decode(_ x: Tensor, caches: [KVCache]) throws -> Tensor {
+        let qkv = try Linear.project(x, through: [qProj, kProj, vProj])
+        let rows = try caches.enumerated().map { i, cache in
+            let row = { (y: Tensor) in try slice(y, axis: 0, range: i..<(i + 1)) }
+            return try attend(q: row(qkv[0]), k: row(qkv[1]), v: row(qkv[2]), positions: [cache.storedLength(layer: layerIndex)],
+                              keyPadding: nil, cache: cache)
+        }
+        return try oProj(rows.count == 1 ? rows[0] : concat(rows, axis: 0))
+    }
+
+    /// Attention of projected queries, keys and values [B, T, width] (keys and values appended to
+    /// `cache` first), heads merged back to [B, T, queryWidth].
+    private func attend(q: Tensor, k: Tensor, v: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [],
+                        cache: KVCache?) throws -> Tensor {
+        let (b, t) = (q.shape[0], q.shape[1])
         let d = config.headDim
         func heads(_ y: Tensor, _ n: Int) throws -> Tensor {
             try permute(reshape(y, [b, t, n, d]), [0, 2, 1, 3])
         }
-        let qkv = try Linear.project(x, through: [qProj, kProj, vProj])
-        var q = try heads(qkv[0], config.numAttentionHeads)
-        var k = try heads(qkv[1], config.numKeyValueHeads)
-        var v = try heads(qkv[2], config.numKeyValueHeads)
+        var q = try heads(q, config.numAttentionHeads)
+        var k = try heads(k, config.numKeyValueHeads)
+        var v = try heads(v, config.numKeyValueHeads)
         q = try rope.apply(q, positions: positions)
         k = try rope.apply(k, positions: positions)
         let offset = cache?.storedLength(layer: layerIndex) ?? 0
         if let cache { (k, v) = try cache.append(layer: layerIndex, key: k, value: v) }
         let attended = try scaledDotProductAttention(query: q, key: k, value: v, causal: true,
                                                      queryOffset: offset, keyPadding: keyPadding, hiddenKeys: hiddenKeys)
-        let merged = try reshape(permute(attended, [0, 2, 1, 3]), [b, t, config.queryWidth])
-        return try oProj(merged)
+        return try reshape(permute(attended, [0, 2, 1, 3]), [b, t, config.queryWidth])
     }
 }

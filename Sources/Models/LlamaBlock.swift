@@ -17,8 +17,16 @@ final class LlamaBlock {
     }
 
     func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [], cache: KVCache?) throws -> Tensor {
-        let h = try add(x, attention(rmsNorm(x, weight: inputNorm, eps: eps), positions: positions,
-                                     keyPadding: keyPadding, hiddenKeys: hiddenKeys, cache: cache))
+        try residual(x) { try attention($0, positions: positions, keyPadding: keyPadding, hiddenKeys: hiddenKeys, cache: cache) }
+    }
+
+    /// A decode step of B sequences with their own caches (x [B, 1, hidden]).
+    func decode(_ x: Tensor, caches: [KVCache]) throws -> Tensor {
+        try residual(x) { try attention.decode($0, caches: caches) }
+    }
+
+    private func residual(_ x: Tensor, attend: (Tensor) throws -> Tensor) throws -> Tensor {
+        let h = try add(x, attend(rmsNorm(x, weight: inputNorm, eps: eps)))
         return try add(h, mlp(rmsNorm(h, weight: postAttentionNorm, eps: eps)))
     }
 }

@@ -5,7 +5,7 @@ import TensorEngine
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Run a benchmark side by side with its peer (not a test).",
-        subcommands: [Engine.self, Runtime.self, Embed.self, BenchTrain.self, BenchMetrics.self])
+        subcommands: [Engine.self, Runtime.self, Sampling.self, Embed.self, BenchTrain.self, BenchMetrics.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,6 +36,29 @@ struct BenchCommand: ParsableCommand {
             let path = try model ?? DefaultModels.smolLM2()
             let result = try RuntimeBenchmark(model: path, threads: threads, promptTokens: promptTokens, decodeTokens: decodeTokens,
                                               repeats: repeats, python: python).run()
+            print(result.report)
+            try PeerFailure.report(result.failures)
+        }
+    }
+
+    struct Sampling: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tokens/s sampling N continuations of one prompt: one at a time, batched, llama.cpp batched, transformers.")
+        @Option(help: "The .gguf model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
+        @Option(help: "Threads for every runtime.") var threads = 2
+        @Option(help: "Samples of the prompt (decoded together in the batched row).") var samples = 4
+        @Option(help: "Tokens per sample (end-of-sequence ignored).") var tokens = 256
+        @Option(help: "Repetitions (the median is reported).") var repeats = 3
+        @Option(help: "Python interpreter with llama-cpp-python and transformers, for the peer rows (empty: none).") var python = "python3"
+
+        func validate() throws {
+            guard samples >= 1, tokens >= 1, repeats >= 1 else { throw ValidationError("--samples, --tokens and --repeats must be ≥ 1") }
+        }
+
+        func run() throws {
+            let path = try model ?? DefaultModels.smolLM2()
+            let result = try SamplingBenchmark(model: path, threads: threads, samples: samples, tokens: tokens, repeats: repeats,
+                                               python: python).run()
             print(result.report)
             try PeerFailure.report(result.failures)
         }

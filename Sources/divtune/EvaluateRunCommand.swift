@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvaluationRuns
 import Foundation
+import Generation
 import Models
 import Reports
 import Sampling
@@ -22,6 +23,8 @@ struct EvaluateRunCommand: ParsableCommand {
     @Option(help: "Samples per prompt (the paper: 4).") var samplesPerPrompt = 4
     @Option(help: "Maximum new tokens per sample (the paper: 2048).") var maxTokens = 2048
     @OptionGroup var sampling: SamplingOptions<ProtocolSampling>
+    @Option(help: "A prompt's samples decoded together (one pass over the weights per step; the samples do not change).")
+    var maxBatch = Generator.defaultMaxBatch
     @Option(help: "System prompt for chat rendering (empty = none); the paper's by default.")
     var system = "You write a creative writing based on the user-given writing prompt."
     @Option(help: "Seed; prompt i, sample j uses seed + 1000·i + j, so resumed runs match uninterrupted ones.") var seed: UInt64 = 0
@@ -36,6 +39,7 @@ struct EvaluateRunCommand: ParsableCommand {
     func validate() throws {
         guard samplesPerPrompt >= 1 else { throw ValidationError("--samples-per-prompt must be ≥ 1") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1") }
+        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
         // A run's metrics name its weight, so a conformative run states it.
         if conformative.base.baseModel != nil && conformative.conformativeWeight == nil {
@@ -48,7 +52,7 @@ struct EvaluateRunCommand: ParsableCommand {
         ModelSampleGenerator.Options(
             model: models.model, adapter: models.adapter, baseModel: conformative.base.baseModel, baseAdapter: conformative.base.baseAdapter,
             basePromptStyle: conformative.basePromptStyle, conformative: conformative.decoding,
-            system: system.isEmpty ? nil : system, maxTokens: maxTokens, sampling: sampling.parameters)
+            system: system.isEmpty ? nil : system, maxTokens: maxTokens, sampling: sampling.parameters, maxBatch: maxBatch)
     }
 
     func run() throws {

@@ -24,6 +24,8 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var sampling: SamplingOptions<PlainSampling>
     @Option(help: "Random seed; sample i of a prompt uses seed + i.") var seed: UInt64 = 0
     @Option(help: "Samples per prompt.") var n = 1
+    @Option(help: "Samples decoded together (of one prompt or several): each step reads the weights once for all of them.")
+    var maxBatch = Generator.defaultMaxBatch
     @Option(help: "Stop string (repeatable); not included in the output.") var stop: [String] = []
     @Option(help: "Report the K most likely tokens per step (with --json).") var topLogprobs = 0
     @Flag(help: "Keep generating past end-of-sequence tokens until --max-tokens (stop strings still apply).") var ignoreEos = false
@@ -34,6 +36,7 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         guard (prompt == nil) != (prompts == nil) else { throw ValidationError("give exactly one of --prompt and --prompts") }
         guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
+        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1") }
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
         guard topLogprobs >= 0 else { throw ValidationError("--top-logprobs must be ≥ 0") }
     }
@@ -53,24 +56,29 @@ struct GenerateCommand: ParsableCommand {
                                               topLogprobs: topLogprobs, ignoreEOS: ignoreEos)
         parameters.conformative = conformative.decoding
         let generator = Generator(model: instruct, base: base)
-        let all = try requests()
-        for (index, request) in all.enumerated() {
+        let prompts = try requests().enumerated().map { index, request -> Generator.Prompt in
             let ids = try request.ids(renderer, style: chat || request.messages != nil ? .chat : .completion, system: system)
             // transformers gives no ids for such a prompt too, and cannot generate from it either.
             if ids.isEmpty { throw EmptyPromptError(index: index, chat: chat || request.messages != nil) }
-            let baseIds = try baseRenderer.map { try request.ids($0, style: conformative.basePromptStyle, system: system) }
-            let samples = try generator.generate(promptIds: ids, basePromptIds: baseIds, count: n, parameters: parameters,
-                                                 onPiece: json ? nil : { piece in
-                                                     // Pieces stop before a stop string and include the detokenizer's tail.
-                                                     if !piece.text.isEmpty { FileHandle.standardOutput.write(Data(piece.text.utf8)) }
-                                                     return true
-                                                 })
-            for (i, sample) in samples.enumerated() {
+            return Generator.Prompt(ids: ids, baseIds: try baseRenderer.map { try request.ids($0, style: conformative.basePromptStyle, system: system) })
+        }
+        // Text streams as it is generated for a single sample; several (decoded together, their
+        // pieces interleaved) are each printed whole, separated, once all are done.
+        let streaming = !json && prompts.count * n == 1
+        let samples = try generator.generate(prompts: prompts, count: n, parameters: parameters, maxBatch: maxBatch,
+                                             onPiece: !streaming ? nil : { piece in
+                                                 // Pieces stop before a stop string and include the detokenizer's tail.
+                                                 if !piece.text.isEmpty { FileHandle.standardOutput.write(Data(piece.text.utf8)) }
+                                                 return true
+                                             })
+        for (index, promptSamples) in samples.enumerated() {
+            for (i, sample) in promptSamples.enumerated() {
                 if json {
                     print(try Self.json(sample, prompt: index))
                 } else {
-                    // Text was streamed already; separate samples so they can be told apart.
-                    print(i + 1 < samples.count || index + 1 < all.count ? "\n---" : "")
+                    if !streaming { FileHandle.standardOutput.write(Data(sample.text.utf8)) }
+                    // Separate samples so they can be told apart.
+                    print(i + 1 < promptSamples.count || index + 1 < samples.count ? "\n---" : "")
                 }
             }
         }

@@ -53,8 +53,8 @@ struct RuntimeBenchmark {
         }
         var lines = ["Runtime benchmark: \(URL(fileURLWithPath: model).lastPathComponent), \(threads) threads, prompt \(prompt.count) tokens, decode \(decodeTokens) tokens (greedy), median of \(repeats)", "",
                      "| runtime | prefill tok/s | decode tok/s |", "|---|---:|---:|",
-                     "| DivTune | \(fmt(median(prefill))) | \(fmt(median(decode))) |"]
-        if !decodeInt8.isEmpty { lines.append("| DivTune, int8 activations (DIVTUNE_INT8_DECODE=1) | | \(fmt(median(decodeInt8))) |") }
+                     "| DivTune | \(Self.fmt(Self.median(prefill))) | \(Self.fmt(Self.median(decode))) |"]
+        if !decodeInt8.isEmpty { lines.append("| DivTune, int8 activations (DIVTUNE_INT8_DECODE=1) | | \(Self.fmt(Self.median(decodeInt8))) |") }
         var ratios: [String] = []
         for name in ["llama.cpp", "transformers"] {
             guard let entry = peers[name] as? [String: Any], let p = entry["prefill_tps"] as? [Double], let d = entry["decode_tps"] as? [Double] else {
@@ -65,9 +65,9 @@ struct RuntimeBenchmark {
                 }
                 continue
             }
-            lines.append("| \(name) | \(fmt(median(p))) | \(fmt(median(d))) |")
-            ratios.append("DivTune / \(name): prefill \(fmt(median(prefill) / median(p), 2))×, decode \(fmt(median(decode) / median(d), 2))×"
-                          + (decodeInt8.isEmpty ? "" : " (int8 activations \(fmt(median(decodeInt8) / median(d), 2))×)"))
+            lines.append("| \(name) | \(Self.fmt(Self.median(p))) | \(Self.fmt(Self.median(d))) |")
+            ratios.append("DivTune / \(name): prefill \(Self.fmt(Self.median(prefill) / Self.median(p), 2))×, decode \(Self.fmt(Self.median(decode) / Self.median(d), 2))×"
+                          + (decodeInt8.isEmpty ? "" : " (int8 activations \(Self.fmt(Self.median(decodeInt8) / Self.median(d), 2))×)"))
         }
         return ((lines + [""] + ratios).joined(separator: "\n"), failures)
     }
@@ -87,10 +87,10 @@ struct RuntimeBenchmark {
         return object
     }
 
-    func median(_ values: [Double]) -> Double {
+    static func median(_ values: [Double]) -> Double {
         let s = values.sorted()
         return s.isEmpty ? .nan : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    func fmt(_ v: Double, _ digits: Int = 1) -> String { v.isFinite ? String(format: "%.\(digits)f", v) : "n/a" }
+    static func fmt(_ v: Double, _ digits: Int = 1) -> String { v.isFinite ? String(format: "%.\(digits)f", v) : "n/a" }
 }

@@ -31,6 +31,26 @@ import Testing
         }
     }
 
+    /// `--max-batch` changes how samples are scheduled, not what they are: two prompts × 2 samples
+    /// decoded together print the same JSON as one at a time, and text mode prints each sample
+    /// whole, separated as before; a batch size below 1 is refused.
+    @Test func maxBatchLeavesTheSamplesUnchanged() throws {
+        let model = try DivTuneProcess.smolLM2
+        let prompts = FileManager.default.temporaryDirectory.appendingPathComponent("batch-prompts-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: prompts) }
+        try Data("{\"prompt\": \"The lighthouse keeper\"}\n{\"prompt\": \"A dragon\"}\n".utf8).write(to: prompts)
+        let args = ["generate", "--model", model, "--prompts", prompts.path, "--max-tokens", "5", "--n", "2", "--seed", "3", "--top-k", "50"]
+        let together = try DivTuneProcess.run(args + ["--json", "--max-batch", "4"])
+        let alone = try DivTuneProcess.run(args + ["--json", "--max-batch", "1"])
+        #expect(together.status == 0, "\(together.stderr)")
+        #expect(together.stdout == alone.stdout)
+        #expect(try objects(together.stdout).map { $0["prompt_index"] as! Int } == [0, 0, 1, 1])
+        let textTogether = try DivTuneProcess.run(args + ["--max-batch", "4"]), textAlone = try DivTuneProcess.run(args + ["--max-batch", "1"])
+        #expect(textTogether.stdout == textAlone.stdout && textTogether.stdout.components(separatedBy: "\n---").count == 4)
+        let refused = try DivTuneProcess.run(args + ["--max-batch", "0"])
+        #expect(refused.status != 0 && refused.stderr.contains("--max-batch"))
+    }
+
     /// Greedy "Say hi." ends with the end-of-turn token well before 40 tokens; `--ignore-eos` runs
     /// on to exactly 40, and the first tokens are the same.
     @Test func ignoreEOSRunsToMaxTokens() throws {

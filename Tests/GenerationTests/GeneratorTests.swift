@@ -163,14 +163,15 @@ import Tokenizers
         #expect(cut.sample.text == expected && cut.streamed == expected)
     }
 
-    /// Sample i of n uses seed + i: the same as a single sample with that seed; pieces name their sample.
+    /// Sample i of n uses seed + i: the same as a single sample with that seed; pieces name their
+    /// sample (one at a time with maxBatch 1: in sample order).
     @Test func nSamplesEqualSingleSamplesWithConsecutiveSeeds() throws {
         let model = try TestModel.shared.get()
         let generator = Generator(model: model)
         let ids = try PromptRenderer(model: model).ids(prompt: "Write one sentence about the sea.", style: .chat)
         let parameters = GenerationParameters(maxTokens: 8, sampling: SamplingParameters(temperature: 1.0, topP: 0.95), seed: 40)
         var order: [Int] = []
-        let samples = try generator.generate(promptIds: ids, count: 3, parameters: parameters) { order.append($0.sample); return true }
+        let samples = try generator.generate(promptIds: ids, count: 3, parameters: parameters, maxBatch: 1) { order.append($0.sample); return true }
         #expect(samples.count == 3)
         #expect(order == order.sorted() && Set(order) == [0, 1, 2])
         for i in [0, 2] {

@@ -87,6 +87,47 @@ import Testing
         #expect(mixed == [q.0, odd.0].map { $0.multiply(x, int8Activations: int8) })
     }
 
+    /// B activation rows through one pass over the weights (batched decoding) give, for every B in
+    /// 1...16 (tiles of 4 and every remainder), each row's outputs bit for bit as the row alone, and
+    /// those equal dequantize-then-dot; a matrix outside the layout (40 rows) goes row by row.
+    @Test(arguments: types)
+    func rowBatchesEqualEachRowAlone(type: GGMLType) throws {
+        try #require(RowGroupedMatrix.covers(type, rowCount: 16), "no row-group kernels on this CPU")
+        let rows = 208, columns = 608
+        let (matrix, dense, x0) = fixture(type, rows: rows, columns: columns)
+        let other = fixture(type == .q4_1 ? .q4_0 : .q4_1, rows: 48, columns: columns).0
+        let odd = fixture(type, rows: 40, columns: columns).0
+        var rng = SeededGenerator(seed: 99)
+        let inputs = [x0] + (1..<16).map { i in (0..<columns).map { c in Float(rng.nextDouble() * 2 - 1) * (c == 5 * i ? 30 : 1) } }
+        for b in 1...16 {
+            let batch = Array(inputs.prefix(b))
+            let together = QuantizedMatrix.multiply([matrix, other, odd], rows: batch.flatMap { $0 }, int8Activations: false)
+            #expect(together.map(\.count) == [rows * b, 48 * b, 40 * b])
+            for (i, x) in batch.enumerated() {
+                #expect(Array(together[0][(i * rows)..<((i + 1) * rows)]) == matrix.multiply(x, int8Activations: false), "B \(b) row \(i)")
+                #expect(Array(together[1][(i * 48)..<((i + 1) * 48)]) == other.multiply(x, int8Activations: false), "B \(b) row \(i)")
+                #expect(Array(together[2][(i * 40)..<((i + 1) * 40)]) == odd.multiply(x, int8Activations: false), "B \(b) row \(i)")
+            }
+            let last = batch.count - 1
+            for r in stride(from: 0, to: rows, by: 13) {
+                let (exact, scale) = exactProduct(dense, row: r, columns: columns, batch[last])
+                let y = together[0][last * rows + r]
+                #expect(abs(Double(y) - exact) <= 1e-6 * max(scale, 1e-3), "\(type.name) B \(b) row \(r): \(y) vs \(exact)")
+            }
+        }
+    }
+
+    /// With int8 activations each row of a batch is quantized and multiplied on its own: the same
+    /// outputs as the row alone.
+    @Test func int8RowBatchesEqualEachRowAlone() throws {
+        try #require(RowGroupedMatrix.level >= 2, "no int8 row-group kernels on this CPU")
+        let (matrix, _, x) = fixture(.q4_1, rows: 96, columns: 576)
+        let y = x.map { -$0 }
+        let together = QuantizedMatrix.multiply([matrix], rows: x + y, int8Activations: true)[0]
+        #expect(Array(together[..<96]) == matrix.multiply(x, int8Activations: true))
+        #expect(Array(together[96...]) == matrix.multiply(y, int8Activations: true))
+    }
+
     /// The arena hands out 64-byte-aligned blocks back to back in huge-page-aligned regions, starts
     /// a region of its own for a block larger than a region, and unmaps a region with its blocks.
     @Test func arenaPlacesBlocksBackToBack() {

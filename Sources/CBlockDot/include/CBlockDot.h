@@ -53,6 +53,13 @@ void divtune_group_rows(int type, const void *rows, long rowBytes, long groupSta
 int divtune_group_float_matvec(int type, const void *packed, long groupStart, long groupEnd, int blocks,
                                const float *x, const float *sum, float *y);
 
+/// The product for n activation rows at once (batched decoding): row i of x at x + i·xStride, its
+/// group sums at sum + i·sumStride, its outputs at y + i·yStride (y[16g ..< 16g + 16] per group, as
+/// divtune_group_float_matvec). The weights are read once per tile of 4 rows, and each row's result
+/// is bit for bit what divtune_group_float_matvec gives for it alone.
+int divtune_group_float_matmat(int type, const void *packed, long groupStart, long groupEnd, int blocks, int n,
+                               const float *x, long xStride, const float *sum, long sumStride, float *y, long yStride);
+
 /// As divtune_int8_matvec on a grouped matrix; `qsum` as divtune_quantize_q8 wrote it (Q8_0 needs it).
 int divtune_group_int8_matvec(int type, const void *packed, long groupStart, long groupEnd, int blocks,
                               const int8_t *q, const float *d, const float *sum, const int32_t *qsum, float *y);

@@ -109,17 +109,37 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// of them take the row-group layout, else one after the other.
     public static func multiply(_ matrices: [QuantizedMatrix], _ x: [Float],
                                 int8Activations: Bool = Int8Activations.isEnabled) -> [[Float]] {
-        let grouped = matrices.compactMap { $0.rowGrouped(int8Activations: int8Activations) }
-        guard grouped.count == matrices.count, grouped.count > 1, matrices.allSatisfy({ $0.columns == matrices[0].columns }),
-              x.count >= matrices[0].columns else {
+        guard let columns = matrices.first?.columns, x.count >= columns else {
             return matrices.map { $0.multiply(x, int8Activations: int8Activations) }
+        }
+        return multiply(matrices, rows: Array(x.prefix(columns)), int8Activations: int8Activations)
+    }
+
+    /// matrices[i]·xᵢ for every row xᵢ of `x` (rows of `columns` floats end to end), as one array
+    /// per matrix holding the rows' outputs end to end (`rowCount` apart): batched decoding's
+    /// products (docs/methods.md §12). Where every matrix takes the row-group layout, all rows go
+    /// through one pass over the weights; otherwise row by row. Either way each row's outputs are
+    /// exactly those of multiplying that row alone.
+    public static func multiply(_ matrices: [QuantizedMatrix], rows x: [Float],
+                                int8Activations: Bool = Int8Activations.isEnabled) -> [[Float]] {
+        guard let columns = matrices.first?.columns else { return [] }
+        precondition(columns > 0 && x.count % columns == 0 && matrices.allSatisfy { $0.columns == columns },
+                     "QuantizedMatrix.multiply: \(x.count) inputs are not rows of \(columns)")
+        let rows = x.count / columns
+        let grouped = matrices.compactMap { $0.rowGrouped(int8Activations: int8Activations) }
+        guard grouped.count == matrices.count, rows > 0, matrices.count > 1 || rows > 1 else {
+            return matrices.map { m in
+                (0..<rows).flatMap { i in m.multiply(Array(x[(i * columns)..<((i + 1) * columns)]), int8Activations: int8Activations) }
+            }
         }
         // All outputs end to end in one buffer, then cut into one array per matrix.
         var starts = [0]
-        for m in matrices { starts.append(starts.last! + m.rowCount) }
+        for m in matrices { starts.append(starts.last! + m.rowCount * rows) }
         let flat = [Float](unsafeUninitializedCapacity: starts.last!) { buffer, initialized in
             let pointers = matrices.indices.map { buffer.baseAddress! + starts[$0] }
-            x.withUnsafeBufferPointer { RowGroupedMatrix.multiply(grouped, $0.baseAddress!, into: pointers, int8Activations: int8Activations) }
+            x.withUnsafeBufferPointer {
+                RowGroupedMatrix.multiply(grouped, $0.baseAddress!, rows: rows, into: pointers, int8Activations: int8Activations)
+            }
             initialized = starts.last!
         }
         return matrices.indices.map { Array(flat[starts[$0]..<starts[$0 + 1]]) }

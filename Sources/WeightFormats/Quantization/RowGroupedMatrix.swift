@@ -47,15 +47,26 @@ final class RowGroupedMatrix: @unchecked Sendable {
 
     /// ys[i] = matrices[i]·x for matrices with the same number of columns, in one parallel run
     /// (x summed or quantized once): a decode step's q/k/v or gate/up products wait for the
-    /// cores once instead of once per matrix.
-    static func multiply(_ matrices: [RowGroupedMatrix], _ x: UnsafePointer<Float>, into ys: [UnsafeMutablePointer<Float>],
-                         int8Activations: Bool) {
-        guard let blocks = matrices.first?.blocks else { return }
+    /// cores once instead of once per matrix. With `rows` > 1, x holds that many activation rows
+    /// (`columns` apart) and ys[i] as many output rows (`rowCount` apart), all multiplied in one
+    /// pass over the weights (batched decoding, docs/methods.md §12); each row's outputs are
+    /// exactly those of the row alone.
+    static func multiply(_ matrices: [RowGroupedMatrix], _ x: UnsafePointer<Float>, rows: Int = 1,
+                         into ys: [UnsafeMutablePointer<Float>], int8Activations: Bool) {
+        guard let blocks = matrices.first?.blocks, rows > 0 else { return }
         precondition(matrices.allSatisfy { $0.blocks == blocks } && ys.count == matrices.count, "row groups: matrices must share x")
+        let columns = 32 * blocks, b32 = Int32(blocks)
+        if int8Activations && level >= 2 && rows > 1 {
+            // The int8 kernels take one row: each row is quantized and multiplied on its own.
+            for i in 0..<rows {
+                multiply(matrices, x + i * columns, into: zip(matrices, ys).map { $1 + i * $0.rowCount }, int8Activations: true)
+            }
+            return
+        }
         // Group ranges of all matrices laid end to end: run r covers groups starts[i] ..< starts[i + 1] of matrix i.
         var starts = [0]
         for m in matrices { starts.append(starts.last! + m.rowCount / 16) }
-        let work = matrices.reduce(0) { $0 + $1.rowCount } * blocks * 32
+        let work = matrices.reduce(0) { $0 + $1.rowCount } * columns * rows
         func run(_ kernel: (RowGroupedMatrix, Range<Int>, UnsafeMutablePointer<Float>) -> Int32) {
             Dequantizer.parallelRows(starts.last!, work: work) { range in
                 for i in matrices.indices {
@@ -66,7 +77,6 @@ final class RowGroupedMatrix: @unchecked Sendable {
                 }
             }
         }
-        let columns = 32 * blocks, b32 = Int32(blocks)
         if int8Activations && level >= 2 {
             Int8Activations.withQuantized(x, blocks: blocks) { q, d, sums, qsum in
                 run { m, r, y in
@@ -74,11 +84,12 @@ final class RowGroupedMatrix: @unchecked Sendable {
                 }
             }
         } else {
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * blocks) { sums in
                 let sums = sums.baseAddress!
-                sumGroupsOf32(x, columns: columns, into: sums)
+                for i in 0..<rows { sumGroupsOf32(x + i * columns, columns: columns, into: sums + i * blocks) }
                 run { m, r, y in
-                    divtune_group_float_matvec(Int32(m.type.rawValue), m.groups, r.lowerBound, r.upperBound, b32, x, sums, y)
+                    divtune_group_float_matmat(Int32(m.type.rawValue), m.groups, r.lowerBound, r.upperBound, b32, Int32(rows),
+                                               x, columns, sums, blocks, y, m.rowCount)
                 }
             }
         }

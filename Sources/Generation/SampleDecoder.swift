@@ -1,0 +1,100 @@
+import Base
+import Models
+import Sampling
+import Tokenizers
+
+/// One sample being decoded: its KV cache, seeded sampler, base-model side (conformative
+/// decoding), text stream and the result so far. ``next()`` consumes the current logits — picks a
+/// token, records it, streams text, checks the stop conditions — and returns the token to feed
+/// the model, or nil when the sample is finished; the ``Generator`` runs the forward passes, one
+/// sample at a time or many together (docs/methods.md §12), and hands back the next logits.
+final class SampleDecoder {
+    let prompt: Int
+    let index: Int
+    let cache: KVCache
+    var base: ConformativeBase?
+    /// The model's next-token logits for this sample (set by the generator after each forward).
+    var logits: [Float]
+    private(set) var result: GeneratedSample
+    private let parameters: GenerationParameters
+    private let stopTokenIds: Set<Int>
+    private let onPiece: ((GeneratedPiece) -> Bool)?
+    private var rng: SeededGenerator
+    private var sampler: Sampler
+    private var stream: TextStream
+    private var reported = 0   // tokens already handed to onPiece
+    private var cancelled = false
+    private var finished = false
+
+    /// Sample `index` of prompt `prompt` (seed `parameters.seed + index`), continuing the prefilled
+    /// `cache` whose last position gave `firstLogits`.
+    init(prompt: Int, index: Int, promptIds: [Int], cache: KVCache, firstLogits: [Float], base: ConformativeBase?,
+         model: LanguageModel, parameters: GenerationParameters, onPiece: ((GeneratedPiece) -> Bool)?) {
+        self.prompt = prompt
+        self.index = index
+        self.cache = cache
+        self.base = base
+        self.logits = firstLogits
+        self.parameters = parameters
+        self.stopTokenIds = model.stopTokenIds
+        self.onPiece = onPiece
+        rng = SeededGenerator(seed: parameters.seed &+ UInt64(index))
+        sampler = Sampler(parameters.sampling)
+        sampler.reset(context: promptIds)
+        stream = TextStream(tokenizer: model.tokenizer, stops: parameters.stop)
+        result = GeneratedSample(promptIds: promptIds, ids: [], text: "", logprobs: [], topLogprobs: [], finishReason: .length)
+    }
+
+    /// Picks the next token from ``logits``; returns it when the sample goes on (the caller feeds
+    /// it to the model and sets the next logits), nil when the sample is finished.
+    func next() throws -> Int? {
+        guard !finished else { return nil }
+        guard result.ids.count < parameters.maxTokens else { return end() }
+        let token: Int
+        if let base {
+            token = try base.sample(instructLogits: logits, sampler: &sampler, using: &rng)
+        } else {
+            token = sampler.sample(logits: logits, using: &rng)
+        }
+        let logProbs = TokenLogProbs(logits: logits)
+        result.ids.append(token)
+        result.logprobs.append(logProbs[token])
+        if parameters.topLogprobs > 0 { result.topLogprobs.append(logProbs.top(parameters.topLogprobs)) }
+        if !parameters.ignoreEOS && stopTokenIds.contains(token) { result.finishReason = .stop; return end() }
+        if let text = stream.append(token) {
+            result.text += text
+            if stream.reachedStop {
+                // The text before the stop string, if any, still goes out; the rest is dropped.
+                if !text.isEmpty { _ = report(text) }
+                result.finishReason = .stop
+                return end()
+            }
+            if !report(text) { result.finishReason = .stop; cancelled = true; return end() }
+        }
+        if result.ids.count == parameters.maxTokens || cache.length + 1 > cache.capacity { return end() }
+        return token
+    }
+
+    /// Finishes the sample: the detokenizer's tail and any held-back text that was not a stop
+    /// string after all go out.
+    private func end() -> Int? {
+        finished = true
+        if !stream.reachedStop && !cancelled {
+            let rest = stream.finish()
+            if stream.reachedStop { result.finishReason = .stop }
+            result.text += rest
+            if !rest.isEmpty { _ = report(rest) }
+        }
+        return nil
+    }
+
+    /// Streams `text` with the tokens since the last piece; false when the caller cancelled.
+    private func report(_ text: String) -> Bool {
+        guard let onPiece else { return true }
+        let tokens = reported..<result.ids.count
+        reported = tokens.upperBound
+        return onPiece(GeneratedPiece(prompt: prompt, sample: index, text: text, ids: Array(result.ids[tokens]),
+                                      logprobs: Array(result.logprobs[tokens]),
+                                      topLogprobs: result.topLogprobs.isEmpty ? [] : Array(result.topLogprobs[tokens])))
+    }
+}

@@ -1,0 +1,70 @@
+import Base
+import Foundation
+import Models
+import TensorEngine
+import Testing
+
+/// Batched decode steps (docs/methods.md §12) on the real SmolLM2-135M-Instruct (Q4_1): B
+/// sequences of different prompt lengths, each with its own cache, through one step give each
+/// sequence's logits exactly as its own one-token step does — with and without LoRA adapters.
+@Suite(.serialized) struct BatchedDecodeTests {
+    static let prompts = [[1, 9690, 314], [504, 3458, 282, 253, 1345, 30, 2050], [42, 17, 99, 1000, 2345, 5, 6, 7, 8, 9, 10, 11]]
+
+    func model() throws -> LanguageModel {
+        try LanguageModel.load(path: testModels.require(ModelCache.smolLM2).path)
+    }
+
+    /// Three decode steps of three sequences, batched and alone, compared bit for bit.
+    func expectBatchEqualsAlone(_ lm: LlamaModel, _ comment: Comment) throws {
+        try Tensor.withNoGrad {
+            let batch = Self.prompts.map { lm.makeCache(capacity: $0.count + 4) }
+            let alone = Self.prompts.map { lm.makeCache(capacity: $0.count + 4) }
+            var tokens: [Int] = []
+            for (i, prompt) in Self.prompts.enumerated() {
+                _ = try lm([prompt], cache: batch[i], logits: .last)
+                let logits = try lm([prompt], cache: alone[i], logits: .last).scalars
+                tokens.append(logits.indices.max { logits[$0] < logits[$1] }!)
+            }
+            for step in 0..<3 {
+                let together = try lm.decodeStep(tokens: tokens, caches: batch)
+                for i in tokens.indices {
+                    let single = try lm([[tokens[i]]], cache: alone[i], logits: .last).scalars
+                    #expect(together[i] == single, "\(comment): step \(step), sequence \(i)")
+                    #expect(batch[i].length == alone[i].length)
+                }
+                // Different tokens per sequence next, so the rows differ in content as well as length.
+                tokens = together.enumerated().map { i, row in (row.indices.max { row[$0] < row[$1] }! + i) % row.count }
+            }
+        }
+    }
+
+    @Test func batchedStepEqualsEachSequenceAlone() throws {
+        try expectBatchEqualsAlone(model().model, "plain")
+    }
+
+    /// A LoRA adapter on the attention and MLP projections: its product runs row by row, onto the
+    /// batched base product, and the logits stay those of each sequence alone.
+    @Test func batchedStepWithAdaptersEqualsEachSequenceAlone() throws {
+        let lm = try model().model
+        var rng = SeededGenerator(seed: 5)
+        for (path, layer) in lm.linearLayers where path.hasSuffix("q_proj") || path.hasSuffix("down_proj") {
+            let rank = 4
+            let a = try Tensor((0..<(rank * layer.inFeatures)).map { _ in Float(rng.nextDouble() - 0.5) * 0.1 }, shape: [rank, layer.inFeatures])
+            let b = try Tensor((0..<(layer.outFeatures * rank)).map { _ in Float(rng.nextDouble() - 0.5) * 0.1 }, shape: [layer.outFeatures, rank])
+            layer.lora = try LoRALayer(a: a, b: b, alpha: 8, dropout: 0)
+        }
+        try expectBatchEqualsAlone(lm, "LoRA")
+    }
+
+    /// Bad input: caches shared between sequences, too few caches, a full cache, an unknown token.
+    @Test func badStepsAreRefused() throws {
+        let lm = try model().model
+        let cache = lm.makeCache(capacity: 2), other = lm.makeCache(capacity: 8)
+        _ = try Tensor.withNoGrad { try lm([[1, 2]], cache: cache, logits: .last) }
+        #expect(throws: ModelError.self) { try lm.decodeStep(tokens: [1, 2], caches: [other, other]) }
+        #expect(throws: ModelError.self) { try lm.decodeStep(tokens: [1, 2], caches: [other]) }
+        #expect(throws: ModelError.self) { try lm.decodeStep(tokens: [1], caches: [cache]) }
+        #expect(throws: ModelError.self) { try lm.decodeStep(tokens: [lm.configuration.vocabSize], caches: [other]) }
+        #expect(other.length == 0)
+    }
+}
