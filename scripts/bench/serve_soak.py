@@ -167,6 +167,7 @@ def client(index, port, deadline, args, stats):
                     conn = None
                     stats.record(kind)
                 else:
+                    resp.read()  # the chunked body's last chunk, so the kept-alive connection can carry the next request
                     stats.record(kind, latency=time.perf_counter() - start, ttft=ttft, tokens=tokens)
         except (AssertionError, OSError, http.client.HTTPException, ValueError, KeyError, TypeError, IndexError) as e:
             stats.record(kind, error=f"{type(e).__name__}: {e}")
