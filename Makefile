@@ -13,7 +13,7 @@ export OPENBLAS_CORETYPE
 endif
 BUILD = $(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 
-.PHONY: demo test deps models build bench fuzz clean
+.PHONY: demo test deps models build bench soak fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -55,6 +55,13 @@ bench: deps models build
 	PYTHON=$(PYTHON) scripts/bench/embed.sh
 	$(DIVTUNE) bench train --python $(PYTHON)
 	$(DIVTUNE) bench metrics --python $(PYTHON)
+
+# Soak benchmark (not a test): 64 clients for 10 minutes against `divtune serve` on loopback, mixing
+# streams, single answers, hang-ups and malformed requests; fails if a well-formed request failed.
+# Shorter or smaller: make soak SOAK_ARGS="--duration 120 --clients 16".
+SOAK_ARGS ?=
+soak: deps models build
+	$(PYTHON) scripts/bench/serve_soak.py --divtune $(DIVTUNE) $(SOAK_ARGS)
 
 clean:
 	rm -rf .build .build-fuzz

@@ -93,7 +93,9 @@ let package = Package(
         .target(name: "Server", dependencies: [
             "Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "Console",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

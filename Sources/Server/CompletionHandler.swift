@@ -19,7 +19,8 @@ struct CompletionHandler: Sendable {
         let path = endpoint == .chat ? "/v1/chat/completions" : "/v1/completions"
         do {
             let body = try await readBody(request)
-            let completion = try CompletionRequest(endpoint: endpoint, fields: FieldReader.parse(body: body))
+            let completion = try CompletionRequest(endpoint: endpoint, fields: FieldReader.parse(body: body), limits: model.limits,
+                                                   contextLength: model.contextLength)
             if let name = completion.model, !name.isEmpty, name != model.id {
                 throw APIError.unknownModel(name, available: [model.id])
             }
@@ -141,7 +142,7 @@ struct CompletionHandler: Sendable {
 
 /// One line of the request log (`--log`): what was asked, how it ended, how long it took.
 struct RequestRecord: Sendable {
-    let log: JSONLinesLog?
+    let log: RequestLog?
     let path: String
     let id: String?
     let started: Date
@@ -159,6 +160,6 @@ struct RequestRecord: Sendable {
         ]
         if let id { fields["id"] = id }
         if let error { fields["error"] = error }
-        try? log.append(fields)
+        log.append(fields)
     }
 }

@@ -24,12 +24,11 @@ struct CompletionRequest: Sendable {
     var baseModel: String?
     var basePromptStyle: PromptStyle
 
-    /// The most choices one request may ask for (each is a full generation on the single worker).
-    static let maxChoices = 16
     /// The most `top_logprobs` alternatives per token (OpenAI's limit is 20; the legacy API's 5).
     static let maxTopLogprobs = 20
 
-    init(endpoint: Endpoint, fields f: FieldReader) throws {
+    /// `limits` bound `n`, `max_tokens` and `stop` (the prompt's length is checked once rendered).
+    init(endpoint: Endpoint, fields f: FieldReader, limits: RequestLimits, contextLength: Int) throws {
         self.endpoint = endpoint
         model = try f.string("model")
         switch endpoint {
@@ -38,7 +37,7 @@ struct CompletionRequest: Sendable {
         case .text:
             input = .prompt(try Self.prompt(f))
         }
-        count = try f.integer("n", in: 1...Self.maxChoices) ?? 1
+        count = try Self.limited(f, "n", limit: limits.maxChoices, option: "--max-n") ?? 1
         stream = try f.bool("stream") ?? false
         includeUsage = false
         if let options = f.value("stream_options") {
@@ -64,12 +63,13 @@ struct CompletionRequest: Sendable {
         }
 
         var parameters = GenerationParameters(sampling: sampling)
-        let defaultMax = endpoint == .chat ? 512 : 16
-        let maxCompletion = try f.integer("max_completion_tokens", in: 1...Int(Int32.max))
-        parameters.maxTokens = try maxCompletion ?? f.integer("max_tokens", in: 1...Int(Int32.max)) ?? defaultMax
+        let tokenLimit = limits.tokenLimit(contextLength: contextLength)
+        let defaultMax = min(endpoint == .chat ? 512 : 16, tokenLimit)
+        let maxCompletion = try Self.limited(f, "max_completion_tokens", limit: tokenLimit, option: "--max-tokens")
+        parameters.maxTokens = try maxCompletion ?? Self.limited(f, "max_tokens", limit: tokenLimit, option: "--max-tokens") ?? defaultMax
         // Without a seed every request samples afresh (as OpenAI does); with one it is reproducible.
         parameters.seed = try f.integer("seed").map { UInt64(bitPattern: Int64($0)) } ?? UInt64.random(in: 0...UInt64.max)
-        parameters.stop = try Self.stop(f)
+        parameters.stop = try Self.stop(f, limits: limits)
         parameters.ignoreEOS = try f.bool("ignore_eos") ?? false
 
         switch endpoint {
@@ -147,20 +147,37 @@ struct CompletionRequest: Sendable {
         }
     }
 
-    private static func stop(_ f: FieldReader) throws -> [String] {
+    /// An integer ≥ 1 and at most the server's `limit` for it.
+    private static func limited(_ f: FieldReader, _ key: String, limit: Int, option: String) throws -> Int? {
+        guard let value = try f.integer(key) else { return nil }
+        guard value >= 1 else { throw APIError.invalid(key, "must be ≥ 1, got \(value)") }
+        guard value <= limit else { throw RequestLimits.exceeded(key, value, limit: limit, option: option) }
+        return value
+    }
+
+    private static func stop(_ f: FieldReader, limits: RequestLimits) throws -> [String] {
         guard let v = f.value("stop") else { return [] }
-        let stops: [String]
+        // Each string with the name an error about it gives.
+        let stops: [(text: String, field: String)]
         switch v {
-        case .string(let s): stops = [s]
+        case .string(let s): stops = [(s, "stop")]
         case .array(let items):
             stops = try items.enumerated().map { i, item in
                 guard case .string(let s) = item else { throw APIError.invalid("stop[\(i)]", "must be a string, got \(item.typeName)") }
-                return s
+                return (s, "stop[\(i)]")
             }
         default: throw f.typeError("stop", expected: "a string or an array of strings", got: v)
         }
-        guard stops.count <= 4 else { throw APIError.invalid("stop", "may hold at most 4 strings, got \(stops.count)") }
-        guard !stops.contains("") else { throw APIError.invalid("stop", "must not contain an empty string") }
-        return stops
+        guard stops.count <= limits.maxStopStrings else {
+            throw RequestLimits.exceeded("stop", stops.count, limit: limits.maxStopStrings, option: "--max-stop", unit: " strings")
+        }
+        for (text, field) in stops {
+            guard !text.isEmpty else { throw APIError.invalid(field, "must not be an empty string") }
+            guard text.count <= limits.maxStopLength else {
+                throw RequestLimits.exceeded(field, text.count, limit: limits.maxStopLength, option: "--max-stop-length",
+                                             unit: " characters")
+            }
+        }
+        return stops.map(\.text)
     }
 }

@@ -5,6 +5,7 @@ import Generation
 import Hummingbird
 import Logging
 import Models
+import NIOCore
 
 /// Where and how the server listens.
 public struct ServerConfiguration: Sendable {
@@ -19,10 +20,21 @@ public struct ServerConfiguration: Sendable {
     public var requestLog: URL?
     /// When set, every route but `/health` needs `Authorization: Bearer KEY` (401 otherwise).
     public var apiKey: String?
+    /// Per-field request limits (400 beyond them).
+    public var limits: RequestLimits
+    /// A connection with no request in progress and nothing arriving this long is closed (also one
+    /// whose request head never completes); nil: never.
+    public var idleTimeout: Duration?
+    /// A request whose body has not fully arrived this long after its head closes its connection; nil: never.
+    public var readTimeout: Duration?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxQueue: Int = 64, maxBodyBytes: Int = 4 << 20,
-                requestLog: URL? = nil, apiKey: String? = nil) {
+                requestLog: URL? = nil, apiKey: String? = nil, limits: RequestLimits = RequestLimits(),
+                idleTimeout: Duration? = .seconds(60), readTimeout: Duration? = .seconds(30)) {
         self.apiKey = apiKey
+        self.limits = limits
+        self.idleTimeout = idleTimeout
+        self.readTimeout = readTimeout
         self.host = host
         self.port = port
         self.maxQueue = maxQueue
@@ -45,10 +57,13 @@ public final class OpenAIServer: Sendable {
         guard configuration.maxQueue >= 0 else { throw APIError(status: .badRequest, message: "--max-queue must be ≥ 0") }
         guard configuration.maxBodyBytes > 0 else { throw APIError(status: .badRequest, message: "--max-body-bytes must be > 0") }
         if let key = configuration.apiKey, key.isEmpty { throw APIError(status: .badRequest, message: "--api-key must not be empty") }
+        for (option, timeout) in [("--idle-timeout", configuration.idleTimeout), ("--read-timeout", configuration.readTimeout)] {
+            if let timeout, timeout <= .zero { throw APIError(status: .badRequest, message: "\(option) must be > 0, got \(timeout)") }
+        }
         self.configuration = configuration
         self.model = try ServedModel(model: model, id: modelId, base: base, baseId: base == nil ? nil : (baseId ?? "base"),
-                                     maxQueue: configuration.maxQueue,
-                                     log: try configuration.requestLog.map { try JSONLinesLog(url: $0) })
+                                     maxQueue: configuration.maxQueue, limits: configuration.limits,
+                                     log: try configuration.requestLog.map { try RequestLog(url: $0) })
     }
 
     /// The model name a file path gives (its last component without extension).
@@ -68,7 +83,8 @@ public final class OpenAIServer: Sendable {
         router.get("/health") { _, _ -> Response in
             let counts = model.counters.snapshot
             return jsonResponse(HealthStatus(model: model.id, busy: model.worker.isBusy, waiting: model.worker.waiting,
-                                             completed: counts.completed, cancelled: counts.cancelled))
+                                             completed: counts.completed, cancelled: counts.cancelled,
+                                             logWriteFailures: model.log?.failures ?? 0))
         }
         router.get("/v1/models") { _, _ -> Response in
             var data = [ModelList.Card(id: model.id, created: model.created, divtuneRole: nil)]
@@ -86,6 +102,8 @@ public final class OpenAIServer: Sendable {
         var log = logger ?? Logger(label: "divtune.serve")
         if logger == nil { log.logLevel = .notice }
         return Application(router: router,
+                           server: TimedHTTP1Channel.builder(idleTimeout: configuration.idleTimeout.map(TimeAmount.init),
+                                                             readTimeout: configuration.readTimeout.map(TimeAmount.init)),
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "divtune"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
                            logger: log)

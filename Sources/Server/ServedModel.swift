@@ -24,20 +24,24 @@ final class ServedModel: @unchecked Sendable {
     let id: String
     let baseId: String?
     let contextLength: Int
+    let limits: RequestLimits
     let tokenizer: any Tokenizer
     private let generator: Generator
     private let renderer: PromptRenderer
     private let baseRenderer: PromptRenderer?
     let worker: GenerationWorker
     let counters = GenerationCounters()
-    let log: JSONLinesLog?
+    let log: RequestLog?
     let created = Int(Date().timeIntervalSince1970)
 
-    init(model: LanguageModel, id: String, base: LanguageModel?, baseId: String?, maxQueue: Int, log: JSONLinesLog?) throws {
+    init(model: LanguageModel, id: String, base: LanguageModel?, baseId: String?, maxQueue: Int, limits: RequestLimits,
+         log: RequestLog?) throws {
         self.log = log
         self.id = id
         self.baseId = baseId
         self.contextLength = model.configuration.maxPositionEmbeddings
+        try limits.validate(contextLength: contextLength)
+        self.limits = limits
         self.tokenizer = model.tokenizer
         self.generator = Generator(model: model, base: base)
         self.renderer = try PromptRenderer(model: model)
@@ -65,9 +69,11 @@ final class ServedModel: @unchecked Sendable {
         guard !ids.isEmpty else {
             throw APIError.invalid(request.endpoint == .chat ? "messages" : "prompt", "renders to an empty prompt")
         }
-        guard ids.count < contextLength else {
-            throw APIError(status: .badRequest,
-                           message: "The prompt has \(ids.count) tokens; this model's context holds \(contextLength).",
+        let promptLimit = limits.promptLimit(contextLength: contextLength)
+        guard ids.count <= promptLimit else {
+            let reason = limits.maxPromptTokens == nil ? "this model's context holds \(contextLength)"
+                : "this server accepts at most \(promptLimit) (serve --max-prompt-tokens)"
+            throw APIError(status: .badRequest, message: "The prompt has \(ids.count) tokens; \(reason).",
                            param: request.endpoint == .chat ? "messages" : "prompt", code: "context_length_exceeded")
         }
         guard request.parameters.conformative != nil else { return (ids, nil) }
@@ -100,7 +106,7 @@ final class ServedModel: @unchecked Sendable {
         let generator = self.generator, counters = self.counters
         let accepted = worker.submit {
             guard !flag.isCancelled else { counters.count(cancelled: true); continuation.finish(); return }
-            defer { counters.count(cancelled: flag.isCancelled) }
+            let outcome: GenerationEvent
             do {
                 let samples = try generator.generate(promptIds: promptIds, basePromptIds: baseIds, count: request.count,
                                                      parameters: request.parameters) { piece in
@@ -108,15 +114,19 @@ final class ServedModel: @unchecked Sendable {
                     continuation.yield(.piece(piece))
                     return true
                 }
-                continuation.yield(.finished(samples))
+                outcome = .finished(samples)
             } catch let error as APIError {
-                continuation.yield(.failed(error))
+                outcome = .failed(error)
             } catch let error as SamplingError {
-                continuation.yield(.failed(APIError(status: .badRequest, message: error.description)))
+                outcome = .failed(APIError(status: .badRequest, message: error.description))
             } catch {
-                continuation.yield(.failed(APIError(status: .internalServerError, message: "Generation failed: \(error)",
-                                                    type: "server_error")))
+                outcome = .failed(APIError(status: .internalServerError, message: "Generation failed: \(error)", type: "server_error"))
             }
+            // Counted before the outcome goes out: a single answer's reader stops at `finished` and
+            // drops the stream, which sets the flag (onTermination) and would make a finished
+            // generation count as cancelled.
+            counters.count(cancelled: flag.isCancelled)
+            continuation.yield(outcome)
             continuation.finish()
         }
         guard accepted else {

@@ -19,6 +19,14 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to bind (0 = any free port).") var port = 8080
     @Option(help: "Requests that may wait behind the running generation; more get HTTP 503.") var maxQueue = 64
     @Option(help: "Largest accepted request body in bytes; larger ones get HTTP 413.") var maxBodyBytes = 4 << 20
+    @Option(help: "Most choices (n) per request; more get HTTP 400.") var maxN = 16
+    @Option(help: "Most new tokens (max_tokens) per choice; more get HTTP 400 (default: the model's context length).") var maxTokens: Int?
+    @Option(help: "Most prompt tokens after the chat template; more get HTTP 400 (default: the context length − 1).") var maxPromptTokens: Int?
+    @Option(help: "Most stop strings per request; more get HTTP 400.") var maxStop = 4
+    @Option(help: "Longest stop string in characters; longer get HTTP 400.") var maxStopLength = 256
+    @Option(help: "Seconds a connection may sit with no request in progress (or an unfinished request head) before it is closed.")
+    var idleTimeout = 60.0
+    @Option(help: "Seconds a request body may take to arrive after its head before the connection is closed.") var readTimeout = 30.0
     @Option(help: "Compute threads for the model (default: all cores).") var threads: Int?
     @Option(help: "Append one JSON line per request to this file.") var log: String?
     @Option(help: "Require 'Authorization: Bearer KEY' on every route but /health (default: $DIVTUNE_API_KEY).") var apiKey: String?
@@ -28,6 +36,10 @@ struct ServeCommand: ParsableCommand {
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0, got \(maxQueue)") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be > 0, got \(maxBodyBytes)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        // The request limits are checked against the model's context once it is loaded (RequestLimits).
+        for (option, value) in [("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout)] where !(value > 0 && value.isFinite) {
+            throw ValidationError("\(option) must be a positive number of seconds, got \(value)")
+        }
     }
 
     func run() throws {
@@ -40,6 +52,8 @@ struct ServeCommand: ParsableCommand {
             let name = OpenAIServer.modelId(forPath: path)
             return name == modelId ? name + "-base" : name
         }
+        let limits = RequestLimits(maxChoices: maxN, maxTokens: maxTokens, maxPromptTokens: maxPromptTokens, maxStopStrings: maxStop,
+                                   maxStopLength: maxStopLength)
         let key = apiKey ?? ProcessInfo.processInfo.environment["DIVTUNE_API_KEY"]
         if key == nil && !Self.isLoopback(host) {
             FileHandle.standardError.write(Data("warning: --host \(host) is reachable from other machines and no --api-key (or DIVTUNE_API_KEY) is set: anyone who can reach it can use the model\n".utf8))
@@ -47,7 +61,9 @@ struct ServeCommand: ParsableCommand {
         let server = try OpenAIServer(model: instruct, modelId: modelId, base: baseLM, baseId: baseId,
                                       configuration: ServerConfiguration(host: host, port: port, maxQueue: maxQueue,
                                                                          maxBodyBytes: maxBodyBytes,
-                                                                         requestLog: log.map { URL(fileURLWithPath: $0) }, apiKey: key))
+                                                                         requestLog: log.map { URL(fileURLWithPath: $0) }, apiKey: key,
+                                                                         limits: limits, idleTimeout: .seconds(idleTimeout),
+                                                                         readTimeout: .seconds(readTimeout)))
         // The root command is synchronous; the server runs on Swift concurrency while this thread waits.
         let done = DispatchSemaphore(value: 0)
         let outcome = ServeOutcome()

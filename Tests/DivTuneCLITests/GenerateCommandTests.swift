@@ -132,4 +132,13 @@ import Testing
         for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1"] { #expect(ServeCommand.isLoopback(host), "\(host)") }
         for host in ["0.0.0.0", "192.168.1.5", "::", "example.org"] { #expect(!ServeCommand.isLoopback(host), "\(host)") }
     }
+
+    /// Timeouts must be positive, finite seconds (they become Durations, which trap on NaN).
+    @Test func timeoutsMustBePositiveSeconds() throws {
+        for bad in [["--idle-timeout", "0"], ["--read-timeout", "-1"], ["--idle-timeout", "nan"], ["--read-timeout", "inf"]] {
+            #expect(throws: (any Error).self, "\(bad)") { try ServeCommand.parse(["--model", "m.gguf"] + bad) }
+        }
+        let parsed = try ServeCommand.parse(["--model", "m.gguf", "--idle-timeout", "2.5", "--max-n", "4"])
+        #expect(parsed.idleTimeout == 2.5 && parsed.readTimeout == 30 && parsed.maxN == 4 && parsed.maxTokens == nil)
+    }
 }

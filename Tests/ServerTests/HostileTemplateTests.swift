@@ -21,11 +21,12 @@ import Tokenizers
         let model = LanguageModel(model: try LlamaModel(configuration: c, weights: InMemoryWeights(weights)), tokenizer: tokenizer,
                                   chatTemplates: NamedChatTemplates(single: template), templateSpecialTokens: [:],
                                   source: "<memory>", stopTokenIds: [])
-        return try ServedModel(model: model, id: "hostile", base: nil, baseId: nil, maxQueue: 1, log: nil)
+        return try ServedModel(model: model, id: "hostile", base: nil, baseId: nil, maxQueue: 1, limits: RequestLimits(), log: nil)
     }
 
     @Test func templateLimitsAnswerBadRequest() throws {
-        let request = try CompletionRequest(endpoint: .chat, fields: FieldReader.parse(body: Data(#"{"messages": [{"role": "user", "content": "hi"}]}"#.utf8)))
+        let request = try CompletionRequest(endpoint: .chat, fields: FieldReader.parse(body: Data(#"{"messages": [{"role": "user", "content": "hi"}]}"#.utf8)),
+                                            limits: RequestLimits(), contextLength: 64)
         #expect(try serving(template: "{{ messages[0].content }}").promptIds(for: request).ids == [0, 1])
         let hostile = [
             "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",

@@ -187,6 +187,30 @@ final class Socket {
         return out
     }
 
+    /// Whether the server closed (or reset) the connection within `seconds`; bytes it sends meanwhile are dropped.
+    func closedByPeer(within seconds: Double) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let left = end.timeIntervalSinceNow
+            guard left > 0 else { return false }
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&entry, 1, Int32(left * 1000) + 1)
+            if ready < 0 && errno != EINTR { return true }
+            if ready > 0 && recv(fd, &buffer, buffer.count, 0) <= 0 { return true }
+        }
+    }
+
+    /// Sends `data` one byte every `interval` seconds; returns the seconds until the server closed the
+    /// connection, or nil when all of it went through with the connection still open.
+    func trickle(_ data: Data, every interval: Double) -> Double? {
+        let start = Date()
+        for byte in data {
+            guard (try? write(Data([byte]))) != nil, !closedByPeer(within: interval) else { return Date().timeIntervalSince(start) }
+        }
+        return nil
+    }
+
     func close() { _ = closeFD() }
 
     private func closeFD() -> Int32 {

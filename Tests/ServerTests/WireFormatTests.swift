@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct WireFormatTests {
     static let model: Result<ServedModel, Error> = Result {
         return try ServedModel(model: LanguageModel.load(path: try TestServer.modelPath), id: "smollm2", base: nil, baseId: nil,
-                               maxQueue: 0, log: nil)
+                               maxQueue: 0, limits: RequestLimits(), log: nil)
     }
 
     /// Tokens with plain, newline, special and half-a-character (the byte 0xE2) texts.
@@ -21,7 +21,8 @@ import Testing
     static let tricky = "é 🙂 \"q\" \\ / </script>\n\t\u{1}\u{7f}\u{2028}"
 
     func shapes(_ endpoint: CompletionRequest.Endpoint, _ body: String) throws -> OpenAIResponses {
-        let request = try CompletionRequest(endpoint: endpoint, fields: FieldReader.parse(body: Data(body.utf8)))
+        let request = try CompletionRequest(endpoint: endpoint, fields: FieldReader.parse(body: Data(body.utf8)), limits: RequestLimits(),
+                                            contextLength: 2048)
         return OpenAIResponses(model: try Self.model.get(), request: request)
     }
 
@@ -150,6 +151,6 @@ import Testing
         #"{"error":{"code":"queue_full","message":"The server is busy: 3 requests are already waiting. Retry later.","param":null,"type":"server_error"}}"#,
         #"{"error":{"code":null,"message":"plain","param":null,"type":"invalid_request_error"}}"#,
         #"{"data":[{"created":0,"id":"smollm2","object":"model","owned_by":"divtune"},{"created":0,"divtune_role":"base (conformative decoding)","id":"smollm2-base","object":"model","owned_by":"divtune"}],"object":"list"}"#,
-        #"{"busy":false,"cancelled":0,"completed":0,"model":"smollm2","status":"ok","waiting":0}"#,
+        #"{"busy":false,"cancelled":0,"completed":0,"log_write_failures":0,"model":"smollm2","status":"ok","waiting":0}"#,
     ]
 }
