@@ -11,7 +11,11 @@ OPENBLAS_CORETYPE ?= $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 
 ifneq ($(OPENBLAS_CORETYPE),)
 export OPENBLAS_CORETYPE
 endif
-BUILD = $(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
+# One build configuration for everything: tests need testability (-enable-testing) in release mode,
+# and the demo and benchmarks use the same build, so `make demo` then `make test` compile the
+# package once (testability measured at no cost to speed, docs/benchmarks.md §1).
+FLAGS = -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing
+BUILD = $(SWIFT) build $(FLAGS)
 
 .PHONY: demo test deps models build bench soak fuzz clean
 
@@ -25,13 +29,13 @@ build: deps
 	$(BUILD) --product divtune
 
 demo: deps models build
-	$(SWIFT) run -c $(CONFIG) $(SWIFTFLAGS) divtune demo
+	$(SWIFT) run $(FLAGS) divtune demo
 
-# Tests build in release mode (real-model tests need the speed) with testability enabled.
+# Tests build in release mode (real-model tests need the speed).
 test: deps models
 	python3 scripts/checks/layers.py
-	$(BUILD) -Xswiftc -enable-testing --build-tests
-	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing --skip-build
+	$(BUILD) --build-tests
+	$(SWIFT) test $(FLAGS) --skip-build
 	scripts/fuzz.sh $(FUZZ_TEST_SECONDS)
 
 # libFuzzer targets (docs/fuzzing.md), each run FUZZ_SECONDS after an AddressSanitizer build in .build-fuzz;
