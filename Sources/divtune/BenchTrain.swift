@@ -80,8 +80,7 @@ struct BenchTrain: ParsableCommand {
         var peer: [String: Double] = [:], peerPeaks: [String: Double] = [:]
         var failures: [PeerFailure] = []
         if !python.isEmpty {
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("scripts/bench/train_peer.py").path
+            let script = PeerProcess.benchScript("train_peer.py").path
             let name = "TRL (scripts/bench/train_peer.py)"
             do {
                 let data = try PeerProcess(name: name, python: python, arguments: [

@@ -50,3 +50,29 @@ struct PeerProcess {
         return data
     }
 }
+
+extension PeerProcess {
+    /// A peer script of this checkout, `scripts/bench/<file>`.
+    static func benchScript(_ file: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/bench").appendingPathComponent(file)
+    }
+
+    /// Runs the peer and reads its stdout as one JSON object (per peer its result or the error it raised).
+    func runJSONObject() throws -> [String: Any] {
+        let data = try run()
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw PeerFailure(peer: name, reason: "printed no result", stderrTail: PeerFailure.tail(of: data))
+        }
+        return object
+    }
+}
+
+extension PeerFailure {
+    /// The failure of a peer that a script reports as `{"<peer>": {"error": ...}}` in its JSON (an
+    /// import error, say), or nil when it did not raise.
+    static func raised(_ peer: String, in results: [String: Any], script: String) -> PeerFailure? {
+        guard let error = (results[peer] as? [String: Any])?["error"] as? String else { return nil }
+        return PeerFailure(peer: "\(peer) (scripts/bench/\(script))", reason: "raised", stderrTail: error)
+    }
+}

@@ -59,10 +59,7 @@ struct RuntimeBenchmark {
         for name in ["llama.cpp", "transformers"] {
             guard let entry = peers[name] as? [String: Any], let p = entry["prefill_tps"] as? [Double], let d = entry["decode_tps"] as? [Double] else {
                 lines.append("| \(name) | n/a | n/a |")
-                // The script reports a peer that raised (an import error, say) in its JSON.
-                if let error = (peers[name] as? [String: Any])?["error"] as? String {
-                    failures.append(PeerFailure(peer: "\(name) (scripts/bench/runtime_peers.py)", reason: "raised", stderrTail: error))
-                }
+                if let failure = PeerFailure.raised(name, in: peers, script: "runtime_peers.py") { failures.append(failure) }
                 continue
             }
             lines.append("| \(name) | \(Self.fmt(Self.median(p))) | \(Self.fmt(Self.median(d))) |")
@@ -74,17 +71,12 @@ struct RuntimeBenchmark {
 
     /// What `scripts/bench/runtime_peers.py` measured: per peer its timings or the error it raised.
     func peerTimings(prompt: [Int]) throws -> [String: Any] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/bench/runtime_peers.py")
+        let script = PeerProcess.benchScript("runtime_peers.py")
         let name = "llama.cpp and transformers (scripts/bench/runtime_peers.py)"
-        let data = try PeerProcess(name: name, python: python,
-                                   arguments: [script.path, model, String(threads), String(prompt.count), String(decodeTokens), String(repeats)],
-                                   environment: ["OMP_NUM_THREADS": String(threads)],
-                                   input: try JSONSerialization.data(withJSONObject: ["prompt_ids": prompt])).run()
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw PeerFailure(peer: name, reason: "printed no result", stderrTail: PeerFailure.tail(of: data))
-        }
-        return object
+        return try PeerProcess(name: name, python: python,
+                               arguments: [script.path, model, String(threads), String(prompt.count), String(decodeTokens), String(repeats)],
+                               environment: ["OMP_NUM_THREADS": String(threads)],
+                               input: try JSONSerialization.data(withJSONObject: ["prompt_ids": prompt])).runJSONObject()
     }
 
     static func median(_ values: [Double]) -> Double {

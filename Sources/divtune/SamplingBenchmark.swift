@@ -47,9 +47,7 @@ struct SamplingBenchmark {
         for (name, label) in [("llama.cpp", "llama.cpp batched decoding"), ("transformers", "transformers num_return_sequences")] {
             guard let entry = peers[name] as? [String: Any], let rates = entry["tps"] as? [Double] else {
                 lines.append("| \(label) | n/a | |")
-                if let error = (peers[name] as? [String: Any])?["error"] as? String {
-                    failures.append(PeerFailure(peer: "\(name) (scripts/bench/sampling_peers.py)", reason: "raised", stderrTail: error))
-                }
+                if let failure = PeerFailure.raised(name, in: peers, script: "sampling_peers.py") { failures.append(failure) }
                 continue
             }
             lines.append("| \(label) | \(R.fmt(R.median(rates))) | \(R.fmt(R.median(rates) / R.median(single), 2))× |")
@@ -59,16 +57,11 @@ struct SamplingBenchmark {
 
     /// What `scripts/bench/sampling_peers.py` measured: per peer its rates or the error it raised.
     func peerTimings(prompt: [Int]) throws -> [String: Any] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/bench/sampling_peers.py")
+        let script = PeerProcess.benchScript("sampling_peers.py")
         let name = "llama.cpp and transformers (scripts/bench/sampling_peers.py)"
-        let data = try PeerProcess(name: name, python: python,
-                                   arguments: [script.path, model, String(threads), String(samples), String(tokens), String(repeats)],
-                                   environment: ["OMP_NUM_THREADS": String(threads)],
-                                   input: try JSONSerialization.data(withJSONObject: ["prompt_ids": prompt])).run()
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw PeerFailure(peer: name, reason: "printed no result", stderrTail: PeerFailure.tail(of: data))
-        }
-        return object
+        return try PeerProcess(name: name, python: python,
+                               arguments: [script.path, model, String(threads), String(samples), String(tokens), String(repeats)],
+                               environment: ["OMP_NUM_THREADS": String(threads)],
+                               input: try JSONSerialization.data(withJSONObject: ["prompt_ids": prompt])).runJSONObject()
     }
 }
