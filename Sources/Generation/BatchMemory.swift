@@ -5,9 +5,9 @@ import Models
 /// model: conformative decoding has two) at their full length, and its logits — checked against
 /// the memory the system has available before any sample starts, so that an oversized
 /// `--max-batch` is refused with the estimate instead of exhausting memory mid-run.
-enum BatchMemory {
+public enum BatchMemory {
     /// Bytes one sample of `positions` positions holds in `models`' KV caches and logits.
-    static func bytesPerSequence(positions: Int, models: [LanguageModel]) -> Int {
+    public static func bytesPerSequence(positions: Int, models: [LanguageModel]) -> Int {
         models.reduce(0) { total, model in
             let c = model.configuration
             let positions = min(positions, c.maxPositionEmbeddings)
@@ -18,7 +18,7 @@ enum BatchMemory {
     }
 
     /// Throws ``GenerationError/batchExceedsMemory`` when `sequences` samples need more than is available.
-    static func check(sequences: Int, positions: Int, models: [LanguageModel], available: Int? = availableBytes()) throws {
+    public static func check(sequences: Int, positions: Int, models: [LanguageModel], available: Int? = availableBytes()) throws {
         let (perSequence, overflow) = bytesPerSequence(positions: positions, models: models).multipliedReportingOverflow(by: sequences)
         guard let available, overflow || perSequence > available else { return }
         throw GenerationError.batchExceedsMemory(sequences: sequences, bytesNeeded: overflow ? Int.max : perSequence, bytesAvailable: available)
@@ -26,7 +26,7 @@ enum BatchMemory {
 
     /// Memory the system can give without swapping (Linux: MemAvailable in /proc/meminfo), else the
     /// physical memory; nil when neither is known.
-    static func availableBytes() -> Int? {
+    public static func availableBytes() -> Int? {
         if let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
            let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
            let kib = Int(line.split(separator: " ")[1]) {

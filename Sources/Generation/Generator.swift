@@ -70,60 +70,21 @@ public final class Generator {
         try BatchMemory.check(sequences: min(maxBatch, prompts.count * count),
                               positions: (prompts.map(\.ids.count).max() ?? 0) + parameters.maxTokens,
                               models: [model] + (conformativeBase.map { [$0] } ?? []))
-        return try Tensor.withNoGrad {
-            var results = prompts.map { _ in [GeneratedSample?](repeating: nil, count: count) }
-            // Waiting samples in order; a prompt is prefilled when its first sample joins the
-            // batch and its caches are dropped once its last sample has joined.
-            var waiting = prompts.indices.flatMap { p in (0..<count).map { (p, $0) } }[...]
-            var prefilled: (prompt: Int, cache: KVCache, logits: [Float], base: ConformativeBase?)?
-            var active: [SampleDecoder] = []
-            while true {
-                while active.count < maxBatch, let (p, i) = waiting.popFirst() {
-                    if prefilled?.prompt != p {
-                        prefilled = try prefill(prompts[p], index: p, parameters: parameters, base: conformativeBase)
-                    }
-                    let start = prefilled!
-                    active.append(SampleDecoder(prompt: p, index: i, promptIds: prompts[p].ids, cache: start.cache.copy(),
-                                                firstLogits: start.logits, base: start.base?.copy(), model: model,
-                                                parameters: parameters, onPiece: onPiece))
-                }
-                if waiting.first?.0 != prefilled?.prompt { prefilled = nil }
-                guard !active.isEmpty else { break }
-                var tokens: [Int] = []
-                var going: [SampleDecoder] = []
-                for decoder in active {
-                    if let token = try decoder.next() {
-                        tokens.append(token)
-                        going.append(decoder)
-                    } else {
-                        results[decoder.prompt][decoder.index] = decoder.result
-                    }
-                }
-                active = going
-                guard !active.isEmpty else { continue }
-                for (decoder, logits) in zip(active, try lm.decodeStep(tokens: tokens, caches: active.map(\.cache))) {
-                    decoder.logits = logits
-                }
-                if let conformativeBase {
-                    let next = try conformativeBase.model.decodeStep(tokens: tokens, caches: active.map { $0.base!.cache })
-                    for (decoder, logits) in zip(active, next) { decoder.base!.logits = logits }
+        // Samples join in order, prompt 0's first; the batch admits the next as one finishes.
+        let batch = try DecodeBatch(model: model, base: base, maxBatch: maxBatch)
+        var results = [[GeneratedSample]?](repeating: nil, count: prompts.count)
+        var failure: Error?
+        for (p, prompt) in prompts.enumerated() {
+            try batch.add(DecodeBatch.Request(prompt: prompt, count: count, parameters: parameters, index: p, onPiece: onPiece)) { outcome in
+                switch outcome {
+                case .finished(let samples): results[p] = samples
+                case .failed(let error): failure = failure ?? error
+                case .cancelled: break   // only a request's isCancelled does this, and these never are
                 }
             }
-            return results.map { $0.map { $0! } }
         }
-    }
-
-    /// The prompt's KV cache (room for `maxTokens` more), its last position's logits and the
-    /// base model's prefill.
-    private func prefill(_ prompt: Prompt, index: Int, parameters: GenerationParameters, base: LanguageModel?) throws
-        -> (prompt: Int, cache: KVCache, logits: [Float], base: ConformativeBase?) {
-        let lm = model.model
-        let cache = lm.makeCache(capacity: min(lm.configuration.maxPositionEmbeddings, prompt.ids.count + parameters.maxTokens))
-        let logits = try lm([prompt.ids], cache: cache, logits: .last).scalars
-        let conformative = try parameters.conformative.flatMap { decoding in
-            try base.map { try ConformativeBase(decoding: decoding, model: $0, promptIds: prompt.baseIds ?? prompt.ids,
-                                                maxTokens: parameters.maxTokens) }
-        }
-        return (index, cache, logits, conformative)
+        while !batch.isIdle && failure == nil { batch.step() }
+        if let failure { throw failure }
+        return results.map { $0! }
     }
 }

@@ -12,8 +12,10 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     /// 0 picks a free port (read it from `onRunning`).
     public var port: Int
-    /// Requests that may wait behind the running one; more are answered 503.
+    /// Requests that may wait for room in the decode batch; more are answered 503.
     public var maxQueue: Int
+    /// Samples decoded together (continuous batching: requests join and leave the running batch).
+    public var maxBatch: Int
     /// Larger request bodies are answered 413.
     public var maxBodyBytes: Int
     /// One JSON line per request (endpoint, status, tokens, seconds), when set.
@@ -28,7 +30,8 @@ public struct ServerConfiguration: Sendable {
     /// A request whose body has not fully arrived this long after its head closes its connection; nil: never.
     public var readTimeout: Duration?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxQueue: Int = 64, maxBodyBytes: Int = 4 << 20,
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxQueue: Int = 64, maxBatch: Int = Generator.defaultMaxBatch,
+                maxBodyBytes: Int = 4 << 20,
                 requestLog: URL? = nil, apiKey: String? = nil, limits: RequestLimits = RequestLimits(),
                 idleTimeout: Duration? = .seconds(60), readTimeout: Duration? = .seconds(30)) {
         self.apiKey = apiKey
@@ -38,6 +41,7 @@ public struct ServerConfiguration: Sendable {
         self.host = host
         self.port = port
         self.maxQueue = maxQueue
+        self.maxBatch = maxBatch
         self.maxBodyBytes = maxBodyBytes
         self.requestLog = requestLog
     }
@@ -45,8 +49,9 @@ public struct ServerConfiguration: Sendable {
 
 /// An OpenAI-compatible HTTP server for one model: `POST /v1/chat/completions`,
 /// `POST /v1/completions`, `GET /v1/models`, `GET /health` (docs/formats.md §5), with DivTune's
-/// conformative-decoding extensions in the request body. Generations run one at a time on a
-/// dedicated worker thread, first come first served.
+/// conformative-decoding extensions in the request body. Generations decode together in one batch
+/// on a dedicated worker thread; a request joins the running batch as soon as it has room
+/// (continuous batching, docs/methods.md §12), in arrival order.
 public final class OpenAIServer: Sendable {
     public let configuration: ServerConfiguration
     let model: ServedModel
@@ -55,6 +60,7 @@ public final class OpenAIServer: Sendable {
     public init(model: LanguageModel, modelId: String, base: LanguageModel? = nil, baseId: String? = nil,
                 configuration: ServerConfiguration = ServerConfiguration()) throws {
         guard configuration.maxQueue >= 0 else { throw APIError(status: .badRequest, message: "--max-queue must be ≥ 0") }
+        guard configuration.maxBatch >= 1 else { throw APIError(status: .badRequest, message: "--max-batch must be ≥ 1") }
         guard configuration.maxBodyBytes > 0 else { throw APIError(status: .badRequest, message: "--max-body-bytes must be > 0") }
         if let key = configuration.apiKey, key.isEmpty { throw APIError(status: .badRequest, message: "--api-key must not be empty") }
         for (option, timeout) in [("--idle-timeout", configuration.idleTimeout), ("--read-timeout", configuration.readTimeout)] {
@@ -62,7 +68,7 @@ public final class OpenAIServer: Sendable {
         }
         self.configuration = configuration
         self.model = try ServedModel(model: model, id: modelId, base: base, baseId: base == nil ? nil : (baseId ?? "base"),
-                                     maxQueue: configuration.maxQueue, limits: configuration.limits,
+                                     maxQueue: configuration.maxQueue, maxBatch: configuration.maxBatch, limits: configuration.limits,
                                      log: try configuration.requestLog.map { try RequestLog(url: $0) })
     }
 
@@ -82,7 +88,8 @@ public final class OpenAIServer: Sendable {
         if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: Array(key.utf8))) }
         router.get("/health") { _, _ -> Response in
             let counts = model.counters.snapshot
-            return jsonResponse(HealthStatus(model: model.id, busy: model.worker.isBusy, waiting: model.worker.waiting,
+            let decoding = model.worker.decoding
+            return jsonResponse(HealthStatus(model: model.id, busy: decoding > 0, decoding: decoding, waiting: model.worker.waiting,
                                              completed: counts.completed, cancelled: counts.cancelled,
                                              logWriteFailures: model.log?.failures ?? 0))
         }

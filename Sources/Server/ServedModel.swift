@@ -16,7 +16,8 @@ enum GenerationEvent: Sendable {
     case failed(APIError)
 }
 
-/// The loaded model (and optional base model for conformative decoding) behind the single worker.
+/// The loaded model (and optional base model for conformative decoding) behind the worker's decode
+/// batch.
 ///
 /// `LanguageModel` holds reference-typed weights and KV caches that are not thread-safe; every use
 /// of them happens on the worker thread, which is why this type may be shared (`@unchecked Sendable`).
@@ -26,27 +27,30 @@ final class ServedModel: @unchecked Sendable {
     let contextLength: Int
     let limits: RequestLimits
     let tokenizer: any Tokenizer
-    private let generator: Generator
     private let renderer: PromptRenderer
     private let baseRenderer: PromptRenderer?
-    let worker: GenerationWorker
+    let worker: GenerationWorker<DecodeBatch>
     let counters = GenerationCounters()
     let log: RequestLog?
     let created = Int(Date().timeIntervalSince1970)
 
-    init(model: LanguageModel, id: String, base: LanguageModel?, baseId: String?, maxQueue: Int, limits: RequestLimits,
-         log: RequestLog?) throws {
+    init(model: LanguageModel, id: String, base: LanguageModel?, baseId: String?, maxQueue: Int, maxBatch: Int = 1,
+         limits: RequestLimits, log: RequestLog?) throws {
         self.log = log
         self.id = id
         self.baseId = baseId
         self.contextLength = model.configuration.maxPositionEmbeddings
         try limits.validate(contextLength: contextLength)
+        // A full batch of the longest requests the limits allow must fit, or the server refuses to
+        // start with the estimate (at run time a sample that does not fit waits for room).
+        try BatchMemory.check(sequences: maxBatch,
+                              positions: limits.promptLimit(contextLength: contextLength) + limits.tokenLimit(contextLength: contextLength),
+                              models: [model] + (base.map { [$0] } ?? []))
         self.limits = limits
         self.tokenizer = model.tokenizer
-        self.generator = Generator(model: model, base: base)
         self.renderer = try PromptRenderer(model: model)
         self.baseRenderer = try base.map { try PromptRenderer(model: $0) }
-        self.worker = GenerationWorker(maxQueue: maxQueue)
+        self.worker = GenerationWorker(batch: try DecodeBatch(model: model, base: base, maxBatch: maxBatch), maxQueue: maxQueue)
     }
 
     deinit { worker.stop() }
@@ -95,45 +99,60 @@ final class ServedModel: @unchecked Sendable {
         return (ids, baseIds)
     }
 
-    /// Queues a generation; events arrive on the returned stream. Throws 503 when the line is full.
-    /// Cancelling `flag` (or dropping the stream) stops the generation at its next token.
+    /// Queues a generation, which joins the running batch as soon as it has room; events arrive on
+    /// the returned stream. Throws 503 when neither the batch nor the line has room. Cancelling
+    /// `flag` (or dropping the stream) stops the generation at its next token.
     func generate(_ request: CompletionRequest, promptIds: [Int], baseIds: [Int]?, flag: CancellationFlag) throws
         -> AsyncStream<GenerationEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: GenerationEvent.self, bufferingPolicy: .unbounded)
         continuation.onTermination = { reason in
             if case .cancelled = reason { flag.cancel() }
         }
-        let generator = self.generator, counters = self.counters
-        let accepted = worker.submit {
-            guard !flag.isCancelled else { counters.count(cancelled: true); continuation.finish(); return }
-            let outcome: GenerationEvent
-            do {
-                let samples = try generator.generate(promptIds: promptIds, basePromptIds: baseIds, count: request.count,
-                                                     parameters: request.parameters) { piece in
+        let counters = self.counters
+        // Counted before the outcome goes out: a single answer's reader stops at `finished` and
+        // drops the stream, which sets the flag (onTermination) and would make a finished
+        // generation count as cancelled.
+        let end = { @Sendable (event: GenerationEvent?) in
+            counters.count(cancelled: event == nil || flag.isCancelled)
+            if let event { continuation.yield(event) }
+            continuation.finish()
+        }
+        let accepted = worker.submit(samples: request.count) { batch in
+            let job = DecodeBatch.Request(
+                prompt: Generator.Prompt(ids: promptIds, baseIds: baseIds), count: request.count, parameters: request.parameters,
+                onPiece: { piece in
                     guard !flag.isCancelled else { return false }
                     continuation.yield(.piece(piece))
                     return true
+                },
+                isCancelled: { flag.isCancelled })
+            do {
+                try batch.add(job) { outcome in
+                    switch outcome {
+                    case .finished(let samples): end(.finished(samples))
+                    case .failed(let error): end(.failed(Self.apiError(error)))
+                    case .cancelled: end(nil)
+                    }
                 }
-                outcome = .finished(samples)
-            } catch let error as APIError {
-                outcome = .failed(error)
-            } catch let error as SamplingError {
-                outcome = .failed(APIError(status: .badRequest, message: error.description))
             } catch {
-                outcome = .failed(APIError(status: .internalServerError, message: "Generation failed: \(error)", type: "server_error"))
+                end(.failed(Self.apiError(error)))
             }
-            // Counted before the outcome goes out: a single answer's reader stops at `finished` and
-            // drops the stream, which sets the flag (onTermination) and would make a finished
-            // generation count as cancelled.
-            counters.count(cancelled: flag.isCancelled)
-            continuation.yield(outcome)
-            continuation.finish()
         }
         guard accepted else {
             continuation.finish()
             throw APIError.queueFull(limit: worker.maxQueue)
         }
         return stream
+    }
+
+    /// The answer for a generation that failed: the request's fault (400) or the server's.
+    private static func apiError(_ error: Error) -> APIError {
+        switch error {
+        case let error as APIError: error
+        case let error as SamplingError: APIError(status: .badRequest, message: error.description)
+        case let error as GenerationError: APIError(status: .serviceUnavailable, message: error.description, type: "server_error")
+        default: APIError(status: .internalServerError, message: "Generation failed: \(error)", type: "server_error")
+        }
     }
 }
 

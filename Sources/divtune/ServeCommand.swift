@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generation
 import Models
 import Server
 import TensorEngine
@@ -17,7 +18,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Name clients send as \"model\" (default: the model file's name).") var modelName: String?
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind (0 = any free port).") var port = 8080
-    @Option(help: "Requests that may wait behind the running generation; more get HTTP 503.") var maxQueue = 64
+    @Option(help: "Samples decoded together: requests join the running batch while it has room (continuous batching).")
+    var maxBatch = Generator.defaultMaxBatch
+    @Option(help: "Requests that may wait for room in the batch; more get HTTP 503.") var maxQueue = 64
     @Option(help: "Largest accepted request body in bytes; larger ones get HTTP 413.") var maxBodyBytes = 4 << 20
     @Option(help: "Most choices (n) per request; more get HTTP 400.") var maxN = 16
     @Option(help: "Most new tokens (max_tokens) per choice; more get HTTP 400 (default: the model's context length).") var maxTokens: Int?
@@ -34,6 +37,7 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0, got \(maxQueue)") }
+        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1, got \(maxBatch)") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be > 0, got \(maxBodyBytes)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         // The request limits are checked against the model's context once it is loaded (RequestLimits).
@@ -59,7 +63,7 @@ struct ServeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("warning: --host \(host) is reachable from other machines and no --api-key (or DIVTUNE_API_KEY) is set: anyone who can reach it can use the model\n".utf8))
         }
         let server = try OpenAIServer(model: instruct, modelId: modelId, base: baseLM, baseId: baseId,
-                                      configuration: ServerConfiguration(host: host, port: port, maxQueue: maxQueue,
+                                      configuration: ServerConfiguration(host: host, port: port, maxQueue: maxQueue, maxBatch: maxBatch,
                                                                          maxBodyBytes: maxBodyBytes,
                                                                          requestLog: log.map { URL(fileURLWithPath: $0) }, apiKey: key,
                                                                          limits: limits, idleTimeout: .seconds(idleTimeout),

@@ -269,7 +269,7 @@ import Testing
         #expect(try await c.post("/v1/chat/completions", json: ["messages": [story], "max_tokens": 2]).status == 200)
     }
 
-    /// 16 clients at once: all served (FIFO on the single worker), each with its own seed.
+    /// 16 clients at once: all served (joining the decode batch in turn), each with its own seed.
     @Test func sixteenConcurrentClients() async throws {
         let c = try await client()
         let results = try await withThrowingTaskGroup(of: (Int, RawHTTPClient.Response).self) { group in
@@ -287,6 +287,47 @@ import Testing
             #expect(response.status == 200, "client \(i): \(response.text.prefix(300))")
             if i % 2 == 1 { #expect(try streamChunks(response).done) }
         }
+    }
+
+    /// Concurrent requests decode together (continuous batching: they join the running batch as
+    /// they arrive and leave as they finish), and each gets exactly the answer it gets alone.
+    @Test func concurrentRequestsShareTheBatchAndKeepTheirAnswers() async throws {
+        let server = try await TestServer.start(configuration: ServerConfiguration(port: 0, maxBatch: 4))
+        let c = RawHTTPClient(port: server.port)
+        let bodies: [[String: Any]] = [(3, 24), (4, 10), (5, 30), (6, 6), (7, 16)].enumerated().map { i, request in
+            ["messages": [story], "seed": request.0, "max_tokens": request.1, "temperature": 1.0, "stream": i % 2 == 1]
+        }
+        func text(_ response: RawHTTPClient.Response, streamed: Bool) throws -> String {
+            guard streamed else {
+                return ((try response.json()["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String ?? "?"
+            }
+            return try streamChunks(response).chunks.compactMap {
+                (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String
+            }.joined()
+        }
+        let watcher = Task {
+            var widest = 0
+            while !Task.isCancelled {
+                widest = max(widest, try await c.get("/health").json()["decoding"] as? Int ?? 0)
+                try? await Task.sleep(nanoseconds: 10_000_000)
+            }
+            return widest
+        }
+        let together = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for (i, body) in bodies.enumerated() {
+                group.addTask { (i, try text(try await c.post("/v1/chat/completions", json: body), streamed: i % 2 == 1)) }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        watcher.cancel()
+        let widest = try await watcher.value
+        #expect(widest >= 2 && widest <= 4, "samples decoded together: \(widest)")
+        for (i, body) in bodies.enumerated() {
+            let alone = try text(try await c.post("/v1/chat/completions", json: body), streamed: i % 2 == 1)
+            #expect(together[i] == alone, "request \(i)")
+        }
+        await server.group.triggerGracefulShutdown()
+        try await server.finished.value
     }
 
     /// A client that hangs up mid-stream cancels its generation, and the server keeps serving.
@@ -365,9 +406,10 @@ import Testing
         try await server.finished.value
     }
 
-    /// With `maxQueue` 0 the worker takes one request; another arriving meanwhile gets 503.
+    /// With a batch of one and `maxQueue` 0 the worker takes one request; another arriving
+    /// meanwhile gets 503.
     @Test func fullQueueAnswers503() async throws {
-        let server = try await TestServer.start(configuration: ServerConfiguration(port: 0, maxQueue: 0))
+        let server = try await TestServer.start(configuration: ServerConfiguration(port: 0, maxQueue: 0, maxBatch: 1))
         let c = RawHTTPClient(port: server.port)
         let release = DispatchSemaphore(value: 0)
         let long = Task {
@@ -416,7 +458,7 @@ import Testing
     }
 }
 
-/// Pure pieces of the server: strict JSON field types and the worker queue.
+/// Pure pieces of the server: strict JSON field types and the worker's batch and line.
 @Suite struct ServerPartsTests {
     @Test func fieldTypesAreStrict() throws {
         let f = try FieldReader.parse(body: Data(#"{"a": true, "b": 1, "c": 1.5, "d": "x", "e": null}"#.utf8))
@@ -436,19 +478,58 @@ import Testing
         }
     }
 
-    @Test func workerIsFIFOAndBounded() async throws {
-        let worker = GenerationWorker(maxQueue: 2)
-        let gate = DispatchSemaphore(value: 0)
-        let order = OrderLog()
-        #expect(worker.submit { gate.wait(); order.add(0) })
+    /// Requests join the batch in arrival order while it has room; the rest wait in a bounded line.
+    @Test func workerJoinsBatchInOrderAndBoundsTheLine() async throws {
+        let batch = StubBatch(maxBatch: 2)
+        let worker = GenerationWorker(batch: batch, maxQueue: 1)
+        #expect(worker.submit(samples: 1) { $0.add(0, samples: 1) })
         while !worker.isBusy { try await Task.sleep(nanoseconds: 1_000_000) }
-        #expect(worker.submit { order.add(1) })
-        #expect(worker.submit { order.add(2) })
-        #expect(!worker.submit { order.add(3) })   // the line holds 2
-        gate.signal()
-        while order.values.count < 3 { try await Task.sleep(nanoseconds: 1_000_000) }
-        #expect(order.values == [0, 1, 2])
+        #expect(worker.submit(samples: 1) { $0.add(1, samples: 1) })   // room in the batch
+        while worker.decoding < 2 { try await Task.sleep(nanoseconds: 1_000_000) }
+        #expect(worker.submit(samples: 2) { $0.add(2, samples: 2) })   // waits: the line holds 1
+        while worker.waiting < 1 { try await Task.sleep(nanoseconds: 1_000_000) }
+        #expect(!worker.submit(samples: 1) { $0.add(3, samples: 1) })
+        batch.release()
+        while batch.joined.count < 3 { try await Task.sleep(nanoseconds: 1_000_000) }
+        #expect(batch.joined == [0, 1, 2])
         worker.stop()
+    }
+}
+
+/// A batch whose samples run until `release()`, recording the order requests joined in.
+final class StubBatch: SteppedBatch, @unchecked Sendable {
+    let maxBatch: Int
+    private let lock = NSLock()
+    private var pending: [(request: Int, samples: Int)] = []
+    private var decodingSamples = 0, released = false
+    private(set) var joinedRequests: [Int] = []
+
+    init(maxBatch: Int) { self.maxBatch = maxBatch }
+
+    func add(_ request: Int, samples: Int) { locked { pending.append((request, samples)) } }
+    func release() { locked { released = true } }
+    var joined: [Int] { locked { joinedRequests } }
+    var isIdle: Bool { locked { pending.isEmpty && decodingSamples == 0 } }
+    var running: Int { locked { decodingSamples } }
+    var waitingRequests: Int { locked { pending.count } }
+    var waitingSamples: Int { locked { pending.reduce(0) { $0 + $1.samples } } }
+
+    func step() {
+        locked {
+            if released { decodingSamples = 0 }
+            while let next = pending.first, decodingSamples + next.samples <= maxBatch {
+                pending.removeFirst()
+                decodingSamples += next.samples
+                joinedRequests.append(next.request)
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.001)
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
     }
 }
 

@@ -151,6 +151,6 @@ import Testing
         #"{"error":{"code":"queue_full","message":"The server is busy: 3 requests are already waiting. Retry later.","param":null,"type":"server_error"}}"#,
         #"{"error":{"code":null,"message":"plain","param":null,"type":"invalid_request_error"}}"#,
         #"{"data":[{"created":0,"id":"smollm2","object":"model","owned_by":"divtune"},{"created":0,"divtune_role":"base (conformative decoding)","id":"smollm2-base","object":"model","owned_by":"divtune"}],"object":"list"}"#,
-        #"{"busy":false,"cancelled":0,"completed":0,"log_write_failures":0,"model":"smollm2","status":"ok","waiting":0}"#,
+        #"{"busy":false,"cancelled":0,"completed":0,"decoding":0,"log_write_failures":0,"model":"smollm2","status":"ok","waiting":0}"#,
     ]
 }

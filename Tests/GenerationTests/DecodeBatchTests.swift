@@ -1,0 +1,117 @@
+import Foundation
+import Generation
+import Models
+import Sampling
+import Testing
+
+/// Continuous batching (docs/methods.md §12) on the real SmolLM2-135M-Instruct: requests with
+/// their own parameters join a batch that is already running, leave it when they finish, fail or
+/// are cancelled, and wait when memory is short — and every sample is still exactly what decoding
+/// it alone with the same seed gives.
+@Suite(.serialized) struct DecodeBatchTests {
+    /// The outcome of each request, by the order it was added.
+    final class Outcomes {
+        var byRequest: [Int: DecodeBatch.Outcome] = [:]
+        func samples(_ request: Int) -> [GeneratedSample]? {
+            if case .finished(let samples) = byRequest[request] { return samples }
+            return nil
+        }
+    }
+
+    func add(_ batch: DecodeBatch, _ request: DecodeBatch.Request, to outcomes: Outcomes) throws {
+        let index = request.index
+        try batch.add(request) { outcomes.byRequest[index] = $0 }
+    }
+
+    /// Steps until idle (or `limit` steps), returning the most samples that ran together.
+    @discardableResult
+    func run(_ batch: DecodeBatch, steps limit: Int = 10_000) -> Int {
+        var widest = 0
+        for _ in 0..<limit where !batch.isIdle {
+            batch.step()
+            widest = max(widest, batch.running)
+        }
+        return widest
+    }
+
+    func expectEqualAlone(_ got: [GeneratedSample]?, _ generator: Generator, _ request: DecodeBatch.Request) throws {
+        let alone = try generator.generate(prompts: [request.prompt], count: request.count, parameters: request.parameters, maxBatch: 1)[0]
+        guard let got else { Issue.record("request \(request.index) did not finish"); return }
+        #expect(got.count == alone.count)
+        for (i, (b, a)) in zip(got, alone).enumerated() {
+            #expect(b.ids == a.ids && b.text == a.text && b.logprobs == a.logprobs && b.finishReason == a.finishReason,
+                    "request \(request.index) sample \(i): \(b.text) vs \(a.text)")
+        }
+    }
+
+    @Test func requestsJoiningARunningBatchEqualTheirSamplesAlone() throws {
+        let instruct = try TestModel.shared.get(), base = try TestModel.load()
+        let renderer = try PromptRenderer(model: instruct)
+        let chat = Generator.Prompt(ids: try renderer.ids(prompt: "Name one colour.", style: .chat),
+                                    baseIds: try renderer.ids(prompt: "Name one colour.", style: .completion))
+        let story = Generator.Prompt(ids: try renderer.ids(prompt: "The lighthouse keeper", style: .completion))
+        var conformative = GenerationParameters(maxTokens: 8, sampling: SamplingParameters(temperature: 1.0, topP: 0.9), seed: 9)
+        conformative.conformative = ConformativeDecoding(weight: 0.5)
+        let requests = [
+            DecodeBatch.Request(prompt: story, count: 2, parameters: GenerationParameters(
+                maxTokens: 12, sampling: SamplingParameters(temperature: 1.0, topK: 40), seed: 5, stop: ["."]), index: 0),
+            DecodeBatch.Request(prompt: chat, count: 1, parameters: GenerationParameters(maxTokens: 6, sampling: .greedy), index: 1),
+            DecodeBatch.Request(prompt: chat, count: 2, parameters: conformative, index: 2),
+        ]
+        let batch = try DecodeBatch(model: instruct, base: base, maxBatch: 4)
+        let outcomes = Outcomes()
+        try add(batch, requests[0], to: outcomes)
+        var widest = run(batch, steps: 3)
+        try add(batch, requests[1], to: outcomes)   // joins a batch mid-run
+        widest = max(widest, run(batch, steps: 2))
+        try add(batch, requests[2], to: outcomes)   // one of its samples may wait for a free row
+        widest = max(widest, run(batch))
+        #expect(widest > 1 && widest <= 4)
+        let generator = Generator(model: instruct, base: base)
+        for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
+    }
+
+    /// A cancelled request leaves at the next step and one whose prompt cannot run fails on its
+    /// own; the request decoding beside them is untouched.
+    @Test func cancelledAndFailedRequestsLeaveTheOthersUntouched() throws {
+        let model = try TestModel.shared.get()
+        let ids = try PromptRenderer(model: model).ids(prompt: "The lighthouse keeper", style: .completion)
+        let parameters = GenerationParameters(maxTokens: 10, sampling: SamplingParameters(temperature: 0.8), seed: 2)
+        var cancelled = false
+        let requests = [
+            DecodeBatch.Request(prompt: .init(ids: ids), count: 2, parameters: parameters, index: 0),
+            DecodeBatch.Request(prompt: .init(ids: ids), count: 1, parameters: parameters, index: 1, isCancelled: { cancelled }),
+            DecodeBatch.Request(prompt: .init(ids: [model.configuration.vocabSize + 5]), count: 1, parameters: parameters, index: 2),
+        ]
+        let batch = try DecodeBatch(model: model, maxBatch: 4)
+        let outcomes = Outcomes()
+        for request in requests { try add(batch, request, to: outcomes) }
+        run(batch, steps: 3)
+        cancelled = true
+        run(batch)
+        try expectEqualAlone(outcomes.samples(0), Generator(model: model), requests[0])
+        guard case .cancelled = outcomes.byRequest[1] else { Issue.record("request 1: \(String(describing: outcomes.byRequest[1]))"); return }
+        guard case .failed = outcomes.byRequest[2] else { Issue.record("request 2: \(String(describing: outcomes.byRequest[2]))"); return }
+    }
+
+    /// With memory for one sample only, a second request waits and finishes alone — none is
+    /// dropped; a request that cannot fit even alone fails with the estimate.
+    @Test func aSampleThatDoesNotFitWaitsAndFinishesAlone() throws {
+        let model = try TestModel.shared.get()
+        let ids = try PromptRenderer(model: model).ids(prompt: "Hi", style: .chat)
+        let parameters = GenerationParameters(maxTokens: 6, sampling: .greedy)
+        let one = BatchMemory.bytesPerSequence(positions: ids.count + parameters.maxTokens, models: [model])
+        let batch = try DecodeBatch(model: model, maxBatch: 4, availableBytes: { one + one / 2 })
+        let outcomes = Outcomes()
+        let requests = (0..<2).map { DecodeBatch.Request(prompt: .init(ids: ids), count: 1, parameters: parameters, index: $0) }
+        for request in requests { try add(batch, request, to: outcomes) }
+        #expect(run(batch) == 1)
+        for request in requests { try expectEqualAlone(outcomes.samples(request.index), Generator(model: model), request) }
+
+        let tight = try DecodeBatch(model: model, maxBatch: 4, availableBytes: { one / 2 })
+        try add(tight, requests[0], to: outcomes)
+        run(tight)
+        guard case .failed(let error) = outcomes.byRequest[0] else { Issue.record("\(String(describing: outcomes.byRequest[0]))"); return }
+        #expect("\(error)".contains("GiB"))
+    }
+}
