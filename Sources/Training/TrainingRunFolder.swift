@@ -6,12 +6,15 @@ import Models
 /// run in it, so a new run never mixes with an old one:
 ///
 /// - a new run needs an empty (or missing) folder, unless asked to overwrite: then the old
-///   adapter, `checkpoint-*` folders, `metrics.jsonl` and the run's other files go first;
+///   adapter, `checkpoint-*` folders, `metrics.jsonl`, the TensorBoard folder `runs` and the run's
+///   other files go first;
 /// - a resumed run cuts `metrics.jsonl` back to the checkpoint's step, so each step is logged once;
 /// - both first undo what a killed run left half-done (temporary checkpoint and file copies).
 public struct TrainingRunFolder: Sendable {
     public static let metricsFile = "metrics.jsonl"
     public static let checkpointPrefix = "checkpoint-"
+    /// The TensorBoard event files of `--report-to tensorboard` (TRL's `logging_dir` default).
+    public static let tensorBoardFolder = "runs"
 
     public let url: URL
     /// Files the run writes besides the adapter, checkpoints and metrics (a reward model's head
@@ -24,6 +27,7 @@ public struct TrainingRunFolder: Sendable {
     }
 
     public var metricsURL: URL { url.appendingPathComponent(Self.metricsFile) }
+    public var tensorBoardURL: URL { url.appendingPathComponent(Self.tensorBoardFolder) }
 
     public func checkpointURL(step: Int) -> URL { url.appendingPathComponent(Self.checkpointPrefix + "\(step)") }
 
@@ -33,7 +37,7 @@ public struct TrainingRunFolder: Sendable {
         try recoverInterruptedWrites()
         var contents = try entries()
         if overwrite {
-            let owned = Set([LoRAAdapter.configFile, LoRAAdapter.weightsFile, Self.metricsFile] + otherOutputs)
+            let owned = Set([LoRAAdapter.configFile, LoRAAdapter.weightsFile, Self.metricsFile, Self.tensorBoardFolder] + otherOutputs)
             for name in contents where owned.contains(name) || isCheckpointName(name) {
                 try FileManager.default.removeItem(at: url.appendingPathComponent(name))
             }

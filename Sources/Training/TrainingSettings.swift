@@ -17,8 +17,8 @@ public struct TrainingSettings: Equatable, Sendable {
     }
 
     /// Keys of the run rather than of its configuration: where the data is and the output goes,
-    /// whether to resume or overwrite, and the thread count.
-    public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads"]
+    /// whether to resume or overwrite, the thread count and where metrics are also reported.
+    public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads", "report_to"]
     /// Every key a config file may hold.
     public static var keys: Set<String> { runKeys.union(TrainingConfiguration.settingKeys) }
 

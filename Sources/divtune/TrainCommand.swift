@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Models
+import Monitor
 import TensorEngine
 import Training
 
@@ -74,6 +75,7 @@ struct TrainOptions: ParsableArguments {
     @Flag(help: "SFT: also train on prompt tokens.") var trainOnPrompt = false
     @Flag(inversion: .prefixedNo, help: "Concatenate each micro-batch into one row (attention kept within each example, positions restarting) instead of padding it, as TRL's padding_free; off by default as in TRL. Same results, less arithmetic.") var paddingFree: Bool?
     @Option(help: "Threads for BLAS and the engine.") var threads: Int?
+    @Option(help: "Also report metrics to: none (default) or tensorboard (event files in OUTPUT/runs), as TRL's report_to.") var reportTo: ReportTarget?
 
     /// The run's settings: the config file's, with the flags given taking their place.
     func settings() throws -> TrainingSettings {
@@ -102,6 +104,7 @@ struct TrainOptions: ParsableArguments {
         if overwrite { flags.setFlag("overwrite", true) }
         if trainOnPrompt { flags.setFlag("train_on_prompt", true) }
         flags.setFlag("padding_free", paddingFree)
+        flags.setFlag("report_to", reportTo?.rawValue)
         return try config.map(TrainingSettings.init(configFile:))?.overridden(by: flags) ?? flags
     }
 
@@ -113,6 +116,7 @@ struct TrainOptions: ParsableArguments {
         }
         let modelPath = try required("model"), dataPath = try required("data"), out = URL(fileURLWithPath: try required("output"))
         let resumeDir = settings.string("resume").map { URL(fileURLWithPath: $0) }
+        let reportTo: ReportTarget = try settings.choice("report_to") ?? .none
         if resumeDir != nil, try settings.bool("overwrite") == true {
             throw ValidationError("--resume continues the run in the output folder and --overwrite deletes it: give one of them")
         }
@@ -135,6 +139,7 @@ struct TrainOptions: ParsableArguments {
             let conflicts = ResumeConflict.between(saved: saved.configuration, given: c) + ResumeConflict.between(saved: lora.configuration, given: c)
             if let conflict = conflicts.first { throw TrainingError.resumeConflict(checkpoint: resumeDir.path, conflict) }
             try folder.startResumed(atStep: saved.step)
+            try TrainingTensorBoard.resume(folder, atStep: saved.step)
             resumedLoRA = lora
         } else {
             try folder.startNew(overwrite: try settings.bool("overwrite") ?? false)
@@ -175,6 +180,12 @@ struct TrainOptions: ParsableArguments {
         if let resumeDir { try trainer.resume(from: resumeDir); print("resumed at step \(trainer.state.step) from \(resumeDir.path)") }
         print("training \(method.rawValue): \(trainer.train.count) train / \(trainer.validation.count) validation examples, \(trainer.totalSteps) steps")
         let log = try TrainingLog(url: folder.metricsURL)
+        if reportTo == .tensorboard {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let arguments = resumeDir == nil ? String(decoding: try encoder.encode(c), as: UTF8.self) : nil
+            log.onRecord = try TrainingTensorBoard(folder: folder, arguments: arguments).write
+        }
         let progress = TrainingProgress()
         try trainer.run { event in
             try log.record(event)
@@ -190,5 +201,6 @@ struct TrainOptions: ParsableArguments {
 }
 
 extension LearningRateSchedule.Kind: ExpressibleByArgument {}
+extension ReportTarget: ExpressibleByArgument {}
 extension DPOObjective.LossType: ExpressibleByArgument {}
 extension ORPOObjective.Weighting: ExpressibleByArgument {}
