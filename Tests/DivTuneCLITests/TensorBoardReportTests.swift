@@ -111,4 +111,23 @@ import Testing
         let flag = try DivTuneProcess.run(base + ["--report-to", "wandb", "--overwrite"], in: dir)
         #expect(flag.status != 0 && flag.stderr.contains("report-to"), "\(flag.stderr)")
     }
+
+    /// `train reward` reports through the same events, so its board equals its metrics.jsonl too.
+    @Test func aRewardModelRunReportsToo() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try TinyTrainingRun.model(in: dir)
+        let rows = TinyTrainingRun.prompts.enumerated().map { i, prompt in
+            "{\"prompt\": \"\(prompt)\", \"response\": \"a quiet \(["river", "hill", "sea"][i % 3]).\", \"score\": \(i * 3)}"
+        }
+        try (rows.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("scored.jsonl"), atomically: true, encoding: .utf8)
+        let trained = try DivTuneProcess.run(["train", "reward", "--model", model, "--data", "scored.jsonl", "--output", "rm", "--epochs", "2",
+                                             "--batch-size", "2", "--validation-fraction", "0.25", "--report-to", "tensorboard"], in: dir)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let run = dir.appendingPathComponent("rm")
+        let board = try readWithTensorBoard(run)
+        #expect(board.scalars == (try expectedScalars(run)))
+        #expect(board.scalars.keys.contains("eval/spearman") && board.scalars["train/loss"]?.count == 6)
+        #expect(board.texts.isEmpty)
+    }
 }
