@@ -21,7 +21,7 @@ import Testing
         }
     }
 
-    func readWithTensorBoard(_ run: URL) throws -> BoardContents {
+    static func readWithTensorBoard(_ run: URL) throws -> BoardContents {
         let output = try TestPython.run(script: "tensorboard_events.py", ["read", run.appendingPathComponent("runs").path])
         let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
         let scalars = try #require(json["scalars"] as? [String: [[Any]]])
@@ -34,7 +34,7 @@ import Testing
 
     /// What the board must hold for a run's metrics.jsonl (without its last `droppingLast` lines):
     /// every field but `step` of every line, under transformers' tag, as a float32.
-    func expectedScalars(_ run: URL, droppingLast dropped: Int = 0) throws -> [String: [BoardContents.Pair]] {
+    static func expectedScalars(_ run: URL, droppingLast dropped: Int = 0) throws -> [String: [BoardContents.Pair]] {
         var expected: [String: [BoardContents.Pair]] = [:]
         let lines = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         for line in lines.dropLast(dropped) {
@@ -59,9 +59,9 @@ import Testing
         #expect(trained.status == 0, "\(trained.stderr)")
         let run = dir.appendingPathComponent("run")
 
-        let board = try readWithTensorBoard(run)
+        let board = try Self.readWithTensorBoard(run)
         #expect(board.fileVersion == 2)
-        let expected = try expectedScalars(run)
+        let expected = try Self.expectedScalars(run)
         #expect(Set(expected.keys).isSuperset(of: ["train/loss", "train/rewards/margins", "train/grad_norm", "train/learning_rate",
                                                      "train/epoch", "train/tokens_per_second", "eval/loss", "eval/rewards/accuracies"]))
         #expect(board.scalars == expected)
@@ -76,14 +76,14 @@ import Testing
         let whole = try Data(contentsOf: eventFile)
         try whole.dropLast(7).write(to: eventFile)
         #expect(try TensorBoardEventFiles.read(eventFile) == Array(events.dropLast()))
-        #expect(try readWithTensorBoard(run).scalars == (try expectedScalars(run, droppingLast: 1)))
+        #expect(try Self.readWithTensorBoard(run).scalars == (try Self.expectedScalars(run, droppingLast: 1)))
 
         // Resumed from step 2: the board holds each step once, as metrics.jsonl does.
         let resumed = try DivTuneProcess.run(arguments + ["--resume", "run/checkpoint-2"], in: dir)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try TensorBoardEventFiles.urls(in: run.appendingPathComponent("runs")).count == 2)
-        let afterResume = try readWithTensorBoard(run)
-        #expect(afterResume.scalars == (try expectedScalars(run)))
+        let afterResume = try Self.readWithTensorBoard(run)
+        #expect(afterResume.scalars == (try Self.expectedScalars(run)))
         #expect(afterResume.scalars["train/loss"]?.map(\.step) == [1, 2, 3, 4])
         #expect(afterResume.texts["args/text_summary"]?.count == 1)
     }
@@ -96,8 +96,8 @@ import Testing
         try "report_to: tensorboard\n".write(to: dir.appendingPathComponent("on.yaml"), atomically: true, encoding: .utf8)
         let on = try DivTuneProcess.run(base + ["--config", "on.yaml"], in: dir)
         #expect(on.status == 0, "\(on.stderr)")
-        let board = try readWithTensorBoard(dir.appendingPathComponent("run"))
-        #expect(board.scalars == (try expectedScalars(dir.appendingPathComponent("run"))))
+        let board = try Self.readWithTensorBoard(dir.appendingPathComponent("run"))
+        #expect(board.scalars == (try Self.expectedScalars(dir.appendingPathComponent("run"))))
 
         // A flag overrides the file; --overwrite removes the old run's event files with the rest.
         let off = try DivTuneProcess.run(base + ["--config", "on.yaml", "--report-to", "none", "--overwrite"], in: dir)
@@ -125,8 +125,8 @@ import Testing
                                              "--batch-size", "2", "--validation-fraction", "0.25", "--report-to", "tensorboard"], in: dir)
         #expect(trained.status == 0, "\(trained.stderr)")
         let run = dir.appendingPathComponent("rm")
-        let board = try readWithTensorBoard(run)
-        #expect(board.scalars == (try expectedScalars(run)))
+        let board = try Self.readWithTensorBoard(run)
+        #expect(board.scalars == (try Self.expectedScalars(run)))
         #expect(board.scalars.keys.contains("eval/spearman") && board.scalars["train/loss"]?.count == 6)
         #expect(board.texts.isEmpty)
     }
