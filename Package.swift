@@ -89,8 +89,9 @@ let package = Package(
         .target(name: "EvaluationRuns", dependencies: ["Base", "Embeddings", "Evaluation", "Generation", "Models",
                                                        "RewardModeling", "Sampling"]),
 
-        // Watching training: TensorBoard event files of a run's metrics (docs/formats.md §4.5.1).
-        .target(name: "Monitor", dependencies: ["Base", "Training"]),
+        // Watching training: probes of the current weights' diversity, TensorBoard event files
+        // (docs/formats.md §4.5.1–§4.5.2).
+        .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Sampling", "Training"]),
 
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [

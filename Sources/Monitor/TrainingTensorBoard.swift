@@ -4,7 +4,8 @@ import Training
 /// A training run's report to TensorBoard (`--report-to tensorboard`; docs/formats.md §4.5.1):
 /// every record of `metrics.jsonl` becomes scalars at its step, tagged as transformers'
 /// TensorBoard callback tags them (`eval_loss` → `eval/loss`, anything else `x` → `train/x`), and a
-/// new run's configuration is the text `args` at step 0, as there.
+/// new run's configuration is the text `args` at step 0, as there; a probe's samples are the text
+/// `monitor/samples` at its step.
 public final class TrainingTensorBoard {
     public let writer: TensorBoardWriter
 
@@ -26,8 +27,10 @@ public final class TrainingTensorBoard {
         try writer.scalars(Dictionary(uniqueKeysWithValues: record.values.map { (Self.tag(for: $0.key), $0.value) }), step: record.step)
     }
 
-    /// transformers' `rewrite_logs`: validation metrics under `eval/`, everything else under `train/`.
+    /// transformers' `rewrite_logs`: validation metrics under `eval/`, a probe's `monitor/…` as they
+    /// are, everything else under `train/`.
     public static func tag(for key: String) -> String {
-        key.hasPrefix(MetricsRecord.evaluationPrefix) ? "eval/" + key.dropFirst(MetricsRecord.evaluationPrefix.count) : "train/" + key
+        if key.hasPrefix(TrainingProbe.keyPrefix) { return key }
+        return key.hasPrefix(MetricsRecord.evaluationPrefix) ? "eval/" + key.dropFirst(MetricsRecord.evaluationPrefix.count) : "train/" + key
     }
 }

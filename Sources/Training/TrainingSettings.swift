@@ -17,8 +17,10 @@ public struct TrainingSettings: Equatable, Sendable {
     }
 
     /// Keys of the run rather than of its configuration: where the data is and the output goes,
-    /// whether to resume or overwrite, the thread count and where metrics are also reported.
-    public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads", "report_to"]
+    /// whether to resume or overwrite, the thread count, where metrics are also reported and the
+    /// in-training probes (`monitor_*`), none of which changes what is trained.
+    public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads", "report_to",
+                                              "monitor_prompts", "monitor_every", "monitor_samples", "monitor_max_tokens", "monitor_system"]
     /// Every key a config file may hold.
     public static var keys: Set<String> { runKeys.union(TrainingConfiguration.settingKeys) }
 

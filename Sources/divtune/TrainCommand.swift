@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvaluationRuns
 import Foundation
 import Models
 import Monitor
@@ -76,6 +77,12 @@ struct TrainOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Concatenate each micro-batch into one row (attention kept within each example, positions restarting) instead of padding it, as TRL's padding_free; off by default as in TRL. Same results, less arithmetic.") var paddingFree: Bool?
     @Option(help: "Threads for BLAS and the engine.") var threads: Int?
     @Option(help: "Also report metrics to: none (default) or tensorboard (event files in OUTPUT/runs), as TRL's report_to.") var reportTo: ReportTarget?
+    @Option(help: "Probe the current weights' diversity while training: JSON Lines with a \"prompt\" per line; metrics under monitor/… in metrics.jsonl, samples in monitor_samples.jsonl.") var monitorPrompts: String?
+    @Option(help: "Probe every N steps, and at step 0 and the last step (default \(TrainingProbe.Options.defaultEvery)).") var monitorEvery: Int?
+    @Option(help: "Samples per monitor prompt (default \(TrainingProbe.Options.defaultSamples)).") var monitorSamples: Int?
+    @Option(help: "Maximum new tokens per probe sample (default \(TrainingProbe.Options.defaultMaxTokens)).") var monitorMaxTokens: Int?
+    @Option(help: "System prompt of the probes (empty = none; default: evaluate run's, the paper's).") var monitorSystem: String?
+    @OptionGroup var embedders: EmbedderOptions
 
     /// The run's settings: the config file's, with the flags given taking their place.
     func settings() throws -> TrainingSettings {
@@ -105,6 +112,11 @@ struct TrainOptions: ParsableArguments {
         if trainOnPrompt { flags.setFlag("train_on_prompt", true) }
         flags.setFlag("padding_free", paddingFree)
         flags.setFlag("report_to", reportTo?.rawValue)
+        flags.setFlag("monitor_prompts", monitorPrompts)
+        flags.setFlag("monitor_system", monitorSystem)
+        for (key, value) in [("monitor_every", monitorEvery), ("monitor_samples", monitorSamples), ("monitor_max_tokens", monitorMaxTokens)] {
+            flags.setFlag(key, value)
+        }
         return try config.map(TrainingSettings.init(configFile:))?.overridden(by: flags) ?? flags
     }
 
@@ -125,6 +137,17 @@ struct TrainOptions: ParsableArguments {
         let saved = try resumeDir.map(TrainerCheckpoint.loadState(from:))
         // A resumed run starts from the checkpoint's configuration; the settings given change it.
         var c = try TrainingConfiguration.forRun(method, settings: settings, resuming: saved?.configuration)
+        // The probes' options are read first, so a missing or empty prompt file fails before any training.
+        let probeOptions = try settings.string("monitor_prompts").map { path in
+            let prompts = try EvaluationRun.readPrompts(URL(fileURLWithPath: path))
+            guard !prompts.isEmpty else { throw TrainingError.invalidOption(name: "monitor-prompts", reason: "\(path) holds no prompts") }
+            let system = settings.string("monitor_system") ?? EvaluateRunCommand.paperSystem
+            return try TrainingProbe.Options(
+                prompts: prompts, every: settings.number("monitor_every") ?? TrainingProbe.Options.defaultEvery,
+                samples: settings.number("monitor_samples") ?? TrainingProbe.Options.defaultSamples,
+                maxTokens: settings.number("monitor_max_tokens") ?? TrainingProbe.Options.defaultMaxTokens,
+                sampling: ProtocolSampling.parameters, system: system.isEmpty ? nil : system, seed: c.seed)
+        }
 
         let folder = TrainingRunFolder(url: out)
         var resumedLoRA: LoRAAdapter?
@@ -179,17 +202,25 @@ struct TrainOptions: ParsableArguments {
                                   configuration: c, examples: dataset.examples, output: out)
         if let resumeDir { try trainer.resume(from: resumeDir); print("resumed at step \(trainer.state.step) from \(resumeDir.path)") }
         print("training \(method.rawValue): \(trainer.train.count) train / \(trainer.validation.count) validation examples, \(trainer.totalSteps) steps")
+        let probe = try probeOptions.map { options in
+            try TrainingProbe(options: options, model: lm, modelName: modelPath, adapter: lora, spaces: try embedders.spaces(), folder: folder)
+        }
         let log = try TrainingLog(url: folder.metricsURL)
+        var board: TrainingTensorBoard?
         if reportTo == .tensorboard {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let arguments = resumeDir == nil ? String(decoding: try encoder.encode(c), as: UTF8.self) : nil
-            log.onRecord = try TrainingTensorBoard(folder: folder, arguments: arguments).write
+            board = try TrainingTensorBoard(folder: folder, arguments: arguments)
+            log.onRecord = board?.write
         }
         let progress = TrainingProgress()
         try trainer.run { event in
             try log.record(event)
             progress.show(event)
+            guard let found = try probe?.observe(event) else { return }
+            try log.append(found.record)
+            try board?.writer.text(TrainingProbe.markdown(found.samples), tag: "monitor/samples", step: found.record.step)
         }
         let summary = log.lastAverages.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
         if log.contextSplits > 0 {

@@ -61,6 +61,13 @@ public final class TrainingLog {
         }
     }
 
+    /// Writes a record that is not the trainer's (a probe's `monitor/…` metrics at its step).
+    public func append(_ record: MetricsRecord) throws {
+        var line: [String: Any] = record.values
+        line["step"] = record.step
+        try append(line)
+    }
+
     private func append(_ record: [String: Any]) throws {
         do { try log.append(record) } catch let error as FileError { throw error } catch {
             throw FileError(path: url.path, reason: "cannot write the metrics log (\(error.localizedDescription))")
