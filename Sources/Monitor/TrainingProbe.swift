@@ -64,8 +64,12 @@ public final class TrainingProbe {
     private let folder: TrainingRunFolder
     private var lastProbed: Int?
 
+    private let scorer: (any SampleScorer)?
+
+    /// `scorer` (a reward model) measures quality; without one it is the samples' mean log-prob per token.
     public init(options: Options, model: LanguageModel, modelName: String, adapter: LoRAAdapter, spaces: EmbeddingSpaces,
-                folder: TrainingRunFolder) throws {
+                scorer: (any SampleScorer)? = nil, folder: TrainingRunFolder) throws {
+        self.scorer = scorer
         self.options = options
         samplesLog = try JSONLinesLog(url: folder.monitorSamplesURL)
         self.model = model
@@ -101,7 +105,7 @@ public final class TrainingProbe {
         let generator = try ModelSampleGenerator(.init(model: modelName, system: options.system, maxTokens: options.maxTokens,
                                                        sampling: options.sampling, maxBatch: options.samples), model: model)
         let run = EvaluationRun(prompts: options.prompts, samplesPerPrompt: options.samples, seeds: SeedScheme(base: options.seed),
-                                name: "step-\(step)", output: output, generator: generator, spaces: spaces)
+                                name: "step-\(step)", output: output, generator: generator, scorer: scorer, spaces: spaces)
         let result = try run.run()
         var values: [String: Double] = [:]
         for metric in DiversityMetric.allCases {

@@ -20,7 +20,8 @@ public struct TrainingSettings: Equatable, Sendable {
     /// whether to resume or overwrite, the thread count, where metrics are also reported and the
     /// in-training probes (`monitor_*`), none of which changes what is trained.
     public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads", "report_to",
-                                              "monitor_prompts", "monitor_every", "monitor_samples", "monitor_max_tokens", "monitor_system"]
+                                              "monitor_prompts", "monitor_every", "monitor_samples", "monitor_max_tokens", "monitor_system",
+                                              "reward", "reward_base_model"]
     /// Every key a config file may hold.
     public static var keys: Set<String> { runKeys.union(TrainingConfiguration.settingKeys) }
 

@@ -82,6 +82,8 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "Samples per monitor prompt (default \(TrainingProbe.Options.defaultSamples)).") var monitorSamples: Int?
     @Option(help: "Maximum new tokens per probe sample (default \(TrainingProbe.Options.defaultMaxTokens)).") var monitorMaxTokens: Int?
     @Option(help: "System prompt of the probes (empty = none; default: evaluate run's, the paper's).") var monitorSystem: String?
+    @Option(help: "A reward model folder (`divtune train reward`): the probes' quality = mean reward instead of mean log-prob per token.") var reward: String?
+    @Option(help: "The base model of --reward (default: the base_model recorded in its reward_config.json).") var rewardBaseModel: String?
     @OptionGroup var embedders: EmbedderOptions
 
     /// The run's settings: the config file's, with the flags given taking their place.
@@ -114,6 +116,8 @@ struct TrainOptions: ParsableArguments {
         flags.setFlag("report_to", reportTo?.rawValue)
         flags.setFlag("monitor_prompts", monitorPrompts)
         flags.setFlag("monitor_system", monitorSystem)
+        flags.setFlag("reward", reward)
+        flags.setFlag("reward_base_model", rewardBaseModel)
         for (key, value) in [("monitor_every", monitorEvery), ("monitor_samples", monitorSamples), ("monitor_max_tokens", monitorMaxTokens)] {
             flags.setFlag(key, value)
         }
@@ -203,7 +207,10 @@ struct TrainOptions: ParsableArguments {
         if let resumeDir { try trainer.resume(from: resumeDir); print("resumed at step \(trainer.state.step) from \(resumeDir.path)") }
         print("training \(method.rawValue): \(trainer.train.count) train / \(trainer.validation.count) validation examples, \(trainer.totalSteps) steps")
         let probe = try probeOptions.map { options in
-            try TrainingProbe(options: options, model: lm, modelName: modelPath, adapter: lora, spaces: try embedders.spaces(), folder: folder)
+            try TrainingProbe(options: options, model: lm, modelName: modelPath, adapter: lora, spaces: try embedders.spaces(),
+                              scorer: settings.string("reward").map { RewardModelScorer(directory: URL(fileURLWithPath: $0),
+                                                                                        baseModel: settings.string("reward_base_model")) },
+                              folder: folder)
         }
         let log = try TrainingLog(url: folder.metricsURL)
         var board: TrainingTensorBoard?

@@ -25,9 +25,9 @@ import Testing
                     "--learning-rate", "1e-2", "--lora-dropout", "0.1"]
         let plain = try DivTuneProcess.run(base + ["--output", "plain"], in: dir)
         #expect(plain.status == 0, "\(plain.stderr)")
-        let watched = try DivTuneProcess.run(base + ["--output", "watched", "--monitor-prompts", "monitor.jsonl", "--monitor-every", "3",
-                                                     "--monitor-samples", "2", "--monitor-max-tokens", "6", "--monitor-system", "", "--embedder", miniLM,
-                                                     "--report-to", "tensorboard"], in: dir)
+        let watching = ["--monitor-prompts", "monitor.jsonl", "--monitor-every", "3", "--monitor-samples", "2", "--monitor-max-tokens", "6",
+                        "--monitor-system", "", "--embedder", miniLM, "--report-to", "tensorboard"]
+        let watched = try DivTuneProcess.run(base + watching + ["--output", "watched", "--save-every", "2"], in: dir)
         #expect(watched.status == 0, "\(watched.stderr)")
         let run = dir.appendingPathComponent("watched")
 
@@ -60,6 +60,29 @@ import Testing
         #expect(board.scalars["monitor/semantic_diversity"]?.map(\.step) == [0, 3, 4])
         #expect(board.texts["monitor/samples/text_summary"]?.map { $0.prefix(3) } == ["0: ", "3: ", "4: "])
         #expect(board.texts["monitor/samples/text_summary"]?.first?.contains("**tell a story**") == true)
+
+        // Resumed from step 2: the probe at 0 is kept, those at 3 and 4 are logged once, and the
+        // adapter is still the plain run's.
+        let resumed = try DivTuneProcess.run(base + watching + ["--output", "watched", "--resume", "watched/checkpoint-2"], in: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try lines(run.appendingPathComponent("monitor_samples.jsonl")).map { $0["step"] as? Int } == [0, 0, 3, 3, 4, 4])
+        #expect(try lines(run.appendingPathComponent("metrics.jsonl")).filter { $0.keys.contains("monitor/ngram_diversity") }
+                    .map { $0["step"] as? Int } == [0, 3, 4])
+        #expect(try Data(contentsOf: run.appendingPathComponent("adapter_model.safetensors"))
+                == (try Data(contentsOf: dir.appendingPathComponent("plain/adapter_model.safetensors"))))
+        #expect(try TensorBoardReportTests.readWithTensorBoard(run).scalars == (try TensorBoardReportTests.expectedScalars(run)))
+
+        // With a reward model, quality is its mean score.
+        let rows = TinyTrainingRun.prompts.enumerated().map { i, prompt in "{\"prompt\": \"\(prompt)\", \"response\": \"a \(["cat", "hill", "sea"][i % 3]).\", \"score\": \(i * 3)}" }
+        try (rows.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("scored.jsonl"), atomically: true, encoding: .utf8)
+        let rm = try DivTuneProcess.run(["train", "reward", "--model", model, "--data", "scored.jsonl", "--output", "rm", "--epochs", "1",
+                                            "--validation-fraction", "0.25"], in: dir)
+        #expect(rm.status == 0, "\(rm.stderr)")
+        let rewarded = try DivTuneProcess.run(base + watching + ["--output", "rewarded", "--monitor-every", "4", "--reward", "rm"], in: dir)
+        #expect(rewarded.status == 0, "\(rewarded.stderr)")
+        let rewardProbes = try lines(dir.appendingPathComponent("rewarded/metrics.jsonl")).filter { $0.keys.contains("monitor/ngram_diversity") }
+        #expect(rewardProbes.map { $0["step"] as? Int } == [0, 4])
+        #expect(rewardProbes.allSatisfy { $0["monitor/quality_reward"] is Double && $0["monitor/quality_mean_logprob_per_token"] == nil })
     }
 
     @Test func missingOrEmptyMonitorPromptsAreRefusedBeforeTraining() throws {
