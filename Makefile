@@ -17,7 +17,7 @@ endif
 FLAGS = -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing
 BUILD = $(SWIFT) build $(FLAGS)
 
-.PHONY: demo test deps models build bench soak fuzz clean
+.PHONY: demo test test-venv deps models build bench soak fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -31,8 +31,14 @@ build: deps
 demo: deps models build
 	$(SWIFT) run $(FLAGS) divtune demo
 
+# The Python some tests run (tensorboard's event reader), pinned in scripts/reference/test-requirements.txt.
+TEST_VENV = .build/test-venv
+test-venv:
+	@$(TEST_VENV)/bin/python -c "import tensorboard" 2>/dev/null || { python3 -m venv $(TEST_VENV) \
+	    && $(TEST_VENV)/bin/pip install --quiet -r scripts/reference/test-requirements.txt; }
+
 # Tests build in release mode (real-model tests need the speed).
-test: deps models
+test: deps models test-venv
 	python3 scripts/checks/layers.py
 	$(BUILD) --build-tests
 	$(SWIFT) test $(FLAGS) --skip-build

@@ -89,6 +89,10 @@ let package = Package(
         .target(name: "EvaluationRuns", dependencies: ["Base", "Embeddings", "Evaluation", "Generation", "Models",
                                                        "RewardModeling", "Sampling"]),
 
+        // Watching training: probes of the current weights' diversity, TensorBoard event files
+        // (docs/formats.md §4.5.1–§4.5.2).
+        .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Sampling", "Training"]),
+
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [
             "Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "Console",
@@ -103,6 +107,7 @@ let package = Package(
         .executableTarget(name: "divtune", dependencies: [
             "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Embeddings",
             "Sampling", "Generation", "Preference", "Evaluation", "EvaluationRuns", "Console", "Reports", "Training", "RewardModeling", "Server",
+            "Monitor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -131,6 +136,7 @@ let package = Package(
         .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Base", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MonitorTests", dependencies: ["Base", "Monitor", "Training"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
             "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,7 +145,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Preference", "Sampling", "Training",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Monitor", "Preference", "Sampling", "Training",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]

@@ -5,24 +5,13 @@ import Foundation
 /// leaves only whole lines behind; a write that fails (a full disk) throws a `FileError` naming
 /// the file.
 public final class JSONLinesLog: @unchecked Sendable {
-    public let url: URL
-    private let handle: FileHandle
-    private let lock = NSLock()
+    public var url: URL { file.url }
+    private let file: AppendOnlyFile
 
     /// Opens `url` for appending, creating it (and its folder) when missing.
     public init(url: URL) throws {
-        self.url = url
-        let fm = FileManager.default
-        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw FileError(path: url.path, reason: "cannot open for appending")
-        }
-        self.handle = handle
-        handle.seekToEndOfFile()
+        file = try AppendOnlyFile(url: url)
     }
-
-    deinit { try? handle.close() }
 
     /// Writes `record` as one line (keys sorted, so lines are stable and diffable).
     public func append(_ record: [String: Any]) throws {
@@ -38,11 +27,9 @@ public final class JSONLinesLog: @unchecked Sendable {
         try write(data + Data("\n".utf8))
     }
 
-    /// `FileHandle.write(_:)` traps on failure; `write(contentsOf:)` throws.
     private func write(_ line: Data) throws {
-        lock.lock(); defer { lock.unlock() }
-        do { try handle.write(contentsOf: line) } catch {
-            throw FileError(path: url.path, reason: "cannot append a line (\(error.localizedDescription))")
+        do { try file.append(line) } catch let error as FileError {
+            throw FileError(path: url.path, reason: "cannot append a line (\(error.reason))")
         }
     }
 

@@ -45,6 +45,13 @@ public final class ModelSampleGenerator: SampleGenerator {
 
     public init(_ options: Options) { self.options = options }
 
+    /// Samples `model` as it is in memory (a model being trained, with its adapter attached):
+    /// `options.model` only names it in `metrics.json`; conformative decoding is not available.
+    public init(_ options: Options, model: LanguageModel) throws {
+        self.options = options
+        loaded = (Generator(model: model, base: nil), try PromptRenderer(model: model), nil)
+    }
+
     public var sampledModel: SampledModel {
         SampledModel(model: options.model, adapter: options.adapter, baseModel: options.baseModel,
                      baseAdapter: options.baseAdapter, conformativeWeight: options.conformative?.weight)

@@ -6,12 +6,18 @@ import Models
 /// run in it, so a new run never mixes with an old one:
 ///
 /// - a new run needs an empty (or missing) folder, unless asked to overwrite: then the old
-///   adapter, `checkpoint-*` folders, `metrics.jsonl` and the run's other files go first;
+///   adapter, `checkpoint-*` folders, `metrics.jsonl`, the TensorBoard folder `runs` and the run's
+///   other files go first;
 /// - a resumed run cuts `metrics.jsonl` back to the checkpoint's step, so each step is logged once;
 /// - both first undo what a killed run left half-done (temporary checkpoint and file copies).
 public struct TrainingRunFolder: Sendable {
     public static let metricsFile = "metrics.jsonl"
     public static let checkpointPrefix = "checkpoint-"
+    /// The TensorBoard event files of `--report-to tensorboard` (TRL's `logging_dir` default).
+    public static let tensorBoardFolder = "runs"
+    /// What `--monitor-prompts` probes write: each probe's evaluation run, and their samples.
+    public static let monitorFolder = "monitor"
+    public static let monitorSamplesFile = "monitor_samples.jsonl"
 
     public let url: URL
     /// Files the run writes besides the adapter, checkpoints and metrics (a reward model's head
@@ -24,6 +30,9 @@ public struct TrainingRunFolder: Sendable {
     }
 
     public var metricsURL: URL { url.appendingPathComponent(Self.metricsFile) }
+    public var tensorBoardURL: URL { url.appendingPathComponent(Self.tensorBoardFolder) }
+    public var monitorURL: URL { url.appendingPathComponent(Self.monitorFolder) }
+    public var monitorSamplesURL: URL { url.appendingPathComponent(Self.monitorSamplesFile) }
 
     public func checkpointURL(step: Int) -> URL { url.appendingPathComponent(Self.checkpointPrefix + "\(step)") }
 
@@ -33,7 +42,8 @@ public struct TrainingRunFolder: Sendable {
         try recoverInterruptedWrites()
         var contents = try entries()
         if overwrite {
-            let owned = Set([LoRAAdapter.configFile, LoRAAdapter.weightsFile, Self.metricsFile] + otherOutputs)
+            let owned = Set([LoRAAdapter.configFile, LoRAAdapter.weightsFile, Self.metricsFile, Self.tensorBoardFolder, Self.monitorFolder,
+                             Self.monitorSamplesFile] + otherOutputs)
             for name in contents where owned.contains(name) || isCheckpointName(name) {
                 try FileManager.default.removeItem(at: url.appendingPathComponent(name))
             }
@@ -45,15 +55,19 @@ public struct TrainingRunFolder: Sendable {
         }
     }
 
-    /// Prepares the folder for a run resumed from a checkpoint at `step`: `metrics.jsonl` keeps
-    /// only its records up to that step (rewritten atomically; a cut-off last line is dropped).
+    /// Prepares the folder for a run resumed from a checkpoint at `step`: `metrics.jsonl` and
+    /// `monitor_samples.jsonl` keep only their records up to that step (rewritten atomically; a
+    /// cut-off last line is dropped).
     public func startResumed(atStep step: Int) throws {
         try recoverInterruptedWrites()
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: metricsURL.path) else { return }
+        for log in [metricsURL, monitorSamplesURL] { try cut(log, afterStep: step) }
+    }
+
+    private func cut(_ log: URL, afterStep step: Int) throws {
+        guard FileManager.default.fileExists(atPath: log.path) else { return }
         let text: String
-        do { text = try String(contentsOf: metricsURL, encoding: .utf8) } catch {
-            throw FileError(path: metricsURL.path, reason: "cannot read the metrics log to cut it back to step \(step) (\(error.localizedDescription))")
+        do { text = try String(contentsOf: log, encoding: .utf8) } catch {
+            throw FileError(path: log.path, reason: "cannot read the log to cut it back to step \(step) (\(error.localizedDescription))")
         }
         var kept: [Substring] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
@@ -61,7 +75,7 @@ public struct TrainingRunFolder: Sendable {
                   let recordStep = object["step"] as? Int else { continue }
             if recordStep <= step { kept.append(line) }
         }
-        try AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: metricsURL)
+        try AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: log)
     }
 
     /// Removes what a killed run left half-written: temporary checkpoint folders (restoring a

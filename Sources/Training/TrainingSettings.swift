@@ -17,8 +17,11 @@ public struct TrainingSettings: Equatable, Sendable {
     }
 
     /// Keys of the run rather than of its configuration: where the data is and the output goes,
-    /// whether to resume or overwrite, and the thread count.
-    public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads"]
+    /// whether to resume or overwrite, the thread count, where metrics are also reported and the
+    /// in-training probes (`monitor_*`), none of which changes what is trained.
+    public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads", "report_to",
+                                              "monitor_prompts", "monitor_every", "monitor_samples", "monitor_max_tokens", "monitor_system",
+                                              "reward", "reward_base_model"]
     /// Every key a config file may hold.
     public static var keys: Set<String> { runKeys.union(TrainingConfiguration.settingKeys) }
 

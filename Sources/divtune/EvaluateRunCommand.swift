@@ -26,7 +26,9 @@ struct EvaluateRunCommand: ParsableCommand {
     @Option(help: "A prompt's samples decoded together (one pass over the weights per step; the samples do not change).")
     var maxBatch = Generator.defaultMaxBatch
     @Option(help: "System prompt for chat rendering (empty = none); the paper's by default.")
-    var system = "You write a creative writing based on the user-given writing prompt."
+    var system = Self.paperSystem
+    /// The system prompt of Chung et al.'s evaluation (also the in-training probes').
+    static let paperSystem = "You write a creative writing based on the user-given writing prompt."
     @Option(help: "Seed; prompt i, sample j uses seed + 1000·i + j, so resumed runs match uninterrupted ones.") var seed: UInt64 = 0
     @Option(help: "Run name in reports (default: the output folder's name).") var name: String?
     @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount

@@ -1,6 +1,8 @@
 import ArgumentParser
+import EvaluationRuns
 import Foundation
 import Models
+import Monitor
 import TensorEngine
 import Training
 
@@ -74,6 +76,15 @@ struct TrainOptions: ParsableArguments {
     @Flag(help: "SFT: also train on prompt tokens.") var trainOnPrompt = false
     @Flag(inversion: .prefixedNo, help: "Concatenate each micro-batch into one row (attention kept within each example, positions restarting) instead of padding it, as TRL's padding_free; off by default as in TRL. Same results, less arithmetic.") var paddingFree: Bool?
     @Option(help: "Threads for BLAS and the engine.") var threads: Int?
+    @Option(help: "Also report metrics to: none (default) or tensorboard (event files in OUTPUT/runs), as TRL's report_to.") var reportTo: ReportTarget?
+    @Option(help: "Probe the current weights' diversity while training: JSON Lines with a \"prompt\" per line; metrics under monitor/… in metrics.jsonl, samples in monitor_samples.jsonl.") var monitorPrompts: String?
+    @Option(help: "Probe every N steps, and at step 0 and the last step (default \(TrainingProbe.Options.defaultEvery)).") var monitorEvery: Int?
+    @Option(help: "Samples per monitor prompt (default \(TrainingProbe.Options.defaultSamples)).") var monitorSamples: Int?
+    @Option(help: "Maximum new tokens per probe sample (default \(TrainingProbe.Options.defaultMaxTokens)).") var monitorMaxTokens: Int?
+    @Option(help: "System prompt of the probes (empty = none; default: evaluate run's, the paper's).") var monitorSystem: String?
+    @Option(help: "A reward model folder (`divtune train reward`): the probes' quality = mean reward instead of mean log-prob per token.") var reward: String?
+    @Option(help: "The base model of --reward (default: the base_model recorded in its reward_config.json).") var rewardBaseModel: String?
+    @OptionGroup var embedders: EmbedderOptions
 
     /// The run's settings: the config file's, with the flags given taking their place.
     func settings() throws -> TrainingSettings {
@@ -102,6 +113,14 @@ struct TrainOptions: ParsableArguments {
         if overwrite { flags.setFlag("overwrite", true) }
         if trainOnPrompt { flags.setFlag("train_on_prompt", true) }
         flags.setFlag("padding_free", paddingFree)
+        flags.setFlag("report_to", reportTo?.rawValue)
+        flags.setFlag("monitor_prompts", monitorPrompts)
+        flags.setFlag("monitor_system", monitorSystem)
+        flags.setFlag("reward", reward)
+        flags.setFlag("reward_base_model", rewardBaseModel)
+        for (key, value) in [("monitor_every", monitorEvery), ("monitor_samples", monitorSamples), ("monitor_max_tokens", monitorMaxTokens)] {
+            flags.setFlag(key, value)
+        }
         return try config.map(TrainingSettings.init(configFile:))?.overridden(by: flags) ?? flags
     }
 
@@ -113,6 +132,7 @@ struct TrainOptions: ParsableArguments {
         }
         let modelPath = try required("model"), dataPath = try required("data"), out = URL(fileURLWithPath: try required("output"))
         let resumeDir = settings.string("resume").map { URL(fileURLWithPath: $0) }
+        let reportTo: ReportTarget = try settings.choice("report_to") ?? .none
         if resumeDir != nil, try settings.bool("overwrite") == true {
             throw ValidationError("--resume continues the run in the output folder and --overwrite deletes it: give one of them")
         }
@@ -121,6 +141,17 @@ struct TrainOptions: ParsableArguments {
         let saved = try resumeDir.map(TrainerCheckpoint.loadState(from:))
         // A resumed run starts from the checkpoint's configuration; the settings given change it.
         var c = try TrainingConfiguration.forRun(method, settings: settings, resuming: saved?.configuration)
+        // The probes' options are read first, so a missing or empty prompt file fails before any training.
+        let probeOptions = try settings.string("monitor_prompts").map { path in
+            let prompts = try EvaluationRun.readPrompts(URL(fileURLWithPath: path))
+            guard !prompts.isEmpty else { throw TrainingError.invalidOption(name: "monitor-prompts", reason: "\(path) holds no prompts") }
+            let system = settings.string("monitor_system") ?? EvaluateRunCommand.paperSystem
+            return try TrainingProbe.Options(
+                prompts: prompts, every: settings.number("monitor_every") ?? TrainingProbe.Options.defaultEvery,
+                samples: settings.number("monitor_samples") ?? TrainingProbe.Options.defaultSamples,
+                maxTokens: settings.number("monitor_max_tokens") ?? TrainingProbe.Options.defaultMaxTokens,
+                sampling: ProtocolSampling.parameters, system: system.isEmpty ? nil : system, seed: c.seed)
+        }
 
         let folder = TrainingRunFolder(url: out)
         var resumedLoRA: LoRAAdapter?
@@ -135,6 +166,7 @@ struct TrainOptions: ParsableArguments {
             let conflicts = ResumeConflict.between(saved: saved.configuration, given: c) + ResumeConflict.between(saved: lora.configuration, given: c)
             if let conflict = conflicts.first { throw TrainingError.resumeConflict(checkpoint: resumeDir.path, conflict) }
             try folder.startResumed(atStep: saved.step)
+            try TrainingTensorBoard.resume(folder, atStep: saved.step)
             resumedLoRA = lora
         } else {
             try folder.startNew(overwrite: try settings.bool("overwrite") ?? false)
@@ -174,11 +206,28 @@ struct TrainOptions: ParsableArguments {
                                   configuration: c, examples: dataset.examples, output: out)
         if let resumeDir { try trainer.resume(from: resumeDir); print("resumed at step \(trainer.state.step) from \(resumeDir.path)") }
         print("training \(method.rawValue): \(trainer.train.count) train / \(trainer.validation.count) validation examples, \(trainer.totalSteps) steps")
+        let probe = try probeOptions.map { options in
+            try TrainingProbe(options: options, model: lm, modelName: modelPath, adapter: lora, spaces: try embedders.spaces(),
+                              scorer: settings.string("reward").map { RewardModelScorer(directory: URL(fileURLWithPath: $0),
+                                                                                        baseModel: settings.string("reward_base_model")) },
+                              folder: folder)
+        }
         let log = try TrainingLog(url: folder.metricsURL)
+        var board: TrainingTensorBoard?
+        if reportTo == .tensorboard {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let arguments = resumeDir == nil ? String(decoding: try encoder.encode(c), as: UTF8.self) : nil
+            board = try TrainingTensorBoard(folder: folder, arguments: arguments)
+            log.onRecord = board?.write
+        }
         let progress = TrainingProgress()
         try trainer.run { event in
             try log.record(event)
             progress.show(event)
+            guard let found = try probe?.observe(event) else { return }
+            try log.append(found.record)
+            try board?.writer.text(TrainingProbe.markdown(found.samples), tag: "monitor/samples", step: found.record.step)
         }
         let summary = log.lastAverages.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
         if log.contextSplits > 0 {
@@ -190,5 +239,6 @@ struct TrainOptions: ParsableArguments {
 }
 
 extension LearningRateSchedule.Kind: ExpressibleByArgument {}
+extension ReportTarget: ExpressibleByArgument {}
 extension DPOObjective.LossType: ExpressibleByArgument {}
 extension ORPOObjective.Weighting: ExpressibleByArgument {}

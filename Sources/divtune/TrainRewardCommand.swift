@@ -2,6 +2,7 @@ import Base
 import ArgumentParser
 import Foundation
 import Models
+import Monitor
 import Preference
 import RewardModeling
 import TensorEngine
@@ -30,6 +31,7 @@ struct TrainRewardCommand: ParsableCommand {
     @Option(help: "Share of examples held out for validation.") var validationFraction = 0.1
     @Option(help: "Seed for the split, initialisation and shuffling.") var seed: UInt64 = 0
     @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Also report metrics to: none or tensorboard (event files in OUTPUT/runs), as TRL's report_to.") var reportTo: ReportTarget = .none
 
     /// The paper's reward-model LoRA: rank 16, alpha 32 (LoRA's defaults), no dropout, on q_proj and v_proj.
     static let paperLoRA = LoRAConfiguration(dropout: 0, targetModules: HFModuleNames.peftDefaultTargets)
@@ -76,6 +78,7 @@ struct TrainRewardCommand: ParsableCommand {
                                                                         loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed,
                                                                         paddingFree: paddingFree))
         let log = try TrainingLog(url: folder.metricsURL)
+        if reportTo == .tensorboard { log.onRecord = try TrainingTensorBoard(folder: folder, arguments: nil).write }
         let progress = TrainingProgress()
         print("training on \(trainIndices.count) examples, validating on \(validationIndices.count); \(trainer.totalSteps(trainingOn: trainIndices.count)) steps")
         let last = try trainer.train(trainIndices.map { examples[$0] }, validation: validationIndices.map { examples[$0] }) { event in

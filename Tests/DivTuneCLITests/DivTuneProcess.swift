@@ -21,6 +21,11 @@ struct DivTuneProcess {
     }
 
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        try run(executable: executable, arguments, in: directory)
+    }
+
+    /// Runs any program the same way (a reference script's Python, say).
+    static func run(executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

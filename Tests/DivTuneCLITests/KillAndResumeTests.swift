@@ -1,18 +1,21 @@
 import Base
 import Foundation
+import Monitor
 import Testing
 
 /// Crash-safe training, proven (issue 23 item 3): `divtune train` is killed with SIGKILL at random
 /// moments — a third of the trials the moment a checkpoint starts being written — and resumed
 /// from its newest checkpoint; every trial must end with the uninterrupted run's adapter bytes and
-/// losses, and no checkpoint folder may ever be found incomplete.
+/// losses, and no checkpoint folder may ever be found incomplete. The runs report to TensorBoard:
+/// after a kill its files hold every step logged but at most the last, and after the resume
+/// tensorboard's reader finds exactly metrics.jsonl's scalars.
 @Suite(.serialized) struct KillAndResumeTests {
     static let steps = 8
 
     /// SFT with LoRA dropout (so the generators' states must survive too), a checkpoint per step.
     static func arguments(model: String, data: String, output: URL) -> [String] {
         ["train", "sft", "--model", model, "--data", data, "--output", output.path, "--max-steps", "\(steps)", "--batch-size", "2",
-         "--learning-rate", "1e-2", "--lora-dropout", "0.1", "--logging-steps", "1", "--save-every", "1", "--threads", "1"]
+         "--learning-rate", "1e-2", "--lora-dropout", "0.1", "--logging-steps", "1", "--save-every", "1", "--threads", "1", "--report-to", "tensorboard"]
     }
 
     /// Steps of the complete `checkpoint-N` folders; records an issue for any that is not complete.
@@ -51,6 +54,14 @@ import Testing
         }
     }
 
+    /// The steps of the `train/loss` scalars in a run's event files, as DivTune's reader finds them.
+    static func boardedSteps(_ output: URL) throws -> [Int] {
+        try TensorBoardEventFiles.urls(in: output.appendingPathComponent("runs")).flatMap(TensorBoardEventFiles.read).compactMap { event in
+            guard case let .summary(values) = event.content, values.contains(where: { $0.tag == "train/loss" }) else { return nil }
+            return Int(event.step)
+        }
+    }
+
     @Test func trainingKilledAtRandomMomentsResumesToTheSameAdapter() throws {
         let dir = try DivTuneProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -83,6 +94,10 @@ import Testing
             if KilledRuns.entries(output).contains(where: { $0.hasPrefix(".checkpoint-") }) { killedDuringSave += 1 }
 
             let checkpoints = try Self.checkCheckpoints(in: output, trial: trial)
+            let logged = (try? Self.losses(output).map(\.step)) ?? []
+            let boarded = try Self.boardedSteps(output)
+            #expect(boarded == Array(logged.prefix(boarded.count)) && boarded.count >= logged.count - 1,
+                    "trial \(trial): TensorBoard holds steps \(boarded), metrics.jsonl \(logged)")
             let resume = checkpoints.last.map { ["--resume", output.appendingPathComponent("checkpoint-\($0)").path] } ?? ["--overwrite"]
             if checkpoints.isEmpty { killedBeforeFirstCheckpoint += 1 }
             let resumed = try DivTuneProcess.run(Self.arguments(model: model, data: data, output: output) + resume)
@@ -92,6 +107,8 @@ import Testing
             let losses = try Self.losses(output)
             #expect(losses.map(\.step) == straightLosses.map(\.step), "trial \(trial): steps logged \(losses.map(\.step))")
             #expect(losses.map(\.loss) == straightLosses.map(\.loss), "trial \(trial): losses differ")
+            #expect(try TensorBoardReportTests.readWithTensorBoard(output).scalars == (try TensorBoardReportTests.expectedScalars(output)),
+                    "trial \(trial): TensorBoard differs from metrics.jsonl")
             #expect(!KilledRuns.entries(output).contains(where: { $0.hasPrefix(".") }), "trial \(trial): temporary files left")
             try? FileManager.default.removeItem(at: output)
         }

@@ -20,6 +20,9 @@ public final class TrainingLog {
     public private(set) var contextSplits = 0
     /// The metrics of the last window written (for the command's closing summary).
     public private(set) var lastAverages: [String: Double] = [:]
+    /// Receives each record once its line is written (TensorBoard); an error it throws stops the
+    /// run as a failed write does.
+    public var onRecord: ((MetricsRecord) throws -> Void)?
 
     /// Opens `url` for appending (after a resume the run folder has already cut it back to the
     /// checkpoint's step, see ``TrainingRunFolder``).
@@ -51,17 +54,30 @@ public final class TrainingLog {
             window = [:]; windowTokens = 0; windowSeconds = 0; windowSplits = 0
         case let .evaluation(evaluation):
             var record: [String: Any] = ["step": evaluation.step, "epoch": evaluation.epoch]
-            for (key, value) in evaluation.metrics { record["eval_" + key] = value }
+            for (key, value) in evaluation.metrics { record[MetricsRecord.evaluationPrefix + key] = value }
             try append(record)
         case .started, .checkpointSaved, .finished:
             break
         }
     }
 
+    /// Writes a record that is not the trainer's (a probe's `monitor/…` metrics at its step).
+    public func append(_ record: MetricsRecord) throws {
+        var line: [String: Any] = record.values
+        line["step"] = record.step
+        try append(line)
+    }
+
     private func append(_ record: [String: Any]) throws {
         do { try log.append(record) } catch let error as FileError { throw error } catch {
             throw FileError(path: url.path, reason: "cannot write the metrics log (\(error.localizedDescription))")
         }
+        guard let onRecord, let step = record["step"] as? Int else { return }
+        var values: [String: Double] = [:]
+        for (key, value) in record where key != "step" {
+            if let number = value as? Double { values[key] = number } else if let number = value as? Int { values[key] = Double(number) }
+        }
+        try onRecord(MetricsRecord(step: step, values: values))
     }
 
     /// The process's resident-memory peak in MB.
