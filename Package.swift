@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "RewardModeling", targets: ["RewardModeling"]),
+        .library(name: "Creative", targets: ["Creative"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -89,6 +90,9 @@ let package = Package(
         .target(name: "EvaluationRuns", dependencies: ["Base", "Embeddings", "Evaluation", "Generation", "Models",
                                                        "RewardModeling", "Sampling"]),
 
+        // Creative tasks (docs/creative.md): the model as an idea judge, pointwise and pairwise.
+        .target(name: "Creative", dependencies: ["Base", "ChatTemplates", "Evaluation", "Models", "TensorEngine"]),
+
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [
             "Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "Console",
@@ -103,6 +107,7 @@ let package = Package(
         .executableTarget(name: "divtune", dependencies: [
             "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Embeddings",
             "Sampling", "Generation", "Preference", "Evaluation", "EvaluationRuns", "Console", "Reports", "Training", "RewardModeling", "Server",
+            "Creative",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -137,6 +142,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CreativeTests", dependencies: ["Base", "Creative", "Evaluation", "Models", "TensorEngine"]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
         .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Preference", "Sampling", "Training",
