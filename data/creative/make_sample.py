@@ -121,6 +121,9 @@ def check():
             tasks[row["task"]] = tasks.get(row["task"], 0) + 1
         print("%s: %s" % (name, ", ".join("%s %d" % kv for kv in sorted(tasks.items()))))
     print("%d briefs (%d held out), %d ideas (%d good, %d bad)" % (len(briefs), len(held), len(ideas), good, len(ideas) - good))
+    # A known bias of this sample (README): good ideas are much longer, so length alone separates them.
+    words = {label: [len(r["idea"].split()) for r in ideas if r["label"] == label] for label in ("good", "bad")}
+    print("mean words per idea: good %.1f, bad %.1f" % tuple(sum(w) / len(w) for w in (words["good"], words["bad"])))
     for p in problems:
         print("problem:", p)
     return not problems
