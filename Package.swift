@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "RewardModeling", targets: ["RewardModeling"]),
+        .library(name: "Creative", targets: ["Creative"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -92,6 +93,8 @@ let package = Package(
         // Watching training: probes of the current weights' diversity, TensorBoard event files
         // (docs/formats.md §4.5.1–§4.5.2).
         .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Sampling", "Training"]),
+        // Creative tasks (docs/creative.md): the model as an idea judge, pointwise and pairwise.
+        .target(name: "Creative", dependencies: ["Base", "ChatTemplates", "Evaluation", "Models", "TensorEngine"]),
 
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [
@@ -108,6 +111,7 @@ let package = Package(
             "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Embeddings",
             "Sampling", "Generation", "Preference", "Evaluation", "EvaluationRuns", "Console", "Reports", "Training", "RewardModeling", "Server",
             "Monitor",
+            "Creative",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -143,6 +147,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CreativeTests", dependencies: ["Base", "Creative", "Evaluation", "Models", "TensorEngine"]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
         .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Monitor", "Preference", "Sampling", "Training",

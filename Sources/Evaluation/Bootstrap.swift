@@ -43,13 +43,15 @@ public enum Bootstrap {
             }
         }
         means.sort()
-        func quantile(_ q: Double) -> Double {
-            let position = q * Double(resamples - 1)
-            let lo = Int(position.rounded(.down)), hi = min(lo + 1, resamples - 1)
-            return means[lo] + (means[hi] - means[lo]) * (position - Double(lo))
-        }
         let alpha = (1 - confidence) / 2
-        return ConfidenceInterval(mean: mean, lower: quantile(alpha), upper: quantile(1 - alpha), count: n,
+        return ConfidenceInterval(mean: mean, lower: percentile(sorted: means, alpha), upper: percentile(sorted: means, 1 - alpha), count: n,
                                   skipped: values.count - n, confidence: confidence)
+    }
+
+    /// The `q` quantile of sorted values, interpolating linearly between order statistics (numpy's default).
+    static func percentile(sorted values: [Double], _ q: Double) -> Double {
+        let position = q * Double(values.count - 1)
+        let lo = Int(position.rounded(.down)), hi = min(lo + 1, values.count - 1)
+        return values[lo] + (values[hi] - values[lo]) * (position - Double(lo))
     }
 }

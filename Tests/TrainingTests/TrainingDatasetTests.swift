@@ -53,6 +53,59 @@ import Testing
     }
 }
 
+/// Task-tagged SFT data (docs/formats.md §3.8): both row shapes, the tag kept on each example, and
+/// the committed creative sample read whole.
+@Suite struct TaskTaggedDataTests {
+    static func sft(_ url: URL, _ renderer: PromptRenderer) throws -> TrainingDataset {
+        try TrainingDataset.load(file: url, kind: .sft, renderer: renderer, truncation: Truncation())
+    }
+
+    @Test func bothShapesKeepTheirTaskAndTokenizeAsUntagged() throws {
+        let renderer = try TrainingDatasetTests.renderer()
+        let tagged = [#"{"task": "idea", "messages": [{"role": "user", "content": "Brief?"}, {"role": "assistant", "content": "An idea."}]}"#,
+                      #"{"task": "headline", "prompt": "Idea: x\n", "completion": "A headline."}"#,
+                      #"{"prompt": "Untagged\n", "completion": "row"}"#]
+        let untagged = [#"{"messages": [{"role": "user", "content": "Brief?"}, {"role": "assistant", "content": "An idea."}]}"#,
+                        #"{"prompt": "Idea: x\n", "completion": "A headline."}"#,
+                        #"{"prompt": "Untagged\n", "completion": "row"}"#]
+        let a = try Self.sft(TrainingDatasetTests.file(Array(tagged.joined(separator: "\n").utf8)), renderer)
+        let b = try Self.sft(TrainingDatasetTests.file(Array(untagged.joined(separator: "\n").utf8)), renderer)
+        #expect(a.examples.map(\.task) == ["idea", "headline", nil])
+        #expect(a.examples.map(\.prompt) == b.examples.map(\.prompt))
+        #expect(a.examples.map(\.chosen) == b.examples.map(\.chosen))
+        // The conversational row went through the chat template: its prompt ends with the assistant header.
+        #expect(renderer.tokenizer.decode(a.examples[0].prompt, skipSpecialTokens: false).hasSuffix("<|im_start|>assistant\n"))
+    }
+
+    @Test func badTaskTagsAreNamed() throws {
+        let renderer = try TrainingDatasetTests.renderer()
+        func message(_ line: String) throws -> String {
+            let good = #"{"task": "idea", "prompt": "a", "completion": "b"}"#
+            let url = try TrainingDatasetTests.file(Array((good + "\n" + line + "\n").utf8))
+            do { _ = try Self.sft(url, renderer); return "no error" } catch {
+                return "\(error)".replacingOccurrences(of: url.path, with: "F")
+            }
+        }
+        #expect(try message(#"{"task": 3, "prompt": "a", "completion": "b"}"#) == "F:2: field \"task\": must be a string, found a number")
+        #expect(try message(#"{"task": "", "prompt": "a", "completion": "b"}"#)
+                == "F:2: field \"task\": must be a non-empty task name without surrounding spaces, found \"\"")
+        #expect(try message(#"{"task": "idea ", "prompt": "a", "completion": "b"}"#)
+                == "F:2: field \"task\": must be a non-empty task name without surrounding spaces, found \"idea \"")
+        #expect(try message(#"{"task": "idea", "messages": [{"role": "user", "content": "a"}]}"#)
+                == "F:2: field \"messages\": needs at least one turn before a final assistant message")
+    }
+
+    @Test func theCreativeSampleReadsWithEveryTask() throws {
+        let renderer = try TrainingDatasetTests.renderer()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let train = try Self.sft(root.appendingPathComponent("data/creative/train.jsonl"), renderer)
+        let heldout = try Self.sft(root.appendingPathComponent("data/creative/heldout.jsonl"), renderer)
+        func counts(_ d: TrainingDataset) -> [String: Int] { d.examples.reduce(into: [:]) { $0[$1.task ?? "-", default: 0] += 1 } }
+        #expect(counts(train) == ["idea": 80, "insight": 32, "headline": 64, "naming": 32, "art_direction": 32])
+        #expect(counts(heldout) == ["idea": 20, "insight": 8, "headline": 16, "naming": 8, "art_direction": 8])
+    }
+}
+
 /// The CLI's text path (``TrainingDataset/load``) on the real SmolLM2 against TRL 1.16's own
 /// DPOTrainer and ORPOTrainer on the same rows (scripts/reference/trl_text_parity.py): standard
 /// rows as raw text, conversational rows through the chat template, the same token ids, and the

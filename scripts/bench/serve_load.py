@@ -2,12 +2,16 @@
 """Load benchmark for `divtune serve` (a benchmark, not a test): tokens/s and latency percentiles at
 1, 4 and 16 concurrent clients, loopback only. Starts the server itself on a free port, runs a
 fixed number of streaming chat requests per level, stops the server (SIGTERM) and prints a table.
-With `--peer llama-cpp` it then does the same against llama-cpp-python's OpenAI server
-(`python -m llama_cpp.server`, same GGUF, all cores, `--interrupt_requests False` so that a new
-request queues instead of cutting the running stream short) and prints the ratios.
+With `--peer llama-server PATH` it then does the same against llama.cpp's own `llama-server` (same GGUF,
+all cores, 16 slots with continuous batching: `-np 16 -cb`, 512 positions per slot) — the strongest CPU
+peer; build it from the llama.cpp source that llama-cpp-python vendors (docs/benchmarks.md §6). With
+`--peer llama-cpp` the peer is llama-cpp-python's OpenAI server (`python -m llama_cpp.server`, which
+decodes one request at a time; `--interrupt_requests False` so that a new request queues instead of
+cutting the running stream short). It prints the ratios.
 
     python3 scripts/bench/serve_load.py --divtune .build/release/divtune \
-        --model .cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf
+        --model .cache/models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf \
+        [--divtune-args "--max-batch 16"] [--peer llama-server --llama-server /tmp/llama.cpp/build/bin/llama-server]
 
 Each request: one user message, temperature 1, its own seed, `max_tokens` (default 32), streamed
 with usage. Latency = request sent → `[DONE]`; TTFT = request sent → first content chunk.
@@ -133,22 +137,31 @@ def main():
     ap.add_argument("--requests-per-client", type=int, default=4)
     ap.add_argument("--levels", default="1,4,16")
     ap.add_argument("--json", help="also write the results here")
-    ap.add_argument("--peer", choices=["none", "llama-cpp"], default="none")
+    ap.add_argument("--divtune-args", default="", help="extra `divtune serve` options, e.g. \"--max-batch 16\"")
+    ap.add_argument("--peer", choices=["none", "llama-cpp", "llama-server"], default="none")
+    ap.add_argument("--llama-server", help="the llama-server binary (with --peer llama-server)")
     args = ap.parse_args()
 
     ap_threads = os.cpu_count() or 1
-    results = {"divtune": serve_and_measure([args.divtune, "serve", "--model", args.model], args)}
+    results = {"divtune": serve_and_measure([args.divtune, "serve", "--model", args.model] + args.divtune_args.split(), args)}
     title = f"{args.model.split('/')[-1]}, max_tokens {args.max_tokens}, streaming chat, {ap_threads} cores"
-    print_table(f"divtune serve — {title}", results["divtune"])
+    print_table(f"divtune serve {args.divtune_args} — {title}", results["divtune"])
     if args.peer == "llama-cpp":
-        results["llama-cpp"] = serve_and_measure([sys.executable, "-m", "llama_cpp.server", "--model", args.model,
-                                                  "--n_threads", str(ap_threads), "--n_ctx", "2048",
-                                                  "--host", "127.0.0.1", "--interrupt_requests", "False"], args)
-        print_table(f"llama-cpp-python server — {title}", results["llama-cpp"])
-        print("| clients | tokens/s ratio divtune/llama-cpp | p50 latency ratio divtune/llama-cpp |")
-        print("|---|---|---|")
-        for d, l in zip(results["divtune"], results["llama-cpp"]):
-            print(f"| {d['clients']} | {d['tokens_per_s'] / l['tokens_per_s']:.2f} | {d['p50_s'] / l['p50_s']:.2f} |")
+        peer, name = [sys.executable, "-m", "llama_cpp.server", "--model", args.model, "--n_threads", str(ap_threads),
+                      "--n_ctx", "2048", "--host", "127.0.0.1", "--interrupt_requests", "False"], "llama-cpp-python server"
+    elif args.peer == "llama-server":
+        if not args.llama_server:
+            raise SystemExit("--peer llama-server needs --llama-server PATH")
+        peer, name = [args.llama_server, "-m", args.model, "-t", str(ap_threads), "-np", "16", "-cb", "-c", str(16 * 512),
+                      "--host", "127.0.0.1"], "llama-server"
+    if args.peer != "none":
+        results[args.peer] = serve_and_measure(peer, args)
+        print_table(f"{name} — {title}", results[args.peer])
+        print(f"| clients | tokens/s ratio divtune/{args.peer} | p50 latency ratio | p50 TTFT ratio |")
+        print("|---|---|---|---|")
+        for d, l in zip(results["divtune"], results[args.peer]):
+            print(f"| {d['clients']} | {d['tokens_per_s'] / l['tokens_per_s']:.2f} | {d['p50_s'] / l['p50_s']:.2f} | "
+                  f"{d['ttft_p50_s'] / l['ttft_p50_s']:.2f} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -11,7 +11,8 @@ import Tokenizers
 /// or message lists, with optional `weight`, else `score_chosen + 1` (Chung et al.'s DDPO/DORPO
 /// weight), else 1. Prompt and completions become ids as TRL makes them (``RowTokenizer``):
 /// string rows as raw text, message lists through the chat template; `promptStyle: .chat` puts
-/// string prompts through the template instead (the papers' setting).
+/// string prompts through the template instead (the papers' setting). Any row may carry a `task`
+/// tag (task-tagged data, docs/formats.md §3.8), kept on its example for task mixtures.
 public struct TrainingDataset {
     public enum Kind: Sendable { case sft, preference }
 
@@ -90,11 +91,23 @@ public struct TrainingDataset {
                                           weight: weight, index: examples.count)
             }
             guard !example.chosen.isEmpty, example.prompt.count + example.chosen.count >= 2 else { throw row.error("too short to train on", field: "completion") }
+            example.task = try taskTag(row)
             let (cut, wasCut) = truncation.apply(example)
             if wasCut { truncated += 1 }
             examples.append(cut)
         }
         guard !examples.isEmpty else { throw TrainingError.emptyDataset(file: path) }
         return TrainingDataset(examples: examples, truncatedCount: truncated)
+    }
+
+    /// The row's `task` tag: absent, or a non-empty string without surrounding spaces (a mixture
+    /// names tasks by it, so `"idea "` would silently be another task).
+    static func taskTag(_ row: JSONLinesRow) throws -> String? {
+        guard row.value("task") != nil else { return nil }
+        let task = try row.string("task")
+        guard !task.isEmpty, task.trimmingCharacters(in: .whitespacesAndNewlines) == task else {
+            throw row.error("must be a non-empty task name without surrounding spaces, found \"\(task)\"", field: "task")
+        }
+        return task
     }
 }

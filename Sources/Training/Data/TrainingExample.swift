@@ -8,13 +8,16 @@ public struct TrainingExample: Sendable, Equatable {
     public var weight: Float
     /// Position in the dataset file (reference log-probs are cached by it).
     public var index: Int
+    /// The row's `task` tag in task-tagged data (docs/formats.md §3.8); nil when the row has none.
+    public var task: String?
 
-    public init(prompt: [Int], chosen: [Int], rejected: [Int]? = nil, weight: Float = 1, index: Int) {
+    public init(prompt: [Int], chosen: [Int], rejected: [Int]? = nil, weight: Float = 1, index: Int, task: String? = nil) {
         self.prompt = prompt
         self.chosen = chosen
         self.rejected = rejected
         self.weight = weight
         self.index = index
+        self.task = task
     }
 
     /// Tokens the model reads (both sequences for a pair).
