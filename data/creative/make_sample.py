@@ -84,6 +84,17 @@ def encode(rows):
     return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
 
 
+LENGTH_AUC_MIN, LENGTH_AUC_MAX = 0.35, 0.65
+
+
+def roc_auc(scores, positive):
+    """P(a random positive scores above a random negative), ties counting one half (Mann-Whitney U)."""
+    pos = [s for s, p in zip(scores, positive) if p]
+    neg = [s for s, p in zip(scores, positive) if not p]
+    wins = sum((a > b) + 0.5 * (a == b) for a in pos for b in neg)
+    return wins / (len(pos) * len(neg))
+
+
 def check():
     problems = []
     for name, rows in files().items():
@@ -121,9 +132,16 @@ def check():
             tasks[row["task"]] = tasks.get(row["task"], 0) + 1
         print("%s: %s" % (name, ", ".join("%s %d" % kv for kv in sorted(tasks.items()))))
     print("%d briefs (%d held out), %d ideas (%d good, %d bad)" % (len(briefs), len(held), len(ideas), good, len(ideas) - good))
-    # A known bias of this sample (README): good ideas are much longer, so length alone separates them.
+    # Length must carry no signal (README): the bad ideas are written out as long as the good ones of
+    # their brief, so word count alone must not rank good above bad, on all ideas or on the held-out split.
     words = {label: [len(r["idea"].split()) for r in ideas if r["label"] == label] for label in ("good", "bad")}
     print("mean words per idea: good %.1f, bad %.1f" % tuple(sum(w) / len(w) for w in (words["good"], words["bad"])))
+    for split, rows in (("all", ideas), ("held-out", [r for r in ideas if r["brief_id"] in held])):
+        auc = roc_auc([len(r["idea"].split()) for r in rows], [r["label"] == "good" for r in rows])
+        print("ROC-AUC of word count vs label, %s ideas: %.3f" % (split, auc))
+        if not LENGTH_AUC_MIN <= auc <= LENGTH_AUC_MAX:
+            problems.append("word count alone predicts the label on %s ideas (ROC-AUC %.3f, want %.2f-%.2f)"
+                            % (split, auc, LENGTH_AUC_MIN, LENGTH_AUC_MAX))
     for p in problems:
         print("problem:", p)
     return not problems
