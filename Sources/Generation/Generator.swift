@@ -28,14 +28,18 @@ public final class Generator {
         self.base = base
     }
 
-    /// One prompt of a batched call: the instruct model's ids and the base model's rendering
-    /// (conformative decoding; nil = the same ids).
+    /// One prompt of a batched call: the instruct model's ids, the base model's rendering
+    /// (conformative decoding; nil = the same ids) and the seed of its sample 0 (nil = the
+    /// parameters' seed), so prompts of one call can draw from their own seeds (evaluation runs,
+    /// docs/methods.md §9).
     public struct Prompt: Sendable {
         public var ids: [Int]
         public var baseIds: [Int]?
-        public init(ids: [Int], baseIds: [Int]? = nil) {
+        public var seed: UInt64?
+        public init(ids: [Int], baseIds: [Int]? = nil, seed: UInt64? = nil) {
             self.ids = ids
             self.baseIds = baseIds
+            self.seed = seed
         }
     }
 
@@ -50,9 +54,12 @@ public final class Generator {
                      maxBatch: maxBatch, onPiece: onPiece)[0]
     }
 
-    /// `count` samples for each prompt (result[p][i]: sample i of prompt p, seed `parameters.seed + i`),
-    /// up to `maxBatch` decoding together, in order: prompt 0's samples first.
+    /// `count` samples for each prompt (result[p][i]: sample i of prompt p, seed `(prompts[p].seed ??
+    /// parameters.seed) + i`), up to `maxBatch` decoding together, in order: prompt 0's samples first.
+    /// `onSample(p, i, sample)` receives each sample the moment it is finished (in the order they
+    /// finish), so a caller can keep a prompt's samples before the whole call ends; its error ends the call.
     public func generate(prompts: [Prompt], count: Int, parameters: GenerationParameters, maxBatch: Int = Generator.defaultMaxBatch,
+                         onSample: ((Int, Int, GeneratedSample) throws -> Void)? = nil,
                          onPiece: ((GeneratedPiece) -> Bool)? = nil) throws -> [[GeneratedSample]] {
         try parameters.sampling.validate()
         try parameters.conformative?.validate()
@@ -83,7 +90,8 @@ public final class Generator {
                         prefilled = try prefill(prompts[p], index: p, parameters: parameters, base: conformativeBase)
                     }
                     let start = prefilled!
-                    active.append(SampleDecoder(prompt: p, index: i, promptIds: prompts[p].ids, cache: start.cache.copy(),
+                    active.append(SampleDecoder(prompt: p, index: i, seed: (prompts[p].seed ?? parameters.seed) &+ UInt64(i),
+                                                promptIds: prompts[p].ids, cache: start.cache.copy(),
                                                 firstLogits: start.logits, base: start.base?.copy(), model: model,
                                                 parameters: parameters, onPiece: onPiece))
                 }
@@ -97,6 +105,7 @@ public final class Generator {
                         going.append(decoder)
                     } else {
                         results[decoder.prompt][decoder.index] = decoder.result
+                        try onSample?(decoder.prompt, decoder.index, decoder.result)
                     }
                 }
                 active = going
