@@ -62,6 +62,7 @@ bench: deps models build
 	$(DIVTUNE) bench engine --python $(PYTHON)
 	$(DIVTUNE) bench runtime --python $(PYTHON)
 	$(DIVTUNE) bench sampling --python $(PYTHON)
+	$(DIVTUNE) bench evaluate
 	PYTHON=$(PYTHON) scripts/bench/embed.sh
 	$(DIVTUNE) bench train --python $(PYTHON)
 	$(DIVTUNE) bench metrics --python $(PYTHON)

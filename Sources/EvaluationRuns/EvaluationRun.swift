@@ -4,7 +4,8 @@ import Evaluation
 import Foundation
 
 /// One evaluation run (docs/methods.md §9): sample every prompt `samplesPerPrompt` times, keeping
-/// each prompt's samples in `samples.jsonl` as soon as they exist (a rerun resumes from them);
+/// each prompt's samples in `samples.jsonl` as soon as they exist (a rerun resumes from them,
+/// refused when `sample_settings.json` says they were drawn with other settings);
 /// optionally score every sample with a reward model; embed every sample in the semantic and
 /// style spaces; measure quality and diversity per prompt with bootstrap intervals; write
 /// `metrics.json` and `prompt_metrics.jsonl` (docs/formats.md §4.8). Reports are rendered from
@@ -63,12 +64,26 @@ public struct EvaluationRun {
 
     // MARK: - Steps
 
+    /// The settings this run's samples are drawn with (``SampleSettings``): the generator's, the
+    /// seed and the seed scheme.
+    public var settings: SampleSettings {
+        SampleSettings(generator.settings.merging(["seed": "\(seeds.base)", "seed_scheme": SeedScheme.formula]) { $1 })
+    }
+
     /// Records of an earlier (possibly interrupted) run in this folder, checked against this
-    /// run's prompts and samples per prompt. Records past the prompts (a smaller limit) stay on
-    /// disk but are not measured.
+    /// run's settings, prompts and samples per prompt. Records past the prompts (a smaller limit)
+    /// stay on disk but are not measured. A folder without samples gets this run's settings; one
+    /// whose samples predate recorded settings resumes unchecked.
     func resumedRecords() throws -> [Int: SampleRecord] {
+        let logged = try ResumableLog.records(SampleRecord.self, in: samplesFile)
+        if logged.isEmpty {
+            try settings.write(to: output)
+        } else if let recorded = try SampleSettings.load(from: output) {
+            let differences = recorded.differences(given: settings)
+            guard differences.isEmpty else { throw SampleSettingsConflict(folder: output.path, differences: differences) }
+        }
         var records: [Int: SampleRecord] = [:]
-        for (line, record) in try ResumableLog.records(SampleRecord.self, in: samplesFile) {
+        for (line, record) in logged {
             func mismatch(_ reason: String) -> FileError { FileError(path: samplesFile.path, line: line, reason: reason) }
             guard record.promptIndex >= 0 else { throw mismatch("prompt_index \(record.promptIndex) is negative") }
             guard record.promptIndex < prompts.count else { continue }
@@ -83,22 +98,34 @@ public struct EvaluationRun {
         return records
     }
 
-    /// Samples the `pending` prompts, appending each one's record to `samples.jsonl` when done.
+    /// Samples the `pending` prompts together (the generator batches across them) and appends
+    /// each one's record to `samples.jsonl` in prompt order: a prompt finished before an earlier
+    /// one waits in memory for it, so the file is the same for any batching and a killed run
+    /// leaves a prefix of it.
     func sample(_ pending: [Int], into records: inout [Int: SampleRecord], events: (EvaluationEvent) -> Void) throws {
         guard !pending.isEmpty else { return events(.sampled(prompts: 0, tokens: 0)) }
         let log = try JSONLinesLog(url: samplesFile)
         events(.started(.sample, total: pending.count))
         let start = Date()
         var tokens = 0
-        for index in pending {
-            let samples = try generator.samples(prompt: prompts[index], count: samplesPerPrompt, firstSeed: seeds.firstSeed(prompt: index))
-            let record = SampleRecord(promptIndex: index, prompt: prompts[index], samples: samples.map(\.text),
+        var waiting: [Int: SampleRecord] = [:]
+        var written = 0
+        let requests = pending.map { PromptToSample(prompt: prompts[$0], firstSeed: seeds.firstSeed(prompt: $0)) }
+        try generator.sample(requests, count: samplesPerPrompt) { k, samples in
+            let index = pending[k]
+            waiting[k] = SampleRecord(promptIndex: index, prompt: prompts[index], samples: samples.map(\.text),
                                       tokens: samples.map(\.tokens), logprobPerToken: samples.map(\.logprobPerToken),
                                       finishReasons: samples.map(\.finishReason))
-            try log.append(encodable: record)
-            records[index] = record
-            tokens += record.tokens.reduce(0, +)
-            events(.advanced(.sample, count: 1, tokensPerSecond: Double(tokens) / max(Date().timeIntervalSince(start), 1e-9)))
+            while let record = waiting.removeValue(forKey: written) {
+                try log.append(encodable: record)
+                records[record.promptIndex] = record
+                written += 1
+                tokens += record.tokens.reduce(0, +)
+                events(.advanced(.sample, count: 1, tokensPerSecond: Double(tokens) / max(Date().timeIntervalSince(start), 1e-9)))
+            }
+        }
+        guard written == pending.count else {
+            throw FileError(path: samplesFile.path, reason: "the generator returned \(written) of \(pending.count) prompts' samples")
         }
         events(.finished(.sample))
         events(.sampled(prompts: pending.count, tokens: tokens))

@@ -1,3 +1,4 @@
+import Foundation
 import Generation
 import Models
 import Sampling
@@ -5,7 +6,8 @@ import Sampling
 /// Samples a language model (with its LoRA adapter, and a base model for conformative decoding)
 /// the way the evaluation protocol does (docs/methods.md §9): the prompt rendered through the
 /// model's chat template with the system prompt, the base model seeing it as `basePromptStyle`
-/// says. The models are loaded on first use, so a run whose samples are all on disk never reads
+/// says. Samples of several prompts decode together, up to `maxBatch` at a time (docs/methods.md
+/// §12). The models are loaded on first use, so a run whose samples are all on disk never reads
 /// the weights.
 public final class ModelSampleGenerator: SampleGenerator {
     public struct Options {
@@ -21,7 +23,8 @@ public final class ModelSampleGenerator: SampleGenerator {
         public var system: String?
         public var maxTokens: Int
         public var sampling: SamplingParameters
-        /// A prompt's samples decoded together (docs/methods.md §12); the samples are the same for any value.
+        /// Samples decoded together, of one prompt or several (docs/methods.md §12); the samples are
+        /// the same for any value.
         public var maxBatch: Int
 
         public init(model: String, adapter: String? = nil, baseModel: String? = nil, baseAdapter: String? = nil,
@@ -57,19 +60,58 @@ public final class ModelSampleGenerator: SampleGenerator {
                      baseAdapter: options.baseAdapter, conformativeWeight: options.conformative?.weight)
     }
 
-    public func samples(prompt: String, count: Int, firstSeed: UInt64) throws -> [SampledText] {
+    /// The options that decide the samples (not `maxBatch`); paths made absolute, the conformative
+    /// ones "none" without a base model, since they do not change the samples then.
+    public var settings: [String: String] {
+        func path(_ path: String?) -> String { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "none" }
+        let s = options.sampling
+        var settings: [String: String] = ["model": path(options.model), "adapter": path(options.adapter)]
+        settings["system"] = options.system ?? "none"
+        settings["max_tokens"] = String(options.maxTokens)
+        settings["temperature"] = String(s.temperature)
+        settings["top_k"] = String(s.topK)
+        settings["top_p"] = String(s.topP)
+        settings["min_p"] = String(s.minP)
+        settings["repetition_penalty"] = String(s.repetitionPenalty)
+        settings["repetition_window"] = s.repetitionWindow.map(String.init) ?? "none"
+        settings["sampler_order"] = s.order.map(\.rawValue).joined(separator: ",")
+        let c = options.baseModel == nil ? nil : options.conformative
+        settings["base_model"] = c == nil ? "none" : path(options.baseModel)
+        settings["base_adapter"] = c == nil ? "none" : path(options.baseAdapter)
+        settings["base_prompt_style"] = c == nil ? "none" : options.basePromptStyle.rawValue
+        settings["conformative_weight"] = c.map { String($0.weight) } ?? "none"
+        settings["conformative_space"] = c?.space.rawValue ?? "none"
+        settings["truncate_on"] = c?.truncateOn.rawValue ?? "none"
+        settings["base_temperature"] = c?.baseTemperature.map { String($0) } ?? "none"
+        return settings
+    }
+
+    public func sample(_ prompts: [PromptToSample], count: Int, finished: (Int, [SampledText]) throws -> Void) throws {
         let (generator, renderer, baseRenderer) = try load()
-        let ids = try renderer.ids(prompt: prompt, style: .chat, system: options.system)
-        let baseIds = try baseRenderer.map { try $0.ids(prompt: prompt, style: options.basePromptStyle) }
-        var parameters = GenerationParameters(maxTokens: options.maxTokens, sampling: options.sampling, seed: firstSeed)
+        let batch = try prompts.map { prompt in
+            Generator.Prompt(ids: try renderer.ids(prompt: prompt.prompt, style: .chat, system: options.system),
+                             baseIds: try baseRenderer.map { try $0.ids(prompt: prompt.prompt, style: options.basePromptStyle) },
+                             seed: prompt.firstSeed)
+        }
+        var parameters = GenerationParameters(maxTokens: options.maxTokens, sampling: options.sampling)
         parameters.conformative = options.conformative
-        return try generator.generate(promptIds: ids, basePromptIds: baseIds, count: count, parameters: parameters,
-                                      maxBatch: options.maxBatch).map { sample in
-            SampledText(text: sample.text, tokens: sample.ids.count,
-                        logprobPerToken: sample.logprobs.isEmpty ? nil : sample.logprobs.reduce(0) { $0 + Double($1) } / Double(sample.logprobs.count),
-                        finishReason: sample.finishReason.rawValue)
+        // A prompt's samples are handed on the moment its last one finishes.
+        var done = prompts.map { _ in [SampledText?](repeating: nil, count: count) }
+        try withoutActuallyEscaping(finished) { finished in
+            _ = try generator.generate(prompts: batch, count: count, parameters: parameters, maxBatch: options.maxBatch,
+                                       onSample: { prompt, index, sample in
+                done[prompt][index] = SampledText(
+                    text: sample.text, tokens: sample.ids.count,
+                    logprobPerToken: sample.logprobs.isEmpty ? nil : sample.logprobs.reduce(0) { $0 + Double($1) } / Double(sample.logprobs.count),
+                    finishReason: sample.finishReason.rawValue)
+                let samples = done[prompt].compactMap { $0 }
+                if samples.count == count { try finished(prompt, samples) }
+            })
         }
     }
+
+    /// Loads the models now rather than on first use (`bench evaluate` times loading apart from sampling).
+    public func loadModels() throws { _ = try load() }
 
     private func load() throws -> (Generator, PromptRenderer, PromptRenderer?) {
         if let loaded { return loaded }

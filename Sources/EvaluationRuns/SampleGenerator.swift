@@ -3,8 +3,33 @@
 public protocol SampleGenerator {
     /// What `metrics.json` records about the sampled model.
     var sampledModel: SampledModel { get }
-    /// `count` samples of `prompt`, in order; sample j draws with seed `firstSeed + j`.
-    func samples(prompt: String, count: Int, firstSeed: UInt64) throws -> [SampledText]
+    /// What the samples depend on besides prompt and seed (``SampleSettings``, without the seed,
+    /// which the run adds).
+    var settings: [String: String] { get }
+    /// `count` samples of each prompt; sample j of `prompts[k]` draws with seed `prompts[k].firstSeed + j`
+    /// and does not depend on which prompts are sampled together. `finished(k, samples)` receives
+    /// prompt k's samples, in order, as soon as they are all drawn; prompts may finish in any order.
+    func sample(_ prompts: [PromptToSample], count: Int, finished: (Int, [SampledText]) throws -> Void) throws
+}
+
+/// A prompt and the seed of its sample 0.
+public struct PromptToSample: Hashable, Sendable {
+    public var prompt: String
+    public var firstSeed: UInt64
+
+    public init(prompt: String, firstSeed: UInt64) {
+        self.prompt = prompt
+        self.firstSeed = firstSeed
+    }
+}
+
+extension SampleGenerator {
+    /// `count` samples of one prompt; sample j draws with seed `firstSeed + j`.
+    public func samples(prompt: String, count: Int, firstSeed: UInt64) throws -> [SampledText] {
+        var samples: [SampledText] = []
+        try sample([PromptToSample(prompt: prompt, firstSeed: firstSeed)], count: count) { samples = $1 }
+        return samples
+    }
 }
 
 /// One sample as an evaluation run keeps it (a line of `samples.jsonl` holds a prompt's samples).

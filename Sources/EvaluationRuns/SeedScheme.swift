@@ -12,5 +12,8 @@ public struct SeedScheme: Hashable, Sendable {
     /// The seed of sample 0 of prompt `prompt`; sample j adds j.
     public func firstSeed(prompt: Int) -> UInt64 { base &+ UInt64(prompt) &* Self.promptStride }
 
+    /// The scheme as `sample_settings.json` records it, so a run drawn with another scheme is not resumed.
+    public static let formula = "seed + \(promptStride)·prompt + sample"
+
     public func seed(prompt: Int, sample: Int) -> UInt64 { firstSeed(prompt: prompt) &+ UInt64(sample) }
 }

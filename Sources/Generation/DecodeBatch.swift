@@ -21,17 +21,21 @@ public final class DecodeBatch {
         public var index: Int
         /// Streamed text of each sample; returning false cancels that sample.
         public var onPiece: ((GeneratedPiece) -> Bool)?
+        /// Each sample (its index and result) the moment it finishes.
+        public var onSample: ((Int, GeneratedSample) -> Void)?
         /// Checked before every step: true drops the request's samples (its client is gone).
         public var isCancelled: () -> Bool
 
         public init(prompt: Generator.Prompt, count: Int = 1, parameters: GenerationParameters, index: Int = 0,
-                    onPiece: ((GeneratedPiece) -> Bool)? = nil, isCancelled: @escaping () -> Bool = { false }) {
+                    onPiece: ((GeneratedPiece) -> Bool)? = nil, isCancelled: @escaping () -> Bool = { false },
+                    onSample: ((Int, GeneratedSample) -> Void)? = nil) {
             self.prompt = prompt
             self.count = count
             self.parameters = parameters
             self.index = index
             self.onPiece = onPiece
             self.isCancelled = isCancelled
+            self.onSample = onSample
         }
     }
 
@@ -190,7 +194,8 @@ extension DecodeBatch {
                 prefilled = (cache, logits, conformative)
             }
             let start = prefilled!
-            let decoder = SampleDecoder(prompt: request.index, index: joined, promptIds: request.prompt.ids, cache: start.cache.copy(),
+            let decoder = SampleDecoder(prompt: request.index, index: joined, seed: parameters.seed &+ UInt64(joined),
+                                        promptIds: request.prompt.ids, cache: start.cache.copy(),
                                         firstLogits: start.logits, base: start.base?.copy(), model: model,
                                         parameters: parameters, onPiece: request.onPiece)
             joined += 1
@@ -201,6 +206,7 @@ extension DecodeBatch {
         func finish(_ decoder: SampleDecoder) {
             results[decoder.index] = decoder.result
             finished += 1
+            request.onSample?(decoder.index, decoder.result)
             if finished == request.count { end(.finished(results.map { $0! })) }
         }
 

@@ -28,14 +28,18 @@ public final class Generator {
         self.base = base
     }
 
-    /// One prompt of a batched call: the instruct model's ids and the base model's rendering
-    /// (conformative decoding; nil = the same ids).
+    /// One prompt of a batched call: the instruct model's ids, the base model's rendering
+    /// (conformative decoding; nil = the same ids) and the seed of its sample 0 (nil = the
+    /// parameters' seed), so prompts of one call can draw from their own seeds (evaluation runs,
+    /// docs/methods.md §9).
     public struct Prompt: Sendable {
         public var ids: [Int]
         public var baseIds: [Int]?
-        public init(ids: [Int], baseIds: [Int]? = nil) {
+        public var seed: UInt64?
+        public init(ids: [Int], baseIds: [Int]? = nil, seed: UInt64? = nil) {
             self.ids = ids
             self.baseIds = baseIds
+            self.seed = seed
         }
     }
 
@@ -50,9 +54,12 @@ public final class Generator {
                      maxBatch: maxBatch, onPiece: onPiece)[0]
     }
 
-    /// `count` samples for each prompt (result[p][i]: sample i of prompt p, seed `parameters.seed + i`),
-    /// up to `maxBatch` decoding together, in order: prompt 0's samples first.
+    /// `count` samples for each prompt (result[p][i]: sample i of prompt p, seed `(prompts[p].seed ??
+    /// parameters.seed) + i`), up to `maxBatch` decoding together, in order: prompt 0's samples first.
+    /// `onSample(p, i, sample)` receives each sample the moment it is finished (in the order they
+    /// finish), so a caller can keep a prompt's samples before the whole call ends; its error ends the call.
     public func generate(prompts: [Prompt], count: Int, parameters: GenerationParameters, maxBatch: Int = Generator.defaultMaxBatch,
+                         onSample: ((Int, Int, GeneratedSample) throws -> Void)? = nil,
                          onPiece: ((GeneratedPiece) -> Bool)? = nil) throws -> [[GeneratedSample]] {
         try parameters.sampling.validate()
         try parameters.conformative?.validate()
@@ -75,7 +82,14 @@ public final class Generator {
         var results = [[GeneratedSample]?](repeating: nil, count: prompts.count)
         var failure: Error?
         for (p, prompt) in prompts.enumerated() {
-            try batch.add(DecodeBatch.Request(prompt: prompt, count: count, parameters: parameters, index: p, onPiece: onPiece)) { outcome in
+            var own = parameters
+            own.seed = prompt.seed ?? parameters.seed
+            let request = DecodeBatch.Request(prompt: prompt, count: count, parameters: own, index: p, onPiece: onPiece,
+                                              onSample: { i, sample in
+                guard failure == nil, let onSample else { return }
+                do { try onSample(p, i, sample) } catch { failure = error }
+            })
+            try batch.add(request) { outcome in
                 switch outcome {
                 case .finished(let samples): results[p] = samples
                 case .failed(let error): failure = failure ?? error

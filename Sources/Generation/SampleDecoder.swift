@@ -26,9 +26,9 @@ final class SampleDecoder {
     private var cancelled = false
     private var finished = false
 
-    /// Sample `index` of prompt `prompt` (seed `parameters.seed + index`), continuing the prefilled
-    /// `cache` whose last position gave `firstLogits`.
-    init(prompt: Int, index: Int, promptIds: [Int], cache: KVCache, firstLogits: [Float], base: ConformativeBase?,
+    /// Sample `index` of prompt `prompt`, drawing with `seed`, continuing the prefilled `cache`
+    /// whose last position gave `firstLogits`.
+    init(prompt: Int, index: Int, seed: UInt64, promptIds: [Int], cache: KVCache, firstLogits: [Float], base: ConformativeBase?,
          model: LanguageModel, parameters: GenerationParameters, onPiece: ((GeneratedPiece) -> Bool)?) {
         self.prompt = prompt
         self.index = index
@@ -38,7 +38,7 @@ final class SampleDecoder {
         self.parameters = parameters
         self.stopTokenIds = model.stopTokenIds
         self.onPiece = onPiece
-        rng = SeededGenerator(seed: parameters.seed &+ UInt64(index))
+        rng = SeededGenerator(seed: seed)
         sampler = Sampler(parameters.sampling)
         sampler.reset(context: promptIds)
         stream = TextStream(tokenizer: model.tokenizer, stops: parameters.stop)

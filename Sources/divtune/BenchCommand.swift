@@ -5,7 +5,7 @@ import TensorEngine
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Run a benchmark side by side with its peer (not a test).",
-        subcommands: [Engine.self, Runtime.self, Sampling.self, Embed.self, BenchTrain.self, BenchMetrics.self])
+        subcommands: [Engine.self, Runtime.self, Sampling.self, Evaluate.self, Embed.self, BenchTrain.self, BenchMetrics.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -61,6 +61,30 @@ struct BenchCommand: ParsableCommand {
                                                python: python).run()
             print(result.report)
             try PeerFailure.report(result.failures)
+        }
+    }
+
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Wall time of the demo's evaluation stage: one sample at a time, batched within a prompt, batched across prompts.")
+        @Option(help: "The .gguf model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
+        @Option(help: "The semantic embedder folder (default: the cached all-MiniLM-L6-v2).") var embedder: String?
+        @Option(help: "Prompts (the demo's).") var prompts = "data/test_prompts.jsonl"
+        @Option(help: "Threads for the engine.") var threads = 2
+        @Option(help: "Samples decoded together in the batched rows.") var maxBatch = 8
+        @Option(help: "Repetitions (the median is reported).") var repeats = 3
+        @Option(help: "Measure the conformative stage with this weight (the model as its own base) instead of the base-model stage.")
+        var conformativeWeight: Double?
+
+        func validate() throws {
+            guard maxBatch >= 1, repeats >= 1, threads >= 1 else { throw ValidationError("--max-batch, --repeats and --threads must be ≥ 1") }
+        }
+
+        func run() throws {
+            let benchmark = EvaluateRunBenchmark(model: try model ?? DefaultModels.smolLM2(), embedder: try embedder ?? DefaultModels.miniLM(),
+                                                 prompts: prompts, threads: threads, maxBatch: maxBatch, repeats: repeats,
+                                                 conformativeWeight: conformativeWeight)
+            print(try benchmark.run())
         }
     }
 }

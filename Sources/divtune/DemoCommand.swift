@@ -29,10 +29,9 @@ struct DemoCommand: ParsableCommand {
         var prompts: Int, samples: Int, maxTokens: Int
     }
 
-    var plan: Plan {
-        quick ? Plan(sftSteps: 2, preferenceSteps: 2, maxLength: 160, prompts: 2, samples: 2, maxTokens: 12)
-              : Plan(sftSteps: 40, preferenceSteps: 40, maxLength: 320, prompts: 10, samples: 4, maxTokens: 128)
-    }
+    var plan: Plan { quick ? Self.quickPlan : Self.fullPlan }
+    static let quickPlan = Plan(sftSteps: 2, preferenceSteps: 2, maxLength: 160, prompts: 2, samples: 2, maxTokens: 12)
+    static let fullPlan = Plan(sftSteps: 40, preferenceSteps: 40, maxLength: 320, prompts: 10, samples: 4, maxTokens: 128)
 
     func run() throws {
         let model = try self.model ?? DefaultModels.smolLM2()
@@ -63,8 +62,7 @@ struct DemoCommand: ParsableCommand {
                                        "--beta", "0.1", "--max-length", "\(p.maxLength)", "--logging-steps", "5",
                                        "--prompt-style", "chat"]))
         }
-        let evaluation = ["--prompts", try input("test_prompts.jsonl"), "--limit", "\(p.prompts)",
-                          "--samples-per-prompt", "\(p.samples)", "--max-tokens", "\(p.maxTokens)", "--embedder", embedder]
+        let evaluation = Self.evaluationArguments(p, prompts: try input("test_prompts.jsonl"), embedder: embedder)
         let runs: [(name: String, extra: [String])] = [
             ("base", []), ("sft", ["--adapter", path("sft")]), ("dpo", ["--adapter", path("dpo")]),
             ("ddpo", ["--adapter", path("ddpo")]),
@@ -89,6 +87,12 @@ struct DemoCommand: ParsableCommand {
             try log.append(["stage": stage.name, "seconds": seconds, "arguments": stage.arguments])
         }
         print("\nDone in \(Int(Date().timeIntervalSince(started))) s. Report: \(path("report.html"))")
+    }
+
+    /// The flags every evaluation stage shares (`bench evaluate` measures the same stage).
+    static func evaluationArguments(_ p: Plan, prompts: String, embedder: String) -> [String] {
+        ["--prompts", prompts, "--limit", "\(p.prompts)", "--samples-per-prompt", "\(p.samples)", "--max-tokens", "\(p.maxTokens)",
+         "--embedder", embedder]
     }
 
     static func quoted(_ argument: String) -> String {

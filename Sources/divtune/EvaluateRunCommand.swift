@@ -23,7 +23,7 @@ struct EvaluateRunCommand: ParsableCommand {
     @Option(help: "Samples per prompt (the paper: 4).") var samplesPerPrompt = 4
     @Option(help: "Maximum new tokens per sample (the paper: 2048).") var maxTokens = 2048
     @OptionGroup var sampling: SamplingOptions<ProtocolSampling>
-    @Option(help: "A prompt's samples decoded together (one pass over the weights per step; the samples do not change).")
+    @Option(help: "Samples decoded together, of one prompt or several (one pass over the weights per step; the samples do not change).")
     var maxBatch = Generator.defaultMaxBatch
     @Option(help: "System prompt for chat rendering (empty = none); the paper's by default.")
     var system = Self.paperSystem
@@ -59,29 +59,40 @@ struct EvaluateRunCommand: ParsableCommand {
 
     func run() throws {
         EngineThreads.configure(threads)
-        let outputURL = URL(fileURLWithPath: output)
-        let promptTexts = try EvaluationRun.readPrompts(URL(fileURLWithPath: prompts), limit: limit)
-        guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
-        // The embedders load first, so a missing one fails before minutes of sampling.
-        let spaces = try embedders.spaces()
-        let generator = ModelSampleGenerator(options)
-        let evaluation = EvaluationRun(
-            prompts: promptTexts, samplesPerPrompt: samplesPerPrompt, seeds: SeedScheme(base: seed),
-            name: name ?? outputURL.lastPathComponent, output: outputURL, generator: generator,
-            scorer: reward.map { RewardModelScorer(directory: URL(fileURLWithPath: $0), baseModel: rewardBaseModel) }, spaces: spaces)
+        let evaluation = try self.evaluation(generator: ModelSampleGenerator(options))
         let progress = EvaluateProgress()
         let result = try evaluation.run { event in
             progress.show(event)
             guard case let .sampled(sampled, tokens) = event else { return }
             if sampled == 0 {
-                print("all \(promptTexts.count) prompts already sampled in \(evaluation.samplesFile.path); measuring")
+                print("all \(evaluation.prompts.count) prompts already sampled in \(evaluation.samplesFile.path); measuring")
             } else {
                 print("sampled \(sampled) prompts × \(samplesPerPrompt) (\(tokens) tokens) → \(evaluation.samplesFile.path)")
             }
         }
-        let report = ComparisonReport(title: "DivTune evaluation: \(evaluation.name)", runs: [result.metrics], samples: [result.records])
-        try ReportFile.write(report.html(), to: outputURL.appendingPathComponent("report.html"))
+        let report = try writeReport(result, of: evaluation)
         for (header, value) in zip(ComparisonReport.tableHeaders, report.tableRows[0]) { print("\(header): \(value)") }
-        print("wrote metrics.json, prompt_metrics.jsonl and report.html in \(outputURL.path)")
+        print("wrote metrics.json, prompt_metrics.jsonl and report.html in \(evaluation.output.path)")
+    }
+
+    /// The run the flags describe, sampling through `generator` (`bench evaluate` wraps the model's).
+    func evaluation(generator: any SampleGenerator) throws -> EvaluationRun {
+        let outputURL = URL(fileURLWithPath: output)
+        let promptTexts = try EvaluationRun.readPrompts(URL(fileURLWithPath: prompts), limit: limit)
+        guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
+        // The embedders load before sampling, so a missing one fails before minutes of it.
+        let spaces = try embedders.spaces()
+        return EvaluationRun(
+            prompts: promptTexts, samplesPerPrompt: samplesPerPrompt, seeds: SeedScheme(base: seed),
+            name: name ?? outputURL.lastPathComponent, output: outputURL, generator: generator,
+            scorer: reward.map { RewardModelScorer(directory: URL(fileURLWithPath: $0), baseModel: rewardBaseModel) }, spaces: spaces)
+    }
+
+    /// Renders `report.html` in the run folder.
+    @discardableResult
+    func writeReport(_ result: EvaluationRun.Result, of evaluation: EvaluationRun) throws -> ComparisonReport {
+        let report = ComparisonReport(title: "DivTune evaluation: \(evaluation.name)", runs: [result.metrics], samples: [result.records])
+        try ReportFile.write(report.html(), to: evaluation.output.appendingPathComponent("report.html"))
+        return report
     }
 }

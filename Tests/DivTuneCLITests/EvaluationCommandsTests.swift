@@ -62,6 +62,44 @@ import Testing
         #expect(page.contains("smol (\(out.path))") && page.contains("A cat &lt;runs&gt; &amp; hides."))
     }
 
+    /// Issue 24: samples of several prompts decoded together (`--max-batch 8`, 4 prompts × 3
+    /// samples) are byte for byte those of one sample at a time (`--max-batch 1`), plain and
+    /// conformative; a rerun with another sampling setting or model is refused, naming it.
+    @Test func batchingAcrossPromptsKeepsTheSamplesAndOtherSettingsAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-eval-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let prompts = folder.appendingPathComponent("prompts.jsonl")
+        try Data(["Snow in July.", "A dragon learns to knit.", "The last lighthouse.", "Rain on the moon, told by a child."]
+            .map { "{\"prompt\": \"\($0)\"}\n" }.joined().utf8).write(to: prompts)
+        func arguments(_ out: String, maxBatch: Int, _ extra: [String] = []) throws -> [String] {
+            ["evaluate", "run", "--model", try Self.smolLM, "--prompts", prompts.path, "--samples-per-prompt", "3", "--max-tokens", "10",
+             "--embedder", Self.tinyEmbedder, "--threads", "2", "--max-batch", "\(maxBatch)",
+             "--output", folder.appendingPathComponent(out).path] + extra
+        }
+        let conformative = ["--base-model", try Self.smolLM, "--conformative-weight", "0.5"]
+        for (name, extra) in [("plain", [String]()), ("conformative", conformative)] {
+            try Self.run(try arguments("\(name)-1", maxBatch: 1, extra))
+            try Self.run(try arguments("\(name)-8", maxBatch: 8, extra))
+            let one = try Data(contentsOf: folder.appendingPathComponent("\(name)-1/samples.jsonl"))
+            let eight = try Data(contentsOf: folder.appendingPathComponent("\(name)-8/samples.jsonl"))
+            #expect(one == eight && one.split(separator: 0x0A).count == 4, "\(name)")
+        }
+        #expect(try Data(contentsOf: folder.appendingPathComponent("plain-1/samples.jsonl"))
+                != Data(contentsOf: folder.appendingPathComponent("conformative-1/samples.jsonl")))
+
+        // The settings are recorded; --max-batch is not one of them, so any value resumes.
+        let settings = try Self.json(folder.appendingPathComponent("plain-8/sample_settings.json"))
+        #expect(settings["max_batch"] == nil && settings["top_k"] as? String == "50" && settings["seed"] as? String == "0")
+        try Self.run(try arguments("plain-8", maxBatch: 2))
+        let hotter = Self.errorText(try arguments("plain-8", maxBatch: 8, ["--temperature", "0.8"]))
+        #expect(hotter.contains("--temperature 0.8 conflicts with the samples in") && hotter.contains("drawn with temperature 1.0")
+                && hotter.contains("another --output"), "\(hotter)")
+        let mixed = Self.errorText(try arguments("plain-8", maxBatch: 8, conformative))
+        #expect(mixed.contains("--base-model \(try Self.smolLM)") && mixed.contains("--conformative-weight 0.5")
+                && mixed.contains("conformative_weight") == false, "\(mixed)")
+    }
+
     @Test func badInputsAreNamed() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-eval-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -117,6 +117,65 @@ import Testing
         #expect(errorText { _ = try Self.run(folder).run() }.hasPrefix("\(samples):1:"))
     }
 
+    /// The resume gap: a rerun with other sampling settings or another seed is refused, naming
+    /// each differing setting and the ways on, and leaves the samples as they were.
+    @Test func aRerunWithOtherSettingsIsRefusedNamingThem() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let samples = folder.appendingPathComponent("samples.jsonl")
+        // Only the first prompt is sampled, so a rerun would have prompts left to append.
+        _ = try Self.run(folder, prompts: Array(Self.prompts.prefix(1))).run()
+        let recorded = try #require(try SampleSettings.load(from: folder))
+        #expect(recorded.values == ["model": "scripted", "temperature": "1.0", "seed": "5", "seed_scheme": "seed + 1000·prompt + sample"])
+        let before = try Data(contentsOf: samples)
+
+        let hotter = ScriptedGenerator()
+        hotter.settings["temperature"] = "0.7"
+        let error = errorText { _ = try Self.run(folder, seed: 6, generator: hotter).run() }
+        #expect(error == "--seed 6, --temperature 0.7 conflict with the samples in \(folder.path)/samples.jsonl, drawn with seed 5,"
+                + " temperature 1.0 (\(folder.path)/sample_settings.json); give the recorded settings to resume that run,"
+                + " or another --output to start a new one", "\(error)")
+        #expect(try hotter.calls.isEmpty && Data(contentsOf: samples) == before)
+        // A setting one side lacks is "none" there.
+        let adapted = ScriptedGenerator()
+        adapted.settings["system"] = "Be brief."
+        #expect(errorText { _ = try Self.run(folder, generator: adapted).run() }
+            .hasPrefix("--system \"Be brief.\" conflicts with the samples in \(folder.path)/samples.jsonl, drawn with system none ("))
+
+        // The recorded settings resume.
+        let same = ScriptedGenerator()
+        _ = try Self.run(folder, generator: same).run()
+        #expect(same.calls.map(\.firstSeed) == [1005, 2005])
+    }
+
+    /// Settings recorded by a run killed before its first sample bind nothing: a rerun with other
+    /// settings records its own. A run written before settings were recorded still resumes.
+    @Test func settingsBindOnlyAFolderWithSamples() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cold = ScriptedGenerator()
+        cold.settings["temperature"] = "0.5"
+        try SampleSettings(cold.settings).write(to: folder)
+        _ = try Self.run(folder).run()
+        #expect(try SampleSettings.load(from: folder)?.values["temperature"] == "1.0")
+
+        // Before this change: samples.jsonl without sample_settings.json.
+        let samples = folder.appendingPathComponent("samples.jsonl")
+        let complete = try Data(contentsOf: samples)
+        try (complete.split(separator: 0x0A)[0] + Data("\n".utf8)).write(to: samples)
+        try FileManager.default.removeItem(at: SampleSettings.url(in: folder))
+        let legacy = ScriptedGenerator()
+        legacy.settings["temperature"] = "0.5"
+        _ = try Self.run(folder, generator: legacy).run()
+        #expect(try legacy.calls.map(\.firstSeed) == [1005, 2005] && Data(contentsOf: samples) == complete)
+        #expect(try SampleSettings.load(from: folder) == nil, "settings it cannot vouch for are not recorded")
+
+        // A damaged settings file is an error naming it.
+        try Data("{\"model\": 3}".utf8).write(to: SampleSettings.url(in: folder))
+        let damaged = errorText { _ = try Self.run(folder).run() }
+        #expect(damaged.hasPrefix(SampleSettings.url(in: folder).path), "\(damaged)")
+    }
+
     @Test func rewardsAreScoredAtMeasurementAndNeverStored() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

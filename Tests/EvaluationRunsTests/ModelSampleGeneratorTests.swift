@@ -11,10 +11,12 @@ import Testing
 @Suite(.serialized) struct ModelSampleGeneratorTests {
     static var smolLM: String { get throws { try ModelCache.forRepository(containing: #filePath).require(ModelCache.smolLM2).path } }
 
-    static func generator() throws -> ModelSampleGenerator {
-        ModelSampleGenerator(.init(model: try smolLM, system: "You write a creative writing based on the user-given writing prompt.",
-                                   maxTokens: 5, sampling: SamplingParameters(temperature: 1, topK: 50, topP: 0.95, repetitionPenalty: 1.1)))
+    static func options(maxTokens: Int = 5) throws -> ModelSampleGenerator.Options {
+        .init(model: try smolLM, system: "You write a creative writing based on the user-given writing prompt.",
+              maxTokens: maxTokens, sampling: SamplingParameters(temperature: 1, topK: 50, topP: 0.95, repetitionPenalty: 1.1))
     }
+
+    static func generator() throws -> ModelSampleGenerator { ModelSampleGenerator(try options()) }
 
     @Test func sampleJDrawsWithTheFirstSeedPlusJ() throws {
         let generator = try Self.generator()
@@ -24,6 +26,50 @@ import Testing
         #expect(try generator.samples(prompt: prompt, count: 2, firstSeed: 1000) == pair)
         #expect(pair.allSatisfy { $0.tokens >= 1 && $0.tokens <= 5 && ($0.logprobPerToken ?? 0) < 0 })
         #expect(pair.allSatisfy { ["stop", "length"].contains($0.finishReason) })
+    }
+
+    /// Batching across prompts (issue 24): samples of three prompts decoded 8 at a time, plain
+    /// and conformative, are those of each prompt sampled alone one sample at a time; every
+    /// prompt is handed over once, with all its samples.
+    @Test func samplesOfPromptsBatchedTogetherEqualThoseDrawnOneAtATime() throws {
+        let prompts = [PromptToSample(prompt: "A dragon learns to knit.", firstSeed: 0),
+                       PromptToSample(prompt: "Snow in July.", firstSeed: 1000),
+                       PromptToSample(prompt: "The last lighthouse keeper writes a letter.", firstSeed: 2000)]
+        var conformative = try Self.options(maxTokens: 8)
+        conformative.baseModel = try Self.smolLM
+        conformative.conformative = ConformativeDecoding(weight: 0.5)
+        for options in [try Self.options(maxTokens: 8), conformative] {
+            var handed: [Int: [SampledText]] = [:]
+            try ModelSampleGenerator(options).sample(prompts, count: 3) { k, samples in
+                #expect(handed[k] == nil)
+                handed[k] = samples
+            }
+            var single = options
+            single.maxBatch = 1
+            let alone = ModelSampleGenerator(single)
+            for (k, prompt) in prompts.enumerated() {
+                let expected = try alone.samples(prompt: prompt.prompt, count: 3, firstSeed: prompt.firstSeed)
+                #expect(handed[k] == expected, "prompt \(k), conformative: \(options.conformative != nil)")
+            }
+        }
+    }
+
+    /// The settings a run records: what decides the samples, paths made absolute, not the batch size.
+    @Test func settingsNameWhatDecidesTheSamples() throws {
+        var options = try Self.options()
+        options.adapter = "runs/../adapters/dpo"
+        let plain = ModelSampleGenerator(options).settings
+        #expect(plain["model"] == (try Self.smolLM) && plain["adapter"] == FileManager.default.currentDirectoryPath + "/adapters/dpo")
+        #expect(plain["max_tokens"] == "5" && plain["top_k"] == "50" && plain["top_p"] == "0.95" && plain["repetition_penalty"] == "1.1")
+        #expect(plain["system"] == options.system && plain["base_model"] == "none" && plain["conformative_weight"] == "none")
+        options.maxBatch = 1
+        #expect(ModelSampleGenerator(options).settings == plain)
+        options.baseModel = try Self.smolLM
+        #expect(ModelSampleGenerator(options).settings == plain, "a base model without conformative decoding changes nothing")
+        options.conformative = ConformativeDecoding(weight: 0.25, space: .logarithmic)
+        let mixed = ModelSampleGenerator(options).settings
+        #expect(mixed["base_model"] == (try Self.smolLM) && mixed["conformative_weight"] == "0.25" && mixed["conformative_space"] == "log")
+        #expect(mixed["base_prompt_style"] == "completion" && mixed["base_adapter"] == "none" && mixed["truncate_on"] == "instruct")
     }
 
     @Test func aTinyRunOnTheRealModel() throws {

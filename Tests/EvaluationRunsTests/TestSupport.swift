@@ -5,19 +5,25 @@ import Foundation
 
 /// Samples without a model: sample j of a prompt is a sentence naming the prompt and the seed it
 /// drew with (so a test sees which seed each sample used), of a length that varies with the seed.
+/// Like batched decoding, it hands prompts over in an order of its own: the prompts of one call
+/// finish last to first.
 final class ScriptedGenerator: SampleGenerator {
     private(set) var calls: [(prompt: String, count: Int, firstSeed: UInt64)] = []
+    /// The settings it reports (a test changes them to see a resume refused).
+    var settings: [String: String] = ["model": "scripted", "temperature": "1.0"]
 
     var sampledModel: SampledModel { SampledModel(model: "scripted") }
 
-    func samples(prompt: String, count: Int, firstSeed: UInt64) throws -> [SampledText] {
-        calls.append((prompt, count, firstSeed))
-        return (0..<count).map { j in
-            let seed = firstSeed &+ UInt64(j)
-            let words = ["river", "lantern", "bread", "storm", "gull", "letter", "window"].prefix(2 + Int(seed % 5))
-            let text = "\(prompt) drawn with seed \(seed): " + words.joined(separator: " ") + "."
-            return SampledText(text: text, tokens: 3 + Int(seed % 4), logprobPerToken: -1 - Double(seed % 3) / 2,
-                               finishReason: seed % 2 == 0 ? "stop" : "length")
+    func sample(_ prompts: [PromptToSample], count: Int, finished: (Int, [SampledText]) throws -> Void) throws {
+        calls += prompts.map { ($0.prompt, count, $0.firstSeed) }
+        for (k, prompt) in prompts.enumerated().reversed() {
+            try finished(k, (0..<count).map { j in
+                let seed = prompt.firstSeed &+ UInt64(j)
+                let words = ["river", "lantern", "bread", "storm", "gull", "letter", "window"].prefix(2 + Int(seed % 5))
+                let text = "\(prompt.prompt) drawn with seed \(seed): " + words.joined(separator: " ") + "."
+                return SampledText(text: text, tokens: 3 + Int(seed % 4), logprobPerToken: -1 - Double(seed % 3) / 2,
+                                   finishReason: seed % 2 == 0 ? "stop" : "length")
+            })
         }
     }
 }

@@ -61,6 +61,36 @@ import Testing
         _ = try expectBatchedEqualsAlone(Generator(model: instruct, base: base), prompts(instruct), parameters: parameters, maxBatch: 3)
     }
 
+    /// Prompts of one call drawing from their own seeds (as evaluation runs do): each prompt's
+    /// samples are those of a call with that prompt alone and its seed as the parameters' seed, and
+    /// `onSample` hands over every sample once, the moment it finishes, equal to the returned one.
+    @Test func promptsDrawFromTheirOwnSeedsAndFinishedSamplesArriveAsTheyFinish() throws {
+        let model = try TestModel.shared.get()
+        let generator = Generator(model: model)
+        var prompts = try prompts(model)
+        prompts[0].seed = 2000
+        prompts[1].seed = 7
+        let parameters = GenerationParameters(maxTokens: 12, sampling: SamplingParameters(temperature: 1.0, topK: 40),
+                                              seed: 99, stop: [".", "!"])
+        var finished: [(prompt: Int, sample: Int, ids: [Int])] = []
+        let batched = try generator.generate(prompts: prompts, count: 3, parameters: parameters, maxBatch: 4,
+                                             onSample: { finished.append(($0, $1, $2.ids)) })
+        for (p, prompt) in prompts.enumerated() {
+            var own = parameters
+            own.seed = prompt.seed!
+            let alone = try generator.generate(prompts: [Generator.Prompt(ids: prompt.ids, baseIds: prompt.baseIds)], count: 3,
+                                               parameters: own, maxBatch: 1)[0]
+            #expect(batched[p].map(\.ids) == alone.map(\.ids), "prompt \(p)")
+        }
+        #expect(finished.count == 6 && Set(finished.map { "\($0.prompt).\($0.sample)" }).count == 6)
+        #expect(finished.allSatisfy { batched[$0.prompt][$0.sample].ids == $0.ids })
+        // An error thrown by onSample ends the call.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try generator.generate(prompts: prompts, count: 3, parameters: parameters, maxBatch: 4, onSample: { _, _, _ in throw Stop() })
+        }
+    }
+
     /// A batch whose KV caches cannot fit in memory is refused before anything runs, with the
     /// estimate; a batch size below 1 is refused too.
     @Test func oversizedBatchIsRefusedWithTheEstimate() throws {
