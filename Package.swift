@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "HumanEvaluationTests", dependencies: ["Base", "Evaluation", "HumanEvaluation", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Preference", "Sampling", "Training",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "Models", "Preference", "Sampling", "Training",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
