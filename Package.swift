@@ -101,7 +101,8 @@ let package = Package(
         ]),
 
         // Human evaluation studies (docs/human-evaluation.md): the SQLite study store, assignment, results.
-        .target(name: "HumanEvaluation", dependencies: ["Base", "Evaluation", "Preference", "Reports", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "HumanEvaluation", dependencies: ["Base", "Evaluation", "Preference", "Reports", .product(name: "GRDB", package: "GRDB.swift"),
+                                                        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
 
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
@@ -141,7 +142,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HumanEvaluationTests", dependencies: ["Base", "Evaluation", "HumanEvaluation", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "HumanEvaluationTests", dependencies: ["Base", "Evaluation", "HumanEvaluation", .product(name: "GRDB", package: "GRDB.swift"),
+                                                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
         .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "Models", "Preference", "Sampling", "Training",

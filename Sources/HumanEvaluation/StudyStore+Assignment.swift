@@ -57,11 +57,12 @@ extension StudyStore {
         }
     }
 
-    /// Answers given and the number the annotator is asked for (fewer when the study runs out of items for them).
+    /// Answers given and the number the annotator is asked for: `itemsPerAnnotator`, or all the items when there are fewer.
     public func progress(of annotator: Annotator) throws -> AnnotatorProgress {
         try pool.read { db in
             let answered = try Int.fetchOne(db, sql: "SELECT count(*) FROM answer WHERE annotator_id = ?", arguments: [annotator.id]) ?? 0
-            return AnnotatorProgress(answered: answered, total: design.itemsPerAnnotator)
+            let items = try Int.fetchOne(db, sql: "SELECT count(*) FROM item") ?? 0
+            return AnnotatorProgress(answered: answered, total: min(design.itemsPerAnnotator, items))
         }
     }
 

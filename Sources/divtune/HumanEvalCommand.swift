@@ -5,6 +5,6 @@ import ArgumentParser
 struct HumanEvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "humaneval", abstract: "Human evaluation: two sets of stories side by side, judged by annotators.",
-        subcommands: [HumanEvalCreateCommand.self, HumanEvalInviteCommand.self, HumanEvalResultsCommand.self,
+        subcommands: [HumanEvalCreateCommand.self, HumanEvalInviteCommand.self, HumanEvalServeCommand.self, HumanEvalResultsCommand.self,
                       HumanEvalExportCommand.self, HumanEvalImportCommand.self])
 }
