@@ -40,6 +40,7 @@ public enum StudyCSV {
         let runLabels = Set(try study.runs().map(\.label))
         var header: [String: Int]?
         var grouped: [String: StoredAnswer] = [:]
+        var firstLine: [String: Int] = [:]
         var order: [String] = []
         try CSVReader.forEachRecord(of: url) { record in
             let fields: [CSVField], line: Int
@@ -92,6 +93,7 @@ public enum StudyCSV {
             let key = "\(annotator)\u{0}\(itemID)"
             if grouped[key] == nil {
                 order.append(key)
+                firstLine[key] = line
                 grouped[key] = StoredAnswer(annotator: annotator, item: itemID, choices: [:], comment: "", seconds: seconds, submittedAt: submitted)
             }
             if let previous = grouped[key]!.choices[questionID], previous != choice {
@@ -101,6 +103,14 @@ public enum StudyCSV {
             if grouped[key]!.comment.isEmpty, let comment = cell("comment") { grouped[key]!.comment = comment }
         }
         guard header != nil else { throw StudyError.invalidImport(path: url.path, line: 1, reason: "the file is empty") }
+        // Each answer whole: every required question answered, the comment within the limit.
+        for key in order {
+            let answer = grouped[key]!
+            do { try study.validate(choices: answer.choices, comment: answer.comment) } catch let StudyError.invalidAnswer(reason) {
+                throw StudyError.invalidImport(path: url.path, line: firstLine[key]!,
+                                               reason: "the answer of \(answer.annotator) to item \(answer.item): \(reason)")
+            }
+        }
         return order.map { grouped[$0]! }
     }
 }

@@ -90,15 +90,15 @@ extension StudyStore {
     /// answered is left as it is. All or nothing, in one transaction. Returns the answers added.
     public func importAnswers(_ answers: [StoredAnswer], source: String) throws -> Int {
         for answer in answers {
-            do { try validate(choices: answer.choices, comment: answer.comment) } catch let error as StudyError {
-                throw StudyError.invalidImport(path: source, line: 0, reason: "annotator \(answer.annotator), item \(answer.item): \(error)")
+            do { try validate(choices: answer.choices, comment: answer.comment) } catch let StudyError.invalidAnswer(reason) {
+                throw StudyError.invalidArgument(name: "answer of \(answer.annotator) to item \(answer.item) from \(source)", reason: reason)
             }
         }
         return try pool.write { db in
             var added = 0
             for answer in answers {
                 guard try Int.fetchOne(db, sql: "SELECT 1 FROM item WHERE id = ?", arguments: [answer.item]) != nil else {
-                    throw StudyError.invalidImport(path: source, line: 0, reason: "the study has no item \(answer.item)")
+                    throw StudyError.invalidArgument(name: "answer of \(answer.annotator) from \(source)", reason: "the study has no item \(answer.item)")
                 }
                 var id = try Int.fetchOne(db, sql: "SELECT id FROM annotator WHERE name = ?", arguments: [answer.annotator])
                 if id == nil {

@@ -97,6 +97,13 @@ import Testing
             try read("annotator,item,question,option,favours_run\nx,1,diverse_set,A,\(wrong)\n")
         }
         #expect(throws: StudyError.invalidImport(path: path, line: 1, reason: "the file is empty")) { try read("") }
+        #expect(throws: StudyError.invalidImport(path: path, line: 3, reason: "the answer of y to item 2: question \"diverse_set\" needs an answer")) {
+            try read("annotator,item,question,option\nx,1,best_story,A-1\ny,2,best_story,A-1\nx,1,diverse_set,A\n")
+        }
+        #expect(throws: StudyError.invalidArgument(name: "answer of z from memory", reason: "the study has no item 99")) {
+            try study.importAnswers([StoredAnswer(annotator: "z", item: 99, choices: StudyFixtures.paperAnswer, comment: "", seconds: nil, submittedAt: 0)],
+                                    source: "memory")
+        }
         // Nothing was imported by the failed reads.
         #expect(try study.answers().count == 12)
     }
