@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (libopenblas-dev, zlib1g-dev).
@@ -106,12 +107,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Human evaluation studies (docs/human-evaluation.md): the SQLite study store, assignment, results.
+        .target(name: "HumanEvaluation", dependencies: ["Base", "Evaluation", "Preference", "Reports", .product(name: "GRDB", package: "GRDB.swift"),
+                                                        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
+
         // Layer 4: the command-line tool.
         .executableTarget(name: "divtune", dependencies: [
             "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Embeddings",
             "Sampling", "Generation", "Preference", "Evaluation", "EvaluationRuns", "Console", "Reports", "Training", "RewardModeling", "Server",
             "Monitor",
-            "Creative",
+            "Creative", "HumanEvaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -148,9 +153,11 @@ let package = Package(
         ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Base", "Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CreativeTests", dependencies: ["Base", "Creative", "Evaluation", "Models", "TensorEngine"]),
+        .testTarget(name: "HumanEvaluationTests", dependencies: ["Base", "Evaluation", "HumanEvaluation", .product(name: "GRDB", package: "GRDB.swift"),
+                                                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Monitor", "Preference", "Sampling", "Training",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "Models", "Monitor", "Preference", "Sampling", "Training",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
