@@ -67,10 +67,16 @@ public enum FuzzTarget {
     /// each input overwrites it, so the reading code is fuzzed as users run it. It lives in memory
     /// (`/dev/shm`) where there is one: on a disk, each input's write and `fsync` cost more than
     /// parsing it (docs/fuzzing.md §3).
+    /// Removed when the target exits (libFuzzer's driver ends with `exit`).
     public static func scratchFile(_ name: String) -> URL {
         let memory = "/dev/shm"
         let folder = FileManager.default.isWritableFile(atPath: memory) ? URL(fileURLWithPath: memory)
             : FileManager.default.temporaryDirectory
-        return folder.appendingPathComponent("divtune-fuzz-\(getpid())-\(name)")
+        let url = folder.appendingPathComponent("divtune-fuzz-\(getpid())-\(name)")
+        if scratchPaths.isEmpty { atexit { for path in FuzzTarget.scratchPaths { unlink(path) } } }
+        scratchPaths.append(url.path)
+        return url
     }
+
+    nonisolated(unsafe) private static var scratchPaths: [String] = []
 }
