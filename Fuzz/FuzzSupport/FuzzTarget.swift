@@ -64,8 +64,19 @@ public enum FuzzTarget {
     }
 
     /// A scratch file for targets whose library entry reads a file (the importers stream from disk):
-    /// each input overwrites it, so the reading code is fuzzed as users run it.
+    /// each input overwrites it, so the reading code is fuzzed as users run it. It lives in memory
+    /// (`/dev/shm`) where there is one: on a disk, each input's write and `fsync` cost more than
+    /// parsing it (docs/fuzzing.md §3).
+    /// Removed when the target exits (libFuzzer's driver ends with `exit`).
     public static func scratchFile(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("divtune-fuzz-\(getpid())-\(name)")
+        let memory = "/dev/shm"
+        let folder = FileManager.default.isWritableFile(atPath: memory) ? URL(fileURLWithPath: memory)
+            : FileManager.default.temporaryDirectory
+        let url = folder.appendingPathComponent("divtune-fuzz-\(getpid())-\(name)")
+        if scratchPaths.isEmpty { atexit { for path in FuzzTarget.scratchPaths { unlink(path) } } }
+        scratchPaths.append(url.path)
+        return url
     }
+
+    nonisolated(unsafe) private static var scratchPaths: [String] = []
 }

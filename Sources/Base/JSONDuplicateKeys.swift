@@ -5,8 +5,8 @@ import Foundation
 /// so a model config, a safetensors header or a data row with a repeated key would silently mean
 /// something else here than in the reference code; DivTune refuses them (docs/bad-inputs.md).
 public enum JSONDuplicateKeys {
-    /// The first repeated key of `data` as a dotted path (`model.vocab.a`), or nil. `data` must be
-    /// valid JSON (parse it first); the scan only tracks strings and nesting.
+    /// The first repeated key of `data` as a path (`model.vocab.a`, `messages[1].content`), or nil.
+    /// `data` must be valid JSON (parse it first); the scan only tracks strings and nesting.
     public static func first(in data: Data) -> String? {
         data.withUnsafeBytes { first(in: $0.bindMemory(to: UInt8.self)) }
     }
@@ -17,6 +17,8 @@ public enum JSONDuplicateKeys {
         var keys: Set<String> = []
         var expectingKey: Bool
         var lastKey: String?
+        /// The index of the array element being read.
+        var index = 0
     }
 
     private static func first(in bytes: UnsafeBufferPointer<UInt8>) -> String? {
@@ -24,7 +26,8 @@ public enum JSONDuplicateKeys {
         var i = 0
         func childPath() -> String {
             guard let top = stack.last else { return "" }
-            guard top.isObject, let key = top.lastKey else { return top.path + "[]" }
+            guard top.isObject else { return "\(top.path)[\(top.index)]" }
+            guard let key = top.lastKey else { return top.path }
             return top.path.isEmpty ? key : "\(top.path).\(key)"
         }
         while i < bytes.count {
@@ -36,7 +39,8 @@ public enum JSONDuplicateKeys {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 _ = stack.popLast()
             case UInt8(ascii: ","):
-                if stack.last?.isObject == true { stack[stack.count - 1].expectingKey = true }
+                guard let top = stack.last else { break }
+                if top.isObject { stack[stack.count - 1].expectingKey = true } else { stack[stack.count - 1].index += 1 }
             case UInt8(ascii: ":"):
                 if stack.last?.isObject == true { stack[stack.count - 1].expectingKey = false }
             case UInt8(ascii: "\""):

@@ -24,7 +24,7 @@ public enum JSONLines {
         }
         while true {
             let chunk: Data
-            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+            do { chunk = try handle.readChunk() } catch {
                 throw FileError(path: url.path, reason: "cannot read the file (\(error.localizedDescription))")
             }
             if chunk.isEmpty { break }

@@ -20,6 +20,11 @@ struct FieldReader {
             throw APIError(status: .badRequest, message: "The request body must be a JSON object, got \(value.typeName).",
                            code: "invalid_json")
         }
+        // Clients' JSON libraries disagree on which value of a repeated key counts (docs/bad-inputs.md).
+        if let key = JSONDuplicateKeys.first(in: body) {
+            throw APIError(status: .badRequest, message: "The request body names '\(key)' twice; send each field once.",
+                           param: key, code: "duplicate_key")
+        }
         return FieldReader(object: object)
     }
 

@@ -74,16 +74,16 @@ public enum TrainerCheckpoint {
             .appendingPathComponent(".\(directory.lastPathComponent).\(kind)-\(ProcessInfo.processInfo.processIdentifier)")
     }
 
-    /// Undoes what a killed save left in `folder`: unfinished `.checkpoint-N.tmp-*` folders are
-    /// removed; a `.checkpoint-N.old-*` folder is put back when the kill came between the two
-    /// renames of a swap (no `checkpoint-N` in place), and removed otherwise. Returns the names
-    /// removed or restored.
+    /// Undoes what a killed save left in `folder`: unfinished `.checkpoint-N.tmp-PID` folders are
+    /// removed; a `.checkpoint-N.old-PID` folder is put back when the kill came between the two
+    /// renames of a swap (no `checkpoint-N` in place), and removed otherwise. Folders of another
+    /// process that is still running are its own and left alone. Returns the names removed or restored.
     @discardableResult
     public static func recoverInterruptedSaves(in folder: URL) throws -> [String] {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: folder.path) else { return [] }
         var touched: [String] = []
-        for name in names.sorted() where name.hasPrefix(".checkpoint-") {
+        for name in names.sorted() where name.hasPrefix(".checkpoint-") && !isSaving(name) {
             let url = folder.appendingPathComponent(name)
             if let range = name.range(of: ".old-") {
                 let original = folder.appendingPathComponent(String(name[name.index(after: name.startIndex)..<range.lowerBound]))
@@ -95,6 +95,15 @@ public enum TrainerCheckpoint {
             }
         }
         return touched
+    }
+
+    /// Whether the process named by a temporary folder's `-PID` is another one still running. This
+    /// process's own PID counts as gone: it recovers before it saves, so such a folder was left by
+    /// an earlier process that had the same PID (PIDs are reused, in containers often).
+    static func isSaving(_ name: String) -> Bool {
+        guard let dash = name.lastIndex(of: "-"), let pid = Int32(name[name.index(after: dash)...]), pid > 0,
+              pid != ProcessInfo.processInfo.processIdentifier else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Reads and checks a checkpoint's `trainer_state.json`: step, epoch and position must be

@@ -79,12 +79,11 @@ public struct TrainingRunFolder: Sendable {
     }
 
     /// Removes what a killed run left half-written: temporary checkpoint folders (restoring a
-    /// checkpoint caught between the renames of a swap) and `AtomicFile`'s `.NAME.UUID.tmp` files.
+    /// checkpoint caught between the renames of a swap) and `AtomicFile`'s `.NAME.UUID.tmp` files;
+    /// those of a writer still alive are left to it.
     public func recoverInterruptedWrites() throws {
         try TrainerCheckpoint.recoverInterruptedSaves(in: url)
-        for name in try entries() where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            try FileManager.default.removeItem(at: url.appendingPathComponent(name))
-        }
+        AtomicFile.removeAbandonedTemporaries(in: url)
     }
 
     private func isCheckpointName(_ name: String) -> Bool {

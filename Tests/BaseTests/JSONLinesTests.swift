@@ -43,7 +43,8 @@ import Testing
         // The same key in different objects, and keys inside strings and lists, are not repeats.
         let fine = try file(#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}], "c": "\"a\": 1, \"a\": 2", "d": ["a", "a"]}"# + "\n")
         #expect(try JSONLines.rows(of: fine).count == 1)
-        #expect(JSONDuplicateKeys.first(in: Data(#"[{"k": 1}, {"k": 2, "j": {"k": 3}, "k": 4}]"#.utf8)) == "[].k")
+        #expect(JSONDuplicateKeys.first(in: Data(#"[{"k": 1}, {"k": 2, "j": {"k": 3}, "k": 4}]"#.utf8)) == "[1].k")
+        #expect(JSONDuplicateKeys.first(in: Data(#"{"a": [[1, {"x": 1}], [{"x": 1, "y": [{"x": 2}], "x": 3}]]}"#.utf8)) == "a[1][0].x")
         #expect(JSONDuplicateKeys.first(in: Data(#"{"model": {"vocab": {"a": 0, "b": 1, "a": 2}}}"#.utf8)) == "model.vocab.a")
     }
 

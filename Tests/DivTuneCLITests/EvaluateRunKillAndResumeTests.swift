@@ -85,6 +85,7 @@ import Testing
                 #expect(try Data(contentsOf: output.appendingPathComponent(name)) == straight[name],
                         "trial \(trial): the resumed run's \(name) differs from the uninterrupted run's")
             }
+            #expect(KilledRuns.temporaryFiles(in: output) == [], "trial \(trial): the resumed run left the killed run's temporary files")
             try? FileManager.default.removeItem(at: output)
         }
         print("evaluate run kill -9: \(trials) trials; \(killedMidSampling) killed part-way through sampling, \(killedWhileWriting) while"

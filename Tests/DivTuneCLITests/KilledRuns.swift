@@ -33,6 +33,12 @@ enum KilledRuns {
         entries(folder).contains { $0.hasPrefix(".\(name).") && $0.hasSuffix(".tmp") }
     }
 
+    /// The ``AtomicFile`` temporary files in `folder`: a killed writer's until the next write of
+    /// the same file removes it, so none may be left once a rerun has finished.
+    static func temporaryFiles(in folder: URL) -> [String] {
+        entries(folder).filter { $0.hasPrefix(".") && $0.hasSuffix(".tmp") }.sorted()
+    }
+
     /// Polls without sleeping (write windows last milliseconds) until `condition` holds, the
     /// process ends, or `timeout` seconds pass.
     static func wait(_ process: Process, timeout: Double, until condition: () -> Bool) {

@@ -98,6 +98,7 @@ import Testing
                     "trial \(trial): \(cached) vectors were saved, the rerun took \(counts.hits) from the cache and embedded \(counts.embedded)")
             if counts.hits > 0 && counts.embedded > 0 { rerunsWithHits += 1 }
             #expect(Self.cachedVectors(in: folder, trial: trial) == texts)
+            #expect(KilledRuns.temporaryFiles(in: folder) == [], "trial \(trial): the rerun left the killed run's temporary files")
             try? FileManager.default.removeItem(at: folder)
         }
         print("prepare kill -9: \(trials) trials; \(killedWhileSaving) killed while writing a file, \(rerunsWithHits) reruns resumed"

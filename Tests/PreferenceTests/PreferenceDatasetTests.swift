@@ -37,7 +37,7 @@ import Testing
         ("[1, 2]", ""),
         ("{\"prompt\": \"P\", \"response\": \"x\", \"score\": NaN}", "malformed JSON"),
         ("{\"prompt\": \"P\", \"prompt\": \"Q\", \"response\": \"x\", \"score\": 1}", "field 'prompt' appears twice in one object"),
-        ("{\"prompt\": \"P\", \"responses\": [{\"text\": \"x\", \"score\": 1, \"score\": 9}]}", "field 'responses[].score' appears twice"),
+        ("{\"prompt\": \"P\", \"responses\": [{\"text\": \"x\", \"score\": 1, \"score\": 9}]}", "field 'responses[0].score' appears twice"),
     ])
     func badLinesNameFileAndLine(line: String, fragment: String) throws {
         let url = try write("{\"prompt\": \"Q\", \"response\": \"ok\", \"score\": 1}\n" + line + "\n")

@@ -85,11 +85,12 @@ import Models
         let trainer = try makeTrainer(output: out, steps: 2)
         try trainer.run()
         let fm = FileManager.default
+        let gone = try Self.pidOfAnEndedProcess()
         // Killed while writing checkpoint-3; between the renames of a swap of checkpoint-2; after a
         // swap of checkpoint-1 had completed; and while an adapter file was being replaced.
-        try fm.createDirectory(at: out.appendingPathComponent(".checkpoint-3.tmp-4242"), withIntermediateDirectories: true)
-        try fm.moveItem(at: out.appendingPathComponent("checkpoint-2"), to: out.appendingPathComponent(".checkpoint-2.old-4242"))
-        try fm.copyItem(at: out.appendingPathComponent("checkpoint-1"), to: out.appendingPathComponent(".checkpoint-1.old-4242"))
+        try fm.createDirectory(at: out.appendingPathComponent(".checkpoint-3.tmp-\(gone)"), withIntermediateDirectories: true)
+        try fm.moveItem(at: out.appendingPathComponent("checkpoint-2"), to: out.appendingPathComponent(".checkpoint-2.old-\(gone)"))
+        try fm.copyItem(at: out.appendingPathComponent("checkpoint-1"), to: out.appendingPathComponent(".checkpoint-1.old-\(gone)"))
         try Data("partial".utf8).write(to: out.appendingPathComponent(".adapter_model.safetensors.0C1D.tmp"))
 
         try TrainingRunFolder(url: out).startResumed(atStep: 2)
@@ -99,9 +100,53 @@ import Models
         // A new run counts only what is left after the clean-up.
         let fresh = temporary()
         defer { try? fm.removeItem(at: fresh) }
-        try fm.createDirectory(at: fresh.appendingPathComponent(".checkpoint-1.tmp-4242"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: fresh.appendingPathComponent(".checkpoint-1.tmp-\(gone)"), withIntermediateDirectories: true)
         try TrainingRunFolder(url: fresh).startNew(overwrite: false)
         #expect(try names(fresh) == [])
+    }
+
+    /// The PID of a process that has ended (and so names no running process, barring reuse in the
+    /// moment since).
+    static func pidOfAnEndedProcess() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exit 0"]
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+
+    /// What another process still running is writing — a checkpoint folder tagged with its PID, an
+    /// `AtomicFile` temporary it holds locked — is its own: the clean-up leaves it alone, and
+    /// removes it once that writer is gone.
+    @Test func theCleanUpLeavesWritesOfARunningProcessAlone() throws {
+        let out = temporary()
+        let fm = FileManager.default
+        defer { try? fm.removeItem(at: out) }
+        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", "sleep 60"]
+        try writer.run()
+        defer { if writer.isRunning { writer.terminate() } }
+        let saving = ".checkpoint-4.tmp-\(writer.processIdentifier)", swapping = ".checkpoint-3.old-\(writer.processIdentifier)"
+        try fm.createDirectory(at: out.appendingPathComponent(saving), withIntermediateDirectories: true)
+        try fm.createDirectory(at: out.appendingPathComponent(swapping), withIntermediateDirectories: true)
+        // A writer's temporary file: created and locked as AtomicFile's writers hold theirs.
+        let live = out.appendingPathComponent(".adapter_model.safetensors.\(UUID().uuidString).tmp")
+        try Data("being written".utf8).write(to: live)
+        let fd = open(live.path, O_RDONLY)
+        try #require(fd >= 0 && flock(fd, LOCK_EX) == 0)
+
+        try TrainingRunFolder(url: out).recoverInterruptedWrites()
+        #expect(try names(out) == [swapping, saving, live.lastPathComponent].sorted())
+
+        writer.terminate()
+        writer.waitUntilExit()
+        close(fd)
+        try TrainingRunFolder(url: out).recoverInterruptedWrites()
+        // The swap's old folder went back in place (no checkpoint-3 was there).
+        #expect(try names(out) == ["checkpoint-3"])
     }
 
     @Test func aResumedRunLogsEachStepOnce() throws {

@@ -36,7 +36,7 @@ public enum CSVReader {
         var first = true
         while true {
             let chunk: Data
-            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+            do { chunk = try handle.readChunk() } catch {
                 throw PreferenceError.unreadable(file: url.path, reason: error.localizedDescription)
             }
             if chunk.isEmpty { break }
