@@ -18,6 +18,26 @@ public struct RegressionMetrics: Codable, Hashable, Sendable {
         count = targets.count
     }
 
+    // An undefined metric (NaN: a validation split of one example, or constant predictions) is
+    // written as null, which JSON can hold, and read back as NaN.
+    enum CodingKeys: String, CodingKey { case spearman, r2, mae, count }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        spearman = try c.decodeIfPresent(Double.self, forKey: .spearman) ?? .nan
+        r2 = try c.decodeIfPresent(Double.self, forKey: .r2) ?? .nan
+        mae = try c.decodeIfPresent(Double.self, forKey: .mae) ?? .nan
+        count = try c.decode(Int.self, forKey: .count)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        for (key, value) in [(CodingKeys.spearman, spearman), (.r2, r2), (.mae, mae)] {
+            if value.isFinite { try c.encode(value, forKey: key) } else { try c.encodeNil(forKey: key) }
+        }
+        try c.encode(count, forKey: .count)
+    }
+
     /// Ranks 1…n with ties given their average rank (scipy `rankdata(method="average")`).
     public static func ranks(_ values: [Double]) -> [Double] {
         let order = values.indices.sorted { values[$0] < values[$1] }

@@ -1,3 +1,4 @@
+import Base
 @testable import Embeddings
 import Foundation
 import Testing

@@ -22,10 +22,10 @@ import Testing
     func expectBatchedEqualsAlone(_ generator: Generator, _ prompts: [Generator.Prompt], parameters: GenerationParameters,
                                   maxBatch: Int) throws -> [[GeneratedSample]] {
         var streamed: [[String]] = prompts.map { _ in Array(repeating: "", count: 3) }
-        let batched = try generator.generate(prompts: prompts, count: 3, parameters: parameters, maxBatch: maxBatch) { piece in
+        let batched = try generator.generate(prompts: prompts, count: 3, parameters: parameters, maxBatch: maxBatch, onPiece: { piece in
             streamed[piece.prompt][piece.sample] += piece.text
             return true
-        }
+        })
         for (p, prompt) in prompts.enumerated() {
             let alone = try generator.generate(prompts: [prompt], count: 3, parameters: parameters, maxBatch: 1)[0]
             for i in 0..<3 {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HumanEvaluation
+import Base
 
 @Suite struct StudyAssignmentTests {
     @Test func tokensAreSecretAndStoredHashed() throws {

@@ -46,6 +46,20 @@ func toyData(count: Int, seed: UInt64) -> [(ids: [Int], target: Double)] {
 }
 
 @Suite struct RegressionMetricsTests {
+    /// A validation split of one example has no Spearman: it is written as null (JSON has no NaN)
+    /// and read back as NaN, instead of failing the save of reward_config.json.
+    @Test func undefinedMetricsAreWrittenAsNull() throws {
+        let metrics = try RegressionMetrics(predictions: [0.3], targets: [0.5])
+        #expect(metrics.spearman.isNaN)
+        let config = RewardConfig(baseModel: "m", maxLength: 8, loss: "mse", scoreMinimum: nil, scoreMaximum: nil, validation: metrics)
+        let data = try JSONEncoder().encode(config)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#""spearman":null"#), "\(text)")
+        let back = try JSONDecoder().decode(RewardConfig.self, from: data).validation
+        #expect(back?.spearman.isNaN == true && back?.mae == metrics.mae && back?.count == 1)
+        #expect(back?.r2 == metrics.r2 || (back?.r2.isNaN == true && metrics.r2.isNaN))
+    }
+
     @Test func matchesScipyAndSklearn() throws {
         let url = try #require(Bundle.module.url(forResource: "regression_metrics", withExtension: "json", subdirectory: "Fixtures"))
         let cases = try JSONDecoder().decode([MetricsCase].self, from: Data(contentsOf: url))
