@@ -19,9 +19,14 @@ public enum BatchMemory {
 
     /// Throws ``GenerationError/batchExceedsMemory`` when `sequences` samples need more than is available.
     public static func check(sequences: Int, positions: Int, models: [LanguageModel], available: Int? = availableBytes()) throws {
-        let (perSequence, overflow) = bytesPerSequence(positions: positions, models: models).multipliedReportingOverflow(by: sequences)
-        guard let available, overflow || perSequence > available else { return }
-        throw GenerationError.batchExceedsMemory(sequences: sequences, bytesNeeded: overflow ? Int.max : perSequence, bytesAvailable: available)
+        try check(sequences: sequences, bytesPerSequence: bytesPerSequence(positions: positions, models: models), available: available)
+    }
+
+    /// The same for samples of `bytesPerSequence` each.
+    static func check(sequences: Int, bytesPerSequence: Int, available: Int? = availableBytes()) throws {
+        let (needed, overflow) = bytesPerSequence.multipliedReportingOverflow(by: sequences)
+        guard let available, overflow || needed > available else { return }
+        throw GenerationError.batchExceedsMemory(sequences: sequences, bytesNeeded: overflow ? Int.max : needed, bytesAvailable: available)
     }
 
     /// Memory the system can give without swapping (Linux: MemAvailable in /proc/meminfo), else the

@@ -91,6 +91,13 @@ public final class DecodeBatch {
                                                                           models: models)))
     }
 
+    /// Refuses, with the estimate, a batch whose `maxBatch` largest waiting samples (each at its
+    /// request's full length) would not fit in the memory available now — before any work starts.
+    public func checkMemory() throws {
+        guard let largest = waiting.map(\.bytesPerSample).max() else { return }
+        try BatchMemory.check(sequences: min(maxBatch, waitingSamples), bytesPerSequence: largest)
+    }
+
     /// Admits waiting samples, advances every running sample by one token and runs the forward
     /// pass that gives their next logits. Requests that finish, fail or are cancelled complete here.
     public func step() {

@@ -61,23 +61,8 @@ public final class Generator {
     public func generate(prompts: [Prompt], count: Int, parameters: GenerationParameters, maxBatch: Int = Generator.defaultMaxBatch,
                          onSample: ((Int, Int, GeneratedSample) throws -> Void)? = nil,
                          onPiece: ((GeneratedPiece) -> Bool)? = nil) throws -> [[GeneratedSample]] {
-        try parameters.sampling.validate()
-        try parameters.conformative?.validate()
-        guard parameters.maxTokens >= 0 else { throw ModelError.invalidInput("max tokens must be ≥ 0") }
-        guard count >= 1 else { throw ModelError.invalidInput("the sample count must be ≥ 1, got \(count)") }
-        guard maxBatch >= 1 else { throw ModelError.invalidInput("the batch size must be ≥ 1, got \(maxBatch)") }
-        let lm = model.model
-        for prompt in prompts {
-            guard !prompt.ids.isEmpty else { throw ModelError.invalidInput("the prompt is empty") }
-            guard prompt.ids.count < lm.configuration.maxPositionEmbeddings else {
-                throw ModelError.contextOverflow(tokens: prompt.ids.count, limit: lm.configuration.maxPositionEmbeddings)
-            }
-        }
-        let conformativeBase = parameters.conformative == nil ? nil : base
-        try BatchMemory.check(sequences: min(maxBatch, prompts.count * count),
-                              positions: (prompts.map(\.ids.count).max() ?? 0) + parameters.maxTokens,
-                              models: [model] + (conformativeBase.map { [$0] } ?? []))
         // Samples join in order, prompt 0's first; the batch admits the next as one finishes.
+        // Adding a request validates it; the memory check then covers the whole call before any work.
         let batch = try DecodeBatch(model: model, base: base, maxBatch: maxBatch)
         var results = [[GeneratedSample]?](repeating: nil, count: prompts.count)
         var failure: Error?
@@ -97,6 +82,7 @@ public final class Generator {
                 }
             }
         }
+        try batch.checkMemory()
         while !batch.isIdle && failure == nil { batch.step() }
         if let failure { throw failure }
         return results.map { $0! }
