@@ -5,6 +5,7 @@
 # A crash, a hang (an input over 1 s, see fuzz_one), running out of memory (2 GB) or a leak fails the run.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET…]        (make fuzz FUZZ_SECONDS=N; make test runs 5 s each)
+#   FUZZ_RUNS=1000000 scripts/fuzz.sh 7200 …    (a campaign: each target stops at FUZZ_RUNS executions or SECONDS)
 #
 # Prints one line per target: executions, executions per second, corpus size, timeouts found
 # spurious on replay, and the result.
@@ -48,11 +49,16 @@ fuzz_one() {
     mkdir -p "$corpus" "$findings/spurious" "$SCRATCH/logs"
     runs=0 rate=0 spurious=0 result=ok
     while [ "$left" -gt 0 ]; do
+        local limit=()
+        if [ -n "${FUZZ_RUNS:-}" ]; then
+            [ "$runs" -lt "$FUZZ_RUNS" ] || return 0
+            limit=(-runs=$((FUZZ_RUNS - runs)))
+        fi
         log="$SCRATCH/logs/$target-$(date +%Y%m%d-%H%M%S).log"
         local began=$SECONDS
         "$SCRATCH/release/$target" "$corpus" "Fuzz/corpus/$target" -max_total_time="$left" -timeout=1 \
             -rss_limit_mb=2048 -max_len="$(max_len "$target")" -artifact_prefix="$findings/" -print_final_stats=1 \
-            -close_fd_mask=1 > "$log" 2>&1
+            -close_fd_mask=1 "${limit[@]}" > "$log" 2>&1
         local status=$?
         left=$((left - (SECONDS - began)))
         runs=$((runs + $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)))

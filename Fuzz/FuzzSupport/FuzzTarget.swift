@@ -67,16 +67,29 @@ public enum FuzzTarget {
     /// each input overwrites it, so the reading code is fuzzed as users run it. It lives in memory
     /// (`/dev/shm`) where there is one: on a disk, each input's write and `fsync` cost more than
     /// parsing it (docs/fuzzing.md §3).
-    /// Removed when the target exits (libFuzzer's driver ends with `exit`).
+    /// Removed when the target exits (libFuzzer's driver ends with `exit`); a target stopped without
+    /// running exit handlers (libFuzzer's timeout and out-of-memory ends) leaves its file, which the
+    /// next target to start removes once that process is gone.
     public static func scratchFile(_ name: String) -> URL {
         let memory = "/dev/shm"
         let folder = FileManager.default.isWritableFile(atPath: memory) ? URL(fileURLWithPath: memory)
             : FileManager.default.temporaryDirectory
-        let url = folder.appendingPathComponent("divtune-fuzz-\(getpid())-\(name)")
+        if scratchPaths.isEmpty { removeStaleScratchFiles(in: folder) }
+        let url = folder.appendingPathComponent("\(scratchPrefix)\(getpid())-\(name)")
         if scratchPaths.isEmpty { atexit { for path in FuzzTarget.scratchPaths { unlink(path) } } }
         scratchPaths.append(url.path)
         return url
     }
 
     nonisolated(unsafe) private static var scratchPaths: [String] = []
+    private static let scratchPrefix = "divtune-fuzz-"
+
+    /// Scratch files of targets that are no longer running (`divtune-fuzz-PID-name`, PID gone).
+    private static func removeStaleScratchFiles(in folder: URL) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(scratchPrefix) {
+            guard let pid = Int32(name.dropFirst(scratchPrefix.count).prefix { $0.isNumber }),
+                  kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            unlink(folder.appendingPathComponent(name).path)
+        }
+    }
 }

@@ -1,14 +1,17 @@
-/// Turns a stream of token ids into text without ever emitting broken UTF-8 (after
-/// mlx-swift-lm `NaiveStreamingDetokenizer`): the ids of the current line are decoded together;
-/// while the result ends in U+FFFD (bytes of a character still split across tokens, e.g. an emoji)
-/// nothing is emitted; otherwise the text beyond what was already returned is. A newline starts a
-/// new segment, which keeps the re-decoding cost per token bounded by the line length.
+/// Turns a stream of token ids into text without ever emitting broken UTF-8, at a cost per token
+/// that does not grow with the length of the text (the offsets scheme of Hugging Face's
+/// text-generation-inference and vLLM): only a short window of ids is decoded — the ids already
+/// emitted by the previous step (as context, so that decoders which look at neighbours, such as
+/// WordPiece's `##` joining or space clean-up, see them) and those not yet emitted. The window's
+/// context text is decoded too; what the whole window decodes to beyond it is the new text. While
+/// that ends in U+FFFD (bytes of a character still split across tokens, e.g. an emoji) nothing is
+/// emitted and the window grows until the character is complete.
 public struct StreamingDetokenizer {
     private let tokenizer: any Tokenizer
     public let skipSpecialTokens: Bool
-    private var segment: [Int] = []
-    /// Scalars of the current segment's text already returned.
-    private var emitted: [Unicode.Scalar] = []
+    /// The window: `window[..<readOffset]` was emitted by the previous step (context only), the rest not yet.
+    private var window: [Int] = []
+    private var readOffset = 0
 
     public init(tokenizer: any Tokenizer, skipSpecialTokens: Bool = true) {
         self.tokenizer = tokenizer
@@ -17,34 +20,44 @@ public struct StreamingDetokenizer {
 
     /// The new text `id` completes (possibly empty).
     public mutating func append(_ id: Int) -> String {
-        segment.append(id)
-        let text = tokenizer.decode(segment, skipSpecialTokens: skipSpecialTokens)
+        window.append(id)
+        let text = decode(window[...])
         if text.unicodeScalars.last == "\u{FFFD}" { return "" }
-        let new = takeNew(text)
-        if text.unicodeScalars.last == "\n" {
-            segment.removeAll(keepingCapacity: true)
-            emitted.removeAll(keepingCapacity: true)
-        }
+        let new = text.suffix(after: decode(window[..<readOffset]))
+        // The ids just emitted become the next step's context — unless they showed nothing (skipped
+        // special tokens): a context must show text, or the next window's first visible token would
+        // be decoded as if it began the text (WordPiece drops its space, Metaspace its `▁`).
+        guard !new.isEmpty else { return "" }
+        window.removeFirst(readOffset)
+        readOffset = window.count
         return new
     }
 
     /// Whatever is still held back (an incomplete character becomes U+FFFD), ending the stream.
     public mutating func flush() -> String {
         defer {
-            segment.removeAll()
-            emitted.removeAll()
+            window.removeAll()
+            readOffset = 0
         }
-        return segment.isEmpty ? "" : takeNew(tokenizer.decode(segment, skipSpecialTokens: skipSpecialTokens))
+        guard window.count > readOffset else { return "" }
+        return decode(window[...]).suffix(after: decode(window[..<readOffset]))
     }
 
-    /// The part of `text` after its common prefix with what was already emitted.
-    private mutating func takeNew(_ text: String) -> String {
-        let scalars = Array(text.unicodeScalars)
-        var common = 0
-        while common < min(scalars.count, emitted.count) && scalars[common] == emitted[common] { common += 1 }
-        emitted = scalars
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: scalars[common...])
-        return String(out)
+    private func decode(_ ids: ArraySlice<Int>) -> String {
+        ids.isEmpty ? "" : tokenizer.decode(Array(ids), skipSpecialTokens: skipSpecialTokens)
+    }
+}
+
+private extension String {
+    /// The part of `self` after its common prefix with `context` (all of it beyond `context` when
+    /// `self` extends it, which is the usual case).
+    func suffix(after context: String) -> String {
+        let scalars = unicodeScalars, contextScalars = context.unicodeScalars
+        var i = scalars.startIndex, j = contextScalars.startIndex
+        while i != scalars.endIndex && j != contextScalars.endIndex && scalars[i] == contextScalars[j] {
+            scalars.formIndex(after: &i)
+            contextScalars.formIndex(after: &j)
+        }
+        return String(scalars[i...])
     }
 }

@@ -51,4 +51,36 @@ struct StreamingDetokenizerTests {
         let streamed = ids.map { stream.append($0) }.joined() + stream.flush()
         #expect(streamed == tokenizer.decode(ids, skipSpecialTokens: true))
     }
+
+    /// Counts the ids each decode is given, so the test sees the work a stream does.
+    final class CountingTokenizer: Tokenizer, @unchecked Sendable {
+        let inner: any Tokenizer
+        var decodedIds = 0
+        init(_ inner: any Tokenizer) { self.inner = inner }
+        func encode(_ text: String, addSpecialTokens: Bool) -> [Int] { inner.encode(text, addSpecialTokens: addSpecialTokens) }
+        func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String {
+            decodedIds += ids.count
+            return inner.decode(ids, skipSpecialTokens: skipSpecialTokens)
+        }
+        func tokenToId(_ token: String) -> Int? { inner.tokenToId(token) }
+        func idToToken(_ id: Int) -> String? { inner.idToToken(id) }
+        func isSpecial(_ id: Int) -> Bool { inner.isSpecial(id) }
+        var vocabularySize: Int { inner.vocabularySize }
+        var bosTokenId: Int? { inner.bosTokenId }
+        var eosTokenId: Int? { inner.eosTokenId }
+    }
+
+    @Test("a long line costs a bounded number of decoded ids per token, and streams back exactly")
+    func workPerTokenDoesNotGrowWithTheLine() throws {
+        let smol = try #require(try SmolLM2.tokenizer)
+        let counting = CountingTokenizer(smol)
+        let text = (0..<400).map { "word\($0) é🙂," }.joined(separator: " ")   // one line, no newline
+        let ids = smol.encode(text, addSpecialTokens: false)
+        try #require(ids.count > 2000)
+        var stream = StreamingDetokenizer(tokenizer: counting)
+        let streamed = ids.map { stream.append($0) }.joined() + stream.flush()
+        #expect(streamed == text)
+        // Re-decoding the line for every token would decode about ids.count² / 2 ids (over 2 million).
+        #expect(counting.decodedIds < 12 * ids.count, "\(counting.decodedIds) ids decoded for \(ids.count) tokens")
+    }
 }
