@@ -24,6 +24,12 @@ public struct ConfidenceInterval: Hashable, Sendable, CustomStringConvertible {
 public enum Bootstrap {
     public static func confidenceInterval(_ values: [Double?], resamples: Int = 1000, confidence: Double = 0.95,
                                           seed: UInt64 = 0) throws -> ConfidenceInterval? {
+        try confidenceInterval(values, resamples: resamples, confidence: confidence, seed: seed) { _ in () }?.interval
+    }
+
+    /// The interval and what `collectMeans` makes of the sorted bootstrap means (a p-value, ``PairedBootstrap``).
+    static func confidenceInterval<Extra>(_ values: [Double?], resamples: Int, confidence: Double, seed: UInt64,
+                                          collectMeans: ([Double]) -> Extra) throws -> (interval: ConfidenceInterval, extra: Extra)? {
         guard resamples >= 1 else { throw EvaluationError.invalidArgument(name: "resamples", reason: "must be ≥ 1") }
         guard confidence > 0, confidence < 1 else { throw EvaluationError.invalidArgument(name: "confidence", reason: "must lie in (0, 1)") }
         let present = values.compactMap { $0 }
@@ -44,8 +50,8 @@ public enum Bootstrap {
         }
         means.sort()
         let alpha = (1 - confidence) / 2
-        return ConfidenceInterval(mean: mean, lower: percentile(sorted: means, alpha), upper: percentile(sorted: means, 1 - alpha), count: n,
-                                  skipped: values.count - n, confidence: confidence)
+        return (ConfidenceInterval(mean: mean, lower: percentile(sorted: means, alpha), upper: percentile(sorted: means, 1 - alpha), count: n,
+                                   skipped: values.count - n, confidence: confidence), collectMeans(means))
     }
 
     /// The `q` quantile of sorted values, interpolating linearly between order statistics (numpy's default).

@@ -11,12 +11,16 @@ public struct ComparisonReport: Sendable {
     public var samples: [[SampleRecord]]
     /// How many prompts' samples the page shows.
     public var samplePrompts: Int
+    /// Paired differences between runs on the same prompts, when their per-prompt values were available.
+    public var paired: PairedComparisonSummary?
 
-    public init(title: String, runs: [RunMetrics], samples: [[SampleRecord]] = [], samplePrompts: Int = 5) {
+    public init(title: String, runs: [RunMetrics], samples: [[SampleRecord]] = [], samplePrompts: Int = 5,
+                paired: PairedComparisonSummary? = nil) {
         self.title = title
         self.runs = runs
         self.samples = samples
         self.samplePrompts = samplePrompts
+        self.paired = paired
     }
 
     /// The x-axis label: what "quality" measured (mixed measures are called out, not hidden).
@@ -81,6 +85,12 @@ public struct ComparisonReport: Sendable {
         page.raw(svg())
         page.heading("Metrics")
         page.table(headers: Self.tableHeaders, rows: tableRows)
+        if let paired {
+            page.heading("Which differences hold")
+            for sentence in paired.sentences { page.paragraph(sentence) }
+            page.paragraph("Paired bootstrap over the prompts both runs share (\(paired.result.resamples) resamples); p: two-sided; Holm's adjustment over every comparison in this table. The intervals above are each run's own and can overlap where a paired difference holds, or the reverse.")
+            page.table(headers: PairedComparisonSummary.tableHeaders, rows: paired.tableRows)
+        }
         let embedders = runs.map { "\($0.run): semantic = \($0.embedder ?? "none"), style = \($0.styleEmbedder ?? "none")" }
         page.paragraph("Embedders — " + embedders.joined(separator: "; "))
         let warnings = runs.flatMap { r in r.warnings.prefix(5).map { "\(r.run): \($0)" } }

@@ -60,6 +60,8 @@ import Testing
         // Two runs (the second renamed by its folder) in each of the two panels.
         #expect(svg.components(separatedBy: "class=\"point\"").count - 1 == 4)
         #expect(page.contains("smol (\(out.path))") && page.contains("A cat &lt;runs&gt; &amp; hides."))
+        // A run against itself: paired differences are all zero, and the page claims none.
+        #expect(page.contains("Which differences hold") && page.contains("None of the"))
     }
 
     /// Issue 24: samples of several prompts decoded together (`--max-batch 8`, 4 prompts × 3
