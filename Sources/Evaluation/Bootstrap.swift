@@ -56,8 +56,6 @@ public enum Bootstrap {
 
     /// The `q` quantile of sorted values, interpolating linearly between order statistics (numpy's default).
     static func percentile(sorted values: [Double], _ q: Double) -> Double {
-        let position = q * Double(values.count - 1)
-        let lo = Int(position.rounded(.down)), hi = min(lo + 1, values.count - 1)
-        return values[lo] + (values[hi] - values[lo]) * (position - Double(lo))
+        Distribution.quantile(sorted: values, q)
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// What `prepare` did, for the CLI to print.
@@ -10,16 +11,9 @@ public struct PreparationSummary: Sendable, CustomStringConvertible {
         public var zeros: Int
 
         init?(_ weights: [Double]) {
-            guard !weights.isEmpty else { return nil }
-            let sorted = weights.sorted()
-            func quantile(_ q: Double) -> Double {
-                let position = q * Double(sorted.count - 1)
-                let lo = Int(position.rounded(.down)), hi = Swift.min(lo + 1, sorted.count - 1)
-                return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - Double(lo))
-            }
-            min = sorted[0]; max = sorted[sorted.count - 1]
-            mean = weights.reduce(0, +) / Double(weights.count)
-            q25 = quantile(0.25); median = quantile(0.5); q75 = quantile(0.75)
+            guard let d = Distribution(weights) else { return nil }
+            min = d.min; max = d.max; mean = d.mean
+            q25 = d.q25; median = d.median; q75 = d.q75
             zeros = weights.filter { $0 == 0 }.count
         }
     }

@@ -17,7 +17,7 @@ import Foundation
 /// docs/methods.md §1.3). If all scores are equal every score maps to 0.
 public enum ScoreTransform {
     public enum Variant: String, Sendable, CaseIterable {
-        case consistentShift, reference
+        case consistentShift = "consistent-shift", reference
     }
 
     /// Transforms `scores` with their own global min/max.

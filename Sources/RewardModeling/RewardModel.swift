@@ -121,19 +121,24 @@ public struct RewardConfig: Codable, Hashable, Sendable {
     /// The score-transform bounds used for the targets (nil when the data held targets already).
     public var scoreMinimum: Double?
     public var scoreMaximum: Double?
+    /// Which transform variant made the targets (`consistent-shift` or `reference`, docs/methods.md §1).
+    public var scoreTransform: String?
     public var validation: RegressionMetrics?
 
-    public init(baseModel: String, maxLength: Int, loss: String, scoreMinimum: Double?, scoreMaximum: Double?, validation: RegressionMetrics?) {
+    public init(baseModel: String, maxLength: Int, loss: String, scoreMinimum: Double?, scoreMaximum: Double?,
+                scoreTransform: String? = nil, validation: RegressionMetrics?) {
         self.baseModel = baseModel
         self.maxLength = maxLength
         self.loss = loss
         self.scoreMinimum = scoreMinimum
         self.scoreMaximum = scoreMaximum
+        self.scoreTransform = scoreTransform
         self.validation = validation
     }
 
     enum CodingKeys: String, CodingKey {
         case loss, validation
         case baseModel = "base_model", maxLength = "max_length", scoreMinimum = "score_minimum", scoreMaximum = "score_maximum"
+        case scoreTransform = "score_transform"
     }
 }

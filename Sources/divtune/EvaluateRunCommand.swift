@@ -70,7 +70,7 @@ struct EvaluateRunCommand: ParsableCommand {
                 print("sampled \(sampled) prompts × \(samplesPerPrompt) (\(tokens) tokens) → \(evaluation.samplesFile.path)")
             }
         }
-        let report = try writeReport(result, of: evaluation)
+        let report = try Self.writeReport(result, of: evaluation)
         for (header, value) in zip(ComparisonReport.tableHeaders, report.tableRows[0]) { print("\(header): \(value)") }
         print("wrote metrics.json, prompt_metrics.jsonl and report.html in \(evaluation.output.path)")
     }
@@ -90,7 +90,7 @@ struct EvaluateRunCommand: ParsableCommand {
 
     /// Renders `report.html` in the run folder.
     @discardableResult
-    func writeReport(_ result: EvaluationRun.Result, of evaluation: EvaluationRun) throws -> ComparisonReport {
+    static func writeReport(_ result: EvaluationRun.Result, of evaluation: EvaluationRun) throws -> ComparisonReport {
         let report = ComparisonReport(title: "DivTune evaluation: \(evaluation.name)", runs: [result.metrics], samples: [result.records])
         try ReportFile.write(report.html(), to: evaluation.output.appendingPathComponent("report.html"))
         return report

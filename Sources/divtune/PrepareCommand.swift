@@ -3,6 +3,7 @@ import ArgumentParser
 import Console
 import Embeddings
 import Foundation
+import Models
 import Preference
 import TensorEngine
 
@@ -36,10 +37,26 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "Seed of the pair sampler.") var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Append a JSON record of the run's summary to this log.", valueName: "FILE.jsonl")) var log: String?
     @Option(help: "Threads for BLAS and the engine's parallel loops (default: all cores).") var threads: Int?
+    @Option(help: "Drop responses whose chat-formatted prompt + response exceed this many tokens of --tokenizer's model (the paper: 2048).")
+    var maxLength: Int?
+    @Option(help: ArgumentHelp("The model (.gguf or HF folder) whose tokenizer and chat template --max-length counts with.", valueName: "MODEL"))
+    var tokenizer: String?
+    @Option(help: "Hold out this share of prompts (seeded shuffle; the paper: 0.1); pairs are built from the rest.") var testFraction: Double?
+    @Option(help: "Seed of the prompt split.") var splitSeed: UInt64 = 0
+    @Option(help: ArgumentHelp("Where the held-out prompts go (grouped JSON Lines: evaluate run --prompts, evaluate gold --data).", valueName: "FILE.jsonl"))
+    var testOutput: String?
+    @Option(help: ArgumentHelp("Keep only test prompts START..<END (file order), e.g. 0:1000.", valueName: "START:END")) var testSlice: TestSlice?
 
     func validate() throws {
         if divpo && deviation == .none { throw ValidationError("--divpo needs --deviation semantic, style or both") }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+        if (maxLength == nil) != (tokenizer == nil) { throw ValidationError("--max-length and --tokenizer go together") }
+        if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be ≥ 1") }
+        if (testFraction == nil) != (testOutput == nil) { throw ValidationError("--test-fraction and --test-output go together") }
+        if testSlice != nil && testFraction == nil { throw ValidationError("--test-slice needs --test-fraction and --test-output") }
+        if let testOutput, URL(fileURLWithPath: testOutput).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
+            throw ValidationError("--test-output and --output must be different files")
+        }
     }
 
     func run() throws {
@@ -49,7 +66,21 @@ struct PrepareCommand: ParsableCommand {
                                      sortByScore: sortByScore, minDeviation: minDeviation,
                                      divpo: divpo ? DivPOOptions(rho: rho, maxPairs: maxPairs) : nil)
         let started = Date()
-        let dataset = try PreferenceDataset.read(url: inputURL, format: format, skipInvalid: skipInvalid)
+        var dataset = try PreferenceDataset.read(url: inputURL, format: format, skipInvalid: skipInvalid)
+        if let maxLength, let tokenizer {
+            let renderer = try PromptRenderer(model: try LanguageModel.load(path: tokenizer))
+            let filtered = try ResponseLengthFilter.apply(dataset, maxTokens: maxLength) { prompt, response in
+                try renderer.ids(messages: [.user(prompt), .assistant(response)], addGenerationPrompt: false).count
+            }
+            dataset = filtered.dataset
+            print("length filter (\(maxLength) tokens): dropped \(filtered.droppedResponses) responses and \(filtered.droppedPrompts) prompts left with fewer than 2")
+        }
+        if let testFraction, let testOutput {
+            let split = try PromptSplit(dataset, testFraction: testFraction, seed: splitSeed, testSlice: testSlice?.range)
+            try split.writeTest(to: URL(fileURLWithPath: testOutput))
+            dataset = split.train
+            print("split: \(split.train.prompts.count) training prompts, \(split.test.count) test prompts → \(testOutput)")
+        }
 
         // Only the spaces the deviation uses are loaded (a run without --deviation needs no model).
         let cacheURL = cache.map { URL(fileURLWithPath: $0) }
@@ -97,3 +128,13 @@ struct PrepareCommand: ParsableCommand {
 
 extension PreferenceInputFormat: ExpressibleByArgument {}
 extension DeviationMode: ExpressibleByArgument {}
+
+/// `START:END`, a half-open range of indices.
+struct TestSlice: ExpressibleByArgument {
+    var range: Range<Int>
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = Int(parts[0]), let end = Int(parts[1]), 0 <= start, start < end else { return nil }
+        range = start..<end
+    }
+}

@@ -22,6 +22,8 @@ struct TrainRewardCommand: ParsableCommand {
     @Option(help: "Loss: l1 (the paper) or mse.") var loss: String = "l1"
     @Option(help: "raw: apply the paper's score transform with the file's global min/max; transformed: scores are targets already.")
     var targets: String = "raw"
+    @Option(help: "With --targets raw, the transform variant: consistent-shift (the intended map onto [-1, 1]) or reference (the released code's; equal when the minimum score is 1).")
+    var scoreTransform: ScoreTransform.Variant = .consistentShift
     @Option(help: "Epochs.") var epochs = 3
     @Option(help: "Learning rate (the paper: 3e-5).") var learningRate: Float = 3e-5
     @Option(help: "Examples per optimizer step.") var batchSize = 4
@@ -64,7 +66,7 @@ struct TrainRewardCommand: ParsableCommand {
         }
         guard rows.count >= 2 else { throw FileError(path: url.path, reason: "needs at least 2 examples") }
         let scores = rows.map(\.score)
-        let transformed = targets == "raw" ? try ScoreTransform.transform(scores) : scores
+        let transformed = targets == "raw" ? try ScoreTransform.transform(scores, variant: scoreTransform) : scores
 
         let lm = try LanguageModel.load(path: model)
         let examples = zip(rows, transformed).map { row, target in
@@ -87,6 +89,7 @@ struct TrainRewardCommand: ParsableCommand {
         }
         let config = RewardConfig(baseModel: model, maxLength: maxLength, loss: loss,
                                   scoreMinimum: targets == "raw" ? scores.min() : nil, scoreMaximum: targets == "raw" ? scores.max() : nil,
+                                  scoreTransform: targets == "raw" ? scoreTransform.rawValue : nil,
                                   validation: last.validation)
         try reward.save(directory: outputURL, config: config)
         if log.contextSplits > 0 {
@@ -100,3 +103,5 @@ struct TrainRewardCommand: ParsableCommand {
         print("saved the reward model in \(outputURL.path)")
     }
 }
+
+extension ScoreTransform.Variant: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Base
+import Evaluation
 import Foundation
 import Testing
 @testable import divtune
@@ -113,5 +114,49 @@ import Testing
         #expect(text.contains("prompts.jsonl:2") && text.contains("\"prompt\""))
         #expect(Self.errorText(["evaluate", "run", "--model", "m", "--prompts", prompts.path, "--output", "o", "--conformative-weight", "0.5"])
             .contains("--base-model"))
+    }
+
+    /// The papers' human line: a dataset's own responses measured as a run, drawn per prompt by
+    /// the prompt's seed (the same on a rerun), then compared with other runs like any run.
+    @Test func goldMeasuresTheHumanResponsesAsARun() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-gold-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let data = folder.appendingPathComponent("raw.jsonl")
+        let responses = ["Snow in July.": ["The lake froze at noon.", "Children built snowmen in swimsuits.", "The ice cream van gave up.",
+                                          "Farmers wept over the strawberries."],
+                         "A dragon learns to knit.": ["Scarves, mostly, and all of them singed.", "Her claws were the problem.",
+                                                      "Needles melted until she tried bone."]]
+        var lines = ""
+        for (prompt, texts) in responses.sorted(by: { $0.key < $1.key }) {
+            for (i, text) in texts.enumerated() { lines += "{\"prompt\": \"\(prompt)\", \"response\": \"\(text)\", \"score\": \(i + 1)}\n" }
+        }
+        try Data(lines.utf8).write(to: data)
+        let out = folder.appendingPathComponent("human")
+        let arguments = ["evaluate", "gold", "--data", data.path, "--samples-per-prompt", "3", "--embedder", Self.tinyEmbedder,
+                         "--threads", "2", "--output", out.path]
+        try Self.run(arguments)
+        let records = try JSONLines.read(SampleRecord.self, from: out.appendingPathComponent("samples.jsonl"))
+        #expect(records.count == 2)
+        for record in records {
+            let texts = try #require(responses[record.prompt])
+            #expect(record.samples.count == 3 && Set(record.samples).count == 3 && record.samples.allSatisfy(texts.contains))
+        }
+        let metrics = try Self.json(out.appendingPathComponent("metrics.json"))
+        #expect(metrics["model"] as? String == "human: \(data.path)" && metrics["quality"] is NSNull)
+        #expect(((metrics["semantic_diversity"] as? [String: Any])?["mean"] as? Double).map { $0 > 0 } == true)
+        // A rerun resumes to the same draw.
+        let first = try Data(contentsOf: out.appendingPathComponent("samples.jsonl"))
+        try Self.run(arguments)
+        #expect(try Data(contentsOf: out.appendingPathComponent("samples.jsonl")) == first)
+        // Too few responses, or a prompt the data does not have: the file and the prompt are named.
+        var text = Self.errorText(["evaluate", "gold", "--data", data.path, "--samples-per-prompt", "4", "--embedder", Self.tinyEmbedder,
+                                   "--output", folder.appendingPathComponent("four").path])
+        #expect(text.contains(data.path) && text.contains("dragon") && text.contains("fewer than the 4"))
+        let prompts = folder.appendingPathComponent("prompts.jsonl")
+        try Data("{\"prompt\": \"Rain on the moon.\"}\n".utf8).write(to: prompts)
+        text = Self.errorText(["evaluate", "gold", "--data", data.path, "--prompts", prompts.path, "--embedder", Self.tinyEmbedder,
+                               "--output", folder.appendingPathComponent("moon").path])
+        #expect(text.contains("no responses for the prompt") && text.contains("Rain on the moon."))
     }
 }
