@@ -3,7 +3,7 @@ import TensorEngine
 /// Causal grouped-query attention through composed engine ops, for what the fused kernel
 /// (`scaledDotProductAttention`) does not do: Gemma 2's soft-capped scores, cap·tanh(s/cap) before
 /// the mask, and sliding-window layers, where a query sees only the keys less than `window`
-/// positions before it (docs/formats.md §2.3). Autograd runs through the ops, so LoRA training
+/// positions before it (docs/formats.md §2.6). Autograd runs through the ops, so LoRA training
 /// works the same way.
 ///
 /// The window is measured in token positions when the call holds all the keys (no cache): a

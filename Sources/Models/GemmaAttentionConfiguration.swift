@@ -1,7 +1,7 @@
 /// Gemma 2's attention settings (config.json keys below; GGUF `gemma2.*` keys in GGUFWeights.swift):
 /// queries scaled by 1/√`query_pre_attn_scalar`, attention scores and final logits soft-capped
 /// (cap·tanh(x/cap)), and layers alternating between a sliding window of `sliding_window` keys and
-/// global attention (docs/formats.md §2.3). A field config.json lacks takes `Gemma2Config`'s default;
+/// global attention (docs/formats.md §2.6). A field config.json lacks takes `Gemma2Config`'s default;
 /// a soft-cap given as null means none.
 public struct GemmaAttentionConfiguration: Codable, Sendable, Equatable {
     public var queryPreAttnScalar: Float

@@ -1,4 +1,4 @@
-/// How the layers of each architecture are built (docs/formats.md §2.3): which norms a layer has
+/// How the layers of each architecture are built (docs/formats.md §2.6): which norms a layer has
 /// and where they apply, the feed-forward activation, and the Gemma 2 extras (norm weights stored
 /// as offsets from 1, scaled embeddings, soft-capped scores, sliding-window layers).
 extension ModelArchitecture {
