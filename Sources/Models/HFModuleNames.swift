@@ -1,4 +1,4 @@
-/// The Hugging Face module and tensor names of a Llama-family decoder, their GGUF counterparts and
+/// The Hugging Face module and tensor names of a decoder (Llama family, Gemma 2, OLMo 2), their GGUF counterparts and
 /// PEFT's adapter tensor names: the one list that weight loading, GGUF mapping, LoRA targeting,
 /// adapter files and fused checkpoints use (docs/formats.md §2.1, §4.4).
 public enum HFModuleNames {
@@ -25,13 +25,14 @@ public enum HFModuleNames {
 
     // MARK: GGUF
 
-    /// The GGUF name of an HF tensor name (`model.layers.0.self_attn.q_proj.weight` →
-    /// `blk.0.attn_q.weight`), nil for names GGUF has no counterpart for.
-    public static func ggufTensorName(_ hf: String) -> String? {
+    /// The GGUF name of an HF tensor name in a file of `architecture`
+    /// (`model.layers.0.self_attn.q_proj.weight` → `blk.0.attn_q.weight`), nil for names GGUF has
+    /// no counterpart for.
+    public static func ggufTensorName(_ hf: String, architecture: ModelArchitecture = .llama) -> String? {
         let fixed = [weight(embedTokens): "token_embd.weight", weight(norm): "output_norm.weight", weight(lmHead): "output.weight"]
         if let name = fixed[hf] { return name }
         guard let dot = hf.lastIndex(of: "."), let found = module(atPath: String(hf[..<dot])) else { return nil }
-        return "blk.\(found.layer).\(found.module.ggufName)\(hf[dot...])"
+        return "blk.\(found.layer).\(found.module.ggufName(in: architecture))\(hf[dot...])"
     }
 
     // MARK: LoRA and PEFT

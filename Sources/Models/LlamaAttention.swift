@@ -1,17 +1,31 @@
 import TensorEngine
 
-/// Grouped-query self-attention with RoPE (port of transformers' `LlamaAttention`).
+/// Grouped-query self-attention with RoPE (port of transformers' `LlamaAttention`), with the
+/// variants of the other architectures: OLMo 2's RMSNorm over the whole q and k projections
+/// before the head split, and Gemma 2's query scale, soft-capped scores and sliding window.
 final class LlamaAttention {
     let config: LlamaConfiguration
     let layerIndex: Int
     let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
     let rope: RotaryEmbedding
+    /// OLMo 2's q/k norm weights ([queryWidth], [keyValueWidth]); nil elsewhere.
+    let qNorm: Tensor?, kNorm: Tensor?
+    /// The score scale (nil: 1/√head_dim), Gemma 2's score soft-cap and this layer's key window.
+    let scale: Float?
+    let softCap: Float?
+    let window: Int?
 
-    init(config: LlamaConfiguration, layerIndex: Int, q: Linear, k: Linear, v: Linear, o: Linear, rope: RotaryEmbedding) {
+    init(config: LlamaConfiguration, layerIndex: Int, q: Linear, k: Linear, v: Linear, o: Linear, rope: RotaryEmbedding,
+         qNorm: Tensor? = nil, kNorm: Tensor? = nil) {
         self.config = config
         self.layerIndex = layerIndex
         self.qProj = q; self.kProj = k; self.vProj = v; self.oProj = o
         self.rope = rope
+        self.qNorm = qNorm
+        self.kNorm = kNorm
+        self.scale = config.gemma.map { 1 / $0.queryPreAttnScalar.squareRoot() }
+        self.softCap = config.gemma?.attnLogitSoftcapping
+        self.window = config.gemma?.window(layer: layerIndex)
     }
 
     /// x [B, T, hidden] → [B, T, hidden]. `positions` holds B·T absolute positions (row-major).
@@ -43,15 +57,18 @@ final class LlamaAttention {
         func heads(_ y: Tensor, _ n: Int) throws -> Tensor {
             try permute(reshape(y, [b, t, n, d]), [0, 2, 1, 3])
         }
-        var q = try heads(q, config.numAttentionHeads)
-        var k = try heads(k, config.numKeyValueHeads)
+        var q = try heads(qNorm.map { try rmsNorm(q, weight: $0, eps: config.rmsNormEps) } ?? q, config.numAttentionHeads)
+        var k = try heads(kNorm.map { try rmsNorm(k, weight: $0, eps: config.rmsNormEps) } ?? k, config.numKeyValueHeads)
         var v = try heads(v, config.numKeyValueHeads)
         q = try rope.apply(q, positions: positions)
         k = try rope.apply(k, positions: positions)
         let offset = cache?.storedLength(layer: layerIndex) ?? 0
         if let cache { (k, v) = try cache.append(layer: layerIndex, key: k, value: v) }
-        let attended = try scaledDotProductAttention(query: q, key: k, value: v, causal: true,
-                                                     queryOffset: offset, keyPadding: keyPadding, hiddenKeys: hiddenKeys)
+        let attended = softCap != nil || window != nil
+            ? try cappedWindowAttention(query: q, key: k, value: v, positions: positions, queryOffset: offset, keyPadding: keyPadding, hiddenKeys: hiddenKeys,
+                                        scale: scale ?? 1 / Float(d).squareRoot(), softCap: softCap, window: window)
+            : try scaledDotProductAttention(query: q, key: k, value: v, causal: true, queryOffset: offset,
+                                            keyPadding: keyPadding, hiddenKeys: hiddenKeys, scale: scale)
         return try reshape(permute(attended, [0, 2, 1, 3]), [b, t, config.queryWidth])
     }
 }

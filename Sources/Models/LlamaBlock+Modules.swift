@@ -13,16 +13,11 @@ extension LlamaBlock {
         case .gateProj: return mlp.gateProj
         case .upProj: return mlp.upProj
         case .downProj: return mlp.downProj
-        case .inputNorm, .postAttentionNorm: return nil
-        }
-    }
-
-    /// The weight of a norm; nil for the projections.
-    func normWeight(_ module: DecoderLayerModule) -> Tensor? {
-        switch module {
-        case .inputNorm: return inputNorm
-        case .postAttentionNorm: return postAttentionNorm
         default: return nil
         }
     }
+
+    /// The weight of a norm as checkpoints store it; nil for the projections and for norms the
+    /// architecture lacks.
+    func normWeight(_ module: DecoderLayerModule) -> Tensor? { norms[module] }
 }

@@ -33,6 +33,7 @@ extension LlamaConfiguration {
         guard rmsNormEps.isFinite, rmsNormEps > 0 else { throw bad("rms_norm_eps", "must be a positive finite number, got \(rmsNormEps)") }
         guard ropeTheta.isFinite, ropeTheta > 0 else { throw bad("rope_theta", "must be a positive finite number, got \(ropeTheta)") }
         if let scaling = ropeScaling { try scaling.validate() }
+        try gemma?.validate(layers: numHiddenLayers)
     }
 
     /// `hidden_size / num_attention_heads`, when config.json or GGUF metadata give no head size.

@@ -1,12 +1,13 @@
 import Foundation
 
-/// The hyper-parameters of a Llama-family decoder (`ModelArchitecture`: llama, mistral, qwen2),
+/// The hyper-parameters of a decoder (`ModelArchitecture`: llama, mistral, qwen2, gemma2, olmo2),
 /// read from an HF `config.json` (snake_case keys below) or from GGUF metadata (`<arch>.*` keys).
 /// A field config.json lacks takes the architecture's transformers default.
 ///
-/// Differences between the three families that matter here: Qwen2 has biases on q/k/v projections;
+/// Differences between the families that matter here: Qwen2 has biases on q/k/v projections;
 /// Mistral and Qwen2 may declare a sliding window (ignored: our contexts are shorter); Llama 3.1+
-/// uses "llama3" RoPE scaling.
+/// uses "llama3" RoPE scaling; Gemma 2 soft-caps attention scores and logits, scales queries by
+/// `query_pre_attn_scalar` and alternates sliding-window and global layers (`gemma`, below).
 public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var architecture: ModelArchitecture
     public var hiddenSize: Int
@@ -24,20 +25,22 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var attentionBias: Bool
     public var bosTokenId: Int?
     public var eosTokenIds: [Int]
+    /// Gemma 2's attention settings; nil for every other architecture.
+    public var gemma: GemmaAttentionConfiguration?
 
     /// Fields left nil take `architecture`'s defaults.
     public init(architecture: ModelArchitecture = .llama, hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int,
                 numAttentionHeads: Int, numKeyValueHeads: Int? = nil, headDim: Int? = nil, vocabSize: Int,
                 rmsNormEps: Float? = nil, ropeTheta: Float? = nil, ropeScaling: RopeScalingConfiguration? = nil,
                 maxPositionEmbeddings: Int? = nil, tieWordEmbeddings: Bool? = nil, attentionBias: Bool? = nil,
-                bosTokenId: Int? = nil, eosTokenIds: [Int] = []) {
+                bosTokenId: Int? = nil, eosTokenIds: [Int] = [], gemma: GemmaAttentionConfiguration? = nil) {
         self.architecture = architecture
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
         self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads
         self.numKeyValueHeads = numKeyValueHeads ?? architecture.defaultKeyValueHeads(attentionHeads: numAttentionHeads)
-        self.headDim = headDim ?? hiddenSize / max(numAttentionHeads, 1)   // validate() refuses heads ≤ 0
+        self.headDim = headDim ?? architecture.defaultHeadDim ?? hiddenSize / max(numAttentionHeads, 1)   // validate() refuses heads ≤ 0
         self.vocabSize = vocabSize
         self.rmsNormEps = rmsNormEps ?? architecture.defaultRMSNormEps
         self.ropeTheta = ropeTheta ?? architecture.defaultRopeTheta
@@ -47,6 +50,8 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         self.attentionBias = architecture.fixedAttentionBias ?? attentionBias ?? false
         self.bosTokenId = bosTokenId
         self.eosTokenIds = eosTokenIds
+        self.gemma = architecture.hasGemmaAttention
+            ? gemma ?? GemmaAttentionConfiguration(layers: numHiddenLayers) : nil
     }
 
     enum CodingKeys: String, CodingKey {
@@ -56,6 +61,30 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         case rmsNormEps = "rms_norm_eps", ropeTheta = "rope_theta", ropeScaling = "rope_scaling"
         case maxPositionEmbeddings = "max_position_embeddings", tieWordEmbeddings = "tie_word_embeddings"
         case attentionBias = "attention_bias", bosTokenId = "bos_token_id", eosTokenIds = "eos_token_id"
+        case hiddenAct = "hidden_act", hiddenActivation = "hidden_activation"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(intermediateSize, forKey: .intermediateSize)
+        try c.encode(numHiddenLayers, forKey: .numHiddenLayers)
+        try c.encode(numAttentionHeads, forKey: .numAttentionHeads)
+        try c.encode(numKeyValueHeads, forKey: .numKeyValueHeads)
+        try c.encode(headDim, forKey: .headDim)
+        try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(rmsNormEps, forKey: .rmsNormEps)
+        try c.encode(ropeTheta, forKey: .ropeTheta)
+        try c.encodeIfPresent(ropeScaling, forKey: .ropeScaling)
+        try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
+        try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
+        try c.encode(attentionBias, forKey: .attentionBias)
+        try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
+        try c.encode(eosTokenIds, forKey: .eosTokenIds)
+        // transformers reads the activation under its architecture's own key.
+        try c.encode(architecture.activation.rawValue, forKey: architecture == .gemma2 ? .hiddenActivation : .hiddenAct)
+        try gemma?.encode(to: encoder)
     }
 
     /// transformers 5 writes the RoPE settings (theta, type, scaling factors) as one
@@ -78,11 +107,12 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         let ropeParametersTheta = try v5.decodeIfPresent(RopeParametersTheta.self, forKey: .ropeParameters)?.ropeTheta
         let attentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
         let hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        let headDim = try c.decodeIfPresent(Int.self, forKey: .headDim) ?? architecture.defaultHeadDim
         self.init(architecture: architecture, hiddenSize: hiddenSize,
                   intermediateSize: try c.decode(Int.self, forKey: .intermediateSize),
                   numHiddenLayers: try c.decode(Int.self, forKey: .numHiddenLayers),
                   numAttentionHeads: attentionHeads, numKeyValueHeads: try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads),
-                  headDim: try c.decodeIfPresent(Int.self, forKey: .headDim) ?? Self.derivedHeadDim(hiddenSize: hiddenSize, heads: attentionHeads),
+                  headDim: try headDim ?? Self.derivedHeadDim(hiddenSize: hiddenSize, heads: attentionHeads),
                   vocabSize: try c.decode(Int.self, forKey: .vocabSize),
                   rmsNormEps: try c.decodeIfPresent(Float.self, forKey: .rmsNormEps),
                   ropeTheta: try ropeParametersTheta ?? c.decodeIfPresent(Float.self, forKey: .ropeTheta),
@@ -93,7 +123,14 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
                   attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias),
                   bosTokenId: try c.decodeIfPresent(Int.self, forKey: .bosTokenId),
                   eosTokenIds: try (try? c.decodeIfPresent([Int].self, forKey: .eosTokenIds))
-                      ?? c.decodeIfPresent(Int.self, forKey: .eosTokenIds).map { [$0] } ?? [])
+                      ?? c.decodeIfPresent(Int.self, forKey: .eosTokenIds).map { [$0] } ?? [],
+                  gemma: try architecture.hasGemmaAttention ? GemmaAttentionConfiguration(from: decoder) : nil)
+        // Gemma 2 names its activation `hidden_activation` (transformers ignores its `hidden_act`).
+        let activationKey: CodingKeys = architecture == .gemma2 ? .hiddenActivation : .hiddenAct
+        if let activation = try c.decodeIfPresent(String.self, forKey: activationKey), activation != architecture.activation.rawValue {
+            throw DecodingError.dataCorruptedError(forKey: activationKey, in: c, debugDescription:
+                "\(architecture.rawValue) runs with \(architecture.activation.rawValue), not '\(activation)'")
+        }
         try validate()
     }
 

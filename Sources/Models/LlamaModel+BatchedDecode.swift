@@ -21,9 +21,9 @@ extension LlamaModel {
             throw ModelError.invalidInput("token id \(bad) is outside the vocabulary 0..<\(configuration.vocabSize)")
         }
         return try Tensor.withNoGrad {
-            var x = try embedding(embedTokens, ids: tokens, shape: [tokens.count, 1])
+            var x = try embed(tokens, shape: [tokens.count, 1])
             for block in layers { x = try block.decode(x, caches: caches) }
-            let logits = try lmHead(rmsNorm(x, weight: norm, eps: configuration.rmsNormEps)).scalars
+            let logits = try outputLogits(finalNorm(x)).scalars
             let v = configuration.vocabSize
             return (0..<tokens.count).map { Array(logits[($0 * v)..<(($0 + 1) * v)]) }
         }

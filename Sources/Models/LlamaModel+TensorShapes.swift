@@ -5,7 +5,9 @@ extension LlamaModel {
     /// The weight shape of a layer module under `c`: [out, in] for a projection, [hidden] for a norm.
     static func weightShape(_ module: DecoderLayerModule, _ c: LlamaConfiguration) -> [Int] {
         switch module {
-        case .inputNorm, .postAttentionNorm: return [c.hiddenSize]
+        case .inputNorm, .postAttentionNorm, .preFeedForwardNorm, .postFeedForwardNorm: return [c.hiddenSize]
+        case .qNorm: return [c.queryWidth]
+        case .kNorm: return [c.keyValueWidth]
         case .qProj: return [c.queryWidth, c.hiddenSize]
         case .kProj, .vProj: return [c.keyValueWidth, c.hiddenSize]
         case .oProj: return [c.hiddenSize, c.queryWidth]
@@ -25,7 +27,7 @@ extension LlamaModel {
         var shapes: [(String, [Int])] = [(N.weight(N.embedTokens), [c.vocabSize, c.hiddenSize]), (N.weight(N.norm), [c.hiddenSize])]
         if withHead { shapes.append((N.weight(N.lmHead), [c.vocabSize, c.hiddenSize])) }
         for i in 0..<c.numHiddenLayers {
-            for module in DecoderLayerModule.allCases {
+            for module in c.architecture.layerModules {
                 let path = N.path(layer: i, module), shape = weightShape(module, c)
                 shapes.append((N.weight(path), shape))
                 if hasBias(module, c) { shapes.append((N.bias(path), [shape[0]])) }

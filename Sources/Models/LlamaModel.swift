@@ -1,8 +1,10 @@
 import TensorEngine
 
-/// A Llama-family decoder-only transformer (llama, mistral, qwen2): token embedding, N pre-norm
-/// blocks with grouped-query attention and SwiGLU, final RMSNorm, and an lm head that is the
-/// embedding matrix when `tie_word_embeddings` is set (SmolLM2).
+/// A decoder-only transformer of the Llama family (llama, mistral, qwen2) and its relatives
+/// (gemma2, olmo2): token embedding, N blocks with grouped-query attention and a gated MLP, final
+/// RMSNorm, and an lm head that is the embedding matrix when `tie_word_embeddings` is set
+/// (SmolLM2, Gemma 2). What the architectures do differently is described by
+/// `ModelArchitecture` (+Layout) and `GemmaAttentionConfiguration`.
 ///
 /// The same forward serves inference (inside `Tensor.withNoGrad`, with a `KVCache`) and training
 /// (autograd through frozen base weights into LoRA adapters).
@@ -10,8 +12,14 @@ public final class LlamaModel {
     public let configuration: LlamaConfiguration
     let embedTokens: Tensor
     let layers: [LlamaBlock]
+    /// The final norm's weight as checkpoints store it, and what the norm multiplies by.
     let norm: Tensor
+    private let finalNormWeight: Tensor
     let lmHead: Linear
+    /// Gemma 2: √hidden, the embeddings' scale; nil for the others.
+    private let embeddingScale: Float?
+    /// Gemma 2's final-logit soft-cap.
+    private let logitSoftCap: Float?
 
     /// Which positions get logits: all of them (training, scoring) or only each sequence's last
     /// (prefill before generation — skips the vocabulary-sized product for every other position).
@@ -34,8 +42,13 @@ public final class LlamaModel {
             layer.quantized = weights.quantizedWeight(named: N.weight(module))
             return layer
         }
+        let architecture = c.architecture
         embedTokens = try load(N.weight(N.embedTokens), [c.vocabSize, c.hiddenSize])
         norm = try load(N.weight(N.norm), [c.hiddenSize])
+        finalNormWeight = try LlamaBlock.effectiveNormWeight(norm, offset: architecture.normWeightOffset)
+        // transformers rounds √hidden to the model's dtype (float32 here) before multiplying.
+        embeddingScale = architecture.scalesEmbeddings ? Float(Double(c.hiddenSize).squareRoot()) : nil
+        logitSoftCap = c.gemma?.finalLogitSoftcapping
         if !untied {
             lmHead = try Linear(weight: embedTokens)
             lmHead.quantized = weights.quantizedWeight(named: N.weight(N.embedTokens))
@@ -48,12 +61,17 @@ public final class LlamaModel {
             func module(_ m: DecoderLayerModule) throws -> Linear {
                 try linear(N.path(layer: i, m), shape: Self.weightShape(m, c), bias: Self.hasBias(m, c))
             }
-            func normWeight(_ m: DecoderLayerModule) throws -> Tensor { try load(N.weight(N.path(layer: i, m)), Self.weightShape(m, c)) }
+            var norms: [DecoderLayerModule: Tensor] = [:]
+            for m in architecture.layerModules where m.isNorm {
+                norms[m] = try load(N.weight(N.path(layer: i, m)), Self.weightShape(m, c))
+            }
             let attention = LlamaAttention(config: c, layerIndex: i, q: try module(.qProj), k: try module(.kProj),
-                                           v: try module(.vProj), o: try module(.oProj), rope: rope)
-            let mlp = LlamaMLP(gate: try module(.gateProj), up: try module(.upProj), down: try module(.downProj))
-            return LlamaBlock(attention: attention, mlp: mlp, inputNorm: try normWeight(.inputNorm),
-                              postAttentionNorm: try normWeight(.postAttentionNorm), eps: c.rmsNormEps)
+                                           v: try module(.vProj), o: try module(.oProj), rope: rope,
+                                           qNorm: norms[.qNorm], kNorm: norms[.kNorm])
+            let mlp = LlamaMLP(gate: try module(.gateProj), up: try module(.upProj), down: try module(.downProj),
+                               activation: architecture.activation)
+            return try LlamaBlock(attention: attention, mlp: mlp, norms: norms, placement: architecture.layerNorms,
+                                  weightOffset: architecture.normWeightOffset, eps: c.rmsNormEps)
         }
     }
 
@@ -82,20 +100,38 @@ public final class LlamaModel {
         if logits == .last {
             h = try slice(h, axis: 1, range: (h.shape[1] - 1)..<h.shape[1])
         }
-        return try lmHead(h)
+        return try outputLogits(h)
     }
+
+    /// The lm head's logits of final hidden states, soft-capped for Gemma 2 (cap·tanh(z/cap)).
+    func outputLogits(_ h: Tensor) throws -> Tensor {
+        let z = try lmHead(h)
+        guard let logitSoftCap else { return z }
+        return try mul(tanh(div(z, logitSoftCap)), logitSoftCap)
+    }
+
+    /// Token embeddings [B, T, hidden] of `ids` laid out as `shape`, scaled for Gemma 2.
+    func embed(_ ids: [Int], shape: [Int]) throws -> Tensor {
+        let x = try embedding(embedTokens, ids: ids, shape: shape)
+        guard let embeddingScale else { return x }
+        return try mul(x, embeddingScale)
+    }
+
+    /// The final RMSNorm.
+    func finalNorm(_ x: Tensor) throws -> Tensor { try rmsNorm(x, weight: finalNormWeight, eps: configuration.rmsNormEps) }
 
     /// [B, T] log-probabilities of `targets` (negative: ignored, 0) at every position, through the
     /// output head without materialising [B, T, V] logits (``linearTokenLogProbs``) — the training
-    /// path. Falls back to full logits when the head has a bias or a LoRA adapter. `positions`
+    /// path. Falls back to full logits when the head has a bias or a LoRA adapter, or the logits
+    /// are soft-capped (Gemma 2). `positions`
     /// and `hiddenKeys` as in ``hiddenStates(_:positions:keyPadding:hiddenKeys:cache:)``.
     public func tokenLogProbs(_ ids: [[Int]], positions: [[Int]]? = nil, keyPadding: [[Bool]]? = nil,
                               hiddenKeys: [HiddenKeys] = [], targets: [[Int]]) throws -> Tensor {
         let h = try hiddenStates(ids, positions: positions, keyPadding: keyPadding, hiddenKeys: hiddenKeys)
-        if lmHead.bias == nil && !(lmHead.lora?.isEnabled ?? false) {
+        if lmHead.bias == nil && !(lmHead.lora?.isEnabled ?? false) && logitSoftCap == nil {
             return try linearTokenLogProbs(hidden: h, weight: lmHead.weight, targets: targets)
         }
-        return try TensorEngine.tokenLogProbs(logits: lmHead(h), targets: targets)
+        return try TensorEngine.tokenLogProbs(logits: outputLogits(h), targets: targets)
     }
 
     /// Final-norm hidden states [B, T, hidden] (reward heads and embeddings start here).
@@ -118,10 +154,10 @@ public final class LlamaModel {
         if start + t > (cache?.capacity ?? configuration.maxPositionEmbeddings) {
             throw ModelError.contextOverflow(tokens: start + t, limit: cache?.capacity ?? configuration.maxPositionEmbeddings)
         }
-        var x = try embedding(embedTokens, ids: ids.flatMap { $0 }, shape: [b, t])
+        var x = try embed(ids.flatMap { $0 }, shape: [b, t])
         for block in layers {
             x = try block(x, positions: flatPositions, keyPadding: keyPadding, hiddenKeys: hiddenKeys, cache: cache)
         }
-        return try rmsNorm(x, weight: norm, eps: configuration.rmsNormEps)
+        return try finalNorm(x)
     }
 }

@@ -24,7 +24,6 @@ public enum FusedCheckpoint {
         var config = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as? [String: Any] ?? [:]
         config["architectures"] = [c.architecture.causalLMClassName]
         config["torch_dtype"] = "float32"
-        config["hidden_act"] = "silu"
         if c.eosTokenIds.count == 1 { config["eos_token_id"] = c.eosTokenIds[0] }
         try AtomicFile.write(JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
                              to: directory.appendingPathComponent("config.json"))

@@ -92,13 +92,13 @@ import WeightFormats
     @Test func unsupportedArchitecturesAreRefusedWithTheSupportedList() throws {
         let dir = try TinyModelFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let gguf = dir.appendingPathComponent("gemma2.gguf")
+        let gguf = dir.appendingPathComponent("gemma3.gguf")
         try TinyModelFiles.writeGGUF(to: gguf, metadata: TinyModelFiles.ggufMetadata.filter { $0.0 != "general.architecture" }
-                                         + [("general.architecture", .string("gemma2"))])
-        expectError([gguf.path, "'gemma2'", "llama, mistral, qwen2"]) { _ = try LanguageModel.load(path: gguf.path) }
-        let folder = dir.appendingPathComponent("olmo2")
-        try TinyModelFiles.writeFolder(at: folder, configJSON: TinyModelFiles.configJSON(["model_type": "\"olmo2\""]))
-        expectError(["config.json", "'olmo2'", "llama, mistral, qwen2"]) { _ = try LanguageModel.load(path: folder.path) }
+                                         + [("general.architecture", .string("gemma3"))])
+        expectError([gguf.path, "'gemma3'", "llama, mistral, qwen2, gemma2, olmo2"]) { _ = try LanguageModel.load(path: gguf.path) }
+        let folder = dir.appendingPathComponent("olmo3")
+        try TinyModelFiles.writeFolder(at: folder, configJSON: TinyModelFiles.configJSON(["model_type": "\"olmo3\""]))
+        expectError(["config.json", "'olmo3'", "llama, mistral, qwen2, gemma2, olmo2"]) { _ = try LanguageModel.load(path: folder.path) }
     }
 
     @Test func moduleNamesMapToGGUFAndBack() throws {

@@ -20,9 +20,11 @@ import TensorEngine
         try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: Support.fixtureURL("trl_parity.json")))
     }
 
-    func check(_ objective: any TrainingObjective, _ run: Run, logps: [String]) throws {
-        let model = try Support.parityModel()
-        let adapter = try LoRAAdapter.load(directory: Support.fixtureURL("trl_parity_adapter"))
+    /// `architecture`: nil for the Llama fixtures, else the name in trl_parity_<name>_model/.
+    func check(_ objective: any TrainingObjective, _ run: Run, logps: [String], architecture: String? = nil) throws {
+        let stem = architecture.map { "trl_parity_\($0)" } ?? "trl_parity"
+        let model = try Support.parityModel(stem + "_model")
+        let adapter = try LoRAAdapter.load(directory: Support.fixtureURL(stem + "_adapter"))
         try model.attach(adapter)
         let batch = run.pairs.enumerated().map { i, p in
             TrainingExample(prompt: p.prompt, chosen: p.chosen, rejected: p.rejected.isEmpty ? nil : p.rejected, index: i)
@@ -69,6 +71,19 @@ import TensorEngine
         let f = try Self.fixture()
         try check(ORPOObjective(beta: 0.1), f.orpo,
                   logps: ["logps/chosen", "logps/rejected", "nll_loss", "log_odds_ratio", "log_odds_chosen", "rewards/chosen", "rewards/margins"])
+    }
+
+    /// The same one-step checks of DPO and SFT on tiny Gemma 2 (soft-caps, sliding window, GeGLU,
+    /// sandwich norms) and OLMo 2 (QK-norm, post-norms) checkpoints
+    /// (scripts/reference/trl_parity_architectures.py).
+    struct ArchitectureRuns: Decodable { let dpo: Run; let sft: Run }
+
+    @Test(arguments: ["gemma2", "olmo2"])
+    func dpoAndSFTMatchTRLOnTheOtherArchitectures(_ architecture: String) throws {
+        let runs = try JSONDecoder().decode(ArchitectureRuns.self, from: Data(contentsOf: Support.fixtureURL("trl_parity_\(architecture).json")))
+        try check(DPOObjective(beta: 0.1), runs.dpo,
+                  logps: ["logps/chosen", "logps/rejected", "rewards/chosen", "rewards/rejected", "rewards/margins"], architecture: architecture)
+        try check(SFTObjective(), runs.sft, logps: [], architecture: architecture)
     }
 
     @Test func adamWMatchesTorch() throws {

@@ -14,8 +14,8 @@ enum Support {
     }
 
     /// The tiny Llama of scripts/reference/trl_parity.py.
-    static func parityModel() throws -> LlamaModel {
-        let dir = try fixtureURL("trl_parity_model")
+    static func parityModel(_ folder: String = "trl_parity_model") throws -> LlamaModel {
+        let dir = try fixtureURL(folder)
         let config = try JSONDecoder().decode(LlamaConfiguration.self, from: Data(contentsOf: dir.appendingPathComponent("config.json")))
         return try LlamaModel(configuration: config, weights: SafetensorsWeights(checkpoint: SafetensorsCheckpoint(directory: dir)))
     }

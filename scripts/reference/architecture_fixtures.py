@@ -1,4 +1,4 @@
-"""Reference fixtures for the decoder architectures DivTune runs (llama, mistral, qwen2).
+"""Reference fixtures for the decoder architectures DivTune runs (llama, mistral, qwen2, gemma2, olmo2).
 
 Run:   /tmp/pyref/bin/python scripts/reference/architecture_fixtures.py
 Needs: torch, transformers, gguf (see scripts/reference/requirements.txt).
@@ -27,7 +27,8 @@ from transformers import AutoConfig, AutoModelForCausalLM
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
 
-# 32 heads so that every family's default KV-head count (llama: = heads, mistral 8, qwen2 32) divides it.
+# 32 heads so that every family's default KV-head count (llama, olmo2: = heads, mistral 8, qwen2 32,
+# gemma2 4) divides it.
 MINIMAL = {"hidden_size": 64, "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 32, "vocab_size": 4}
 
 
@@ -45,7 +46,7 @@ def has_attention_bias(config):
 
 
 architectures = {}
-for model_type in ["llama", "mistral", "qwen2"]:
+for model_type in ["llama", "mistral", "qwen2", "gemma2", "olmo2"]:
     config = {"model_type": model_type, **MINIMAL}
     read = load(config)
     architectures[model_type] = {

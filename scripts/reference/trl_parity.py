@@ -96,12 +96,12 @@ def split_rows(input_ids, attention_mask, completion_mask, n):
     return [{"prompt": rows[i][0], "chosen": rows[i][1], "rejected": rows[n + i][1]} for i in range(n)]
 
 
-def run_dpo(tok, tmp, loss_type="sigmoid"):
-    pm = peft_model(build_model())
+def run_dpo(tok, tmp, loss_type="sigmoid", build=build_model):
+    pm = peft_model(build())
     args = DPOConfig(output_dir=tmp, beta=0.1, per_device_train_batch_size=2, max_steps=1, report_to=[],
                      use_cpu=True, gradient_checkpointing=False, bf16=False, max_length=None, seed=0,
                      dataloader_drop_last=False, loss_type=loss_type)
-    trainer = DPOTrainer(model=pm, ref_model=build_model(), args=args, train_dataset=Dataset.from_list(DATA), processing_class=tok)
+    trainer = DPOTrainer(model=pm, ref_model=build(), args=args, train_dataset=Dataset.from_list(DATA), processing_class=tok)
     batch = next(iter(trainer.get_train_dataloader()))
     pm.train()
     loss = trainer.compute_loss(pm, batch)
@@ -132,8 +132,8 @@ def run_orpo(tok, tmp):
             "grad_norms": grad_norms(pm)}
 
 
-def run_sft(tok, tmp):
-    pm = peft_model(build_model())
+def run_sft(tok, tmp, build=build_model):
+    pm = peft_model(build())
     args = SFTConfig(output_dir=tmp, per_device_train_batch_size=2, max_steps=1, report_to=[], use_cpu=True,
                      bf16=False, max_length=64, seed=0, completion_only_loss=True, packing=False)
     data = [{"prompt": d["prompt"], "completion": d["chosen"]} for d in DATA]

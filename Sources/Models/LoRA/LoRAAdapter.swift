@@ -168,7 +168,7 @@ extension LlamaModel {
     public var baseParameterCount: Int {
         var n = embedTokens.count + norm.count + (lmHead.weight === embedTokens ? 0 : lmHead.weight.count)
         for block in layers {
-            n += block.inputNorm.count + block.postAttentionNorm.count
+            n += block.norms.values.reduce(0) { $0 + $1.count }
         }
         for (_, linear) in linearLayers { n += linear.weight.count + (linear.bias?.count ?? 0) }
         return n
@@ -189,7 +189,7 @@ extension LlamaModel {
         typealias N = HFModuleNames
         var out: [(String, Tensor)] = [(N.weight(N.embedTokens), embedTokens)]
         for (i, block) in layers.enumerated() {
-            for module in DecoderLayerModule.allCases {
+            for module in configuration.architecture.layerModules {
                 let path = N.path(layer: i, module)
                 if let weight = block.normWeight(module) { out.append((N.weight(path), weight)) }
                 if let linear = block.linear(module) {
