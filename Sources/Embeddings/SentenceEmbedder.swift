@@ -10,6 +10,12 @@ import WeightFormats
 /// or `<s> … </s>`), run the encoder over right-padded batches, pool the real tokens, and
 /// L2-normalize when the folder lists a `Normalize` module.
 ///
+/// The same class runs the papers' embedders (docs/methods.md §3.3): AnnaWegmann/Style-Embedding
+/// (RoBERTa, byte-level BPE, mean pooling) and jina-embeddings-v3 (XLM-RoBERTa with rotary
+/// positions and a Unigram tokenizer). For jina, `task` picks a LoRA adapter (`text-matching`, …)
+/// and prepends that task's instruction from `config.json`; nil runs the base weights, as the
+/// paper did.
+///
 /// Texts are sorted by token count before batching so each batch pads little; vectors come back
 /// in input order. Inference runs without autograd. Not thread-safe for concurrent `embed` calls
 /// with different thread settings, but otherwise stateless.
@@ -28,14 +34,19 @@ public final class SentenceEmbedder: TextEmbedder, @unchecked Sendable {
     public let directory: URL
     public let tokenizer: PreTrainedTokenizer
     public let encoder: TransformerEncoder
+    /// The LoRA task the weights carry (jina), or nil.
+    public var task: String? { encoder.task }
     let lowercases: Bool
+    /// The task's instruction, prepended to every text.
+    let instruction: String
 
-    public convenience init(directory: URL) throws {
-        try self.init(directory: directory, pooling: nil)
+    /// `task` names a LoRA adapter of the folder's `lora_adaptations` (jina-embeddings-v3).
+    public convenience init(directory: URL, task: String? = nil) throws {
+        try self.init(directory: directory, pooling: nil, task: task)
     }
 
     /// `pooling` overrides the folder's pooling modes (tests compare every mode on one model).
-    init(directory: URL, pooling override: [PoolingMode]?) throws {
+    init(directory: URL, pooling override: [PoolingMode]?, task: String? = nil) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ModelError.missingFile(path: directory.path, what: "sentence-transformers model folder")
@@ -51,18 +62,20 @@ public final class SentenceEmbedder: TextEmbedder, @unchecked Sendable {
         tokenizer = try PreTrainedTokenizer(tokenizerJSON: tokenizerURL)
         let checkpoint = try SafetensorsCheckpoint(directory: directory)
         encoder = try TransformerEncoder(configuration: configuration, weights: SafetensorsWeights(checkpoint: checkpoint),
-                                         names: checkpoint.tensorNames, source: directory.path)
+                                         names: checkpoint.tensorNames, source: directory.path, task: task)
+        instruction = task.flatMap { configuration.taskInstructions[$0] } ?? ""
         pooling = override ?? layout.pooling
         normalizes = layout.normalize
         lowercases = layout.lowercase
         maxSequenceLength = min(layout.maxSequenceLength ?? configuration.maxSequenceLength, configuration.maxSequenceLength)
         dimension = configuration.hiddenSize * pooling.count
-        identifier = Self.identifier(directory: directory, files: checkpoint.files.map(\.path))
+        identifier = Self.identifier(directory: directory, files: checkpoint.files.map(\.path)) + (task.map { "-" + $0 } ?? "")
     }
 
     /// The ids the encoder sees for `text` (special tokens included, truncated).
     public func tokenize(_ text: String) -> [Int] {
-        tokenizer.encode(lowercases ? text.lowercased() : text, addSpecialTokens: true, maxLength: maxSequenceLength)
+        let input = instruction + text
+        return tokenizer.encode(lowercases ? input.lowercased() : input, addSpecialTokens: true, maxLength: maxSequenceLength)
     }
 
     /// One vector per text, in input order, in batches of ``defaultBatchSize``.

@@ -29,13 +29,19 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     /// The embedders that defined the semantic and style spaces (path or built-in name).
     public var embedder: String?
     public var styleEmbedder: String?
+    /// True when both spaces used the papers' embedders (docs/methods.md §3.3); false for substitutes
+    /// (MiniLM, the stylometric features, …); nil in files written before this was recorded.
+    public var embeddersMatchPaper: Bool?
     public var warnings: [String]
+
+    /// Whether the run's diversity numbers may be set beside the papers' (only a recorded `true`).
+    public var comparableWithPaper: Bool { embeddersMatchPaper == true }
 
     public init(run: String, model: String, adapter: String? = nil, baseModel: String? = nil, baseAdapter: String? = nil,
                 conformativeWeight: Double? = nil, quality: Estimate?, qualityMeasure: String,
                 semanticDiversity: Estimate?, styleDiversity: Estimate?, compressionRatio: Estimate?,
                 homogenizationRougel: Estimate?, ngramDiversity: Estimate?, prompts: Int, samplesPerPrompt: Int,
-                embedder: String? = nil, styleEmbedder: String? = nil, warnings: [String] = []) {
+                embedder: String? = nil, styleEmbedder: String? = nil, embeddersMatchPaper: Bool? = nil, warnings: [String] = []) {
         self.run = run
         self.model = model
         self.adapter = adapter
@@ -53,6 +59,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         self.samplesPerPrompt = samplesPerPrompt
         self.embedder = embedder
         self.styleEmbedder = styleEmbedder
+        self.embeddersMatchPaper = embeddersMatchPaper
         self.warnings = warnings
     }
 
@@ -72,6 +79,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         case run, model, adapter, quality, prompts, warnings, embedder
         case baseModel = "base_model", baseAdapter = "base_adapter", conformativeWeight = "conformative_weight"
         case qualityMeasure = "quality_measure", samplesPerPrompt = "samples_per_prompt", styleEmbedder = "style_embedder"
+        case embeddersMatchPaper = "embedders_match_paper"
     }
 
     public init(from decoder: Decoder) throws {
@@ -94,6 +102,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         samplesPerPrompt = try c.decodeIfPresent(Int.self, forKey: .samplesPerPrompt) ?? 0
         embedder = try c.decodeIfPresent(String.self, forKey: .embedder)
         styleEmbedder = try c.decodeIfPresent(String.self, forKey: .styleEmbedder)
+        embeddersMatchPaper = try c.decodeIfPresent(Bool.self, forKey: .embeddersMatchPaper)
         warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
     }
 
@@ -114,6 +123,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         try c.encode(samplesPerPrompt, forKey: .samplesPerPrompt)
         try c.encode(embedder, forKey: .embedder)
         try c.encode(styleEmbedder, forKey: .styleEmbedder)
+        try c.encode(embeddersMatchPaper, forKey: .embeddersMatchPaper)
         try c.encode(warnings, forKey: .warnings)
     }
 

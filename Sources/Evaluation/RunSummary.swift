@@ -5,7 +5,7 @@ public enum RunSummary {
     /// `semanticEmbeddings[p][s]` / `styleEmbeddings[p][s]` embed `records[p].samples[s]`.
     public static func metrics(run: String, model: String, records: [SampleRecord],
                                semanticEmbeddings: [[[Float]]]? = nil, styleEmbeddings: [[[Float]]]? = nil,
-                               embedder: String? = nil, styleEmbedder: String? = nil,
+                               embedder: String? = nil, styleEmbedder: String? = nil, embeddersMatchPaper: Bool? = nil,
                                adapter: String? = nil, baseModel: String? = nil, baseAdapter: String? = nil,
                                conformativeWeight: Double? = nil, resamples: Int = 1000, seed: UInt64 = 0) throws -> (RunMetrics, [PromptDiversity]) {
         let perPrompt = try DiversityMetrics.compute(prompts: records.map(\.samples), semanticEmbeddings: semanticEmbeddings,
@@ -26,7 +26,7 @@ public enum RunSummary {
             homogenizationRougel: diversity.homogenization.map(Estimate.init),
             ngramDiversity: diversity.ngramDiversity.map(Estimate.init),
             prompts: records.count, samplesPerPrompt: records.map(\.samples.count).max() ?? 0,
-            embedder: embedder, styleEmbedder: styleEmbedder, warnings: warnings)
+            embedder: embedder, styleEmbedder: styleEmbedder, embeddersMatchPaper: embeddersMatchPaper, warnings: warnings)
         return (metrics, perPrompt)
     }
 

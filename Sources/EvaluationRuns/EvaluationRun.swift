@@ -167,7 +167,7 @@ public struct EvaluationRun {
         let model = generator.sampledModel
         let (metrics, perPrompt) = try RunSummary.metrics(
             run: name, model: model.model, records: records, semanticEmbeddings: semantic, styleEmbeddings: style,
-            embedder: spaces.semanticName, styleEmbedder: spaces.styleName, adapter: model.adapter, baseModel: model.baseModel,
+            embedder: spaces.semanticName, styleEmbedder: spaces.styleName, embeddersMatchPaper: spaces.matchesPaper, adapter: model.adapter, baseModel: model.baseModel,
             baseAdapter: model.baseAdapter, conformativeWeight: model.conformativeWeight)
         let promptMetrics = zip(records, perPrompt).map { PromptMetrics($0, measured: $1) }
         try metrics.write(runDirectory: output)

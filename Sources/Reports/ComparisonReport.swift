@@ -93,6 +93,12 @@ public struct ComparisonReport: Sendable {
         }
         let embedders = runs.map { "\($0.run): semantic = \($0.embedder ?? "none"), style = \($0.styleEmbedder ?? "none")" }
         page.paragraph("Embedders — " + embedders.joined(separator: "; "))
+        let substitutes = runs.filter { !$0.comparableWithPaper }.map(\.run)
+        if !substitutes.isEmpty {
+            // docs/methods.md §3.3: only jina-embeddings-v3 (no task) and Style-Embedding give the papers' spaces.
+            page.paragraph("Not comparable with the paper: \(substitutes.joined(separator: ", ")) — measured with substitute (or unrecorded) embedders, "
+                + "not jina-embeddings-v3 and Style-Embedding; their diversity numbers cannot be set beside the paper's.")
+        }
         let warnings = runs.flatMap { r in r.warnings.prefix(5).map { "\(r.run): \($0)" } }
         if !warnings.isEmpty {
             page.heading("Warnings")

@@ -4,7 +4,7 @@ import Foundation
 /// A Hugging Face tokenizer pipeline built from `tokenizer.json` (or from GGUF metadata, see
 /// `fromGGUF`), mirroring HF `tokenizers`' stages:
 ///
-///     added tokens → normalizer → pre-tokenizer → model (BPE / WordPiece) → post-processor
+///     added tokens → normalizer → pre-tokenizer → model (BPE / WordPiece / Unigram) → post-processor
 ///     ids → tokens → decoder → text
 ///
 /// `encode` matches HF's ids exactly on the tested families (SmolLM2/GPT-2/Llama-3 byte-level BPE,
@@ -59,6 +59,7 @@ public final class PreTrainedTokenizer: Tokenizer, @unchecked Sendable {
         switch json.model {
         case let .bpe(c): model = try BPEModel(c)
         case let .wordPiece(c): model = try WordPieceModel(c)
+        case let .unigram(c): model = try UnigramModel(c)
         }
         postProcessor = json.postProcessor?.make()
         decoder = try json.decoder?.make()

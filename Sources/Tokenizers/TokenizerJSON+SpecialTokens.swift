@@ -32,6 +32,10 @@ extension ModelConfig {
         switch self {
         case let .bpe(c): return c.vocab
         case let .wordPiece(c): return c.vocab
+        case let .unigram(c):
+            var vocabulary: [String: Int] = [:]
+            for (id, entry) in c.vocab.enumerated() { vocabulary[entry.token] = id }
+            return vocabulary
         }
     }
 }

@@ -27,7 +27,7 @@ extension BenchCommand {
 
         func run() throws {
             EngineThreads.configure(threads)
-            let embedder = try EmbedderOptions(semanticDirectory: model).sentenceEmbedder()
+            let embedder = try EmbedderOptions.semantic(model).sentenceEmbedder()
             let bench = EmbeddingBenchmark(embedder: embedder, texts: texts, tokens: min(tokens, embedder.maxSequenceLength),
                                            batchSize: batchSize, repeats: repeats)
             let inputs = bench.makeTexts()

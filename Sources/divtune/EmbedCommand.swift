@@ -33,7 +33,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         if let threads { EngineThreads.configure(threads) }
         let all = try input.map { try Self.readTexts(URL(fileURLWithPath: $0)) } ?? texts
-        let embedder = try EmbedderOptions(semanticDirectory: model).sentenceEmbedder()
+        let embedder = try EmbedderOptions.semantic(model).sentenceEmbedder()
         let vectors = try embedder.embed(all, batchSize: batchSize)
         if json {
             let payload: [String: Any] = ["embeddings": vectors.map { $0.map(Double.init) }]

@@ -72,6 +72,8 @@ struct EvaluateRunCommand: ParsableCommand {
         }
         let report = try Self.writeReport(result, of: evaluation)
         for (header, value) in zip(ComparisonReport.tableHeaders, report.tableRows[0]) { print("\(header): \(value)") }
+        print("semantic embedder: \(result.metrics.embedder ?? "none")")
+        print("style embedder: \(result.metrics.styleEmbedder ?? "none")")
         print("wrote metrics.json, prompt_metrics.jsonl and report.html in \(evaluation.output.path)")
     }
 

@@ -86,8 +86,15 @@ struct PrepareCommand: ParsableCommand {
         let cacheURL = cache.map { URL(fileURLWithPath: $0) }
         let usesSemantic = deviation == .semantic || deviation == .both
         let usesStyle = deviation == .style || deviation == .both
-        var semantic = try usesSemantic ? embedders.semantic(cache: cacheURL) : nil
-        var style = try usesStyle ? embedders.style(cache: cacheURL) : nil
+        let semanticModel = try usesSemantic ? embedders.sentenceEmbedder() : nil
+        let styleModel = try usesStyle ? embedders.styleEmbedder() : nil
+        // Which embedders produced the weights, and whether they are the paper's (docs/methods.md §3.3).
+        let provenance = (usesSemantic ? semanticModel.map(embedders.semanticProvenance) : nil,
+                          usesStyle ? embedders.styleProvenance(styleModel) : nil)
+        var semantic = try semanticModel.map { try EmbedderOptions.cached($0, in: cacheURL) }
+        var style: TextEmbedder? = try usesStyle
+            ? styleModel.map { try EmbedderOptions.cached($0, in: cacheURL.map(EmbedderOptions.styleCacheFile)) } ?? StylometricEmbedder()
+            : nil
         let spaces = (usesSemantic ? 1 : 0) + (usesStyle ? 1 : 0)
         // At most every response of every space is embedded (cutoffs and DivPO embed fewer).
         let progress = ProgressBar("prepare", total: spaces == 0 ? nil : dataset.responseCount * spaces, unit: "texts")
@@ -108,6 +115,8 @@ struct PrepareCommand: ParsableCommand {
         let summary = result.summary
         print("wrote \(outputURL.path)")
         print(summary)
+        if let semantic = provenance.0 { print("semantic embedder: \(semantic)") }
+        if let style = provenance.1 { print("style embedder: \(style)") }
         if !caches.isEmpty {
             print("embedding cache: \(caches.reduce(0) { $0 + $1.hits }) hits, \(caches.reduce(0) { $0 + $1.misses }) embedded")
         }
@@ -117,6 +126,9 @@ struct PrepareCommand: ParsableCommand {
                 "prompts": summary.prompts, "prompts_with_pairs": summary.promptsWithPairs, "responses": summary.responses,
                 "responses_used": summary.responsesUsed, "pairs": summary.pairs, "skipped": summary.skipped.map(\.description),
                 "seconds": Date().timeIntervalSince(started),
+                "embedder": provenance.0.map { $0.description as Any } ?? NSNull(),
+                "style_embedder": provenance.1.map { $0.description as Any } ?? NSNull(),
+                "embedders_match_paper": [provenance.0, provenance.1].compactMap { $0 }.allSatisfy(\.matchesPaper) && deviation != .none,
             ]
             if let w = summary.weights {
                 record["weights"] = ["min": w.min, "q25": w.q25, "median": w.median, "mean": w.mean, "q75": w.q75, "max": w.max, "zeros": w.zeros]

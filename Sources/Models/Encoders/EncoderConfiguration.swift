@@ -1,11 +1,15 @@
 import Foundation
 
 /// The hyper-parameters of a BERT-family encoder (`bert`, `roberta`, `xlm-roberta`, `camembert`),
-/// read from an HF `config.json`.
+/// read from an HF `config.json`. A file without `model_type` (jina-embeddings-v3's) is typed by
+/// its `architectures` entry (`XLMRobertaModel` → `xlm-roberta`).
 ///
-/// RoBERTa-style models number positions from `padding_idx + 1` (HF
+/// RoBERTa-style models with learned positions number them from `padding_idx + 1` (HF
 /// `create_position_ids_from_input_ids`), so their first real token sits at position
-/// `pad_token_id + 1`; BERT counts from 0.
+/// `pad_token_id + 1`; BERT counts from 0, and rotary positions (jina) from 0.
+///
+/// Task adapters (`lora_adaptations`, `lora_rank`, `lora_alpha`, `task_instructions`) are read
+/// for jina-embeddings-v3; see ``TaskAdaptedWeights``.
 public struct EncoderConfiguration: Sendable, Equatable {
     public var modelType: String
     public var hiddenSize: Int
@@ -18,15 +22,31 @@ public struct EncoderConfiguration: Sendable, Equatable {
     public var layerNormEps: Float
     public var hiddenAct: String
     public var padTokenId: Int
+    public var positions: EncoderPositions
+    /// Names of the LoRA tasks, in adapter order (empty: no adapters).
+    public var loraTasks: [String]
+    public var loraRank: Int
+    public var loraAlpha: Float
+    /// Text prepended to every input under a task (jina: "Represent the query …: " for retrieval.query).
+    public var taskInstructions: [String: String]
 
     public static let supportedModelTypes: Set<String> = ["bert", "roberta", "xlm-roberta", "camembert"]
     static let robertaStyle: Set<String> = ["roberta", "xlm-roberta", "camembert"]
 
     public var headDim: Int { hiddenSize / numAttentionHeads }
     /// The position id of token 0.
-    public var positionOffset: Int { Self.robertaStyle.contains(modelType) ? padTokenId + 1 : 0 }
-    /// The longest sequence the position table can hold.
+    public var positionOffset: Int { positions == .absolute && Self.robertaStyle.contains(modelType) ? padTokenId + 1 : 0 }
+    /// The longest sequence the position table (or, for rotary positions, `max_position_embeddings`) allows.
     public var maxSequenceLength: Int { maxPositionEmbeddings - positionOffset }
+
+    /// `model_type` of an HF architecture class name, for files that omit the key.
+    static func modelType(architecture: String) -> String? {
+        if architecture.hasPrefix("XLMRoberta") { return "xlm-roberta" }
+        if architecture.hasPrefix("Roberta") { return "roberta" }
+        if architecture.hasPrefix("Camembert") { return "camembert" }
+        if architecture.hasPrefix("Bert") { return "bert" }
+        return nil
+    }
 
     /// Parses `config.json`; errors name the file and the key.
     public init(url: URL) throws {
@@ -39,10 +59,12 @@ public struct EncoderConfiguration: Sendable, Equatable {
             if json[key] == nil || json[key] is NSNull, let value { return value }
             throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): \(key)", reason: "expected an integer")
         }
-        let type = json["model_type"] as? String ?? ""
+        let architecture = (json["architectures"] as? [String])?.first
+        let type = json["model_type"] as? String ?? architecture.flatMap(Self.modelType(architecture:)) ?? ""
         guard Self.supportedModelTypes.contains(type) else {
+            let named = json["model_type"] != nil ? "'\(type)'" : "missing, and architectures[0] '\(architecture ?? "")' names no supported encoder"
             throw ModelError.invalidConfiguration(key: "\(url.path): model_type",
-                reason: "'\(type)' is not a supported encoder (supported: \(Self.supportedModelTypes.sorted().joined(separator: ", ")))")
+                reason: "\(named) (supported: \(Self.supportedModelTypes.sorted().joined(separator: ", ")))")
         }
         modelType = type
         hiddenSize = try int("hidden_size")
@@ -55,6 +77,33 @@ public struct EncoderConfiguration: Sendable, Equatable {
         padTokenId = try int("pad_token_id", default: Self.robertaStyle.contains(type) ? 1 : 0)
         layerNormEps = Float((json["layer_norm_eps"] as? Double) ?? 1e-12)
         hiddenAct = json["hidden_act"] as? String ?? "gelu"
+        switch json["position_embedding_type"] as? String ?? "absolute" {
+        case "absolute": positions = .absolute
+        case "rotary":
+            let base = (json["rotary_emb_base"] as? Double) ?? 10_000
+            guard base.isFinite, base > 1 else {
+                throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): rotary_emb_base", reason: "must be a finite number above 1, got \(base)")
+            }
+            positions = .rotary(base: Float(base))
+        case let other:
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): position_embedding_type",
+                                                  reason: "'\(other)' is not supported (\(EncoderPositions.supported.joined(separator: ", ")))")
+        }
+        if let tasks = json["lora_adaptations"], !(tasks is NSNull) {
+            guard let names = tasks as? [String], !names.isEmpty, Set(names).count == names.count else {
+                throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): lora_adaptations", reason: "expected a list of distinct task names")
+            }
+            loraTasks = names
+        } else {
+            loraTasks = []
+        }
+        loraRank = try int("lora_rank", default: 4)
+        let alpha = (json["lora_alpha"] as? Double) ?? 1
+        guard (1...1024).contains(loraRank), alpha.isFinite else {
+            throw ModelError.invalidConfiguration(key: "\(url.lastPathComponent): lora_rank", reason: "rank \(loraRank) must lie in 1...1024 and lora_alpha \(alpha) be finite")
+        }
+        loraAlpha = Float(alpha)
+        taskInstructions = json["task_instructions"] as? [String: String] ?? [:]
         // The same bounds as LlamaConfiguration.sizeLimits: sizes from a downloaded file must not
         // reach an allocation (1e13 layers) or overflow before the tensors are compared with them.
         for (key, value, limit) in [("hidden_size", hiddenSize, 1 << 16), ("intermediate_size", intermediateSize, 1 << 18),

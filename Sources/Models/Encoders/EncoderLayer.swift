@@ -5,7 +5,9 @@ import TensorEngine
 ///     h = LayerNorm(x + Wo·Attention(Wq x, Wk x, Wv x))     (bidirectional, padding masked)
 ///     y = LayerNorm(h + W2·act(W1 h))
 ///
-/// Q, K and V come from one fused projection (a single sgemm of width 3·hidden).
+/// Q, K and V come from one fused projection (a single sgemm of width 3·hidden). With rotary
+/// positions (jina-embeddings-v3), queries and keys are rotated by their positions 0…T−1 before
+/// attention; padding sits after the real tokens, so their positions are unchanged.
 final class EncoderLayer {
     let heads: Int
     let queryKeyValue: Linear
@@ -16,9 +18,11 @@ final class EncoderLayer {
     let outputNorm: (weight: Tensor, bias: Tensor)
     let activation: EncoderActivation
     let eps: Float
+    let rotary: RotaryEmbedding?
 
     init(heads: Int, queryKeyValue: Linear, attentionOutput: Linear, attentionNorm: (Tensor, Tensor),
-         intermediate: Linear, output: Linear, outputNorm: (Tensor, Tensor), activation: EncoderActivation, eps: Float) {
+         intermediate: Linear, output: Linear, outputNorm: (Tensor, Tensor), activation: EncoderActivation, eps: Float,
+         rotary: RotaryEmbedding? = nil) {
         self.heads = heads
         self.queryKeyValue = queryKeyValue
         self.attentionOutput = attentionOutput
@@ -28,18 +32,25 @@ final class EncoderLayer {
         self.outputNorm = outputNorm
         self.activation = activation
         self.eps = eps
+        self.rotary = rotary
     }
 
     /// x [B, T, H] holding `lengths[b]` real tokens per row, then padding.
     func callAsFunction(_ x: Tensor, lengths: [Int]) throws -> Tensor {
         let (b, t, h) = (x.shape[0], x.shape[1], x.shape[2])
         let merged: Tensor
-        if Tensor.isGradEnabled {
-            // Differentiable path: split heads, masked attention, merge heads.
+        if Tensor.isGradEnabled || rotary != nil {
+            // Split heads, masked attention, merge heads: differentiable, and where rotary
+            // positions must turn the split queries and keys.
             let d = h / heads
             let qkv = try permute(reshape(queryKeyValue(x), [b, t, 3, heads, d]), [2, 0, 3, 1, 4])
-            let q = try reshape(slice(qkv, axis: 0, range: 0..<1), [b, heads, t, d])
-            let k = try reshape(slice(qkv, axis: 0, range: 1..<2), [b, heads, t, d])
+            var q = try reshape(slice(qkv, axis: 0, range: 0..<1), [b, heads, t, d])
+            var k = try reshape(slice(qkv, axis: 0, range: 1..<2), [b, heads, t, d])
+            if let rotary {
+                let positions = Array(0..<t)
+                q = try rotary.apply(q, positions: positions)
+                k = try rotary.apply(k, positions: positions)
+            }
             let v = try reshape(slice(qkv, axis: 0, range: 2..<3), [b, heads, t, d])
             let keyPadding = lengths.contains { $0 < t } ? lengths.map { n in (0..<t).map { $0 < n } } : nil
             let attended = try scaledDotProductAttention(query: q, key: k, value: v, causal: false, keyPadding: keyPadding)

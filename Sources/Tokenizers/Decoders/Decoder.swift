@@ -17,8 +17,9 @@ indirect enum DecoderConfig: Decodable, Sendable {
     case strip(content: String, start: Int, stop: Int)
     case fuse
     case byteFallback
+    case metaspace(MetaspaceOptions)
 
-    static let supported = ["ByteLevel", "WordPiece", "Sequence", "Replace", "Strip", "Fuse", "ByteFallback"]
+    static let supported = ["ByteLevel", "WordPiece", "Sequence", "Replace", "Strip", "Fuse", "ByteFallback", "Metaspace"]
 
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: JSONKey.self)
@@ -31,6 +32,7 @@ indirect enum DecoderConfig: Decodable, Sendable {
         case "Strip": self = .strip(content: try c.value("content"), start: try c.value("start", default: 0), stop: try c.value("stop", default: 0))
         case "Fuse": self = .fuse
         case "ByteFallback": self = .byteFallback
+        case "Metaspace": self = .metaspace(try MetaspaceOptions(from: decoder))
         default: throw c.unsupported("decoder", type, supported: Self.supported)
         }
     }
@@ -44,6 +46,8 @@ indirect enum DecoderConfig: Decodable, Sendable {
         case let .strip(content, start, stop): return StripDecoder(content: content.unicodeScalars.first ?? " ", start: start, stop: stop)
         case .fuse: return FuseDecoder()
         case .byteFallback: return ByteFallbackDecoder()
+        case let .metaspace(options):
+            return MetaspaceDecoder(replacement: options.replacement, prependsReplacement: options.prependScheme != .never)
         }
     }
 }

@@ -11,6 +11,7 @@ protocol TokenizerModel: Sendable {
 enum ModelConfig: Decodable, Sendable {
     case bpe(BPEModel.Configuration)
     case wordPiece(WordPieceModel.Configuration)
+    case unigram(UnigramModel.Configuration)
 
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: JSONKey.self)
@@ -20,7 +21,8 @@ enum ModelConfig: Decodable, Sendable {
         switch type {
         case "BPE": self = .bpe(try BPEModel.Configuration(from: decoder))
         case "WordPiece": self = .wordPiece(try WordPieceModel.Configuration(from: decoder))
-        default: throw c.unsupported("model", type, supported: ["BPE", "WordPiece"])
+        case "Unigram": self = .unigram(try UnigramModel.Configuration(from: decoder))
+        default: throw c.unsupported("model", type, supported: ["BPE", "WordPiece", "Unigram"])
         }
     }
 }

@@ -16,9 +16,10 @@ indirect enum NormalizerConfig: Decodable, Sendable {
     case replace(pattern: SplitPattern, content: String)
     case prepend(String)
     case strip(left: Bool, right: Bool)
+    case precompiled(charsmap: String, field: String)
 
     static let supported = ["Sequence", "NFC", "NFD", "NFKC", "NFKD", "Lowercase", "StripAccents", "BertNormalizer",
-                            "Replace", "Prepend", "Strip"]
+                            "Replace", "Prepend", "Strip", "Precompiled"]
 
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: JSONKey.self)
@@ -39,6 +40,9 @@ indirect enum NormalizerConfig: Decodable, Sendable {
         case "Replace": self = .replace(pattern: try c.value("pattern"), content: try c.value("content"))
         case "Prepend": self = .prepend(try c.value("prepend"))
         case "Strip": self = .strip(left: try c.value("strip_left", default: true), right: try c.value("strip_right", default: true))
+        case "Precompiled":
+            self = .precompiled(charsmap: try c.value("precompiled_charsmap"),
+                                field: TokenizerError.jsonPath(c.codingPath + [JSONKey("precompiled_charsmap")]))
         default: throw c.unsupported("normalizer", type, supported: Self.supported)
         }
     }
@@ -54,6 +58,7 @@ indirect enum NormalizerConfig: Decodable, Sendable {
         case let .replace(pattern, content): return ReplaceNormalizer(pattern: try pattern.compile(), content: content)
         case let .prepend(prefix): return PrependNormalizer(prefix: prefix)
         case let .strip(left, right): return StripNormalizer(left: left, right: right)
+        case let .precompiled(charsmap, field): return try PrecompiledNormalizer(base64: charsmap, field: field)
         }
     }
 }

@@ -23,9 +23,10 @@ indirect enum PreTokenizerConfig: Decodable, Sendable {
     case whitespace
     case whitespaceSplit
     case punctuation(SplitBehavior)
+    case metaspace(MetaspaceOptions, field: String)
 
     static let supported = ["Sequence", "Split", "ByteLevel", "Digits", "BertPreTokenizer", "Whitespace",
-                            "WhitespaceSplit", "Punctuation"]
+                            "WhitespaceSplit", "Punctuation", "Metaspace"]
 
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: JSONKey.self)
@@ -41,6 +42,8 @@ indirect enum PreTokenizerConfig: Decodable, Sendable {
         case "Whitespace": self = .whitespace
         case "WhitespaceSplit": self = .whitespaceSplit
         case "Punctuation": self = .punctuation(try c.value("behavior", default: .isolated))
+        case "Metaspace":
+            self = .metaspace(try MetaspaceOptions(from: decoder), field: TokenizerError.jsonPath(c.codingPath + [JSONKey("prepend_scheme")]))
         default: throw c.unsupported("pre_tokenizer", type, supported: Self.supported)
         }
     }
@@ -58,6 +61,14 @@ indirect enum PreTokenizerConfig: Decodable, Sendable {
         case .whitespace: return SplitPreTokenizer(pattern: try CompiledPattern.cached(#"\w+|[^\w\s]+"#), behavior: .removed, invert: true)
         case .whitespaceSplit: return WhitespaceSplitPreTokenizer()
         case let .punctuation(behavior): return PunctuationPreTokenizer(behavior: behavior)
+        case let .metaspace(options, field):
+            // "first" prepends only to text at the very start of the input, which needs offsets this
+            // pipeline does not track; XLM-R and jina files use "always" (or add_prefix_space).
+            guard options.prependScheme != .first else {
+                throw TokenizerError.unsupported(source: "", field: field, what: "Metaspace prepend_scheme 'first' (supported: always, never)")
+            }
+            return MetaspacePreTokenizer(replacement: options.replacement, prependsReplacement: options.prependScheme == .always,
+                                         splits: options.split)
         }
     }
 }
