@@ -79,7 +79,8 @@ def training_arguments(config, launch, method):
         eval_strategy="steps" if split > 0 else "no", eval_steps=config.get("steps_per_eval", 50),
         seed=config.get("seed", 42), data_seed=config.get("seed", 42), report_to=[], use_cpu=cpu,
         bf16=launch.get("precision") == "bf16", disable_tqdm=True, dataloader_drop_last=False,
-        ddp_backend="gloo" if cpu else None, save_only_model=False,
+        ddp_backend="gloo" if cpu and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
+        save_only_model=False,
     )
     if launch.get("deepspeed"):
         args["deepspeed"] = launch["deepspeed"]
@@ -125,7 +126,7 @@ def prepare_output(config, resume):
 
 
 def build_trainer(spec):
-    from transformers import set_seed
+    from transformers import PrinterCallback, set_seed
     from trl import DPOConfig, SFTConfig, SFTTrainer
     from trl.experimental.orpo import ORPOConfig
 
@@ -181,6 +182,8 @@ def build_trainer(spec):
             unwrapped.delete_adapter("ref")
         unwrapped.load_adapter(config["reference_adapter"], adapter_name="ref", is_trainable=False)
         unwrapped.set_adapter("default")
+    # DivTune prints its own progress lines (MetricsLog), not the HF dict printer's.
+    trainer.remove_callback(PrinterCallback)
     trainer.add_callback(MetricsLog(os.path.join(config["output"], "metrics.jsonl"), lambda: Counting.tokens))
     trainer.add_callback(SaveAtEnd())
     return trainer
