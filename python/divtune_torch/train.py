@@ -32,6 +32,10 @@ def load_spec(path):
             raise SpecError(f"{path}: configuration.{key} must be a path")
     if spec["method"] not in ("sft", "dpo", "ddpo", "orpo", "dorpo"):
         raise SpecError(f"{path}: unknown method '{spec['method']}'")
+    if config.get("max_prompt_length") is not None:
+        # TRL 1.16's trainers have no prompt cut of their own (docs/scale-out.md §3).
+        raise SpecError(f"{path}: max_prompt_length is not available on the torch backend; cut prompts in the data "
+                        "or use max_length")
     return spec
 
 
@@ -85,12 +89,12 @@ def training_arguments(config, launch, method):
     if launch.get("deepspeed"):
         args["deepspeed"] = launch["deepspeed"]
     if method in ("dpo", "ddpo"):
+        # disable_dropout=False: LoRA dropout stays as configured, as in the Swift trainer.
         args.update(beta=config.get("beta", 0.1), loss_type=config.get("loss_type", "sigmoid"),
-                    max_length=config.get("max_length"), precompute_ref_log_probs=False)
+                    max_length=config.get("max_length"), precompute_ref_log_probs=False, disable_dropout=False)
     elif method in ("orpo", "dorpo"):
-        max_length = config.get("max_length") or 1024
-        args.update(beta=config.get("beta", 0.1), max_length=max_length,
-                    max_prompt_length=config.get("max_prompt_length") or max_length, remove_unused_columns=False)
+        args.update(beta=config.get("beta", 0.1), max_length=config.get("max_length") or 1024, disable_dropout=False,
+                    remove_unused_columns=False)
     else:
         args.update(completion_only_loss=not config.get("train_on_prompt", False), max_length=config.get("max_length"),
                     packing=False, padding_free=bool(config.get("padding_free", False)))
