@@ -26,13 +26,11 @@ def model():
 
 
 def first_batch_loss(trainer):
+    """The loss of the first training batch and the metrics the trainer recorded for it."""
     batch = next(iter(trainer.get_train_dataloader()))
     trainer.model.train()
     loss = trainer.compute_loss(trainer.model, batch)
-    metrics = {k: sum(v) / len(v) for k, v in trainer._metrics["train"].items()} if hasattr(trainer, "_metrics") else {}
-    if hasattr(trainer, "_stored_metrics"):
-        metrics = {k: sum(v) / len(v) for k, v in trainer._stored_metrics["train"].items()}
-    return loss.item(), metrics
+    return loss.item(), {k: sum(v) / len(v) for k, v in trainer._metrics["train"].items()}
 
 
 @pytest.mark.parametrize("method", ["dpo", "ddpo"])
