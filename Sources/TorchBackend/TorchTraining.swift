@@ -4,12 +4,26 @@ import Training
 /// `divtune train <method> … --backend torch` (docs/scale-out.md): checks the launch and the Python
 /// stack, writes the run spec into the output folder, launches this machine's processes and waits.
 public enum TorchTraining {
-    /// Runs `spec` with `stack`; `threads` (--threads) sets each process's OpenMP threads.
-    public static func run(_ spec: TorchRunSpec, stack: TorchStack, threads: Int? = nil, log: (String) -> Void = { print($0) }) throws {
+    /// Runs `spec` with `stack`; `threads` (--threads) sets each process's OpenMP threads. With
+    /// `dryRun` it prints the memory estimate and the launch command and starts nothing; a
+    /// `deviceMemoryGiB` the estimate exceeds refuses the run before launch.
+    public static func run(_ spec: TorchRunSpec, stack: TorchStack, threads: Int? = nil, dryRun: Bool = false,
+                           deviceMemoryGiB: Double? = nil, log: (String) -> Void = { print($0) }) throws {
         try spec.launch.validate()
+        let arguments = spec.launch.arguments(spec: spec.url.path)
+        if dryRun || deviceMemoryGiB != nil {
+            let model = URL(fileURLWithPath: spec.configuration.model ?? "")
+            let estimate = TorchMemoryEstimate(shape: try TorchMemoryEstimate.shape(modelFolder: model), configuration: spec.configuration,
+                                               launch: spec.launch, zeroStage: try TorchMemoryEstimate.zeroStage(deepspeed: spec.launch.deepspeed))
+            if dryRun {
+                estimate.lines.forEach(log)
+                log("launch: \(([stack.python] + arguments).joined(separator: " "))")
+            }
+            try estimate.check(deviceMemoryGiB: deviceMemoryGiB)
+            if dryRun { return }
+        }
         if spec.resume == nil, !spec.overwrite { try refuseExistingRun(in: spec.output) }
         try stack.check()
-        let arguments = spec.launch.arguments(spec: spec.url.path)
         try spec.write(command: [stack.python] + arguments)
         log("torch backend: \(([stack.python] + arguments).joined(separator: " "))")
         let status = try stack.run(arguments, extraEnvironment: threads.map { ["OMP_NUM_THREADS": String($0)] } ?? [:])

@@ -19,6 +19,8 @@ struct TorchBackendOptions: ParsableArguments {
     @Option(help: "torch: fp32 (default) or bf16 autocast.") var precision: TorchLaunch.Precision?
     @Option(help: "torch: DeepSpeed JSON config (ZeRO-2/3), launched with accelerate.") var deepspeed: String?
     @Flag(help: "torch: shard with FSDP (accelerate).") var fsdp = false
+    @Flag(help: "torch: print the per-device memory estimate and the launch command; start nothing.") var dryRun = false
+    @Option(help: "torch: memory per device in GiB; a run whose estimate exceeds it is refused before launch.") var deviceMemory: Double?
     @Option(help: "torch: the Python interpreter with the PyTorch stack (default: $DIVTUNE_PYTHON, else python3).") var python: String?
 
     /// The launch the flags describe; flags that only the torch backend reads are refused on the Swift one.
@@ -26,7 +28,8 @@ struct TorchBackendOptions: ParsableArguments {
         let given: [(String, Bool)] = [("launcher", launcher != nil), ("num-processes", numProcesses != nil),
                                        ("num-machines", numMachines != nil), ("machine-rank", machineRank != nil),
                                        ("main-address", mainAddress != nil), ("precision", precision != nil),
-                                       ("deepspeed", deepspeed != nil), ("fsdp", fsdp), ("python", python != nil)]
+                                       ("deepspeed", deepspeed != nil), ("fsdp", fsdp), ("python", python != nil),
+                                       ("dry-run", dryRun), ("device-memory", deviceMemory != nil)]
         guard backend == .torch else {
             if let flag = given.first(where: \.1) { throw ValidationError("--\(flag.0) is an option of --backend torch") }
             return nil
@@ -58,7 +61,8 @@ struct TorchBackendOptions: ParsableArguments {
         let configuration = try TrainingConfiguration.forRun(method, settings: settings)
         let spec = TorchRunSpec(configuration: configuration, data: data, output: URL(fileURLWithPath: output), overwrite: overwrite,
                                 resume: resume, launch: launch)
-        try TorchTraining.run(spec, stack: TorchStack(python: python), threads: try settings.number("threads"))
+        try TorchTraining.run(spec, stack: TorchStack(python: python), threads: try settings.number("threads"), dryRun: dryRun,
+                              deviceMemoryGiB: deviceMemory)
     }
 }
 

@@ -60,6 +60,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    @Test func aDryRunPrintsTheEstimateAndTheLaunchAndAConfigThatDoesNotFitIsRefused() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        let config = #"{"hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 128256, "tie_word_embeddings": false}"#
+        try config.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let root = DivTuneProcess.repositoryRoot.appendingPathComponent("configs/paper")
+        let out = dir.appendingPathComponent("run")
+        let arguments = ["train", "ddpo", "--config", root.appendingPathComponent("ddpo.yaml").path, "--model", dir.path, "--data", "pairs.jsonl",
+                         "--output", out.path, "--backend", "torch", "--num-processes", "6", "--precision", "bf16",
+                         "--deepspeed", root.appendingPathComponent("zero2.json").path, "--python", "/nonexistent/python"]
+        let dry = try DivTuneProcess.run(arguments + ["--dry-run", "--device-memory", "80"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("per-device memory estimate") && dry.stdout.contains("(8030261248 parameters)"))
+        #expect(dry.stdout.contains("launch: /nonexistent/python -m accelerate.commands.launch --num_processes=6"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))   // nothing written, nothing checked or started
+        let small = try DivTuneProcess.run(arguments + ["--device-memory", "16"])
+        #expect(small.status != 0 && small.stderr.contains("per device, more than the 16.0 GiB given"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func launchFlagsAreCheckedBeforeAnyLaunch() throws {
         let swiftOnly = try DivTuneProcess.run(["train", "dpo", "--num-processes", "2", "--model", "m", "--data", "d", "--output", "o"])
         #expect(swiftOnly.status != 0 && swiftOnly.stderr.contains("--num-processes is an option of --backend torch"))
