@@ -7,12 +7,16 @@ from datasets import Dataset
 from .objectives import pair_weight
 
 
+class DataError(ValueError):
+    """A training file or row that cannot be used; the message names the file and line."""
+
+
 def read_rows(path):
     rows = []
     try:
         f = open(path, encoding="utf-8")
     except OSError as error:
-        raise ValueError(f"{path}: cannot read the training data ({error.strerror})") from None
+        raise DataError(f"{path}: cannot read the training data ({error.strerror})") from None
     with f:
         for number, line in enumerate(f, 1):
             if not line.strip():
@@ -20,12 +24,12 @@ def read_rows(path):
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: not a JSON object ({error.msg})") from None
+                raise DataError(f"{path}:{number}: not a JSON object ({error.msg})") from None
             if not isinstance(row, dict):
-                raise ValueError(f"{path}:{number}: not a JSON object")
+                raise DataError(f"{path}:{number}: not a JSON object")
             rows.append((f"{path}:{number}", row))
     if not rows:
-        raise ValueError(f"{path}: no training rows")
+        raise DataError(f"{path}: no training rows")
     return rows
 
 
@@ -38,7 +42,7 @@ def text_or_messages(row, key, where):
     value = row.get(key)
     if isinstance(value, str) or (is_messages(value) and value):
         return value
-    raise ValueError(f"{where}: '{key}' must be a string or a list of {{role, content}} messages")
+    raise DataError(f"{where}: '{key}' must be a string or a list of {{role, content}} messages")
 
 
 def chat_prompt(tokenizer, prompt):
@@ -55,10 +59,14 @@ def preference_dataset(path, tokenizer, prompt_style="completion"):
         prompt = text_or_messages(row, "prompt", where)
         chosen, rejected = text_or_messages(row, "chosen", where), text_or_messages(row, "rejected", where)
         if isinstance(prompt, str) != isinstance(chosen, str) or isinstance(chosen, str) != isinstance(rejected, str):
-            raise ValueError(f"{where}: 'prompt', 'chosen' and 'rejected' must all be strings or all message lists")
+            raise DataError(f"{where}: 'prompt', 'chosen' and 'rejected' must all be strings or all message lists")
         if isinstance(prompt, str) and prompt_style == "chat":
             prompt = chat_prompt(tokenizer, prompt)
-        out.append({"prompt": prompt, "chosen": chosen, "rejected": rejected, "weight": pair_weight(row, where)})
+        try:
+            weight = pair_weight(row, where)
+        except ValueError as error:
+            raise DataError(str(error)) from None
+        out.append({"prompt": prompt, "chosen": chosen, "rejected": rejected, "weight": weight})
     return Dataset.from_list(out)
 
 
@@ -69,11 +77,11 @@ def sft_dataset(path, tokenizer, prompt_style="completion"):
         if "messages" in row:
             messages = text_or_messages(row, "messages", where)
             if not isinstance(messages, list) or messages[-1]["role"] != "assistant" or len(messages) < 2:
-                raise ValueError(f"{where}: 'messages' must end with the assistant's message after at least one other")
+                raise DataError(f"{where}: 'messages' must end with the assistant's message after at least one other")
             out.append({"prompt": messages[:-1], "completion": messages[-1:]})
         elif "text" in row:
             if not isinstance(row["text"], str):
-                raise ValueError(f"{where}: 'text' must be a string")
+                raise DataError(f"{where}: 'text' must be a string")
             out.append({"prompt": "", "completion": row["text"]})
         else:
             prompt, completion = text_or_messages(row, "prompt", where), text_or_messages(row, "completion", where)

@@ -10,6 +10,8 @@ import sys
 
 import torch
 
+from .data import DataError
+
 
 class SpecError(ValueError):
     pass
@@ -224,7 +226,7 @@ def main(argv):
         if trainer.is_world_process_zero():
             print(f"done: adapter in {config['output']} (metrics in metrics.jsonl)", flush=True)
         return 0
-    except SpecError as error:
+    except (SpecError, DataError) as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1
 
