@@ -17,7 +17,7 @@ endif
 FLAGS = -c $(CONFIG) $(SWIFTFLAGS) -Xswiftc -enable-testing
 BUILD = $(SWIFT) build $(FLAGS)
 
-.PHONY: demo test test-venv deps models build bench soak fuzz clean
+.PHONY: demo test test-venv torch-venv deps models build bench soak fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -37,9 +37,20 @@ test-venv:
 	@$(TEST_VENV)/bin/python -c "import tensorboard" 2>/dev/null || { python3 -m venv $(TEST_VENV) \
 	    && $(TEST_VENV)/bin/pip install --quiet -r scripts/reference/test-requirements.txt; }
 
+# The torch backend's Python (docs/scale-out.md §1), made once for its tests and reused: torch's CPU
+# wheel, the pinned stack of python/divtune_torch/requirements.txt, pytest and gguf. The Swift build
+# and the demo never need it.
+TORCH_VENV = .cache/torch-venv
+torch-venv:
+	@$(TORCH_VENV)/bin/python -c "import torch, trl, peft, accelerate, datasets, pytest, gguf" 2>/dev/null || { python3 -m venv $(TORCH_VENV) \
+	    && { $(TORCH_VENV)/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu "$$(grep '^torch' python/divtune_torch/requirements.txt)" \
+	         || echo "torch's CPU wheel index is unreachable: torch comes from PyPI"; } \
+	    && $(TORCH_VENV)/bin/pip install --quiet -r python/divtune_torch/requirements.txt -r python/test-requirements.txt; }
+
 # Tests build in release mode (real-model tests need the speed).
-test: deps models test-venv
+test: deps models test-venv torch-venv
 	python3 scripts/checks/layers.py
+	$(TORCH_VENV)/bin/python -m pytest -q -p no:cacheprovider python/tests
 	$(BUILD) --build-tests
 	$(SWIFT) test $(FLAGS) --skip-build
 	scripts/fuzz.sh $(FUZZ_TEST_SECONDS)

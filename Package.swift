@@ -91,6 +91,8 @@ let package = Package(
         .target(name: "EvaluationRuns", dependencies: ["Base", "Embeddings", "Evaluation", "Generation", "Models",
                                                        "RewardModeling", "Sampling"]),
 
+        // The PyTorch backend's launcher (docs/scale-out.md): run spec, Python stack check, launch.
+        .target(name: "TorchBackend", dependencies: ["Base", "Models", "Training"]),
         // Watching training: probes of the current weights' diversity, TensorBoard event files
         // (docs/formats.md §4.5.1–§4.5.2).
         .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Sampling", "Training"]),
@@ -115,7 +117,7 @@ let package = Package(
         .executableTarget(name: "divtune", dependencies: [
             "Base", "TensorEngine", "WeightFormats", "Tokenizers", "ChatTemplates", "Models", "Embeddings",
             "Sampling", "Generation", "Preference", "Evaluation", "EvaluationRuns", "Console", "Reports", "Training", "RewardModeling", "Server",
-            "Monitor",
+            "Monitor", "TorchBackend",
             "Creative", "HumanEvaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -145,6 +147,7 @@ let package = Package(
         .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Base", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TorchBackendTests", dependencies: ["Base", "TorchBackend", "Training"]),
         .testTarget(name: "MonitorTests", dependencies: ["Base", "Monitor", "Training"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
             "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers",

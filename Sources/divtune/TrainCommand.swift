@@ -85,6 +85,7 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "A reward model folder (`divtune train reward`): the probes' quality = mean reward instead of mean log-prob per token.") var reward: String?
     @Option(help: "The base model of --reward (default: the base_model recorded in its reward_config.json).") var rewardBaseModel: String?
     @OptionGroup var embedders: EmbedderOptions
+    @OptionGroup var scaleOut: TorchBackendOptions
 
     /// The run's settings: the config file's, with the flags given taking their place.
     func settings() throws -> TrainingSettings {
@@ -126,6 +127,7 @@ struct TrainOptions: ParsableArguments {
 
     func train(_ method: TrainingConfiguration.Method) throws {
         let settings = try settings()
+        if let launch = try scaleOut.launch() { return try scaleOut.train(method, settings: settings, launch: launch) }
         func required(_ key: String) throws -> String {
             guard let value = settings.string(key) else { throw ValidationError("missing --\(key) (or '\(key)' in the config file)") }
             return value

@@ -1,0 +1,73 @@
+import Base
+import Foundation
+import Models
+import Training
+
+/// The resolved run a `--backend torch` launch executes (docs/scale-out.md §2): the method, every
+/// setting decoded by ``TrainingConfiguration`` with its defaults filled in, the launch, and the
+/// command that starts one machine's share. Written to `OUTPUT/run_spec.json` before launching, so
+/// a scheduler (Slurm) can start the same run on every node with `python -m divtune_torch.train`.
+public struct TorchRunSpec {
+    public static let fileName = "run_spec.json"
+    public static let format = "divtune-torch-run/1"
+
+    public var configuration: TrainingConfiguration
+    public var data: String
+    public var output: URL
+    public var overwrite: Bool
+    public var resume: String?
+    public var launch: TorchLaunch
+
+    public init(configuration: TrainingConfiguration, data: String, output: URL, overwrite: Bool, resume: String?, launch: TorchLaunch) {
+        self.configuration = configuration
+        self.data = data
+        self.output = output
+        self.overwrite = overwrite
+        self.resume = resume
+        self.launch = launch
+    }
+
+    public var url: URL { output.appendingPathComponent(Self.fileName) }
+
+    /// The settings as the Python side reads them: the configuration's snake_case keys with each
+    /// default made explicit (β, the DORPO weighting, ORPO's length, the LoRA shape).
+    public func settings() throws -> [String: Any] {
+        let c = configuration
+        var values = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as? [String: Any] ?? [:]
+        let lora = c.lora(over: LoRAConfiguration())
+        values["lora_rank"] = lora.rank
+        values["lora_alpha"] = Double(lora.alpha)
+        values["lora_dropout"] = Double(lora.dropout)
+        values["lora_targets"] = lora.targetModules
+        values["beta"] = Double(c.effectiveBeta)
+        if c.method == .dorpo { values["orpo_weighting"] = (c.orpoWeighting ?? .reference).rawValue }
+        if let length = c.effectiveMaxLength { values["max_length"] = length }
+        values["prompt_style"] = c.effectivePromptStyle.rawValue
+        values["data"] = URL(fileURLWithPath: data).standardizedFileURL.path
+        values["output"] = output.standardizedFileURL.path
+        values["overwrite"] = overwrite
+        // Float32 settings read back as the decimal the user wrote (1e-4, not 9.99999974737875e-05).
+        for key in ["learning_rate", "max_grad_norm", "weight_decay", "beta", "lora_alpha", "lora_dropout"] {
+            if let number = values[key] as? Double { values[key] = Double(String(Float(number)))! }
+        }
+        return values
+    }
+
+    /// The spec's JSON with the launch command of this machine (`python` then `launch.arguments`).
+    public func json(command: [String]) throws -> Data {
+        var launchValues = try JSONSerialization.jsonObject(with: JSONEncoder().encode(launch)) as? [String: Any] ?? [:]
+        launchValues["launcher"] = launch.effectiveLauncher?.rawValue ?? NSNull()
+        let object: [String: Any] = [
+            "format": Self.format, "method": configuration.method.rawValue, "configuration": try settings(),
+            "resume": resume.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? NSNull(),
+            "launch": launchValues, "command": command,
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// Writes the spec atomically into the output folder (created if needed).
+    public func write(command: [String]) throws {
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try AtomicFile.write(try json(command: command), to: url)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// The two implementations of the objectives checked against each other on SmolLM2-135M
+/// (docs/scale-out.md §3): the first step of DDPO and DORPO from the Swift trainer and from the torch
+/// backend — same model folder (made from the GGUF by scripts/reference/torch_backend_parity.py),
+/// same data, same start adapter — log the same loss, log-probs and rewards within 1e-4 relative;
+/// and an adapter the torch backend trained continues a prompt greedily in the Swift runtime as
+/// transformers + peft do.
+@Suite(.serialized) struct TorchBackendParityTests {
+    static let script = DivTuneProcess.repositoryRoot.appendingPathComponent("scripts/reference/torch_backend_parity.py").path
+
+    static func model() throws -> String {
+        let folder = DivTuneProcess.repositoryRoot.appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-hf")
+        try TorchPython.run([script, "folder", try DivTuneProcess.smolLM2, folder.path])
+        return folder.path
+    }
+
+    /// Two pairs of different weights: one micro-batch, so both backends see the same first step.
+    static func pairs(in dir: URL) throws -> String {
+        let rows: [[String: Any]] = [
+            ["prompt": "Write a one-line story about a lighthouse.", "chosen": " The keeper lit the lamp for a ship that never came.",
+             "rejected": " It was a lighthouse.", "weight": 1.7],
+            ["prompt": "Name a colour for a quiet morning.", "chosen": " Pale heron grey.", "rejected": " Blue.", "weight": 0.4],
+        ]
+        let url = dir.appendingPathComponent("pairs.jsonl")
+        try rows.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }
+            .joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func train(_ arguments: [String], torch: Bool) throws {
+        let backend = torch ? ["--backend", "torch", "--python", try TorchPython.executable] : []
+        let result = try DivTuneProcess.run(["train"] + arguments + backend)
+        #expect(result.status == 0, "\(torch ? "torch" : "swift"): \(result.stderr.suffix(3000))")
+    }
+
+    @Test(arguments: ["ddpo", "dorpo"])
+    func theFirstStepMatchesTheSwiftTrainer(method: String) throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        let model = try Self.model(), data = try Self.pairs(in: dir)
+        try TorchPython.run([Self.script, "adapters", model, dir.path])
+        var common = ["--model", model, "--data", data, "--adapter", dir.appendingPathComponent("start").path, "--batch-size", "2",
+                      "--max-steps", "1", "--logging-steps", "1", "--learning-rate", "1e-3", "--threads", "2"]
+        common += method == "ddpo" ? ["--reference-adapter", dir.appendingPathComponent("reference").path] : ["--beta", "0.25"]
+        try train([method] + common + ["--output", dir.appendingPathComponent("swift").path], torch: false)
+        try train([method] + common + ["--output", dir.appendingPathComponent("torch").path], torch: true)
+        let swift = try #require(try TorchBackendCommandTests.metrics(dir.appendingPathComponent("swift")).first)
+        let torch = try #require(try TorchBackendCommandTests.metrics(dir.appendingPathComponent("torch")).first)
+        var keys = ["loss", "logps/chosen", "logps/rejected", "rewards/chosen", "rewards/rejected", "rewards/margins"]
+        if method == "dorpo" { keys += ["nll_loss", "log_odds_ratio", "log_odds_chosen"] }
+        for key in keys {
+            let s = try #require(swift[key] as? Double, "\(key)"), t = try #require(torch[key] as? Double, "\(key)")
+            #expect(abs(s - t) <= 1e-4 * max(abs(s), abs(t)), "\(method) \(key): swift \(s), torch \(t)")
+        }
+        #expect(abs((swift["rewards/margins"] as? Double) ?? 0) > 1e-3)   // the reference differs: not a trivial step
+    }
+
+    @Test func aTorchTrainedAdapterContinuesGreedilyInSwiftAsInTransformers() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        let model = try Self.model(), data = try Self.pairs(in: dir), out = dir.appendingPathComponent("torch")
+        try train(["ddpo", "--model", model, "--data", data, "--output", out.path, "--batch-size", "2", "--max-steps", "2",
+                   "--learning-rate", "5e-3", "--lora-dropout", "0", "--threads", "2"], torch: true)
+        let prompt = "The lighthouse keeper opened the letter and"
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(TorchPython.run([Self.script, "greedy", model, out.path, prompt, "16"]).utf8)) as? [String: Any])
+        let result = try DivTuneProcess.run(["generate", "--model", model, "--adapter", out.path, "--prompt", prompt, "--max-tokens", "16",
+                                             "--temperature", "0", "--ignore-eos", "--json"])
+        #expect(result.status == 0, "\(result.stderr.suffix(2000))")
+        let line = try #require(result.stdout.split(separator: "\n").first)
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(got["prompt_ids"] as? [Int] == expected["prompt_ids"] as? [Int])
+        #expect(got["ids"] as? [Int] == expected["ids"] as? [Int])
+    }
+}

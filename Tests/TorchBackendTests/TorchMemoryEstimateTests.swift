@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import TorchBackend
+import Training
+
+@Suite struct TorchMemoryEstimateTests {
+    static let llama8B = TorchMemoryEstimate.ModelShape(hiddenSize: 4096, intermediateSize: 14336, layers: 32, heads: 32, kvHeads: 8,
+                                                        headDim: 128, vocabSize: 128_256, tied: false)
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func parameterCountsAreTheModelsOwn() {
+        #expect(Self.llama8B.parameterCount == 8_030_261_248)   // Llama-3.1-8B
+        let smol = TorchMemoryEstimate.ModelShape(hiddenSize: 576, intermediateSize: 1536, layers: 30, heads: 9, kvHeads: 3, headDim: 64,
+                                                  vocabSize: 49152, tied: true)
+        #expect(smol.parameterCount == 134_515_008)             // SmolLM2-135M
+    }
+
+    @Test func aSmallRunByHand() throws {
+        let shape = TorchMemoryEstimate.ModelShape(hiddenSize: 16, intermediateSize: 24, layers: 2, heads: 4, kvHeads: 2, headDim: nil,
+                                                   vocabSize: 32, tied: false)
+        var settings = TrainingSettings()
+        for (key, value) in [("batch_size", "2"), ("max_length", "10"), ("lora_rank", "4"), ("lora_targets", "q_proj")] { settings.setFlag(key, value) }
+        let c = try TrainingConfiguration.forRun(.ddpo, settings: settings)
+        let e = TorchMemoryEstimate(shape: shape, configuration: c, launch: TorchLaunch(), zeroStage: nil)
+        #expect(e.parameters == 4944 && e.loraParameters == 256)
+        #expect(e.weightBytes == 4944 * 4)          // F32
+        #expect(e.loraBytes == 256 * 16)            // weight, gradient, two moments
+        #expect(e.activationBytes == 40 * 2 * 832)  // 2 pairs × 2 sequences × 10 tokens, 2 layers, (6·16 + 2·8 + 4·24) × 4 bytes
+        #expect(e.logitBytes == 40 * 32 * 8)
+        #expect(e.totalBytes == 100_672)
+    }
+
+    @Test(arguments: ["dpo", "ddpo", "orpo", "dorpo"])
+    func thePaperPresetsDecodeAndFitAnH100WithZeRO2ButNotASmallCard(method: String) throws {
+        let preset = Self.root.appendingPathComponent("configs/paper/\(method).yaml").path
+        let c = try TrainingConfiguration.forRun(try #require(TrainingConfiguration.Method(rawValue: method)),
+                                                 settings: try TrainingSettings(configFile: preset))
+        #expect(c.loraRank == 128 && c.loraAlpha == 256 && c.loraTargets == ["q_proj", "v_proj"] && c.learningRate == 5e-6)
+        #expect(c.batchSize * c.gradAccum * 6 == 12)   // the paper's 12 pairs per update on 6 GPUs
+        var launch = TorchLaunch()
+        (launch.numProcesses, launch.precision) = (6, .bf16)
+        launch.deepspeed = Self.root.appendingPathComponent("configs/paper/zero2.json").path
+        let stage = try TorchMemoryEstimate.zeroStage(deepspeed: launch.deepspeed)
+        #expect(stage == 2)
+        let estimate = TorchMemoryEstimate(shape: Self.llama8B, configuration: c, launch: launch, zeroStage: stage)
+        #expect(estimate.loraParameters == 54_525_952)
+        try estimate.check(deviceMemoryGiB: 80)
+        #expect(throws: TorchBackendError.self) { try estimate.check(deviceMemoryGiB: 16) }
+        #expect(try TorchMemoryEstimate.zeroStage(deepspeed: Self.root.appendingPathComponent("configs/paper/zero3.json").path) == 3)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import TorchBackend
+import Training
+
+@Suite struct TorchRunSpecTests {
+    func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-torch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func theSpecCarriesEverySettingWithItsDefaultMadeExplicit() throws {
+        var settings = TrainingSettings()
+        settings.setFlag("model", "/models/m")
+        settings.setFlag("learning_rate", Float(5e-6))
+        settings.setFlag("lora_targets", "q_proj,v_proj")
+        let c = try TrainingConfiguration.forRun(.dorpo, settings: settings)
+        let folder = try temporaryFolder()
+        var launch = TorchLaunch()
+        launch.numProcesses = 2
+        let spec = TorchRunSpec(configuration: c, data: "pairs.jsonl", output: folder.appendingPathComponent("run"), overwrite: false,
+                                resume: nil, launch: launch)
+        try spec.write(command: ["python3", "-m", "x"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: spec.url)) as? [String: Any])
+        #expect(object["format"] as? String == "divtune-torch-run/1")
+        #expect(object["method"] as? String == "dorpo")
+        let values = try #require(object["configuration"] as? [String: Any])
+        #expect(values["learning_rate"] as? Double == 5e-6)
+        #expect(values["beta"] as? Double == 0.1)
+        #expect(values["orpo_weighting"] as? String == "reference")
+        #expect(values["max_length"] as? Int == 1024)   // ORPO's default length (docs/methods.md §5.4)
+        #expect(values["lora_rank"] as? Int == 16 && values["lora_alpha"] as? Double == 32)
+        #expect(values["lora_targets"] as? [String] == ["q_proj", "v_proj"])
+        #expect(values["prompt_style"] as? String == "completion")
+        #expect((values["data"] as? String)?.hasPrefix("/") == true)
+        let launchValues = try #require(object["launch"] as? [String: Any])
+        #expect(launchValues["launcher"] as? String == "torchrun" && launchValues["num_processes"] as? Int == 2)
+        #expect(object["command"] as? [String] == ["python3", "-m", "x"])
+    }
+
+    @Test func theLastCompleteCheckpointIsTheOneToResumeFrom() throws {
+        let folder = try temporaryFolder()
+        for (name, complete) in [("checkpoint-2", true), ("checkpoint-4", true), ("checkpoint-6", false), ("checkpoint-x", true)] {
+            let url = folder.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            if complete { try Data("{}".utf8).write(to: url.appendingPathComponent("trainer_state.json")) }
+        }
+        #expect(TorchTraining.lastCheckpoint(in: folder)?.lastPathComponent == "checkpoint-4")
+        #expect(TorchTraining.lastCheckpoint(in: folder.appendingPathComponent("none")) == nil)
+    }
+
+    @Test func aNewRunRefusesAFolderThatHoldsOne() throws {
+        let folder = try temporaryFolder()
+        try TorchTraining.refuseExistingRun(in: folder.appendingPathComponent("missing"))
+        try Data().write(to: folder.appendingPathComponent(TorchRunSpec.fileName))
+        try TorchTraining.refuseExistingRun(in: folder)
+        try Data().write(to: folder.appendingPathComponent("metrics.jsonl"))
+        #expect(throws: TrainingError.self) { try TorchTraining.refuseExistingRun(in: folder) }
+    }
+}
