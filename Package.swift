@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Base", "Console"]),
         .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Base", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Base", "Evaluation", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MonitorTests", dependencies: ["Base", "Monitor", "Training"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
             "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers",
