@@ -96,8 +96,8 @@ let package = Package(
         // Watching training: probes of the current weights' diversity, TensorBoard event files
         // (docs/formats.md §4.5.1–§4.5.2).
         .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Sampling", "Training"]),
-        // Creative tasks (docs/creative.md): the model as an idea judge, pointwise and pairwise.
-        .target(name: "Creative", dependencies: ["Base", "ChatTemplates", "Evaluation", "Models", "TensorEngine"]),
+        // Creative tasks (docs/creative.md): the model as an idea judge, pointwise and pairwise, and the co-pilot chain.
+        .target(name: "Creative", dependencies: ["Base", "ChatTemplates", "Evaluation", "Generation", "Models", "Sampling", "TensorEngine"]),
 
         // Layer 4: the OpenAI-compatible HTTP server.
         .target(name: "Server", dependencies: [
@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Base", "Console"]),
         .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Base", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Base", "Evaluation", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TorchBackendTests", dependencies: ["Base", "TorchBackend", "Training"]),
         .testTarget(name: "MonitorTests", dependencies: ["Base", "Monitor", "Training"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
@@ -160,7 +160,7 @@ let package = Package(
                                                                 .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "Models", "Monitor", "Preference", "Sampling", "Training",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Creative", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "Models", "Monitor", "Preference", "Sampling", "Training",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]

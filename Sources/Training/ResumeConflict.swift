@@ -29,6 +29,10 @@ public struct ResumeConflict: Equatable, Sendable {
             ("orpo-weighting", saved.orpoWeighting?.rawValue ?? "default", given.orpoWeighting?.rawValue ?? "default"),
             ("train-on-prompt", "\(saved.trainOnPrompt)", "\(given.trainOnPrompt)"),
             ("prompt-style", saved.effectivePromptStyle.rawValue, given.effectivePromptStyle.rawValue),
+            ("task-mixture", saved.taskMixture?.description ?? "none", given.taskMixture?.description ?? "none"),
+            ("mixture-temperature", saved.mixtureTemperature.map { "\($0)" } ?? "none", given.mixtureTemperature.map { "\($0)" } ?? "none"),
+            ("mixture-cap", saved.mixtureCap.map { "\($0)" } ?? "none", given.mixtureCap.map { "\($0)" } ?? "none"),
+            ("holdout-task", saved.holdoutTasks?.joined(separator: ",") ?? "none", given.holdoutTasks?.joined(separator: ",") ?? "none"),
         ]
         if saved.model != nil {
             pairs += [("model", saved.model ?? "none", given.model ?? "none"),

@@ -16,6 +16,10 @@ public final class Trainer {
     public let output: URL
     public let train: [TrainingExample]
     public let validation: [TrainingExample]
+    /// Examples of the `--holdout-task` tasks: never trained, evaluated with the validation split.
+    public let heldOut: [TrainingExample]
+    /// Draws one-task micro-batches in a multi-task run (docs/methods.md §6.5); nil otherwise.
+    public let mixture: TaskMixtureSampler?
     public private(set) var state: TrainerState
     /// Stops after this many updates (simulates an interruption in tests); nil runs to the end.
     public var stopAfterStep: Int?
@@ -32,16 +36,28 @@ public final class Trainer {
         self.objective = objective
         self.configuration = configuration
         self.output = output
+        // A multi-task run sets its held-out tasks aside before the validation split.
+        let (pool, heldOut) = try Self.separateHeldOutTasks(examples, configuration: configuration)
         // Validation split: a seeded shuffle, the last fraction held out.
         var rng = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_DA7A)
-        var order = Array(examples.indices)
+        var order = Array(pool.indices)
         order.shuffle(using: &rng)
-        let held = Int((Double(examples.count) * configuration.validationSplit).rounded())
-        guard examples.count - held > 0 else { throw TrainingError.invalidOption(name: "validation-split", reason: "leaves no training examples") }
-        validation = order.suffix(held).sorted().map { examples[$0] }
-        train = order.prefix(examples.count - held).sorted().map { examples[$0] }
+        let held = Int((Double(pool.count) * configuration.validationSplit).rounded())
+        guard pool.count - held > 0 else { throw TrainingError.invalidOption(name: "validation-split", reason: "leaves no training examples") }
+        var validation = order.suffix(held).sorted().map { pool[$0] }
+        var train = order.prefix(pool.count - held).sorted().map { pool[$0] }
+        if configuration.isMultiTask {
+            let mixture = try Self.mixtureSampler(pool: pool, train: &train, validation: &validation, configuration: configuration)
+            self.mixture = mixture
+        } else {
+            mixture = nil
+        }
+        self.validation = validation
+        self.train = train
+        self.heldOut = heldOut
         optimizer = AdamW(parameters: adapter.parameters, hyperparameters: .init(weightDecay: configuration.weightDecay))
-        state = TrainerState(step: 0, epoch: 0, position: 0, loraGenerators: adapter.layers.map(\.layer.rng), configuration: configuration)
+        state = TrainerState(step: 0, epoch: 0, position: 0, loraGenerators: adapter.layers.map(\.layer.rng), configuration: configuration,
+                             mixture: mixture?.initialState())
     }
 
     public var stepsPerEpoch: Int {
@@ -93,6 +109,12 @@ public final class Trainer {
         guard loaded.state.epoch <= loaded.state.step else {
             throw TrainingError.checkpoint(path: directory.path, reason: "epoch \(loaded.state.epoch) is past step \(loaded.state.step): the state is damaged")
         }
+        if let mixture {
+            guard let drawn = loaded.state.mixture, mixture.accepts(drawn) else {
+                throw TrainingError.checkpoint(path: directory.path, reason: "its task-mixture state does not fit this run's tasks"
+                                               + " (\(mixture.rates.tasks.joined(separator: ", "))): was it trained on other data?")
+            }
+        }
         for (l, g) in zip(adapter.layers, loaded.state.loraGenerators) { l.layer.rng = g }
         state = loaded.state
         state.configuration = configuration
@@ -110,9 +132,11 @@ public final class Trainer {
             adapter.isTraining = true
             var stepMetrics: [String: Double] = [:]
             var tokens = 0, contextSplits = 0
+            var taskLosses: [String: [Double]] = [:]
             for _ in 0..<configuration.gradAccum {
                 guard let batch = nextBatch() else { break }
                 let out = try objective.loss(model: model, batch: batch)
+                if mixture != nil, let task = batch.first?.task, let loss = out.metrics["loss"] { taskLosses[task, default: []].append(loss) }
                 guard out.loss.item.isFinite else {
                     throw TrainingError.nonFiniteLoss(step: state.step + 1, lastCheckpoint: lastCheckpoint?.path)
                 }
@@ -126,13 +150,14 @@ public final class Trainer {
             optimizer.update(learningRate: lr)
             optimizer.zeroGrad()
             state.step += 1
+            for (task, losses) in taskLosses { stepMetrics[Self.taskMetric("loss", task: task)] = average(losses) }
             stepMetrics["grad_norm"] = Double(gradNorm)
             stepMetrics["learning_rate"] = Double(lr)
             let logs = state.step == 1 || state.step % configuration.loggingSteps == 0 || state.step == end
             try observer(.step(StepMetrics(step: state.step, epoch: epochProgress, metrics: stepMetrics, tokens: tokens,
                                            seconds: Date().timeIntervalSince(started), endsLoggingWindow: logs,
                                            contextSplits: contextSplits)))
-            if !validation.isEmpty, state.step % configuration.stepsPerEval == 0 || state.step == totalSteps {
+            if !validation.isEmpty || !heldOut.isEmpty, state.step % configuration.stepsPerEval == 0 || state.step == totalSteps {
                 try observer(.evaluation(EvaluationMetrics(step: state.step, epoch: epochProgress, metrics: try evaluate())))
             }
             if configuration.saveEvery > 0, state.step % configuration.saveEvery == 0 {
@@ -155,23 +180,40 @@ public final class Trainer {
 
     var folder: TrainingRunFolder { TrainingRunFolder(url: output) }
 
-    /// Mean metrics over the validation examples (no gradients, no dropout).
+    /// Mean metrics over the validation examples (no gradients, no dropout). A multi-task run
+    /// batches each task's examples apart and adds each task's mean `loss/<task>`, held-out tasks
+    /// included; the unprefixed metrics stay the means over the trained tasks' batches.
     public func evaluate() throws -> [String: Double] {
         let training = adapter.isTraining
         adapter.isTraining = false
         defer { adapter.isTraining = training }
-        var totals: [String: Double] = [:]
+        let groups: [(task: String?, examples: [TrainingExample], trained: Bool)]
+        if let mixture {
+            groups = mixture.rates.tasks.map { task in (task, validation.filter { $0.task == task }, true) }
+                + (configuration.holdoutTasks ?? []).map { task in (task, heldOut.filter { $0.task == task }, false) }
+        } else {
+            groups = [(nil, validation, true)]
+        }
+        var totals: [String: Double] = [:], perTask: [String: Double] = [:]
         var batches = 0
         try Tensor.withNoGrad {
-            var i = 0
-            while i < validation.count {
-                let batch = Array(validation[i..<min(i + configuration.batchSize, validation.count)])
-                for (k, v) in try objective.loss(model: model, batch: batch).metrics { totals[k, default: 0] += v }
-                batches += 1
-                i += configuration.batchSize
+            for group in groups where !group.examples.isEmpty {
+                var losses: [Double] = []
+                var i = 0
+                while i < group.examples.count {
+                    let batch = Array(group.examples[i..<min(i + configuration.batchSize, group.examples.count)])
+                    let metrics = try objective.loss(model: model, batch: batch).metrics
+                    if group.trained {
+                        for (k, v) in metrics { totals[k, default: 0] += v }
+                        batches += 1
+                    }
+                    if let loss = metrics["loss"] { losses.append(loss) }
+                    i += configuration.batchSize
+                }
+                if let task = group.task { perTask[Self.taskMetric("loss", task: task)] = average(losses) }
             }
         }
-        return totals.mapValues { $0 / Double(max(batches, 1)) }
+        return totals.mapValues { $0 / Double(max(batches, 1)) }.merging(perTask) { _, task in task }
     }
 
     /// Writes `OUTPUT/checkpoint-<step>` and returns it.
@@ -184,9 +226,17 @@ public final class Trainer {
         return directory
     }
 
-    /// The next micro-batch of the current epoch (a shorter last one, as a DataLoader without
+    /// The next micro-batch: in a multi-task run the sampler's (the epoch counting the examples
+    /// drawn), else the current epoch's next one (a shorter last one, as a DataLoader without
     /// drop_last), moving to the next epoch when this one is spent.
     func nextBatch() -> [TrainingExample]? {
+        if let mixture, var drawn = state.mixture {
+            let indices = mixture.next(batchSize: configuration.batchSize, state: &drawn).indices
+            state.mixture = drawn
+            state.position += indices.count
+            if state.position >= train.count { state.epoch += 1; state.position -= train.count }
+            return indices.map { train[$0] }
+        }
         if state.position >= train.count { state.epoch += 1; state.position = 0 }
         let o = order(epoch: state.epoch)
         let end = min(state.position + configuration.batchSize, train.count)

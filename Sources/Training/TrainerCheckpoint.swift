@@ -14,9 +14,11 @@ public struct TrainerState: Codable, Equatable {
     public var position: Int
     public var loraGenerators: [SeededGenerator]
     public var configuration: TrainingConfiguration
+    /// A multi-task run's task draws and per-task positions (nil for other runs).
+    public var mixture: TaskMixtureSampler.State?
 
     enum CodingKeys: String, CodingKey {
-        case step, epoch, position, loraGenerators = "lora_generators", configuration
+        case step, epoch, position, loraGenerators = "lora_generators", configuration, mixture
     }
 }
 

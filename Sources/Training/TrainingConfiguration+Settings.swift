@@ -62,6 +62,14 @@ extension TrainingConfiguration {
         try read(.maxLength, \.maxLength, number)
         try read(.maxPromptLength, \.maxPromptLength, number)
         try read(.paddingFree, \.paddingFree, settings.bool)
+        func mixture(_ key: String) throws -> TaskMixture? {
+            guard let text = settings.string(key) else { return nil }
+            do { return try TaskMixture(parsing: text) } catch let problem as TaskMixture.ParseError { throw settings.error(key, problem.reason) }
+        }
+        try read(.taskMixture, \.taskMixture, mixture)
+        try read(.mixtureTemperature, \.mixtureTemperature, number)
+        try read(.mixtureCap, \.mixtureCap, number)
+        read(.holdoutTasks, \.holdoutTasks, settings.list)
         return c
     }
 

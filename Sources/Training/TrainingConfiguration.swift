@@ -53,6 +53,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// `effectiveMaxLength`).
     public var maxLength: Int?
     public var maxPromptLength: Int?
+    /// Multi-task training on task-tagged data (docs/methods.md §6.5): the task weights, the
+    /// temperature and size cap of the mixing rates, and tasks left out of training and only
+    /// evaluated. Any of them set makes the run draw one-task micro-batches (``TaskMixtureSampler``)
+    /// and log per-task losses.
+    public var taskMixture: TaskMixture?
+    public var mixtureTemperature: Double?
+    public var mixtureCap: Int?
+    public var holdoutTasks: [String]?
+
+    public var isMultiTask: Bool { taskMixture != nil || mixtureTemperature != nil || mixtureCap != nil || holdoutTasks != nil }
 
     public init() {}
 
@@ -65,6 +75,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case model, adapter, referenceAdapter = "reference_adapter", paddingFree = "padding_free"
         case loraRank = "lora_rank", loraAlpha = "lora_alpha", loraDropout = "lora_dropout", loraTargets = "lora_targets"
         case maxLength = "max_length", maxPromptLength = "max_prompt_length"
+        case taskMixture = "task_mixture", mixtureTemperature = "mixture_temperature", mixtureCap = "mixture_cap"
+        case holdoutTasks = "holdout_task"
     }
 
     /// β of the method when not given: DPO 0.1 (TRL), ORPO 0.1 (TRL's λ; Chung et al. use 0.25).
@@ -124,6 +136,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if let loraTargets, loraTargets.isEmpty || loraTargets.contains("") { throw bad("lora-targets", "must name modules, got '\(loraTargets.joined(separator: ","))'") }
         if let maxLength, maxLength < 1 { throw bad("max-length", "must be positive") }
         if let maxPromptLength, maxPromptLength < 1 { throw bad("max-prompt-length", "must be positive") }
+        if let mixtureTemperature, !(mixtureTemperature > 0 && mixtureTemperature.isFinite) {
+            throw bad("mixture-temperature", "must be a positive number, got \(mixtureTemperature)")
+        }
+        if let mixtureCap, mixtureCap < 1 { throw bad("mixture-cap", "must be ≥ 1, got \(mixtureCap)") }
+        if let holdoutTasks {
+            if holdoutTasks.isEmpty || holdoutTasks.contains("") { throw bad("holdout-task", "must name tasks, got '\(holdoutTasks.joined(separator: ","))'") }
+            if let both = holdoutTasks.first(where: { taskMixture?.tasks.contains($0) == true }) {
+                throw bad("holdout-task", "task '\(both)' is also in --task-mixture: a held-out task is only evaluated, never trained")
+            }
+        }
     }
 
     /// The objective this configuration trains.

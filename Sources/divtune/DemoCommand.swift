@@ -1,7 +1,9 @@
 import Base
 import ArgumentParser
 import Console
+import Creative
 import Foundation
+import Reports
 
 /// `divtune demo` (what `make demo` runs): the paper's pipeline end to end on the embedded default
 /// model (SmolLM2-135M-Instruct) and the sample data in `data/`:
@@ -12,15 +14,25 @@ import Foundation
 ///
 /// Every stage is the same command a user would type (parsed and run in-process), so the demo
 /// doubles as a walkthrough: the commands are printed as they run. `--quick` shrinks every stage
-/// so the whole run takes a few minutes (the smoke test in `make test`).
+/// so the whole run takes a few minutes (the smoke test in `make test`). `--pipeline creative`
+/// runs seed 003's experiment instead (``CreativeDemo``).
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run the paper's pipeline end to end on the default model and sample data; writes report.html.")
+        commandName: "demo", abstract: "Run the paper's pipeline (or the creative one) end to end on the default model and sample data; writes report.html.")
 
+    enum Pipeline: String, CaseIterable, ExpressibleByArgument {
+        /// The diversity paper's: prepare, SFT, DPO/DDPO, evaluate, compare.
+        case diversity
+        /// Seed 003's: multi-task SFT, the model as an idea judge, ideas for held-out briefs.
+        case creative
+    }
+
+    @Option(help: "Which pipeline: diversity (the paper's, default) or creative (seed 003: multi-task SFT, the idea judge, ideas for held-out briefs).")
+    var pipeline = Pipeline.diversity
     @Flag(help: "A few steps and prompts per stage (under a minute instead of ~10).") var quick = false
-    @Option(help: "Output folder.") var output = "out/demo"
+    @Option(help: "Output folder (default: out/demo, or out/creative for the creative pipeline).") var output: String?
     @Option(help: "The model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
-    @Option(help: "Folder with train.jsonl, sft.jsonl and test_prompts.jsonl.") var data = "data"
+    @Option(help: "Folder with train.jsonl, sft.jsonl and test_prompts.jsonl (creative: data/creative's files; default data, or data/creative).") var data: String?
     @Option(help: "Conformative weight of the DPO + conformative run.") var conformativeWeight = 0.3
 
     /// Sizes of each stage; `--quick` keeps every stage but makes it tiny.
@@ -36,9 +48,23 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let model = try self.model ?? DefaultModels.smolLM2()
         let embedder = try DefaultModels.miniLM()
-        let out = URL(fileURLWithPath: output)
+        let creative = pipeline == .creative
+        let out = URL(fileURLWithPath: output ?? (creative ? "out/creative" : "out/demo"))
+        let data = self.data ?? (creative ? "data/creative" : "data")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let log = try JSONLinesLog(url: out.appendingPathComponent("demo.jsonl"))
+        if creative {
+            let demo = CreativeDemo(plan: quick ? CreativeDemo.quickPlan : CreativeDemo.fullPlan, model: model, embedder: embedder,
+                                    data: URL(fileURLWithPath: data), out: out)
+            let commands = try Self.run(demo.stages(), title: "DivTune creative demo\(quick ? " (quick)" : "")", out: out)
+            let report = try demo.report(commands: commands)
+            let html = out.appendingPathComponent("report.html")
+            try ReportFile.write(report.ideas.svg(), to: out.appendingPathComponent("report.svg"))
+            try ReportFile.write(report.html(), to: html)
+            print("\n" + CreativeReport.judgeHeaders.joined(separator: " | "))
+            for row in report.judgeRows { print(row.joined(separator: " | ")) }
+            print("\nReport: \(html.path)")
+            return
+        }
         let p = plan
         func path(_ name: String) -> String { out.appendingPathComponent(name).path }
         func input(_ name: String) throws -> String {
@@ -76,17 +102,28 @@ struct DemoCommand: ParsableCommand {
         stages.append(("report", ["evaluate", "compare"] + runs.map { path("runs/\($0.name)") } +
                                  ["--output", path("report.html"), "--title", "DivTune demo: quality and diversity"]))
 
-        print("DivTune demo\(quick ? " (quick)" : ""): \(stages.count) stages, output in \(out.path)")
+        _ = try Self.run(stages, title: "DivTune demo\(quick ? " (quick)" : "")", out: out)
+        print("Report: \(path("report.html"))")
+    }
+
+    /// Runs each stage as the command it prints (logged with its time in `demo.jsonl`) and returns
+    /// the commands as typed.
+    static func run(_ stages: [(name: String, arguments: [String])], title: String, out: URL) throws -> [String] {
+        let log = try JSONLinesLog(url: out.appendingPathComponent("demo.jsonl"))
+        print("\(title): \(stages.count) stages, output in \(out.path)")
         let started = Date()
+        var commands: [String] = []
         for (index, stage) in stages.enumerated() {
-            print("\n[\(index + 1)/\(stages.count)] \(stage.name): divtune \(stage.arguments.map(Self.quoted).joined(separator: " "))")
+            let typed = "divtune " + stage.arguments.map(quoted).joined(separator: " ")
+            print("\n[\(index + 1)/\(stages.count)] \(stage.name): \(typed)")
             let t0 = Date()
             var command = try DivTune.parseAsRoot(stage.arguments)
             try command.run()
-            let seconds = Date().timeIntervalSince(t0)
-            try log.append(["stage": stage.name, "seconds": seconds, "arguments": stage.arguments])
+            try log.append(["stage": stage.name, "seconds": Date().timeIntervalSince(t0), "arguments": stage.arguments])
+            commands.append(typed)
         }
-        print("\nDone in \(Int(Date().timeIntervalSince(started))) s. Report: \(path("report.html"))")
+        print("\nDone in \(Int(Date().timeIntervalSince(started))) s.")
+        return commands
     }
 
     /// The flags every evaluation stage shares (`bench evaluate` measures the same stage).
@@ -96,6 +133,6 @@ struct DemoCommand: ParsableCommand {
     }
 
     static func quoted(_ argument: String) -> String {
-        argument.contains(where: { $0 == " " || $0 == "+" }) ? "'\(argument)'" : argument
+        argument.isEmpty || argument.contains(where: { $0 == " " || $0 == "+" }) ? "'\(argument)'" : argument
     }
 }

@@ -20,10 +20,18 @@ struct JudgeCommand: ParsableCommand {
         @Option(help: "The folder for judgements.jsonl and summary.json.") var output: String
         @Option(help: "Bootstrap resamples for the 95% intervals.") var resamples = 1000
         @Option(help: "Seed of the bootstrap (and of the pairs' shown order).") var seed: UInt64 = 0
+        @Option(help: "Judge only the first N ideas of --input (and of --validation).") var limit: Int?
         @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
 
         func validate() throws {
             guard resamples >= 1 else { throw ValidationError("--resamples must be ≥ 1") }
+            if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        }
+
+        /// The labelled ideas of `file`, the first `--limit` of them when given.
+        func ideas(_ file: String, template: JudgeTemplate) throws -> [LabelledIdea] {
+            let all = try LabelledIdea.read(file: URL(fileURLWithPath: file), template: template)
+            return limit.map { Array(all.prefix($0)) } ?? all
         }
 
         func scorer(_ mode: JudgeTemplate.Mode) throws -> AnswerScorer {
@@ -47,11 +55,11 @@ struct JudgeCommand: ParsableCommand {
 
         func run() throws {
             let judge = try PointwiseJudge(scorer: common.scorer(.pointwise))
-            let ideas = try LabelledIdea.read(file: URL(fileURLWithPath: common.input), template: judge.scorer.template)
+            let ideas = try common.ideas(common.input, template: judge.scorer.template)
             var chosen = threshold ?? 0.5
             var validationItems = 0
             if let validation {
-                let held = try LabelledIdea.read(file: URL(fileURLWithPath: validation), template: judge.scorer.template)
+                let held = try common.ideas(validation, template: judge.scorer.template)
                 let answers = try Self.answers(judge, held, label: "judge validation")
                 chosen = ThresholdCalibration.threshold(scores: answers.map(\.probability), positives: held.map(\.isGood))
                 validationItems = held.count
@@ -80,7 +88,7 @@ struct JudgeCommand: ParsableCommand {
 
         func run() throws {
             let judge = try PairwiseJudge(scorer: common.scorer(.pairwise))
-            let ideas = try LabelledIdea.read(file: URL(fileURLWithPath: common.input), template: judge.scorer.template)
+            let ideas = try common.ideas(common.input, template: judge.scorer.template)
             let pairs = judge.pairs(ideas, seed: common.seed)
             guard !pairs.isEmpty else {
                 throw CreativeError.insufficientData(path: common.input, reason: "no brief has both a good and a bad idea to pair")

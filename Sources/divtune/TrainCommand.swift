@@ -75,6 +75,10 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "Random seed (default \(Self.defaults.seed)).") var seed: UInt64?
     @Flag(help: "SFT: also train on prompt tokens.") var trainOnPrompt = false
     @Flag(inversion: .prefixedNo, help: "Concatenate each micro-batch into one row (attention kept within each example, positions restarting) instead of padding it, as TRL's padding_free; off by default as in TRL. Same results, less arithmetic.") var paddingFree: Bool?
+    @Option(help: "Multi-task training on task-tagged data: task=weight,… (e.g. idea=0.5,headline=0.2,naming=0.2,insight=0.1). Each micro-batch comes from one task drawn by weight; loss/<task> and eval_loss/<task> go to metrics.jsonl; tasks not named are not trained.") var taskMixture: String?
+    @Option(help: "Temperature T of the mixing rates: each rate (the --task-mixture weight, else the task's row count) raised to 1/T and renormalised, as T5/FLAN; alone it trains every task at size^(1/T).") var mixtureTemperature: Double?
+    @Option(help: "Without --task-mixture: cap each task's row count at K before the temperature (T5's examples-proportional mixing cap).") var mixtureCap: Int?
+    @Option(help: "Task(s) left out of training and only evaluated (eval_loss/<task>), comma-separated.") var holdoutTask: String?
     @Option(help: "Threads for BLAS and the engine.") var threads: Int?
     @Option(help: "Also report metrics to: none (default) or tensorboard (event files in OUTPUT/runs), as TRL's report_to.") var reportTo: ReportTarget?
     @Option(help: "Probe the current weights' diversity while training: JSON Lines with a \"prompt\" per line; metrics under monitor/… in metrics.jsonl, samples in monitor_samples.jsonl.") var monitorPrompts: String?
@@ -114,6 +118,10 @@ struct TrainOptions: ParsableArguments {
         if overwrite { flags.setFlag("overwrite", true) }
         if trainOnPrompt { flags.setFlag("train_on_prompt", true) }
         flags.setFlag("padding_free", paddingFree)
+        flags.setFlag("task_mixture", taskMixture)
+        flags.setFlag("mixture_temperature", mixtureTemperature)
+        flags.setFlag("mixture_cap", mixtureCap)
+        flags.setFlag("holdout_task", holdoutTask)
         flags.setFlag("report_to", reportTo?.rawValue)
         flags.setFlag("monitor_prompts", monitorPrompts)
         flags.setFlag("monitor_system", monitorSystem)
@@ -208,6 +216,12 @@ struct TrainOptions: ParsableArguments {
                                   configuration: c, examples: dataset.examples, output: out)
         if let resumeDir { try trainer.resume(from: resumeDir); print("resumed at step \(trainer.state.step) from \(resumeDir.path)") }
         print("training \(method.rawValue): \(trainer.train.count) train / \(trainer.validation.count) validation examples, \(trainer.totalSteps) steps")
+        if let mixture = trainer.mixture {
+            let rates = zip(mixture.rates.tasks, zip(mixture.rates.probabilities, mixture.rows))
+                .map { String(format: "%@ %.3f (%d rows)", $0.0, $0.1.0, $0.1.1.count) }
+            print("task mixture: " + rates.joined(separator: ", ")
+                  + (c.holdoutTasks.map { "; held out (evaluated only): \($0.joined(separator: ", ")), \(trainer.heldOut.count) rows" } ?? ""))
+        }
         let probe = try probeOptions.map { options in
             try TrainingProbe(options: options, model: lm, modelName: modelPath, adapter: lora, spaces: try embedders.spaces(),
                               scorer: settings.string("reward").map { RewardModelScorer(directory: URL(fileURLWithPath: $0),

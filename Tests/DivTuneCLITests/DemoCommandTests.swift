@@ -40,4 +40,35 @@ import Testing
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("dpo+conformative"))
     }
+
+    /// `divtune demo --pipeline creative --quick`: both tunings train with art direction held out,
+    /// the three models judge and write ideas, and the report states its claims.
+    @Test func quickCreativeDemoRunsEveryStageAndWritesAReport() throws {
+        _ = try DivTuneProcess.smolLM2
+        let out = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try DivTuneProcess.run(["demo", "--pipeline", "creative", "--quick", "--output", out.path], in: DivTuneProcess.repositoryRoot)
+        #expect(result.status == 0, "\(result.stderr.suffix(2000))")
+        let stages = try String(contentsOf: out.appendingPathComponent("demo.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(stages.compactMap { $0["stage"] as? String } == ["train sft-idea", "train sft-multitask", "judge base", "judge sft-idea",
+                                                               "judge sft-multitask", "ideas base", "ideas sft-idea", "ideas sft-multitask"])
+        #expect(result.stdout.contains("divtune train sft --model ") && result.stdout.contains("--task-mixture idea=0.5,headline=0.2,naming=0.2,insight=0.1"))
+        for run in ["sft-idea", "sft-multitask"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(run)/adapter_model.safetensors").path))
+            let records = try String(contentsOf: out.appendingPathComponent("\(run)/metrics.jsonl"), encoding: .utf8)
+                .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            #expect(records.contains { ($0["eval_loss/art_direction"] as? Double).map { $0.isFinite && $0 > 0 } == true }, "\(run)")
+            #expect(records.contains { $0["loss/idea"] != nil } && !records.contains { $0["loss/art_direction"] != nil })
+        }
+        for run in ["base", "sft-idea", "sft-multitask"] {
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("judge/\(run)/summary.json"))) as? [String: Any])
+            #expect((summary["agreement"] as? [String: Any])?["items"] as? Int == 10, "\(run)")
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("runs/\(run)/metrics.json").path))
+        }
+        let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains("What holds and what does not") && report.contains("sft-multitask") && report.contains("<svg"))
+        #expect(report.contains("no claim (intervals overlap)") || report.contains("holds (intervals do not overlap)"))
+        #expect(report.contains("(held out)") && report.contains("divtune judge pointwise --model"))
+    }
 }

@@ -70,13 +70,16 @@ def idea_rows(i, b):
 
 def files():
     """File name → list of rows."""
-    out = {"briefs.jsonl": [], "train.jsonl": [], "heldout.jsonl": [], "ideas.jsonl": [], "ideas_heldout.jsonl": []}
+    out = {"briefs.jsonl": [], "train.jsonl": [], "heldout.jsonl": [], "ideas.jsonl": [], "ideas_heldout.jsonl": [],
+           "idea_prompts_heldout.jsonl": []}
     for i, b in enumerate(BRIEFS):
         held = i in HELDOUT
         out["briefs.jsonl"].append({"id": brief_id(i), "brand": b["brand"], "problem": b["problem"],
                                     "split": "heldout" if held else "train"})
         out["heldout.jsonl" if held else "train.jsonl"] += task_rows(i, b)
         out["ideas_heldout.jsonl" if held else "ideas.jsonl"] += idea_rows(i, b)
+        if held:  # what `evaluate run` and the creative demo ask the models for: the idea rows' request
+            out["idea_prompts_heldout.jsonl"].append({"brief_id": brief_id(i), "prompt": brief_text(b) + "\nWrite one creative idea for this brief."})
     return out
 
 

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Creative
+import Foundation
+import Models
+import TensorEngine
+
+/// `divtune create`: the creative co-pilot chain (docs/creative.md §7) — write ideas for a brief,
+/// judge them with the same model, keep the best, ask for improved variants, and print the
+/// ranking with the judge's scores.
+struct CreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Generate ideas for a brief, judge them with the same model, iterate on the best, and rank them.")
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "The brief (best written as the training rows do: \"Brand: …\\nProblem: …\").") var brief: String?
+    @Option(help: "The brand (with --problem, instead of --brief).") var brand: String?
+    @Option(help: "The brand's problem (with --brand).") var problem: String?
+    @Option(help: "Ideas written in the first round.") var ideas = IdeaChain.Options().ideas
+    @Option(help: "Rounds of improved variants after the first.") var rounds = IdeaChain.Options().rounds
+    @Option(help: "Ideas kept after each round (the best by the judge's score).") var keep = IdeaChain.Options().keep
+    @Option(help: "Variants asked of each kept idea per round.") var variants = IdeaChain.Options().variants
+    @Option(help: "Maximum new tokens per idea.") var maxTokens = IdeaChain.Options().maxTokens
+    @OptionGroup var sampling: SamplingOptions<ProtocolSampling>
+    @Option(help: "Seed of the sampling.") var seed: UInt64 = 0
+    @Option(help: "A pointwise judge template with {brief} and {idea} (first line `answers: Yes / No`; default: the built-in one).") var template: String?
+    @Flag(help: "Print the whole chain as one JSON object instead of text.") var json = false
+    @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard (brief != nil) != (brand != nil || problem != nil) else { throw ValidationError("give --brief, or --brand and --problem") }
+        if brief == nil, brand == nil || problem == nil { throw ValidationError("--brand and --problem go together") }
+    }
+
+    var chainOptions: IdeaChain.Options {
+        IdeaChain.Options(ideas: ideas, rounds: rounds, keep: keep, variants: variants, maxTokens: maxTokens,
+                          sampling: sampling.parameters, seed: seed)
+    }
+
+    func run() throws {
+        let options = chainOptions
+        try options.validate()
+        EngineThreads.configure(threads)
+        let text = brief ?? IdeaChain.brief(brand: brand ?? "", problem: problem ?? "")
+        let judgeTemplate = try template.map { try JudgeTemplate.load(file: URL(fileURLWithPath: $0), mode: .pointwise) }
+            ?? JudgeTemplate.parse(IdeaChain.defaultTemplate, mode: .pointwise, source: "the built-in co-pilot template")
+        let lm = try LanguageModel.load(path: model.model, adapter: model.adapter)
+        let chain = try IdeaChain(scorer: AnswerScorer(model: lm, template: judgeTemplate))
+        let result = try chain.run(brief: text, options: options) { round in
+            guard !json else { return }
+            print(round.round == 0 ? "\nround 0: \(round.written.count) ideas, judged" : "\nround \(round.round): \(round.written.count) variants of the kept ideas, judged")
+            for idea in round.written { print(Self.line(idea)) }
+            print("  kept: " + round.kept.map { "#\($0)" }.joined(separator: ", "))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            return
+        }
+        print("\nranked (the judge's P(Yes), best first):")
+        for (rank, idea) in result.ranked.enumerated() { print("\(rank + 1).\(Self.line(idea).dropFirst())") }
+    }
+
+    static func line(_ idea: IdeaChain.Idea) -> String {
+        let origin = idea.parent.map { ", variant of #\($0)" } ?? ""
+        return String(format: "  #%d [%.3f%@] ", idea.id, idea.score, origin) + idea.text.replacingOccurrences(of: "\n", with: " ")
+    }
+}

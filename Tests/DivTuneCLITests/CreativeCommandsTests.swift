@@ -1,0 +1,91 @@
+import Base
+import Creative
+import Foundation
+import Models
+import Testing
+
+/// Multi-task `train sft` and `divtune create` as the CLI runs them.
+@Suite(.serialized) struct CreativeCommandsTests {
+    /// Task-tagged rows the tiny model can spell: three tasks, four rows each.
+    static func taggedData(in directory: URL) throws -> String {
+        var lines: [String] = []
+        for (task, completion) in [("story", "once upon a time."), ("poem", "roses are red."), ("art", "a red sky, a cat.")] {
+            for (i, prompt) in TinyTrainingRun.prompts.prefix(4).enumerated() {
+                let row = ["task": task, "prompt": prompt, "completion": completion + String(repeating: " a", count: i)]
+                lines.append(String(decoding: try JSONSerialization.data(withJSONObject: row, options: .sortedKeys), as: UTF8.self))
+            }
+        }
+        let url = directory.appendingPathComponent("tagged.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func trainSFTWithATaskMixtureLogsPerTaskLossesAndRefusesBadMixtures() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try TinyTrainingRun.model(in: dir), data = try Self.taggedData(in: dir)
+        try "task_mixture: story=0.7,poem=0.3\nholdout_task: art\n".write(to: dir.appendingPathComponent("mix.yaml"), atomically: true, encoding: .utf8)
+        let base = ["train", "sft", "--model", model, "--data", data, "--max-steps", "4", "--batch-size", "2", "--logging-steps", "1",
+                    "--steps-per-eval", "2"]
+        let result = try DivTuneProcess.run(base + ["--output", "mixed", "--config", "mix.yaml"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("task mixture: poem 0.300 (4 rows), story 0.700 (4 rows); held out (evaluated only): art, 4 rows"),
+                "\(result.stdout)")
+        let records = try EmbeddingCommandsTests.lines(dir.appendingPathComponent("mixed/metrics.jsonl"))
+        let steps = records.filter { $0["loss"] != nil }
+        #expect(steps.count == 4)
+        // Each step drew its tasks: every step logs the loss of at least one of them, never of art.
+        #expect(steps.allSatisfy { $0["loss/story"] != nil || $0["loss/poem"] != nil })
+        #expect(!records.contains { $0["loss/art"] != nil })
+        let evaluations = records.filter { $0["eval_loss/art"] != nil }
+        #expect(evaluations.map { $0["step"] as? Int } == [2, 4])
+        let state = try String(contentsOf: dir.appendingPathComponent("mixed/checkpoint-4/trainer_state.json"), encoding: .utf8)
+        #expect(state.contains("\"task_mixture\" : \"story=0.7,poem=0.3\"") && state.contains("\"mixture\""), "\(state)")
+
+        for (extra, message) in [
+            (["--task-mixture", "slogan=1"], "invalid option 'task-mixture': no training rows have task 'slogan' (the data's trainable tasks: art, poem, story)"),
+            (["--task-mixture", "story=0,poem=0"], "invalid option 'task-mixture': the weights must sum to a positive number, got 'story=0,poem=0'"),
+            (["--task-mixture", "story=1,art=1", "--holdout-task", "art"], "invalid option 'holdout-task': task 'art' is also in --task-mixture"),
+            (["--holdout-task", "sketch"], "invalid option 'holdout-task': no rows have task 'sketch'"),
+        ] {
+            let refused = try DivTuneProcess.run(base + ["--output", "bad", "--overwrite"] + extra, in: dir)
+            #expect(refused.status != 0 && refused.stderr.contains(message), "\(extra): \(refused.stderr)")
+        }
+        // Resuming with another mixture would train something else.
+        let conflict = try DivTuneProcess.run(base + ["--output", "mixed", "--config", "mix.yaml", "--task-mixture", "story=1",
+                                                      "--resume", "mixed/checkpoint-4", "--max-steps", "6"], in: dir)
+        #expect(conflict.status != 0 && conflict.stderr.contains("--task-mixture story=1.0 conflicts with the checkpoint"), "\(conflict.stderr)")
+    }
+
+    /// The co-pilot chain on the real SmolLM2 with tiny sizes: round 0 writes ideas, round 1 writes
+    /// variants of the kept one, every score is the judge's P(Yes) for that idea (the built-in
+    /// `judge pointwise` template reads the same prompt), and the ranking is sorted.
+    @Test func createRunsTheChainAndRanksByTheJudgesScores() throws {
+        let model = try DivTuneProcess.smolLM2
+        let brand = "Tidewell, a refillable glass water bottle"
+        let problem = "Office workers leave the bottle in a drawer within a month."
+        let result = try DivTuneProcess.run(["create", "--model", model, "--brand", brand, "--problem", problem, "--ideas", "3",
+                                             "--rounds", "1", "--keep", "1", "--variants", "2", "--max-tokens", "16", "--json",
+                                             "--threads", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let chain = try JSONDecoder().decode(IdeaChain.Result.self, from: Data(result.stdout.utf8))
+        #expect(chain.brief == "Brand: \(brand)\nProblem: \(problem)")
+        #expect(chain.rounds.map(\.round) == [0, 1])
+        let first = chain.rounds[0], second = chain.rounds[1]
+        #expect(first.written.count == 3 && first.written.allSatisfy { $0.round == 0 && $0.parent == nil })
+        #expect(first.kept.count == 1 && first.kept[0] == first.written.max { $0.score < $1.score }?.id)
+        #expect(second.written.count == 2 && second.written.allSatisfy { $0.round == 1 && $0.parent == first.kept[0] })
+        #expect(chain.ranked.count == 3)   // the kept idea and its two variants
+        #expect(zip(chain.ranked, chain.ranked.dropFirst()).allSatisfy { $0.score >= $1.score })
+        #expect(second.kept == [chain.ranked[0].id])
+
+        let scorer = try AnswerScorer(model: LanguageModel.load(path: model), template: .builtIn(.pointwise))
+        for idea in first.written + second.written {
+            let answer = try scorer.answer(["brand": brand, "problem": problem, "idea": idea.text])
+            #expect(abs(answer.probability - idea.score) < 1e-6, "#\(idea.id): \(idea.score) vs the judge's \(answer.probability)")
+        }
+
+        let refused = try DivTuneProcess.run(["create", "--model", model, "--brief", "Brand: x", "--keep", "0"])
+        #expect(refused.status != 0 && refused.stderr.contains("--keep: must be ≥ 1, got 0"), "\(refused.stderr)")
+    }
+}
