@@ -131,6 +131,8 @@ let package = Package(
         .executableTarget(name: "FuzzPrepare", dependencies: ["FuzzSupport", "Preference"], path: "Fuzz/FuzzPrepare"),
         .executableTarget(name: "FuzzServerRequest", dependencies: ["FuzzSupport", "Server"], path: "Fuzz/FuzzServerRequest"),
 
+        // Test support: a loopback HTTP client (SSE included) and a WebDriver client for headless Chromium.
+        .target(name: "LoopbackTesting", dependencies: ["Base"], path: "Tests/LoopbackTesting"),
         .testTarget(name: "BaseTests", dependencies: ["Base"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["Base", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WeightFormatsTests", dependencies: ["Base", "WeightFormats"], resources: [.copy("Fixtures")]),
@@ -147,7 +149,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Base", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MonitorTests", dependencies: ["Base", "Monitor", "Training"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers",
+            "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers", "LoopbackTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -157,7 +159,7 @@ let package = Package(
                                                                 .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "Models", "Monitor", "Preference", "Sampling", "Training",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "LoopbackTesting", "Models", "Monitor", "Preference", "Sampling", "Training",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
