@@ -91,9 +91,11 @@ let package = Package(
         .target(name: "EvaluationRuns", dependencies: ["Base", "Embeddings", "Evaluation", "Generation", "Models",
                                                        "RewardModeling", "Sampling"]),
 
-        // Watching training: probes of the current weights' diversity, TensorBoard event files
-        // (docs/formats.md §4.5.1–§4.5.2).
-        .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Sampling", "Training"]),
+        // Watching training: probes of the current weights' diversity, TensorBoard event files, the
+        // live page of `divtune monitor` (docs/formats.md §4.5.1–§4.5.3).
+        .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Reports", "Sampling", "Training",
+                                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Creative tasks (docs/creative.md): the model as an idea judge, pointwise and pairwise.
         .target(name: "Creative", dependencies: ["Base", "ChatTemplates", "Evaluation", "Models", "TensorEngine"]),
 
@@ -147,7 +149,8 @@ let package = Package(
         .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Base", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MonitorTests", dependencies: ["Base", "Monitor", "Training"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MonitorTests", dependencies: ["Base", "Evaluation", "LoopbackTesting", "Monitor", "Training",
+                                                       .product(name: "HummingbirdTesting", package: "hummingbird")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
             "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers", "LoopbackTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -10,7 +10,7 @@ struct DivTune: ParsableCommand {
         version: "0.1.0",
         subcommands: [DemoCommand.self, GenerateCommand.self, TokenizeCommand.self, InspectCommand.self,
                       EmbedCommand.self, ImportCommand.self, PrepareCommand.self, TrainCommand.self, FuseCommand.self,
-                      RewardCommand.self, EvaluateCommand.self, JudgeCommand.self, HumanEvalCommand.self, ServeCommand.self, BenchCommand.self])
+                      RewardCommand.self, EvaluateCommand.self, JudgeCommand.self, HumanEvalCommand.self, MonitorCommand.self, ServeCommand.self, BenchCommand.self])
 
     /// Every command first makes sure OpenBLAS runs its fast kernels (see `BLASCoreCheck`).
     static func main() {
