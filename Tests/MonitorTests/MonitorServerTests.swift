@@ -127,11 +127,13 @@ import Testing
             #expect(throws: FileError.self) { try MonitorServer(runs: [url]) }
             do { _ = try MonitorServer(runs: [url]) } catch { #expect("\(error)".hasPrefix("\(url.path): \(reason)")) }
         }
-        // A malformed line is named on the page; the records around it are still drawn.
+        // A malformed line is named on the page; the records around it are still drawn; a warning is shown.
         let folder = try Self.run()
-        try Self.append("{\"step\": 4, \"loss\": }\n{\"step\": 5, \"loss\": 0.2}\n", to: folder.appendingPathComponent("metrics.jsonl"))
+        try Self.append("{\"step\": 4, \"loss\": }\n{\"step\": 5, \"loss\": 0.2}\n{\"step\": 5, \"warning\": \"diversity <fell>\"}\n",
+                        to: folder.appendingPathComponent("metrics.jsonl"))
         let (_, page) = await (try MonitorServer(runs: [folder])).watcher.current()
         #expect(page.sections.contains("Could not read: \(folder.path)/metrics.jsonl:6: malformed JSON"))
         #expect(Self.panel("loss", in: page.sections)?.points.map(\.x) == [1, 2, 3, 5])
+        #expect(page.sections.contains("<p>Warning at step 5: diversity &lt;fell&gt;</p>"))
     }
 }

@@ -62,6 +62,7 @@ enum MonitorPage {
             page.paragraph("\(run.name) (\(run.folder.url.path)): \(run.records.isEmpty ? "no records yet" : "step \(run.lastStep)"), "
                            + "\(run.records.count) record\(run.records.count == 1 ? "" : "s")"
                            + (probes.isEmpty ? "" : ", probes at step\(probes.count == 1 ? "" : "s") \(probes.map(String.init).joined(separator: ", "))"))
+            for warning in run.warnings { page.paragraph("Warning at step \(warning.step): \(warning.message)") }
             for problem in run.problems { page.paragraph("Could not read: \(problem)") }
         }
         let plots = plots(runs)

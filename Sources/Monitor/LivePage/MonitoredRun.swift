@@ -22,6 +22,8 @@ public final class MonitoredRun {
     public private(set) var samples: [Int: [PromptSamples]] = [:]
     /// Each probe's evaluation (for its intervals) by step.
     public private(set) var probes: [Int: RunMetrics] = [:]
+    /// The run's warnings (`warning` in `metrics.jsonl`: the collapse alarm, §4.5.4) with their steps.
+    public private(set) var warnings: [(step: Int, message: String)] = []
     /// What could not be read, naming the file and line; shown on the page.
     public private(set) var problems: [String] = []
 
@@ -55,11 +57,12 @@ public final class MonitoredRun {
     public func refresh() -> Bool {
         var changed = false
         if let update = read(metricsTail) {
-            if update.restarted { (records, probes) = ([], [:]) }
+            if update.restarted { (records, probes, warnings) = ([], [:], []) }
             for row in update.rows {
                 do {
                     let record = try Self.record(row)
                     records.append(record)
+                    if case .string(let message)? = row.value("warning") { warnings.append((record.step, message)) }
                     if record.values.keys.contains(where: { $0.hasPrefix(TrainingProbe.keyPrefix) }) { loadProbe(step: record.step) }
                 } catch { report(error) }
             }
