@@ -93,9 +93,11 @@ let package = Package(
 
         // The PyTorch backend's launcher (docs/scale-out.md): run spec, Python stack check, launch.
         .target(name: "TorchBackend", dependencies: ["Base", "Models", "Training"]),
-        // Watching training: probes of the current weights' diversity, TensorBoard event files
-        // (docs/formats.md §4.5.1–§4.5.2).
-        .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Sampling", "Training"]),
+        // Watching training: probes of the current weights' diversity, TensorBoard event files, the
+        // live page of `divtune monitor` (docs/formats.md §4.5.1–§4.5.3).
+        .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Reports", "Sampling", "Training",
+                                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Creative tasks (docs/creative.md): the model as an idea judge, pointwise and pairwise, and the co-pilot chain.
         .target(name: "Creative", dependencies: ["Base", "ChatTemplates", "Evaluation", "Generation", "Models", "Sampling", "TensorEngine"]),
 
@@ -133,6 +135,8 @@ let package = Package(
         .executableTarget(name: "FuzzPrepare", dependencies: ["FuzzSupport", "Preference"], path: "Fuzz/FuzzPrepare"),
         .executableTarget(name: "FuzzServerRequest", dependencies: ["FuzzSupport", "Server"], path: "Fuzz/FuzzServerRequest"),
 
+        // Test support: a loopback HTTP client (SSE included) and a WebDriver client for headless Chromium.
+        .target(name: "LoopbackTesting", dependencies: ["Base"], path: "Tests/LoopbackTesting"),
         .testTarget(name: "BaseTests", dependencies: ["Base"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["Base", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WeightFormatsTests", dependencies: ["Base", "WeightFormats"], resources: [.copy("Fixtures")]),
@@ -148,9 +152,10 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Base", "Evaluation", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TorchBackendTests", dependencies: ["Base", "TorchBackend", "Training"]),
-        .testTarget(name: "MonitorTests", dependencies: ["Base", "Monitor", "Training"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MonitorTests", dependencies: ["Base", "Evaluation", "LoopbackTesting", "Monitor", "Training",
+                                                       .product(name: "HummingbirdTesting", package: "hummingbird")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers",
+            "Base", "Server", "Models", "Generation", "Sampling", "ChatTemplates", "TensorEngine", "Tokenizers", "LoopbackTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -160,7 +165,7 @@ let package = Package(
                                                                 .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Creative", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "Models", "Monitor", "Preference", "Sampling", "Training",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Creative", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "LoopbackTesting", "Models", "Monitor", "Preference", "Sampling", "Training",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]

@@ -41,10 +41,25 @@ public struct HTMLPage: Sendable {
     .column{flex:1;min-width:0}
     .sample{white-space:pre-wrap;border:1px solid #ddd;background:#fafafa;padding:6px;margin:0 0 .6em;font-size:13px;max-height:24em;overflow:auto}
     .figure svg{max-width:100%;height:auto}
+    .panels{display:flex;flex-wrap:wrap;gap:.5em}
+    .panels svg{width:420px;max-width:100%;height:auto}
     """
 
+    /// The sections so far, as markup (what a live page swaps in, docs/formats.md §4.5.3).
+    public var sections: String { body.joined(separator: "\n") }
+
     public func render() -> String {
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>\(Markup.escape(title))</title>\n<style>\n\(Self.css)\n</style>\n</head>\n<body>\n"
-            + body.joined(separator: "\n") + "\n</body>\n</html>\n"
+        document(body: sections)
+    }
+
+    /// The page with its sections inside `<div id=container>` and a script after them: a page that
+    /// replaces the container's content as updates arrive.
+    public func render(liveIn container: String, script: String) -> String {
+        document(body: "<div id=\"\(Markup.escape(container))\">\n\(sections)\n</div>\n<script>\n\(script)\n</script>")
+    }
+
+    private func document(body: String) -> String {
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            + "<title>\(Markup.escape(title))</title>\n<style>\n\(Self.css)\n</style>\n</head>\n<body>\n" + body + "\n</body>\n</html>\n"
     }
 }

@@ -34,4 +34,11 @@ public enum Markup {
     static func number(_ value: Double, decimals: Int) -> String {
         String(format: "%.\(max(0, decimals))f", value)
     }
+
+    /// A standalone SVG document of `width`×`height` units on white holding `content`.
+    static func svgDocument(width: Double, height: Double, content: String) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(coordinate(width))\" height=\"\(coordinate(height))\" "
+            + "viewBox=\"0 0 \(coordinate(width)) \(coordinate(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + content + "</svg>\n"
+    }
 }

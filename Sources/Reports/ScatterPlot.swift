@@ -57,26 +57,8 @@ public struct ScatterPlot: Sendable {
         let area = plotArea
         let (xs, ys) = (xScale, yScale)
         let c = Markup.coordinate
-        var out = "<text class=\"title\" x=\"\(c((area.minX + area.maxX) / 2))\" y=\"\(c(margins.top - 14))\" text-anchor=\"middle\">\(Markup.escape(title))</text>\n"
-        out += "<rect class=\"frame\" x=\"\(c(area.minX))\" y=\"\(c(area.minY))\" width=\"\(c(area.maxX - area.minX))\" height=\"\(c(area.maxY - area.minY))\" fill=\"none\" stroke=\"#444\"/>\n"
-        for t in xs.ticks {
-            let px = xs.map(t, from: area.minX, to: area.maxX)
-            out += "<line class=\"grid\" x1=\"\(c(px))\" y1=\"\(c(area.minY))\" x2=\"\(c(px))\" y2=\"\(c(area.maxY))\" stroke=\"#ddd\"/>"
-            out += "<line x1=\"\(c(px))\" y1=\"\(c(area.maxY))\" x2=\"\(c(px))\" y2=\"\(c(area.maxY + 5))\" stroke=\"#444\"/>"
-            out += "<text class=\"tick x\" x=\"\(c(px))\" y=\"\(c(area.maxY + 18))\" text-anchor=\"middle\">\(Markup.number(t, decimals: xs.decimals))</text>\n"
-        }
-        for t in ys.ticks {
-            let py = ys.map(t, from: area.maxY, to: area.minY)
-            out += "<line class=\"grid\" x1=\"\(c(area.minX))\" y1=\"\(c(py))\" x2=\"\(c(area.maxX))\" y2=\"\(c(py))\" stroke=\"#ddd\"/>"
-            out += "<line x1=\"\(c(area.minX - 5))\" y1=\"\(c(py))\" x2=\"\(c(area.minX))\" y2=\"\(c(py))\" stroke=\"#444\"/>"
-            out += "<text class=\"tick y\" x=\"\(c(area.minX - 8))\" y=\"\(c(py + 4))\" text-anchor=\"end\">\(Markup.number(t, decimals: ys.decimals))</text>\n"
-        }
-        out += "<text class=\"axis-label\" x=\"\(c((area.minX + area.maxX) / 2))\" y=\"\(c(height - 10))\" text-anchor=\"middle\">\(Markup.escape(xLabel))</text>\n"
-        let yMid = (area.minY + area.maxY) / 2
-        out += "<text class=\"axis-label\" x=\"14\" y=\"\(c(yMid))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(c(yMid)))\">\(Markup.escape(yLabel))</text>\n"
-        if points.isEmpty {
-            out += "<text class=\"empty\" x=\"\(c((area.minX + area.maxX) / 2))\" y=\"\(c(yMid))\" text-anchor=\"middle\" fill=\"#888\">no data</text>\n"
-        }
+        var out = PlotAxes(title: title, xLabel: xLabel, yLabel: yLabel, xScale: xs, yScale: ys, width: width, height: height,
+                           margins: margins).elements(empty: points.isEmpty)
         let cap = 4.0
         for (i, p) in points.enumerated() {
             let color = colors.flatMap { i < $0.count ? $0[i] : nil } ?? Self.palette[i % Self.palette.count]
@@ -115,13 +97,11 @@ public struct SVGFigure: Sendable {
 
     public func svg(colors: [String]? = nil) -> String {
         let c = Markup.coordinate
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(c(width))\" height=\"\(c(height))\" viewBox=\"0 0 \(c(width)) \(c(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
-        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        var offset = 0.0
+        var out = "", offset = 0.0
         for panel in panels {
             out += "<g class=\"panel\" transform=\"translate(\(c(offset)) 0)\">\n" + panel.elements(colors: colors) + "</g>\n"
             offset += panel.width
         }
-        return out + "</svg>\n"
+        return Markup.svgDocument(width: width, height: height, content: out)
     }
 }

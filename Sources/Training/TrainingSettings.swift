@@ -18,10 +18,10 @@ public struct TrainingSettings: Equatable, Sendable {
 
     /// Keys of the run rather than of its configuration: where the data is and the output goes,
     /// whether to resume or overwrite, the thread count, where metrics are also reported and the
-    /// in-training probes (`monitor_*`), none of which changes what is trained.
+    /// in-training probes (`monitor_*`) and their collapse alarm, none of which changes what is trained.
     public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads", "report_to",
                                               "monitor_prompts", "monitor_every", "monitor_samples", "monitor_max_tokens", "monitor_system",
-                                              "reward", "reward_base_model"]
+                                              "reward", "reward_base_model", "diversity_floor", "stop_on_collapse"]
     /// Every key a config file may hold.
     public static var keys: Set<String> { runKeys.union(TrainingConfiguration.settingKeys) }
 

@@ -18,26 +18,13 @@ struct HumanEvalServeCommand: ParsableCommand {
         let admin = adminToken ?? ProcessInfo.processInfo.environment["DIVTUNE_HUMANEVAL_ADMIN_TOKEN"] ?? AnnotatorToken.generate()
         let server = try StudyServer(study: store, adminToken: admin)
         let host = self.host
-        let done = DispatchSemaphore(value: 0)
-        let outcome = HumanEvalServeOutcome()
-        Task {
-            do {
-                try await server.makeApplication(host: host, port: port) { port in
-                    print("divtune humaneval serve: \(store.path) on http://\(host):\(port)/ — annotators use their links "
-                          + "(divtune humaneval invite); progress at http://\(host):\(port)/admin/\(admin)")
-                    fflush(stdout)
-                }.runService()
-            } catch {
-                outcome.error = error
-            }
-            done.signal()
+        try waitForServer {
+            try await server.makeApplication(host: host, port: port) { port in
+                print("divtune humaneval serve: \(store.path) on http://\(host):\(port)/ — annotators use their links "
+                      + "(divtune humaneval invite); progress at http://\(host):\(port)/admin/\(admin)")
+                fflush(stdout)
+            }.runService()
         }
-        done.wait()
-        if let error = outcome.error { throw error }
     }
 }
 
-/// Carries the server's exit error from its task to the waiting command.
-private final class HumanEvalServeOutcome: @unchecked Sendable {
-    var error: Error?
-}

@@ -68,23 +68,13 @@ struct ServeCommand: ParsableCommand {
                                                                          requestLog: log.map { URL(fileURLWithPath: $0) }, apiKey: key,
                                                                          limits: limits, idleTimeout: .seconds(idleTimeout),
                                                                          readTimeout: .seconds(readTimeout)))
-        // The root command is synchronous; the server runs on Swift concurrency while this thread waits.
-        let done = DispatchSemaphore(value: 0)
-        let outcome = ServeOutcome()
         let host = self.host
-        Task {
-            do {
-                try await server.run { port in
-                    print("divtune serve: \(modelId)\(baseId.map { " (base \($0))" } ?? "") on http://\(host):\(port)/v1")
-                    fflush(stdout)
-                }
-            } catch {
-                outcome.error = error
+        try waitForServer {
+            try await server.run { port in
+                print("divtune serve: \(modelId)\(baseId.map { " (base \($0))" } ?? "") on http://\(host):\(port)/v1")
+                fflush(stdout)
             }
-            done.signal()
         }
-        done.wait()
-        if let error = outcome.error { throw error }
     }
 }
 
@@ -93,9 +83,4 @@ extension ServeCommand {
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
-}
-
-/// Carries the server's exit error from its task to the waiting command.
-private final class ServeOutcome: @unchecked Sendable {
-    var error: Error?
 }

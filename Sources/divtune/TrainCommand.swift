@@ -87,6 +87,8 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "Maximum new tokens per probe sample (default \(TrainingProbe.Options.defaultMaxTokens)).") var monitorMaxTokens: Int?
     @Option(help: "System prompt of the probes (empty = none; default: evaluate run's, the paper's).") var monitorSystem: String?
     @Option(help: "A reward model folder (`divtune train reward`): the probes' quality = mean reward instead of mean log-prob per token.") var reward: String?
+    @Option(help: "Warn when a probe's semantic diversity falls below this fraction of step 0's (needs --monitor-prompts).") var diversityFloor: Double?
+    @Flag(help: "With --diversity-floor: save a checkpoint and stop when the floor is crossed.") var stopOnCollapse = false
     @Option(help: "The base model of --reward (default: the base_model recorded in its reward_config.json).") var rewardBaseModel: String?
     @OptionGroup var embedders: EmbedderOptions
     @OptionGroup var scaleOut: TorchBackendOptions
@@ -126,6 +128,8 @@ struct TrainOptions: ParsableArguments {
         flags.setFlag("monitor_prompts", monitorPrompts)
         flags.setFlag("monitor_system", monitorSystem)
         flags.setFlag("reward", reward)
+        flags.setFlag("diversity_floor", diversityFloor)
+        if stopOnCollapse { flags.setFlag("stop_on_collapse", true) }
         flags.setFlag("reward_base_model", rewardBaseModel)
         for (key, value) in [("monitor_every", monitorEvery), ("monitor_samples", monitorSamples), ("monitor_max_tokens", monitorMaxTokens)] {
             flags.setFlag(key, value)
@@ -163,6 +167,13 @@ struct TrainOptions: ParsableArguments {
                 sampling: ProtocolSampling.parameters, system: system.isEmpty ? nil : system, seed: c.seed)
         }
 
+        let alarm = try settings.number("diversity_floor").map { (floor: Double) -> CollapseAlarm in
+            guard probeOptions != nil else { throw TrainingError.invalidOption(name: "diversity-floor", reason: "needs --monitor-prompts (the probes it watches)") }
+            return try CollapseAlarm(floor: floor)
+        }
+        let stopOnCollapse = try settings.bool("stop_on_collapse") ?? false
+        if stopOnCollapse && alarm == nil { throw TrainingError.invalidOption(name: "stop-on-collapse", reason: "needs --diversity-floor") }
+
         let folder = TrainingRunFolder(url: out)
         var resumedLoRA: LoRAAdapter?
         if let saved, let resumeDir {
@@ -176,6 +187,7 @@ struct TrainOptions: ParsableArguments {
             let conflicts = ResumeConflict.between(saved: saved.configuration, given: c) + ResumeConflict.between(saved: lora.configuration, given: c)
             if let conflict = conflicts.first { throw TrainingError.resumeConflict(checkpoint: resumeDir.path, conflict) }
             try folder.startResumed(atStep: saved.step)
+            try alarm?.restoreBaseline(from: folder.metricsURL)
             try TrainingTensorBoard.resume(folder, atStep: saved.step)
             resumedLoRA = lora
         } else {
@@ -244,6 +256,10 @@ struct TrainOptions: ParsableArguments {
             guard let found = try probe?.observe(event) else { return }
             try log.append(found.record)
             try board?.writer.text(TrainingProbe.markdown(found.samples), tag: "monitor/samples", step: found.record.step)
+            guard let warning = alarm?.check(found.record) else { return }
+            try log.record(.warning(warning))
+            progress.show(.warning(warning))
+            if stopOnCollapse { throw CollapseAlarm.Collapse(warning: warning, checkpoint: try trainer.saveCheckpoint()) }
         }
         let summary = log.lastAverages.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", ")
         if log.contextSplits > 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackTesting
 import Testing
 @testable import Server
 
@@ -96,13 +97,13 @@ extension ServerTests {
         let head = Data("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n".utf8)
             + Data(repeating: UInt8(ascii: "x"), count: 400)
         // Without the timeouts each trickle lasts 40 s.
-        async let slowHead = onThread { try Socket(port: port).trickle(head, every: 0.1) }
-        async let slowBody = onThread { () -> Double? in
+        async let slowHead = offThread { try Socket(port: port).trickle(head, every: 0.1) }
+        async let slowBody = offThread { () -> Double? in
             let socket = try Socket(port: port)
             try socket.write(Data("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 400\r\n\r\n".utf8))
             return socket.trickle(Data(repeating: UInt8(ascii: " "), count: 400), every: 0.1)
         }
-        async let silent = onThread { () -> Int in
+        async let silent = offThread { () -> Int in
             let sockets = try (0..<100).map { _ in try Socket(port: port) }
             return sockets.filter { $0.closedByPeer(within: 15) }.count
         }
@@ -132,11 +133,5 @@ extension ServerTests {
         #expect(try await c.get("/health").json()["log_write_failures"] as? Int == 2)
         await server.group.triggerGracefulShutdown()
         try await server.finished.value
-    }
-
-    private func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
     }
 }

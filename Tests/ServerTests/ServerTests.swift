@@ -1,5 +1,6 @@
 import Foundation
 import Generation
+import LoopbackTesting
 import Models
 import Sampling
 import Testing

@@ -1,6 +1,7 @@
 import Base
 import Foundation
 import Logging
+import LoopbackTesting
 import Models
 import Server
 import ServiceLifecycle

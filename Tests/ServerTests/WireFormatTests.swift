@@ -1,5 +1,6 @@
 import Foundation
 @testable import Generation
+import LoopbackTesting
 import Models
 import Testing
 @testable import Server

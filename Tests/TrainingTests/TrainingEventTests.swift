@@ -37,6 +37,7 @@ import Models
         case let .evaluation(e): return "evaluation \(e.step)"
         case let .checkpointSaved(c): return "checkpoint \(c.step)"
         case let .finished(f): return "finished \(f.step)/\(f.totalSteps)" + (f.completed ? " completed" : "")
+        case let .warning(w): return "warning \(w.step)"
         }
     }
 

@@ -30,6 +30,10 @@ def calls(text, kinds):
         yield m.group(1), text[m.end():i - 1]
 
 
+# Targets whose sources are not in the default folder (Package.swift's `path:`).
+PATHS = {}
+
+
 def manifest():
     """{target: (kind, [target dependencies])} from Package.swift (products of other packages left out)."""
     text = (ROOT / "Package.swift").read_text()
@@ -50,6 +54,9 @@ def manifest():
             if re.search(r"\b%s\b" % var, deps_text):
                 deps += names
         targets[name.group(1)] = (kind, sorted(set(deps)))
+        path = re.search(r'\bpath: "([^"]+)"', args)
+        if path:
+            PATHS[name.group(1)] = path.group(1)
     return targets
 
 
@@ -68,8 +75,8 @@ def diagram(readme):
 def imports(target):
     found = {}
     folder = ROOT / ("Sources" if not target.endswith("Tests") else "Tests") / target
-    if target.startswith("Fuzz"):
-        folder = ROOT / "Fuzz" / target
+    if target in PATHS:
+        folder = ROOT / PATHS[target]
     for path in folder.rglob("*.swift"):
         for m in re.finditer(r"^\s*(?:@testable |@_exported )?import (\w+)", path.read_text(), re.M):
             found.setdefault(m.group(1), path.relative_to(ROOT))

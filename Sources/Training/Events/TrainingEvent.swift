@@ -12,6 +12,8 @@ public enum TrainingEvent: Sendable, Equatable {
     case evaluation(EvaluationMetrics)
     case checkpointSaved(CheckpointSaved)
     case finished(TrainingFinished)
+    /// Sent by a watcher of the run (the collapse alarm), not by the trainer: shown and logged.
+    case warning(TrainingWarning)
 }
 
 /// Receives a run's events; an error it throws stops the run with that error (so a log that

@@ -56,6 +56,11 @@ public final class TrainingLog {
             var record: [String: Any] = ["step": evaluation.step, "epoch": evaluation.epoch]
             for (key, value) in evaluation.metrics { record[MetricsRecord.evaluationPrefix + key] = value }
             try append(record)
+        case let .warning(warning):
+            var record: [String: Any] = warning.values
+            record["step"] = warning.step
+            record["warning"] = warning.message
+            try append(record)
         case .started, .checkpointSaved, .finished:
             break
         }

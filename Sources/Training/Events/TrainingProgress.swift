@@ -22,6 +22,9 @@ public final class TrainingProgress {
         case .finished:
             bar?.finish()
             bar = nil
+        case let .warning(warning):
+            // On its own line, whether or not a bar is drawn.
+            FileHandle.standardError.write(Data("\nwarning: \(warning.message)\n".utf8))
         case .evaluation, .checkpointSaved:
             break
         }
