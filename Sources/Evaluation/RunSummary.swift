@@ -17,6 +17,10 @@ public enum RunSummary {
         var warnings = diversity.warnings
         if semanticEmbeddings == nil { warnings.insert("no semantic embedder: semantic diversity not measured", at: 0) }
         if styleEmbeddings == nil { warnings.insert("no style embedder: style diversity not measured", at: 0) }
+        // Samples from an endpoint that returns no log-probs (docs/methods.md §9) have nothing to average.
+        if quality == nil && !usesReward && !records.isEmpty {
+            warnings.insert("quality not measured: no sample has log-probs (the server returned none) and no reward model was given", at: 0)
+        }
         let metrics = RunMetrics(
             run: run, model: model, adapter: adapter, baseModel: baseModel, baseAdapter: baseAdapter,
             conformativeWeight: conformativeWeight, quality: quality.map(Estimate.init),

@@ -8,7 +8,8 @@ import Sampling
 import TensorEngine
 
 /// `divtune evaluate run`: the paper's evaluation protocol (docs/methods.md §9) for one model —
-/// the flags become an ``EvaluationRun`` (sampling through a ``ModelSampleGenerator``, quality
+/// the flags become an ``EvaluationRun`` (sampling through a ``ModelSampleGenerator``, or an
+/// ``OpenAISampleGenerator`` with --openai-base-url; quality
 /// by a ``RewardModelScorer`` when given), which writes `samples.jsonl`, `metrics.json` and
 /// `prompt_metrics.jsonl`; this command draws its progress and renders `report.html`.
 struct EvaluateRunCommand: ParsableCommand {
@@ -16,7 +17,9 @@ struct EvaluateRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Sample a model on prompts and measure quality and diversity (metrics.json, report.html).")
 
-    @OptionGroup var models: ModelOptions
+    @Option(help: "The model: a .gguf file or an HF model folder (or sample a server: --openai-base-url).") var model: String?
+    @Option(help: "A PEFT LoRA adapter folder applied to --model.") var adapter: String?
+    @OptionGroup var endpoint: OpenAIEndpointOptions
     @OptionGroup var conformative: ConformativeOptions
     @Option(help: "Prompts, JSON Lines with a \"prompt\" string per line.") var prompts: String
     @Option(help: "Use only the first N prompts.") var limit: Int?
@@ -43,23 +46,32 @@ struct EvaluateRunCommand: ParsableCommand {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        // A server samples on its own weights: nothing local applies to it.
+        if endpoint.openaiBaseUrl != nil {
+            let local = [model.map { _ in "--model" }, adapter.map { _ in "--adapter" }, conformative.base.baseModel.map { _ in "--base-model" }]
+            if let flag = local.compactMap({ $0 }).first { throw ValidationError("\(flag) and --openai-base-url exclude each other") }
+        } else if model == nil {
+            throw ValidationError("give --model (a local model) or --openai-base-url (a server)")
+        }
         // A run's metrics name its weight, so a conformative run states it.
         if conformative.base.baseModel != nil && conformative.conformativeWeight == nil {
             throw ValidationError("--base-model needs --conformative-weight")
         }
     }
 
-    /// What the run samples with: the model, the conformative mix and the sampling options.
+    /// What the run samples with: the model, the conformative mix and the sampling options
+    /// (used without --openai-base-url, when validate() has made sure --model is given).
     var options: ModelSampleGenerator.Options {
         ModelSampleGenerator.Options(
-            model: models.model, adapter: models.adapter, baseModel: conformative.base.baseModel, baseAdapter: conformative.base.baseAdapter,
+            model: model ?? "", adapter: adapter, baseModel: conformative.base.baseModel, baseAdapter: conformative.base.baseAdapter,
             basePromptStyle: conformative.basePromptStyle, conformative: conformative.decoding,
             system: system.isEmpty ? nil : system, maxTokens: maxTokens, sampling: sampling.parameters, maxBatch: maxBatch)
     }
 
     func run() throws {
         EngineThreads.configure(threads)
-        let evaluation = try self.evaluation(generator: ModelSampleGenerator(options))
+        let server = try endpoint.generator(system: system.isEmpty ? nil : system, maxTokens: maxTokens, sampling: sampling.parameters)
+        let evaluation = try self.evaluation(generator: server ?? ModelSampleGenerator(options))
         let progress = EvaluateProgress()
         let result = try evaluation.run { event in
             progress.show(event)
