@@ -20,6 +20,29 @@ struct DivTuneProcess {
         return folder.appendingPathComponent("divtune")
     }
 
+    /// Starts a `divtune` server command (`serve`, `monitor`, `humaneval serve`, given `--port 0`)
+    /// in `process` and returns the loopback port its first stdout line names.
+    static func startServer(_ process: Process, _ arguments: [String]) throws -> Int {
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: #"127\.0\.0\.1:(\d+)/"#, options: .regularExpression),
+              let port = Int(text[range].dropFirst("127.0.0.1:".count).dropLast()) else {
+            process.terminate()
+            throw FileError(path: "divtune \(arguments.first ?? "")", reason: "no port in its first line: \(text)")
+        }
+        return port
+    }
+
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
         try run(executable: executable, arguments, in: directory)
     }

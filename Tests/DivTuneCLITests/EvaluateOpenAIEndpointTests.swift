@@ -20,25 +20,8 @@ import Testing
 
         init(folder: URL) throws {
             log = folder.appendingPathComponent("requests.jsonl")
-            process.executableURL = DivTuneProcess.executable
-            process.arguments = ["serve", "--model", try DivTuneProcess.smolLM2, "--model-name", "smol", "--port", "0", "--threads", "2",
-                                 "--api-key", EvaluateOpenAIEndpointTests.key, "--log", log.path]
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += chunk
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            guard let range = text.range(of: #"127\.0\.0\.1:(\d+)/"#, options: .regularExpression),
-                  let port = Int(text[range].dropFirst("127.0.0.1:".count).dropLast()) else {
-                process.terminate()
-                throw FileError(path: "divtune serve", reason: "no port in: \(text)")
-            }
-            self.port = port
+            port = try DivTuneProcess.startServer(process, ["serve", "--model", try DivTuneProcess.smolLM2, "--model-name", "smol", "--port", "0",
+                                                            "--threads", "2", "--api-key", EvaluateOpenAIEndpointTests.key, "--log", log.path])
         }
 
         func stop() {

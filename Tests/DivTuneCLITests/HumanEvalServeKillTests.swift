@@ -14,25 +14,8 @@ import Testing
         let port: Int
 
         init(study: String) throws {
-            process.executableURL = DivTuneProcess.executable
-            process.arguments = ["humaneval", "serve", "--study", study, "--port", "0", "--admin-token", "admin-token-0123456789"]
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            // The first line names the port.
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += chunk
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            guard let range = text.range(of: #"127\.0\.0\.1:(\d+)/"#, options: .regularExpression),
-                  let port = Int(text[range].dropFirst("127.0.0.1:".count).dropLast()) else {
-                process.terminate()
-                throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "no port in: \(text)"])
-            }
-            self.port = port
+            port = try DivTuneProcess.startServer(process, ["humaneval", "serve", "--study", study, "--port", "0",
+                                                            "--admin-token", "admin-token-0123456789"])
         }
 
         func kill9() {
