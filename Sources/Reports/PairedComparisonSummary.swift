@@ -35,7 +35,7 @@ public struct PairedComparisonSummary: Sendable {
             out.append("\(holding.count) of \(result.comparisons.count) paired differences hold at \(level) after Holm's adjustment:")
             for c in holding {
                 let d = c.difference
-                out.append("\(c.run) has \(d.difference > 0 ? "higher" : "lower") \(Self.title(c.metric).lowercased()) than \(c.reference) "
+                out.append("\(c.run) has \(d.difference > 0 ? "higher" : "lower") \(Self.name(c.metric)) than \(c.reference) "
                            + "(\(Self.signed(d.difference)) [\(Self.signed(d.lower)), \(Self.signed(d.upper))], p (Holm) \(Self.p(c.adjustedPValue))).")
             }
             out.append("The other differences are within what the prompts' variation can produce by chance; the report claims none of them.")
@@ -46,6 +46,13 @@ public struct PairedComparisonSummary: Sendable {
 
     static func title(_ metric: String) -> String {
         metric == "quality" ? "Quality" : DiversityMetric(rawValue: metric)?.columnTitle ?? metric
+    }
+
+    /// The metric as a sentence names it: the title without its direction arrow, lower case.
+    static func name(_ metric: String) -> String {
+        var title = title(metric)
+        if title.hasSuffix(" ↑") || title.hasSuffix(" ↓") { title.removeLast(2) }
+        return title.lowercased()
     }
 
     static func signed(_ value: Double) -> String { (value >= 0 ? "+" : "−") + Markup.number(abs(value), decimals: 4) }
