@@ -133,6 +133,7 @@ let package = Package(
         .executableTarget(name: "FuzzChatTemplate", dependencies: ["FuzzSupport", "ChatTemplates"], path: "Fuzz/FuzzChatTemplate"),
         .executableTarget(name: "FuzzImport", dependencies: ["FuzzSupport", "Preference"], path: "Fuzz/FuzzImport"),
         .executableTarget(name: "FuzzPrepare", dependencies: ["FuzzSupport", "Preference"], path: "Fuzz/FuzzPrepare"),
+        .executableTarget(name: "FuzzModelConfig", dependencies: ["FuzzSupport", "Models"], path: "Fuzz/FuzzModelConfig"),
         .executableTarget(name: "FuzzServerRequest", dependencies: ["FuzzSupport", "Server"], path: "Fuzz/FuzzServerRequest"),
 
         // Test support: a loopback HTTP client (SSE included) and a WebDriver client for headless Chromium.

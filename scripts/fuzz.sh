@@ -17,7 +17,7 @@ SECONDS_EACH="${1:-${FUZZ_SECONDS:-60}}"
 shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzGGUF FuzzSafetensors FuzzTokenizerJSON FuzzTokenize FuzzChatTemplate FuzzImport
-                                     FuzzPrepare FuzzServerRequest)
+                                     FuzzPrepare FuzzServerRequest FuzzModelConfig)
 # The largest input each target is given: the GGUF and tokenizer.json seeds are near 30 KB.
 max_len() { case "$1" in FuzzGGUF|FuzzTokenizerJSON) echo 65536 ;; FuzzChatTemplate|FuzzImport|FuzzPrepare) echo 8192 ;; *) echo 4096 ;; esac; }
 
@@ -61,8 +61,9 @@ fuzz_one() {
             -close_fd_mask=1 "${limit[@]}" > "$log" 2>&1
         local status=$?
         left=$((left - (SECONDS - began)))
-        runs=$((runs + $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)))
-        rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "$rate")
+        # A failing run prints its statistics twice (again after the sanitizer's report): count them once.
+        runs=$((runs + $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo 0)))
+        rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo "$rate")
         [ $status -eq 0 ] && return 0
         local input; input=$(grep -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' | tail -1)
         if grep -q "ERROR: libFuzzer: timeout" "$log" && [ -f "$input" ]; then

@@ -5,9 +5,11 @@ import Models
 import Tokenizers
 import WeightFormats
 
-/// Text encoded by the two default models' fixed tokenizers — SmolLM2's byte-level BPE (from its
-/// GGUF) and all-MiniLM-L6-v2's WordPiece (`tokenizer.json`), both from `make models` — then
-/// decoded, whole and streamed (docs/fuzzing.md). Input that is not UTF-8 is repaired first, as the
+/// Text encoded by three fixed tokenizers — the two default models' SmolLM2 byte-level BPE (from its
+/// GGUF) and all-MiniLM-L6-v2's WordPiece (`tokenizer.json`), both from `make models`, and the
+/// jina-embeddings-v3 layout's SentencePiece Unigram with its precompiled normalizer (the test
+/// fixture's `tokenizer.json`, run from the repository root) — then decoded, whole and streamed
+/// (docs/fuzzing.md). Input that is not UTF-8 is repaired first, as the
 /// CLI and server receive only Swift strings.
 @main enum FuzzTokenize {
     static func main() {
@@ -15,7 +17,8 @@ import WeightFormats
         do {
             let cache = ModelCache()
             tokenizers = [try PreTrainedTokenizer.fromGGUF(GGUFFile(url: cache.require(ModelCache.smolLM2))),
-                          try PreTrainedTokenizer(tokenizerJSON: cache.require(ModelCache.miniLM).appendingPathComponent("tokenizer.json"))]
+                          try PreTrainedTokenizer(tokenizerJSON: cache.require(ModelCache.miniLM).appendingPathComponent("tokenizer.json")),
+                          try PreTrainedTokenizer(tokenizerJSON: URL(fileURLWithPath: "Tests/EmbeddingsTests/Fixtures/jina-v3-tiny/tokenizer.json"))]
         } catch {
             FileHandle.standardError.write(Data("FuzzTokenize: \(error)\n".utf8))
             exit(1)

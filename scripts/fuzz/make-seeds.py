@@ -4,12 +4,14 @@ default models (`make models`) and the test fixtures; the rest of the corpus is 
 Each seed is small (the corpus stays under 100 KB per target) but has the structure of the real
 file, so the fuzzer starts from inputs that reach deep into each parser.
 
-Needs the `gguf` package (pip install gguf numpy):
+Needs the `gguf` and `sentencepiece` packages (pip install gguf numpy sentencepiece protobuf):
     python3 scripts/fuzz/make-seeds.py
 """
+import base64
 import json
 import pathlib
 import shutil
+import tempfile
 
 import gguf
 import numpy as np
@@ -73,6 +75,64 @@ def gguf_seed(reader, tokens, types, merges):
     w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
 
 
+QUANT_KINDS = [gguf.GGMLQuantizationType.Q4_0, gguf.GGMLQuantizationType.Q8_0, gguf.GGMLQuantizationType.Q4_1,
+               gguf.GGMLQuantizationType.F16, gguf.GGMLQuantizationType.Q5_0]
+
+
+def architecture_gguf_seed(fixture, name):
+    """A test fixture's GGUF of another architecture (Gemma 2, OLMo 2: their own metadata keys and
+    extra norm tensors) cut to its first block, matrices stored in small quantized types."""
+    reader = gguf.GGUFReader(str(fixture))
+    arch = field(reader, "general.architecture")
+    w = gguf.GGUFWriter(str(folder("FuzzGGUF") / name), arch)
+    for key, f in reader.fields.items():
+        if key.startswith("GGUF.") or key == "general.architecture":
+            continue
+        value = 1 if key == f"{arch}.block_count" else field(reader, key)
+        if f.types[0] == gguf.GGUFValueType.ARRAY:
+            w.add_key_value(key, value, f.types[0], sub_type=f.types[-1])
+        else:
+            w.add_key_value(key, value, f.types[0])
+    rng = np.random.default_rng(0)
+    kept = [t for t in reader.tensors if not t.name.startswith("blk.") or t.name.startswith("blk.0.")]
+    for i, t in enumerate(kept):
+        shape = tuple(reversed(t.shape.tolist()))   # GGUF lists dimensions innermost first
+        data = rng.standard_normal(shape).astype(np.float32)
+        # The large matrices (embeddings, FFN) in 4-bit keep the seed under FuzzGGUF's 64 KB inputs.
+        kind = (gguf.GGMLQuantizationType.F32 if len(shape) == 1 else gguf.GGMLQuantizationType.Q4_0 if data.size >= 8192
+                else QUANT_KINDS[i % len(QUANT_KINDS)])
+        w.add_tensor(t.name, gguf.quants.quantize(data, kind), raw_dtype=kind)
+    w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+
+
+def small_precompiled_charsmap():
+    """A SentencePiece precompiled normalizer (the double-array trie and its replacement strings)
+    built from five rules, so the Unigram seed carries a real charsmap at ~1 KB instead of NFKC's
+    240 KB."""
+    import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = pathlib.Path(scratch)
+        (scratch / "rules.tsv").write_text("FF21\t41\nFF42\t62\n2460\t31\nFB01\t66 69\n3000\t20\n")
+        words = "the quick brown fox café naïve 日本 語 🎉 story creative diverse".split()
+        rng = np.random.default_rng(0)
+        (scratch / "text.txt").write_text("\n".join(" ".join(rng.choice(words, 10)) for _ in range(300)))
+        spm.SentencePieceTrainer.train(input=str(scratch / "text.txt"), model_prefix=str(scratch / "m"), vocab_size=40,
+                                       model_type="unigram", normalization_rule_tsv=str(scratch / "rules.tsv"),
+                                       character_coverage=1.0, minloglevel=2)
+        proto = model_pb2.ModelProto()
+        proto.ParseFromString((scratch / "m.model").read_bytes())
+        return proto.normalizer_spec.precompiled_charsmap
+
+
+def unigram_tokenizer_json():
+    """The jina-embeddings-v3 test fixture's tokenizer.json (Unigram, Metaspace, XLM-R post-processor)
+    with the small precompiled charsmap in place of the full one."""
+    data = json.loads((FIXTURES / "EmbeddingsTests" / "Fixtures" / "jina-v3-tiny" / "tokenizer.json").read_text())
+    data["normalizer"]["precompiled_charsmap"] = base64.b64encode(small_precompiled_charsmap()).decode()
+    return data
+
+
 def bpe_tokenizer_json(tokens, types, merges):
     """SmolLM2's tokenizer.json layout (byte-level BPE, digits split) with the cut vocabulary."""
     byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
@@ -106,6 +166,8 @@ def main():
     gguf_seed(reader, tokens, types, merges)
     for name in ["aligned_v2.gguf", "quants.gguf"]:
         shutil.copy(FIXTURES / "WeightFormatsTests" / "Fixtures" / name, folder("FuzzGGUF") / name)
+    for arch in ["gemma2", "olmo2"]:
+        architecture_gguf_seed(FIXTURES / "ModelsTests" / "Fixtures" / f"tiny_{arch}.gguf", f"{arch}-tiny.gguf")
 
     for path in [FIXTURES / "WeightFormatsTests" / "Fixtures" / "tiny.safetensors",
                  *sorted((FIXTURES / "WeightFormatsTests" / "Fixtures" / "sharded").glob("*.safetensors"))]:
@@ -120,6 +182,15 @@ def main():
 
     write_json(folder("FuzzTokenizerJSON") / "smollm2-bpe.json", bpe_tokenizer_json(tokens, types, merges))
     write_json(folder("FuzzTokenizerJSON") / "minilm-wordpiece.json", wordpiece_tokenizer_json())
+    write_json(folder("FuzzTokenizerJSON") / "jina-unigram.json", unigram_tokenizer_json())
+    for name, fixture in [("roberta-bpe.json", "EmbeddingsTests/Fixtures/tiny-roberta"), ("gemma2-bpe.json", "ModelsTests/Fixtures/tiny_gemma2")]:
+        shutil.copy(FIXTURES / fixture / "tokenizer.json", folder("FuzzTokenizerJSON") / name)
+
+    for name, fixture in [("gemma2.json", "ModelsTests/Fixtures/tiny_gemma2"), ("olmo2.json", "ModelsTests/Fixtures/tiny_olmo2"),
+                          ("jina-v3.json", "EmbeddingsTests/Fixtures/jina-v3-tiny"), ("roberta.json", "EmbeddingsTests/Fixtures/tiny-roberta"),
+                          ("style-embedding.json", "EmbeddingsTests/Fixtures/style-embedding-tiny")]:
+        shutil.copy(FIXTURES / fixture / "config.json", folder("FuzzModelConfig") / name)
+    shutil.copy(MODELS / "all-MiniLM-L6-v2" / "config.json", folder("FuzzModelConfig") / "minilm.json")
 
     cases = json.loads((FIXTURES / "TokenizersTests" / "Fixtures" / "bpe_cases.json").read_text())["strings"]
     for i, text in enumerate(s for s in cases if s.strip()):
