@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(name: "GenerationTests", dependencies: ["Base", "Generation", "Models", "Sampling", "Tokenizers", "ChatTemplates", "TensorEngine"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Base", "Embeddings", "Preference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Base", "Console"]),
-        .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RewardModelingTests", dependencies: ["Base", "RewardModeling", "Models", "TensorEngine", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Base", "Reports", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Base", "Evaluation", "Training", "Models", "TensorEngine", "WeightFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TorchBackendTests", dependencies: ["Base", "TorchBackend", "Training"]),

@@ -40,10 +40,16 @@ for target in "${TARGETS[@]}"; do
     [ -x "$SCRATCH/release/$target" ] || { echo "fuzz: building $target failed" >&2; exit 1; }
 done
 
+# CPU seconds (user + system) the target spends replaying file $2, at most 60 s of wall time.
+cpu_seconds() {
+    timeout 60 /usr/bin/time -f "%U %S" "$SCRATCH/release/$1" -timeout=0 "$2" 2>&1 >/dev/null | tail -1 | awk '{ print $1 + $2 }'
+}
+
 # One target for $2 seconds. libFuzzer's 1-second timeout is wall-clock time, so on a loaded machine
-# a quick input can be stopped while it waits for a core: a timeout input is replayed alone three
-# times, and only one that is slow every time is a hang; otherwise it is set aside as "spurious"
-# and fuzzing resumes for the time left.
+# a quick input can be stopped while it waits for a core. A timeout input is replayed alone and its
+# CPU time compared with a replay of the empty input (the target's start: loading models): only an
+# input that costs over 1 s of CPU more is a hang; otherwise it is set aside as "spurious" and
+# fuzzing resumes for the time left.
 fuzz_one() {
     local target=$1 left=$2 corpus="$SCRATCH/corpus/$1" findings="$SCRATCH/findings/$1" log
     mkdir -p "$corpus" "$findings/spurious" "$SCRATCH/logs"
@@ -67,11 +73,11 @@ fuzz_one() {
         [ $status -eq 0 ] && return 0
         local input; input=$(grep -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' | tail -1)
         if grep -q "ERROR: libFuzzer: timeout" "$log" && [ -f "$input" ]; then
-            local slow=0
-            for _ in 1 2 3; do
-                "$SCRATCH/release/$target" -timeout=1 "$input" > "$log.replay" 2>&1 || slow=$((slow + 1))
-            done
-            if [ $slow -lt 3 ]; then
+            local empty="$SCRATCH/empty-input" start cost
+            : > "$empty"
+            start=$(cpu_seconds "$target" "$empty"); cost=$(cpu_seconds "$target" "$input")
+            echo "replay: $cost s of CPU for the input, $start s for the empty input" > "$log.replay"
+            if awk -v c="$cost" -v s="$start" 'BEGIN { exit !(c - s <= 1) }'; then
                 spurious=$((spurious + 1)); mv "$input" "$findings/spurious/"; continue
             fi
         fi

@@ -31,7 +31,7 @@ public final class RewardModelScorer: SampleScorer {
             throw FileError(path: configURL.path, reason: "missing or invalid: --reward needs a folder written by `divtune train reward`")
         }
         let language = try LanguageModel.load(path: baseModel ?? config.baseModel)
-        let (model, _) = try RewardModel.load(directory: directory, model: language.model)
+        let (model, _) = try RewardModel.load(directory: directory, model: language.model, tokenizer: language.tokenizer)
         loaded = (model, language, config)
         return (model, language, config)
     }

@@ -94,8 +94,12 @@ public final class TrainingProbe {
         return try probe(atStep: step)
     }
 
+    /// The key of a probe's wall time in seconds (what probing costs the run; `divtune bench monitor`).
+    public static let secondsKey = keyPrefix + "seconds"
+
     /// Samples and measures the model as it is now.
     public func probe(atStep step: Int) throws -> Probe {
+        let started = DispatchTime.now().uptimeNanoseconds
         let training = adapter.isTraining
         adapter.isTraining = false
         defer { adapter.isTraining = training }
@@ -115,6 +119,7 @@ public final class TrainingProbe {
         for record in result.records {
             try samplesLog.append(["step": step, "prompt": record.prompt, "samples": record.samples])
         }
+        values[Self.secondsKey] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return Probe(record: MetricsRecord(step: step, values: values), samples: result.records)
     }
 

@@ -2,6 +2,7 @@ import Base
 import Foundation
 import Models
 import TensorEngine
+import Tokenizers
 import Training
 import WeightFormats
 
@@ -88,8 +89,10 @@ public final class RewardModel {
         try AtomicFile.write(encoder.encode(config), to: directory.appendingPathComponent(Self.configFile))
     }
 
-    /// Loads a saved reward model onto `model` (the same base it was trained on).
-    public static func load(directory: URL, model: LlamaModel) throws -> (RewardModel, RewardConfig) {
+    /// Loads a saved reward model onto `model` (the same base it was trained on). With the base's
+    /// `tokenizer`, a folder that records its base's vocabulary fingerprint refuses a base whose
+    /// tokenizer differs: the head would score ids it never saw.
+    public static func load(directory: URL, model: LlamaModel, tokenizer: (any Tokenizer)? = nil) throws -> (RewardModel, RewardConfig) {
         let configURL = directory.appendingPathComponent(configFile)
         guard let data = try? Data(contentsOf: configURL) else { throw RewardError.unreadable(path: configURL.path, reason: "missing (not a reward model folder)") }
         let config: RewardConfig
@@ -97,6 +100,12 @@ public final class RewardModel {
             throw RewardError.invalidData(location: configURL.path, reason: "\(error)")
         }
         guard config.maxLength >= 1 else { throw RewardError.invalidData(location: configURL.path, reason: "max_length must be ≥ 1, got \(config.maxLength)") }
+        if let tokenizer, let recorded = config.tokenizerFingerprint, recorded != tokenizer.vocabularyFingerprint {
+            throw RewardError.invalidData(location: configURL.path, reason: "the reward model was trained on \(config.baseModel), whose tokenizer"
+                + " (\(config.tokenizerVocabularySize.map { "\($0) tokens, " } ?? "")SHA-256 \(recorded.prefix(12))…) differs from this base model's"
+                + " (\(tokenizer.vocabularySize) tokens, SHA-256 \(tokenizer.vocabularyFingerprint.prefix(12))…):"
+                + " load it onto the model it was trained on (--reward-base-model)")
+        }
         let headURL = directory.appendingPathComponent(headFile)
         guard FileManager.default.fileExists(atPath: headURL.path) else { throw RewardError.unreadable(path: headURL.path, reason: "missing") }
         let file = try SafetensorsFile(path: headURL.path)
@@ -124,9 +133,14 @@ public struct RewardConfig: Codable, Hashable, Sendable {
     /// Which transform variant made the targets (`consistent-shift` or `reference`, docs/methods.md §1).
     public var scoreTransform: String?
     public var validation: RegressionMetrics?
+    /// The base tokenizer's `vocabularyFingerprint` and size (nil in folders written before they were recorded).
+    public var tokenizerFingerprint: String?
+    public var tokenizerVocabularySize: Int?
 
     public init(baseModel: String, maxLength: Int, loss: String, scoreMinimum: Double?, scoreMaximum: Double?,
-                scoreTransform: String? = nil, validation: RegressionMetrics?) {
+                scoreTransform: String? = nil, validation: RegressionMetrics?, tokenizer: (any Tokenizer)? = nil) {
+        tokenizerFingerprint = tokenizer?.vocabularyFingerprint
+        tokenizerVocabularySize = tokenizer?.vocabularySize
         self.baseModel = baseModel
         self.maxLength = maxLength
         self.loss = loss
@@ -139,6 +153,6 @@ public struct RewardConfig: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case loss, validation
         case baseModel = "base_model", maxLength = "max_length", scoreMinimum = "score_minimum", scoreMaximum = "score_maximum"
-        case scoreTransform = "score_transform"
+        case scoreTransform = "score_transform", tokenizerFingerprint = "tokenizer_sha256", tokenizerVocabularySize = "tokenizer_vocabulary_size"
     }
 }

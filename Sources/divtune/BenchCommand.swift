@@ -5,7 +5,7 @@ import TensorEngine
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Run a benchmark side by side with its peer (not a test).",
-        subcommands: [Engine.self, Runtime.self, Sampling.self, Evaluate.self, Embed.self, BenchTrain.self, BenchMetrics.self])
+        subcommands: [Engine.self, Runtime.self, Sampling.self, Evaluate.self, Embed.self, BenchTrain.self, BenchMetrics.self, BenchMonitor.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(

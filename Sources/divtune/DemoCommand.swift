@@ -82,11 +82,8 @@ struct DemoCommand: ParsableCommand {
                      "--max-length", "\(p.maxLength)", "--logging-steps", "5", "--prompt-style", "chat"]),
         ]
         for objective in ["dpo", "ddpo"] {
-            stages.append((objective, ["train", objective, "--model", model, "--data", path("pairs.jsonl"),
-                                       "--adapter", path("sft"), "--output", path(objective), "--overwrite",
-                                       "--max-steps", "\(p.preferenceSteps)", "--batch-size", "1", "--learning-rate", "5e-5",
-                                       "--beta", "0.1", "--max-length", "\(p.maxLength)", "--logging-steps", "5",
-                                       "--prompt-style", "chat"]))
+            stages.append((objective, Self.preferenceArguments(objective, model: model, pairs: path("pairs.jsonl"), sft: path("sft"),
+                                                               output: path(objective), plan: p)))
         }
         let evaluation = Self.evaluationArguments(p, prompts: try input("test_prompts.jsonl"), embedder: embedder)
         let runs: [(name: String, extra: [String])] = [
@@ -127,6 +124,14 @@ struct DemoCommand: ParsableCommand {
     }
 
     /// The flags every evaluation stage shares (`bench evaluate` measures the same stage).
+    /// The demo's `train dpo|ddpo` stage: from its SFT adapter on its prepared pairs (also what
+    /// `bench monitor` times).
+    static func preferenceArguments(_ objective: String, model: String, pairs: String, sft: String, output: String, plan p: Plan) -> [String] {
+        ["train", objective, "--model", model, "--data", pairs, "--adapter", sft, "--output", output, "--overwrite",
+         "--max-steps", "\(p.preferenceSteps)", "--batch-size", "1", "--learning-rate", "5e-5",
+         "--beta", "0.1", "--max-length", "\(p.maxLength)", "--logging-steps", "5", "--prompt-style", "chat"]
+    }
+
     static func evaluationArguments(_ p: Plan, prompts: String, embedder: String) -> [String] {
         ["--prompts", prompts, "--limit", "\(p.prompts)", "--samples-per-prompt", "\(p.samples)", "--max-tokens", "\(p.maxTokens)",
          "--embedder", embedder]

@@ -23,7 +23,7 @@ struct RewardCommand: ParsableCommand {
             let url = URL(fileURLWithPath: input)
             let rows = try JSONLines.rows(of: url).map { row in (try row.string("prompt"), try row.string("response")) }
             let lm = try LanguageModel.load(path: model)
-            let (reward, config) = try RewardModel.load(directory: URL(fileURLWithPath: adapter), model: lm.model)
+            let (reward, config) = try RewardModel.load(directory: URL(fileURLWithPath: adapter), model: lm.model, tokenizer: lm.tokenizer)
             for (index, (prompt, response)) in rows.enumerated() {
                 let ids = RewardExample.ids(prompt: prompt, response: response, tokenizer: lm.tokenizer, maxLength: config.maxLength)
                 let score = try reward.scores([ids])[0]

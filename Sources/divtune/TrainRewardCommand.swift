@@ -90,7 +90,7 @@ struct TrainRewardCommand: ParsableCommand {
         let config = RewardConfig(baseModel: model, maxLength: maxLength, loss: loss,
                                   scoreMinimum: targets == "raw" ? scores.min() : nil, scoreMaximum: targets == "raw" ? scores.max() : nil,
                                   scoreTransform: targets == "raw" ? scoreTransform.rawValue : nil,
-                                  validation: last.validation)
+                                  validation: last.validation, tokenizer: lm.tokenizer)
         try reward.save(directory: outputURL, config: config)
         if log.contextSplits > 0 {
             print("padding-free: \(log.contextSplits) extra rows were started where a batch overran the model's context of"

@@ -41,7 +41,8 @@ import Testing
         #expect(probes.map { $0["step"] as? Int } == [0, 3, 4])
         for probe in probes {
             let keys = Set(probe.keys)
-            #expect(keys == Set(["step", "monitor/quality_mean_logprob_per_token"] + Self.diversityKeys.map { "monitor/" + $0 }), "\(keys)")
+            #expect(keys == Set(["step", "monitor/quality_mean_logprob_per_token", "monitor/seconds"] + Self.diversityKeys.map { "monitor/" + $0 }), "\(keys)")
+            #expect((probe["monitor/seconds"] as? Double).map { $0 > 0 } == true)
             let semantic = try #require(probe["monitor/semantic_diversity"] as? Double)
             #expect(semantic >= 0 && semantic <= 2)
             #expect((probe["monitor/quality_mean_logprob_per_token"] as? Double).map { $0 < 0 } == true)

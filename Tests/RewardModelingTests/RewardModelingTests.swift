@@ -3,6 +3,7 @@ import Foundation
 import Models
 import TensorEngine
 import Testing
+import Tokenizers
 @testable import RewardModeling
 
 private struct MetricsCase: Decodable {
@@ -124,6 +125,35 @@ func toyData(count: Int, seed: UInt64) -> [(ids: [Int], target: Double)] {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(files == ["adapter_config.json", "adapter_model.safetensors", "reward_config.json", "reward_head.safetensors"])
         #expect(throws: RewardError.self) { try RewardModel.load(directory: folder.appendingPathComponent("none"), model: tinyModel()) }
+    }
+
+    /// A reward model records its base's vocabulary fingerprint and refuses a base whose tokenizer
+    /// differs (the same tokens in another order map text to other ids); the right base loads.
+    @Test func aBaseWithAnotherTokenizerIsRefused() throws {
+        func tokenizer(_ tokens: [String]) throws -> PreTrainedTokenizer {
+            let vocab = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($1, $0) })
+            return try PreTrainedTokenizer(data: JSONSerialization.data(withJSONObject: ["model": ["type": "BPE", "vocab": vocab, "merges": [String]()]]))
+        }
+        let trainedOn = try tokenizer(["a", "b", "c"]), other = try tokenizer(["a", "c", "b"])
+        #expect(trainedOn.vocabularyFingerprint == (try tokenizer(["a", "b", "c"])).vocabularyFingerprint)
+        #expect(trainedOn.vocabularyFingerprint != other.vocabularyFingerprint)
+        let reward = try RewardModel(model: tinyModel(), lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), seed: 3)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reward-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try reward.save(directory: folder, config: RewardConfig(baseModel: "tiny", maxLength: 64, loss: "mse", scoreMinimum: nil,
+                                                                scoreMaximum: nil, validation: nil, tokenizer: trainedOn))
+        let json = try String(contentsOf: folder.appendingPathComponent(RewardModel.configFile), encoding: .utf8)
+        #expect(json.contains("\"tokenizer_sha256\" : \"\(trainedOn.vocabularyFingerprint)\"") && json.contains("\"tokenizer_vocabulary_size\" : 3"))
+        let (_, config) = try RewardModel.load(directory: folder, model: tinyModel(), tokenizer: trainedOn)
+        #expect(config.tokenizerFingerprint == trainedOn.vocabularyFingerprint)
+        do {
+            _ = try RewardModel.load(directory: folder, model: tinyModel(), tokenizer: other)
+            Issue.record("a base with another tokenizer was accepted")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("reward_config.json") && message.contains("tokenizer") && message.contains("differs")
+                    && message.contains("--reward-base-model"), "\(message)")
+        }
     }
 }
 
