@@ -1,5 +1,7 @@
 import Base
+import Embeddings
 import Evaluation
+import EvaluationRuns
 import Foundation
 import Testing
 @testable import divtune
@@ -80,6 +82,24 @@ import Testing
         let gapHTML = try String(contentsOf: gap.appendingPathComponent("gap.html"), encoding: .utf8)
         #expect(gapHTML.contains("MAUVE against the base") && gapHTML.contains("chat − base"))
         #expect(FileManager.default.fileExists(atPath: gap.appendingPathComponent("gap.svg").path))
+    }
+
+    /// Every weight's run takes the sweep's mix, sampling and prompt options; only the weight and
+    /// the folder differ.
+    @Test func eachWeightRunsWithTheSweepsOptions() throws {
+        let parsed = try DivTune.parseAsRoot(["evaluate", "sweep", "--model", "m", "--adapter", "a", "--base-model", "b", "--base-adapter", "ba",
+                                              "--conformative-weight", "0, 0.25", "--conformative-space", "log", "--truncate-on", "mixture",
+                                              "--base-prompt-style", "chat", "--base-temperature", "0.7", "--prompt-style", "completion",
+                                              "--min-p", "0.05", "--seed", "3", "--prompts", "p.jsonl", "--output", "out"])
+        let sweep = try #require(parsed as? EvaluateSweepCommand)
+        #expect(try EvaluateSweepCommand.weights(sweep.conformativeWeight) == [0, 0.25])
+        let spaces = EmbeddingSpaces(semantic: StylometricEmbedder(), semanticName: "s", style: StylometricEmbedder(), styleName: "s")
+        let run = sweep.evaluation(weight: 0.25, prompts: ["p"], spaces: spaces)
+        let settings = run.settings.values
+        #expect(run.name == "w=0.25" && run.output.path.hasSuffix("out/w=0.25") && settings["seed"] == "3")
+        #expect(settings["conformative_weight"] == "0.25" && settings["conformative_space"] == "log" && settings["truncate_on"] == "mixture")
+        #expect(settings["base_prompt_style"] == "chat" && settings["base_temperature"] == "0.7" && settings["prompt_style"] == "completion")
+        #expect(settings["min_p"] == "0.05" && settings["top_k"] == "50" && settings["adapter"]?.hasSuffix("/a") == true)
     }
 
     @Test func badInputsAreNamed() throws {
