@@ -101,6 +101,10 @@ public struct GapReport: Sendable {
         page.paragraph("Each stage against \(base.run), prompt by prompt: the difference in quality (x) and in each diversity metric (y), "
                        + "with 95% paired-bootstrap intervals; the base sits at (0, 0). Last panel: MAUVE's precision and recall of each stage's samples against the base's.")
         page.raw(svg())
+        if !stages.isEmpty && stages.allSatisfy({ difference($0.name, "quality") == nil }) {
+            // Diversity panels place stages by their quality difference.
+            page.paragraph("No stage's quality could be compared with the base's (see below), so the figure has no diversity panels; the table lists every difference.")
+        }
         page.heading("Which differences hold")
         for sentence in paired.sentences { page.paragraph(sentence) }
         page.table(headers: PairedComparisonSummary.tableHeaders, rows: paired.tableRows)

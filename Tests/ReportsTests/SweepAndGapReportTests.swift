@@ -62,5 +62,15 @@ import Testing
                                                       "MAUVE precision and recall vs base"])
         let html = report.html()
         #expect(html.contains("dpo − base") && html.contains("MAUVE against the base") && html.contains("embedded by tiny"))
+        #expect(!html.contains("no diversity panels"))
+
+        // Quality measured differently (reward vs log-prob): no quality difference, so no diversity panels, and the page says why.
+        var rewarded = Self.prompts(base.map { $0 - 0.2 }, logprob: -0.8)
+        for i in rewarded.indices { rewarded[i].rewards = [1] }
+        let unpaired = PairedComparisonSummary(try PairedComparisons.compare([runs[0], PairedRun(name: "dpo", prompts: rewarded)], reference: 0, resamples: 1000))
+        var other = report
+        other.paired = unpaired
+        #expect(other.figure.panels.map(\.title) == ["MAUVE precision and recall vs base"])
+        #expect(other.html().contains("no diversity panels") && other.html().contains("quality measured differently"))
     }
 }
