@@ -14,6 +14,9 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     public var baseModel: String?
     public var baseAdapter: String?
     public var conformativeWeight: Double?
+    /// How the model saw the prompts: `chat` (its template) or `completion` (raw text); nil for a
+    /// server's samples and in files written before this was recorded.
+    public var promptStyle: String?
     /// Mean quality per prompt; what it measures is in ``qualityMeasure``.
     public var quality: Estimate?
     /// A ``QualityMeasure`` raw value: `reward` (reward-model score) or `mean_logprob_per_token`
@@ -79,7 +82,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         case run, model, adapter, quality, prompts, warnings, embedder
         case baseModel = "base_model", baseAdapter = "base_adapter", conformativeWeight = "conformative_weight"
         case qualityMeasure = "quality_measure", samplesPerPrompt = "samples_per_prompt", styleEmbedder = "style_embedder"
-        case embeddersMatchPaper = "embedders_match_paper"
+        case embeddersMatchPaper = "embedders_match_paper", promptStyle = "prompt_style"
     }
 
     public init(from decoder: Decoder) throws {
@@ -90,6 +93,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         baseModel = try c.decodeIfPresent(String.self, forKey: .baseModel)
         baseAdapter = try c.decodeIfPresent(String.self, forKey: .baseAdapter)
         conformativeWeight = try c.decodeIfPresent(Double.self, forKey: .conformativeWeight)
+        promptStyle = try c.decodeIfPresent(String.self, forKey: .promptStyle)
         quality = try c.decodeIfPresent(Estimate.self, forKey: .quality)
         qualityMeasure = try c.decodeIfPresent(String.self, forKey: .qualityMeasure) ?? QualityMeasure.reward.rawValue
         let d = try decoder.container(keyedBy: DiversityMetric.self)
@@ -115,6 +119,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         try c.encode(baseModel, forKey: .baseModel)
         try c.encode(baseAdapter, forKey: .baseAdapter)
         try c.encode(conformativeWeight, forKey: .conformativeWeight)
+        try c.encode(promptStyle, forKey: .promptStyle)
         try c.encode(quality, forKey: .quality)
         try c.encode(qualityMeasure, forKey: .qualityMeasure)
         var d = encoder.container(keyedBy: DiversityMetric.self)

@@ -165,10 +165,11 @@ public struct EvaluationRun {
         let semantic = try embedAll(spaces.semantic, role: "semantic"), style = try embedAll(spaces.style, role: "style")
         events(.finished(.embed))
         let model = generator.sampledModel
-        let (metrics, perPrompt) = try RunSummary.metrics(
+        var (metrics, perPrompt) = try RunSummary.metrics(
             run: name, model: model.model, records: records, semanticEmbeddings: semantic, styleEmbeddings: style,
             embedder: spaces.semanticName, styleEmbedder: spaces.styleName, embeddersMatchPaper: spaces.matchesPaper, adapter: model.adapter, baseModel: model.baseModel,
             baseAdapter: model.baseAdapter, conformativeWeight: model.conformativeWeight)
+        metrics.promptStyle = model.promptStyle
         let promptMetrics = zip(records, perPrompt).map { PromptMetrics($0, measured: $1) }
         try metrics.write(runDirectory: output)
         try PromptMetrics.write(promptMetrics, runDirectory: output)

@@ -5,8 +5,9 @@ import Sampling
 
 /// Samples a language model (with its LoRA adapter, and a base model for conformative decoding)
 /// the way the evaluation protocol does (docs/methods.md §9): the prompt rendered through the
-/// model's chat template with the system prompt, the base model seeing it as `basePromptStyle`
-/// says. Samples of several prompts decode together, up to `maxBatch` at a time (docs/methods.md
+/// model's chat template with the system prompt (or, with `promptStyle` completion, fed as raw
+/// text, as `train --prompt-style completion` feeds string prompts), the base model seeing it as
+/// `basePromptStyle` says. Samples of several prompts decode together, up to `maxBatch` at a time (docs/methods.md
 /// §12). The models are loaded on first use, so a run whose samples are all on disk never reads
 /// the weights.
 public final class ModelSampleGenerator: SampleGenerator {
@@ -15,6 +16,9 @@ public final class ModelSampleGenerator: SampleGenerator {
         public var adapter: String?
         public var baseModel: String?
         public var baseAdapter: String?
+        /// How the model sees the prompt: its chat template with the system prompt (the protocol's
+        /// default), or the raw prompt text (completion; the system prompt does not apply).
+        public var promptStyle: PromptStyle
         /// How the base model sees the prompt.
         public var basePromptStyle: PromptStyle
         /// Conformative decoding with the base model (needs `baseModel`; docs/methods.md §8).
@@ -28,12 +32,13 @@ public final class ModelSampleGenerator: SampleGenerator {
         public var maxBatch: Int
 
         public init(model: String, adapter: String? = nil, baseModel: String? = nil, baseAdapter: String? = nil,
-                    basePromptStyle: PromptStyle = .completion, conformative: ConformativeDecoding? = nil, system: String?,
+                    promptStyle: PromptStyle = .chat, basePromptStyle: PromptStyle = .completion, conformative: ConformativeDecoding? = nil, system: String?,
                     maxTokens: Int, sampling: SamplingParameters, maxBatch: Int = Generator.defaultMaxBatch) {
             self.model = model
             self.adapter = adapter
             self.baseModel = baseModel
             self.baseAdapter = baseAdapter
+            self.promptStyle = promptStyle
             self.basePromptStyle = basePromptStyle
             self.conformative = conformative
             self.system = system
@@ -57,7 +62,8 @@ public final class ModelSampleGenerator: SampleGenerator {
 
     public var sampledModel: SampledModel {
         SampledModel(model: options.model, adapter: options.adapter, baseModel: options.baseModel,
-                     baseAdapter: options.baseAdapter, conformativeWeight: options.conformative?.weight)
+                     baseAdapter: options.baseAdapter, conformativeWeight: options.conformative?.weight,
+                     promptStyle: options.promptStyle.rawValue)
     }
 
     /// The options that decide the samples (not `maxBatch`); paths made absolute, the conformative
@@ -67,6 +73,7 @@ public final class ModelSampleGenerator: SampleGenerator {
         let s = options.sampling
         var settings: [String: String] = ["model": path(options.model), "adapter": path(options.adapter)]
         settings["system"] = options.system ?? "none"
+        settings["prompt_style"] = options.promptStyle.rawValue
         settings["max_tokens"] = String(options.maxTokens)
         settings["temperature"] = String(s.temperature)
         settings["top_k"] = String(s.topK)
@@ -89,7 +96,7 @@ public final class ModelSampleGenerator: SampleGenerator {
     public func sample(_ prompts: [PromptToSample], count: Int, finished: (Int, [SampledText]) throws -> Void) throws {
         let (generator, renderer, baseRenderer) = try load()
         let batch = try prompts.map { prompt in
-            Generator.Prompt(ids: try renderer.ids(prompt: prompt.prompt, style: .chat, system: options.system),
+            Generator.Prompt(ids: try promptIds(prompt.prompt, renderer: renderer),
                              baseIds: try baseRenderer.map { try $0.ids(prompt: prompt.prompt, style: options.basePromptStyle) },
                              seed: prompt.firstSeed)
         }
@@ -108,6 +115,11 @@ public final class ModelSampleGenerator: SampleGenerator {
                 if samples.count == count { try finished(prompt, samples) }
             })
         }
+    }
+
+    /// The ids the model is given for `prompt`, in `options.promptStyle` (the system prompt only in chat).
+    func promptIds(_ prompt: String, renderer: PromptRenderer? = nil) throws -> [Int] {
+        try (renderer ?? load().1).ids(prompt: prompt, style: options.promptStyle, system: options.system)
     }
 
     /// Loads the models now rather than on first use (`bench evaluate` times loading apart from sampling).

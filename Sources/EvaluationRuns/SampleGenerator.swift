@@ -57,13 +57,16 @@ public struct SampledModel: Hashable, Sendable {
     public var baseModel: String?
     public var baseAdapter: String?
     public var conformativeWeight: Double?
+    /// `chat` or `completion` (``PromptStyle``) for a local model; nil where it does not apply (a server).
+    public var promptStyle: String?
 
     public init(model: String, adapter: String? = nil, baseModel: String? = nil, baseAdapter: String? = nil,
-                conformativeWeight: Double? = nil) {
+                conformativeWeight: Double? = nil, promptStyle: String? = nil) {
         self.model = model
         self.adapter = adapter
         self.baseModel = baseModel
         self.baseAdapter = baseAdapter
         self.conformativeWeight = conformativeWeight
+        self.promptStyle = promptStyle
     }
 }

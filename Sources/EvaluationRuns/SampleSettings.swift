@@ -38,11 +38,16 @@ public struct SampleSettings: Equatable, Sendable {
         try AtomicFile.write(try encoder.encode(values) + Data("\n".utf8), to: Self.url(in: folder))
     }
 
+    /// Settings recorded only since a later version, with the value every earlier run had: a
+    /// folder written before `prompt_style` was recorded was sampled through the chat template.
+    static let impliedWhenUnrecorded = ["prompt_style": "chat"]
+
     /// The settings whose given value differs from the recorded one, by name; a setting one side
-    /// lacks counts as "none" there.
+    /// lacks counts as "none" there (or, missing from the record, as its implied value).
     public func differences(given: SampleSettings) -> [SampleSettingsConflict.Difference] {
         Set(values.keys).union(given.values.keys).sorted().compactMap { name in
-            let (recorded, now) = (values[name] ?? "none", given.values[name] ?? "none")
+            let implied = given.values[name] == nil ? nil : Self.impliedWhenUnrecorded[name]
+            let (recorded, now) = (values[name] ?? implied ?? "none", given.values[name] ?? "none")
             return recorded == now ? nil : .init(setting: name, recorded: recorded, given: now)
         }
     }

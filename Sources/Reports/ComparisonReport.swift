@@ -93,6 +93,10 @@ public struct ComparisonReport: Sendable {
         }
         let embedders = runs.map { "\($0.run): semantic = \($0.embedder ?? "none"), style = \($0.styleEmbedder ?? "none")" }
         page.paragraph("Embedders — " + embedders.joined(separator: "; "))
+        let styles = runs.compactMap { r in r.promptStyle.map { "\(r.run): \($0)" } }
+        if !styles.isEmpty {
+            page.paragraph("Prompt style (chat: through the model's chat template; completion: the raw prompt text) — " + styles.joined(separator: "; "))
+        }
         let substitutes = runs.filter { !$0.comparableWithPaper }.map(\.run)
         if !substitutes.isEmpty {
             // docs/methods.md §3.3: only jina-embeddings-v3 (no task) and Style-Embedding give the papers' spaces.

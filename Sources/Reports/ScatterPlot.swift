@@ -95,11 +95,16 @@ public struct SVGFigure: Sendable {
     public var width: Double { panels.reduce(0) { $0 + $1.width } }
     public var height: Double { panels.map(\.height).max() ?? 0 }
 
-    public func svg(colors: [String]? = nil) -> String {
+    public func svg(colors: [String]? = nil) -> String { svg { _ in colors } }
+
+    /// Each point coloured by its label, so one run (or sweep weight) has one colour in every panel.
+    public func svg(colorOf label: (String) -> String) -> String { svg { panel in panel.points.map { label($0.label) } } }
+
+    private func svg(panelColors: (ScatterPlot) -> [String]?) -> String {
         let c = Markup.coordinate
         var out = "", offset = 0.0
         for panel in panels {
-            out += "<g class=\"panel\" transform=\"translate(\(c(offset)) 0)\">\n" + panel.elements(colors: colors) + "</g>\n"
+            out += "<g class=\"panel\" transform=\"translate(\(c(offset)) 0)\">\n" + panel.elements(colors: panelColors(panel)) + "</g>\n"
             offset += panel.width
         }
         return Markup.svgDocument(width: width, height: height, content: out)

@@ -4,5 +4,6 @@ import ArgumentParser
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Generate and measure quality and diversity; compare runs.",
-        subcommands: [EvaluateRunCommand.self, EvaluateGoldCommand.self, EvaluateCompareCommand.self, EvaluateDiversityCommand.self])
+        subcommands: [EvaluateRunCommand.self, EvaluateGoldCommand.self, EvaluateCompareCommand.self, EvaluateDiversityCommand.self,
+                      EvaluateSweepCommand.self, EvaluateGapCommand.self])
 }

@@ -22,6 +22,8 @@ struct EvaluateRunCommand: ParsableCommand {
     @OptionGroup var endpoint: OpenAIEndpointOptions
     @OptionGroup var conformative: ConformativeOptions
     @Option(help: "Prompts, JSON Lines with a \"prompt\" string per line.") var prompts: String
+    @Option(help: "How the model sees each prompt: chat (its chat template with --system; the protocol's) or completion (the raw prompt text, as train --prompt-style completion).")
+    var promptStyle: PromptStyle = .chat
     @Option(help: "Use only the first N prompts.") var limit: Int?
     @Option(help: "Samples per prompt (the paper: 4).") var samplesPerPrompt = 4
     @Option(help: "Maximum new tokens per sample (the paper: 2048).") var maxTokens = 2048
@@ -50,6 +52,8 @@ struct EvaluateRunCommand: ParsableCommand {
         if endpoint.openaiBaseUrl != nil {
             let local = [model.map { _ in "--model" }, adapter.map { _ in "--adapter" }, conformative.base.baseModel.map { _ in "--base-model" }]
             if let flag = local.compactMap({ $0 }).first { throw ValidationError("\(flag) and --openai-base-url exclude each other") }
+            // A chat-completions server always applies its template.
+            if promptStyle == .completion { throw ValidationError("--prompt-style completion and --openai-base-url exclude each other") }
         } else if model == nil {
             throw ValidationError("give --model (a local model) or --openai-base-url (a server)")
         }
@@ -64,7 +68,7 @@ struct EvaluateRunCommand: ParsableCommand {
     var options: ModelSampleGenerator.Options {
         ModelSampleGenerator.Options(
             model: model ?? "", adapter: adapter, baseModel: conformative.base.baseModel, baseAdapter: conformative.base.baseAdapter,
-            basePromptStyle: conformative.basePromptStyle, conformative: conformative.decoding,
+            promptStyle: promptStyle, basePromptStyle: conformative.basePromptStyle, conformative: conformative.decoding,
             system: system.isEmpty ? nil : system, maxTokens: maxTokens, sampling: sampling.parameters, maxBatch: maxBatch)
     }
 

@@ -176,6 +176,33 @@ import Testing
         #expect(damaged.hasPrefix(SampleSettings.url(in: folder).path), "\(damaged)")
     }
 
+    /// `--prompt-style` binds a folder like any setting; a folder recorded before the style was
+    /// recorded was sampled through the chat template, so it resumes with chat and refuses completion.
+    @Test func aChangedPromptStyleIsRefusedAndAnUnrecordedOneIsChat() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let chat = ScriptedGenerator()
+        chat.settings["prompt_style"] = "chat"
+        _ = try Self.run(folder, prompts: Array(Self.prompts.prefix(1)), generator: chat).run()
+        #expect(try SampleSettings.load(from: folder)?.values["prompt_style"] == "chat")
+        let completion = ScriptedGenerator()
+        completion.settings["prompt_style"] = "completion"
+        #expect(errorText { _ = try Self.run(folder, generator: completion).run() }
+            .hasPrefix("--prompt-style completion conflicts with the samples in \(folder.path)/samples.jsonl, drawn with prompt-style chat ("))
+        #expect(completion.calls.isEmpty)
+
+        // Recorded before prompt_style existed.
+        var old = try #require(try SampleSettings.load(from: folder))
+        old.values["prompt_style"] = nil
+        try old.write(to: folder)
+        #expect(errorText { _ = try Self.run(folder, generator: completion).run() }
+            .hasPrefix("--prompt-style completion conflicts with the samples in \(folder.path)/samples.jsonl, drawn with prompt-style chat ("))
+        _ = try Self.run(folder, generator: chat).run()
+        #expect(chat.calls.map(\.firstSeed) == [5, 1005, 2005])
+        // A generator that records no style (a server) is not held to the implied one.
+        #expect(SampleSettings(["model": "m"]).differences(given: SampleSettings(["model": "m"])).isEmpty)
+    }
+
     @Test func rewardsAreScoredAtMeasurementAndNeverStored() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,7 +1,8 @@
 import Base
 import Embeddings
 import Evaluation
-import EvaluationRuns
+@testable import EvaluationRuns
+import Models
 import Foundation
 import Sampling
 import Testing
@@ -70,6 +71,28 @@ import Testing
         let mixed = ModelSampleGenerator(options).settings
         #expect(mixed["base_model"] == (try Self.smolLM) && mixed["conformative_weight"] == "0.25" && mixed["conformative_space"] == "log")
         #expect(mixed["base_prompt_style"] == "completion" && mixed["base_adapter"] == "none" && mixed["truncate_on"] == "instruct")
+    }
+
+    /// `--prompt-style completion` feeds the raw prompt text (BOS framing as the tokenizer adds it,
+    /// no template, no system prompt); chat renders the template with the system prompt. The
+    /// style is recorded, and the samples differ.
+    @Test func promptStyleChoosesTheTokensTheModelSees() throws {
+        let prompt = "A dragon learns to knit."
+        var options = try Self.options()
+        let chat = ModelSampleGenerator(options)
+        options.promptStyle = .completion
+        let completion = ModelSampleGenerator(options)
+        let model = try LanguageModel.load(path: try Self.smolLM)
+        let chatIds = try chat.promptIds(prompt)
+        // SmolLM2's own template, rendered.
+        #expect(model.tokenizer.decode(chatIds, skipSpecialTokens: false)
+                == "<|im_start|>system\n\(options.system!)<|im_end|>\n<|im_start|>user\n\(prompt)<|im_end|>\n<|im_start|>assistant\n")
+        let completionIds = try completion.promptIds(prompt)
+        #expect(completionIds == model.tokenizer.encode(prompt, addSpecialTokens: true))
+        #expect(model.tokenizer.decode(completionIds, skipSpecialTokens: false) == prompt, "raw text only")
+        #expect(chat.settings["prompt_style"] == "chat" && completion.settings["prompt_style"] == "completion")
+        #expect(chat.sampledModel.promptStyle == "chat" && completion.sampledModel.promptStyle == "completion")
+        #expect(try chat.samples(prompt: prompt, count: 2, firstSeed: 0) != completion.samples(prompt: prompt, count: 2, firstSeed: 0))
     }
 
     @Test func aTinyRunOnTheRealModel() throws {
