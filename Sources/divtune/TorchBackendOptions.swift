@@ -59,6 +59,10 @@ struct TorchBackendOptions: ParsableArguments {
             throw ValidationError("--resume continues the run in the output folder and --overwrite deletes it: give one of them")
         }
         let configuration = try TrainingConfiguration.forRun(method, settings: settings)
+        // The mixture's draw lives in the Swift trainer only (docs/scale-out.md §7).
+        if configuration.isMultiTask {
+            throw ValidationError("--task-mixture, --holdout-task, --mixture-temperature and --mixture-cap are not available with --backend torch yet")
+        }
         let spec = TorchRunSpec(configuration: configuration, data: data, output: URL(fileURLWithPath: output), overwrite: overwrite,
                                 resume: resume, launch: launch)
         try TorchTraining.run(spec, stack: TorchStack(python: python), threads: try settings.number("threads"), dryRun: dryRun,
