@@ -180,7 +180,9 @@ class SeededDraw(LogitsProcessor):
         else:
             picks = []
             for row, g in zip(scores.float().cpu(), self.generators):
-                order = torch.sort(row, descending=True, stable=True).indices
+                # Only the candidates (finite scores) are sorted: top-k leaves tens of a vocabulary's 10⁵.
+                candidates = torch.nonzero(row > float("-inf")).view(-1)
+                order = candidates[torch.sort(row[candidates], descending=True, stable=True).indices]
                 p = probabilities(row[order].view(1, -1))[0]
                 u = torch.rand((), generator=g, dtype=torch.float64) * p.sum()
                 index = int(torch.searchsorted(p.cumsum(0), u, right=True).clamp(max=int((p > 0).sum()) - 1))
