@@ -91,8 +91,9 @@ let package = Package(
         .target(name: "EvaluationRuns", dependencies: ["Base", "Embeddings", "Evaluation", "Generation", "Models",
                                                        "RewardModeling", "Sampling"]),
 
-        // The PyTorch backend's launcher (docs/scale-out.md): run spec, Python stack check, launch.
-        .target(name: "TorchBackend", dependencies: ["Base", "Models", "Training"]),
+        // The PyTorch backend (docs/scale-out.md): run spec, Python stack check, launch; evaluation
+        // runs sampled with transformers (a SampleGenerator).
+        .target(name: "TorchBackend", dependencies: ["Base", "EvaluationRuns", "Models", "Sampling", "Training"]),
         // Watching training: probes of the current weights' diversity, TensorBoard event files, the
         // live page of `divtune monitor` (docs/formats.md §4.5.1–§4.5.3).
         .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Reports", "Sampling", "Training",

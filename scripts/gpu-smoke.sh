@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU smoke test of the torch backend (docs/scale-out.md §6): 20 bf16 DDPO steps of SmolLM2-135M on
+# GPU smoke test of the torch backend (docs/scale-out.md §7): 20 bf16 DDPO steps of SmolLM2-135M on
 # CUDA next to the same 20 steps in fp32 on the CPU, and the two loss curves compared step by step.
 # It has not run on a CUDA machine yet; when it has, put its table in the README's scale-out section.
 #

@@ -6,6 +6,8 @@ public enum TorchBackendError: Error, CustomStringConvertible, Equatable {
     case stackMissing(problems: [String], install: String)
     /// The launched job failed: its exit status and where to resume from, if a checkpoint is complete.
     case runFailed(status: Int32, lastCheckpoint: String?)
+    /// The sampler of `evaluate run --backend torch` failed: its exit status, or what was wrong with its output.
+    case samplingFailed(reason: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum TorchBackendError: Error, CustomStringConvertible, Equatable {
         case let .runFailed(status, lastCheckpoint):
             let resume = lastCheckpoint.map { "; continue it with --resume \($0)" } ?? "; no checkpoint was complete, so it must start again"
             return "the torch run failed (exit status \(status): a process of the job died or stopped with an error, see above)" + resume
+        case let .samplingFailed(reason):
+            return "the torch sampler failed (\(reason)); the prompts already in samples.jsonl stay and a rerun resumes"
         }
     }
 }

@@ -16,10 +16,12 @@ public struct TorchLaunch: Codable, Equatable, Sendable {
     /// A DeepSpeed JSON config (ZeRO-2/3), launched through accelerate.
     public var deepspeed: String?
     public var fsdp = false
+    /// accelerate's FSDP config file (configs/paper/fsdp.yaml), required with `fsdp`.
+    public var fsdpConfig: String?
 
     enum CodingKeys: String, CodingKey {
         case launcher, numProcesses = "num_processes", numMachines = "num_machines", machineRank = "machine_rank"
-        case mainAddress = "main_address", precision, deepspeed, fsdp
+        case mainAddress = "main_address", precision, deepspeed, fsdp, fsdpConfig = "fsdp_config"
     }
 
     public init() {}
@@ -48,6 +50,10 @@ public struct TorchLaunch: Codable, Equatable, Sendable {
             guard Self.split(mainAddress) != nil else { throw bad("main-address", "must be HOST:PORT, got '\(mainAddress)'") }
         }
         if deepspeed != nil, fsdp { throw bad("fsdp", "give --deepspeed CONFIG or --fsdp, not both") }
+        if fsdp, fsdpConfig == nil {
+            throw bad("fsdp", "needs accelerate's FSDP config, configs/paper/fsdp.yaml of a DivTune checkout (not found here): pass --fsdp-config FILE")
+        }
+        if !fsdp, fsdpConfig != nil { throw bad("fsdp-config", "is the config of --fsdp, which is not given") }
         if launcher == .torchrun, deepspeed != nil || fsdp {
             throw bad("launcher", "DeepSpeed and FSDP runs are launched with accelerate (--launcher accelerate)")
         }
@@ -85,11 +91,9 @@ public struct TorchLaunch: Codable, Equatable, Sendable {
             }
             if let deepspeed {
                 args += ["--use_deepspeed", "--deepspeed_config_file=\(deepspeed)"]
-            } else if fsdp {
-                // PEFT's LoRA settings for FSDP (trainable and frozen weights in separate units).
-                args += ["--use_fsdp", "--fsdp_auto_wrap_policy=TRANSFORMER_BASED_WRAP", "--fsdp_sharding_strategy=FULL_SHARD",
-                         "--fsdp_use_orig_params=false", "--fsdp_state_dict_type=SHARDED_STATE_DICT",
-                         "--fsdp_cpu_ram_efficient_loading=true", "--fsdp_sync_module_states=true"]
+            } else if fsdp, let fsdpConfig {
+                // The FSDP settings (PEFT's LoRA recipe) from the config file; the flags above override its counts.
+                args += ["--config_file=\(fsdpConfig)"]
             } else if numProcesses > 1 {
                 args += ["--multi_gpu"]   // accelerate's DDP over torchrun; on CPU the run picks gloo
             }

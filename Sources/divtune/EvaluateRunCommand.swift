@@ -9,7 +9,7 @@ import TensorEngine
 
 /// `divtune evaluate run`: the paper's evaluation protocol (docs/methods.md §9) for one model —
 /// the flags become an ``EvaluationRun`` (sampling through a ``ModelSampleGenerator``, or an
-/// ``OpenAISampleGenerator`` with --openai-base-url; quality
+/// ``OpenAISampleGenerator`` with --openai-base-url, a ``TorchSampleGenerator`` with --backend torch; quality
 /// by a ``RewardModelScorer`` when given), which writes `samples.jsonl`, `metrics.json` and
 /// `prompt_metrics.jsonl`; this command draws its progress and renders `report.html`.
 struct EvaluateRunCommand: ParsableCommand {
@@ -20,6 +20,7 @@ struct EvaluateRunCommand: ParsableCommand {
     @Option(help: "The model: a .gguf file or an HF model folder (or sample a server: --openai-base-url).") var model: String?
     @Option(help: "A PEFT LoRA adapter folder applied to --model.") var adapter: String?
     @OptionGroup var endpoint: OpenAIEndpointOptions
+    @OptionGroup var engine: EvaluateBackendOptions
     @OptionGroup var conformative: ConformativeOptions
     @Option(help: "Prompts, JSON Lines with a \"prompt\" string per line.") var prompts: String
     @Option(help: "How the model sees each prompt: chat (its chat template with --system; the protocol's) or completion (the raw prompt text, as train --prompt-style completion).")
@@ -48,6 +49,7 @@ struct EvaluateRunCommand: ParsableCommand {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        try engine.validate(server: endpoint.openaiBaseUrl != nil)
         // A server samples on its own weights: nothing local applies to it.
         if endpoint.openaiBaseUrl != nil {
             let local = [model.map { _ in "--model" }, adapter.map { _ in "--adapter" }, conformative.base.baseModel.map { _ in "--base-model" }]
@@ -75,7 +77,8 @@ struct EvaluateRunCommand: ParsableCommand {
     func run() throws {
         EngineThreads.configure(threads)
         let server = try endpoint.generator(system: system.isEmpty ? nil : system, maxTokens: maxTokens, sampling: sampling.parameters)
-        let evaluation = try self.evaluation(generator: server ?? ModelSampleGenerator(options))
+        let torch = try server == nil ? engine.generator(options, output: output, threads: threads) : nil
+        let evaluation = try self.evaluation(generator: server ?? torch ?? ModelSampleGenerator(options) as any SampleGenerator)
         let progress = EvaluateProgress()
         let result = try evaluation.run { event in
             progress.show(event)

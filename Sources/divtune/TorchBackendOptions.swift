@@ -18,7 +18,8 @@ struct TorchBackendOptions: ParsableArguments {
     @Option(help: "torch: HOST:PORT of machine 0, where the machines meet (several machines).") var mainAddress: String?
     @Option(help: "torch: fp32 (default) or bf16 autocast.") var precision: TorchLaunch.Precision?
     @Option(help: "torch: DeepSpeed JSON config (ZeRO-2/3), launched with accelerate.") var deepspeed: String?
-    @Flag(help: "torch: shard with FSDP (accelerate).") var fsdp = false
+    @Flag(help: "torch: shard with FSDP (accelerate, with --fsdp-config).") var fsdp = false
+    @Option(help: "torch: accelerate's FSDP config for --fsdp (default: configs/paper/fsdp.yaml of this checkout).") var fsdpConfig: String?
     @Flag(help: "torch: print the per-device memory estimate and the launch command; start nothing.") var dryRun = false
     @Option(help: "torch: memory per device in GiB; a run whose estimate exceeds it is refused before launch.") var deviceMemory: Double?
     @Option(help: "torch: the Python interpreter with the PyTorch stack (default: $DIVTUNE_PYTHON, else python3).") var python: String?
@@ -28,7 +29,7 @@ struct TorchBackendOptions: ParsableArguments {
         let given: [(String, Bool)] = [("launcher", launcher != nil), ("num-processes", numProcesses != nil),
                                        ("num-machines", numMachines != nil), ("machine-rank", machineRank != nil),
                                        ("main-address", mainAddress != nil), ("precision", precision != nil),
-                                       ("deepspeed", deepspeed != nil), ("fsdp", fsdp), ("python", python != nil),
+                                       ("deepspeed", deepspeed != nil), ("fsdp", fsdp), ("fsdp-config", fsdpConfig != nil), ("python", python != nil),
                                        ("dry-run", dryRun), ("device-memory", deviceMemory != nil)]
         guard backend == .torch else {
             if let flag = given.first(where: \.1) { throw ValidationError("--\(flag.0) is an option of --backend torch") }
@@ -43,6 +44,12 @@ struct TorchBackendOptions: ParsableArguments {
         launch.precision = precision ?? .fp32
         launch.deepspeed = deepspeed.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         launch.fsdp = fsdp
+        if let fsdpConfig {
+            launch.fsdpConfig = URL(fileURLWithPath: fsdpConfig).standardizedFileURL.path
+        } else if fsdp, let paper = TorchStack(python: python).packageFolder?.deletingLastPathComponent()
+                    .appendingPathComponent("configs/paper/fsdp.yaml"), FileManager.default.fileExists(atPath: paper.path) {
+            launch.fsdpConfig = paper.standardizedFileURL.path   // a checkout's preset (docs/scale-out.md §2.1)
+        }
         return launch
     }
 
@@ -59,6 +66,10 @@ struct TorchBackendOptions: ParsableArguments {
             throw ValidationError("--resume continues the run in the output folder and --overwrite deletes it: give one of them")
         }
         let configuration = try TrainingConfiguration.forRun(method, settings: settings)
+        // The mixture's draw lives in the Swift trainer only (docs/scale-out.md §7).
+        if configuration.isMultiTask {
+            throw ValidationError("--task-mixture, --holdout-task, --mixture-temperature and --mixture-cap are not available with --backend torch yet")
+        }
         let spec = TorchRunSpec(configuration: configuration, data: data, output: URL(fileURLWithPath: output), overwrite: overwrite,
                                 resume: resume, launch: launch)
         try TorchTraining.run(spec, stack: TorchStack(python: python), threads: try settings.number("threads"), dryRun: dryRun,

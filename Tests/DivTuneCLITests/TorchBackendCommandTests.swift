@@ -79,6 +79,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// Every paper preset decodes and its dry run prints an estimate on both papers' models, with the
+    /// FSDP launch reading configs/paper/fsdp.yaml.
+    @Test(arguments: [("llama-3.1-8b", 128256, 8_030_261_248), ("mistral-7b-v0.3", 32768, 7_248_023_552)])
+    func everyPaperPresetDryRunsWithFSDP(model: String, vocab: Int, parameters: Int) throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        let config = #"{"hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128, "tie_word_embeddings": false, "vocab_size": "#
+            + "\(vocab)}"
+        try config.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let root = DivTuneProcess.repositoryRoot.appendingPathComponent("configs/paper")
+        for method in ["sft", "dpo", "ddpo", "orpo", "dorpo"] {
+            let dry = try DivTuneProcess.run(["train", method, "--config", root.appendingPathComponent("\(method).yaml").path, "--model", dir.path,
+                                              "--data", "d.jsonl", "--output", dir.appendingPathComponent(method).path, "--backend", "torch",
+                                              "--num-processes", "6", "--precision", "bf16", "--fsdp", "--python", "/nonexistent/python",
+                                              "--dry-run", "--device-memory", "80"])
+            #expect(dry.status == 0, "\(model) \(method): \(dry.stderr)")
+            #expect(dry.stdout.contains("per-device memory estimate") && dry.stdout.contains("(\(parameters) parameters)"), "\(model) \(method)")
+            #expect(dry.stdout.contains("--config_file=\(root.appendingPathComponent("fsdp.yaml").standardizedFileURL.path)"), "\(dry.stdout)")
+        }
+    }
+
+    @Test func aTaskMixtureIsRefusedOnTheTorchBackend() throws {
+        let result = try DivTuneProcess.run(["train", "sft", "--backend", "torch", "--python", "/nonexistent/python", "--model", "m",
+                                             "--data", "d.jsonl", "--output", "o", "--task-mixture", "idea=1"])
+        #expect(result.status != 0 && result.stderr.contains("are not available with --backend torch yet"), "\(result.stderr)")
+    }
+
     @Test func launchFlagsAreCheckedBeforeAnyLaunch() throws {
         let swiftOnly = try DivTuneProcess.run(["train", "dpo", "--num-processes", "2", "--model", "m", "--data", "d", "--output", "o"])
         #expect(swiftOnly.status != 0 && swiftOnly.stderr.contains("--num-processes is an option of --backend torch"))

@@ -32,6 +32,30 @@ import Testing
                                                      "--module", "divtune_torch.train", "s.json"])
     }
 
+    @Test func fsdpLaunchesWithTheAccelerateConfigFile() throws {
+        var launch = TorchLaunch()
+        (launch.fsdp, launch.numProcesses, launch.precision) = (true, 6, .bf16)
+        #expect(throws: TorchBackendError.self) { try launch.validate() }   // no config file
+        launch.fsdpConfig = "/c/fsdp.yaml"
+        try launch.validate()
+        #expect(launch.arguments(spec: "s") == ["-m", "accelerate.commands.launch", "--num_processes=6", "--num_machines=1",
+                                                "--mixed_precision=bf16", "--dynamo_backend=no", "--config_file=/c/fsdp.yaml",
+                                                "--module", "divtune_torch.train", "s"])
+        launch.fsdp = false
+        #expect(throws: TorchBackendError.invalidOption(name: "fsdp-config", reason: "is the config of --fsdp, which is not given")) {
+            try launch.validate()
+        }
+    }
+
+    @Test func thePaperFSDPConfigIsAnAccelerateFSDPConfig() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("configs/paper/fsdp.yaml"), encoding: .utf8)
+        for line in ["distributed_type: FSDP", "  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP", "  fsdp_sharding_strategy: FULL_SHARD",
+                     "  fsdp_use_orig_params: false", "  fsdp_state_dict_type: SHARDED_STATE_DICT"] {
+            #expect(text.split(separator: "\n").contains(Substring(line)), "\(line)")
+        }
+    }
+
     @Test func deepSpeedAndFSDPGoThroughAccelerate() throws {
         var launch = TorchLaunch()
         launch.deepspeed = "/c/zero3.json"

@@ -48,4 +48,18 @@ import Training
         #expect(throws: TorchBackendError.self) { try estimate.check(deviceMemoryGiB: 16) }
         #expect(try TorchMemoryEstimate.zeroStage(deepspeed: Self.root.appendingPathComponent("configs/paper/zero3.json").path) == 3)
     }
+
+    @Test func theSFTPresetDecodesAndFitsAnH100WithZeRO2() throws {
+        let preset = Self.root.appendingPathComponent("configs/paper/sft.yaml").path
+        let c = try TrainingConfiguration.forRun(.sft, settings: try TrainingSettings(configFile: preset))
+        #expect(c.loraRank == 128 && c.loraAlpha == 256 && c.loraTargets == ["q_proj", "v_proj"] && c.learningRate == 3e-5)
+        #expect(c.lrScheduler == .cosine && c.warmupSteps == 500 && c.trainOnPrompt && c.effectiveMaxLength == 2048)
+        #expect(c.batchSize * c.gradAccum * 6 == 12)
+        var launch = TorchLaunch()
+        (launch.numProcesses, launch.precision) = (6, .bf16)
+        let estimate = TorchMemoryEstimate(shape: Self.llama8B, configuration: c, launch: launch, zeroStage: 2)
+        #expect(estimate.sequencesPerMicroBatch == 2 && estimate.sequenceLength == 2048)
+        try estimate.check(deviceMemoryGiB: 80)
+        #expect(throws: TorchBackendError.self) { try estimate.check(deviceMemoryGiB: 16) }
+    }
 }

@@ -34,6 +34,10 @@ def load_spec(path):
             raise SpecError(f"{path}: configuration.{key} must be a path")
     if spec["method"] not in ("sft", "dpo", "ddpo", "orpo", "dorpo"):
         raise SpecError(f"{path}: unknown method '{spec['method']}'")
+    mixture = [key for key in ("task_mixture", "holdout_task", "mixture_temperature", "mixture_cap") if config.get(key)]
+    if mixture:
+        # The task mixture's draw is the Swift trainer's only (docs/scale-out.md §7).
+        raise SpecError(f"{path}: {mixture[0]} is not available on the torch backend yet")
     if config.get("max_prompt_length") is not None:
         # TRL 1.16's trainers have no prompt cut of their own (docs/scale-out.md §3).
         raise SpecError(f"{path}: max_prompt_length is not available on the torch backend; cut prompts in the data "
@@ -41,13 +45,18 @@ def load_spec(path):
     return spec
 
 
-def load_model(config, precision):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    model_path = config["model"]
+def require_model_folder(model_path):
+    """transformers reads Hugging Face folders, not GGUF files: say so and name the converter."""
     if model_path.endswith(".gguf") or not os.path.isdir(model_path):
         raise SpecError(f"{model_path}: the torch backend needs a Hugging Face model folder (config.json, "
                         "*.safetensors, tokenizer.json); make one from a GGUF file with "
                         "python -m divtune_torch.gguf_folder FILE.gguf FOLDER")
+
+
+def load_model(config, precision):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    model_path = config["model"]
+    require_model_folder(model_path)
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
