@@ -45,7 +45,7 @@ public struct TorchSampleSpec {
             "format": Self.format, "model": path(o.model), "adapter": path(o.adapter),
             "base_model": o.conformative == nil ? NSNull() : path(o.baseModel),
             "base_adapter": o.conformative == nil ? NSNull() : path(o.baseAdapter),
-            "base_prompt_style": o.basePromptStyle.rawValue, "conformative": conformative,
+            "prompt_style": o.promptStyle.rawValue, "base_prompt_style": o.basePromptStyle.rawValue, "conformative": conformative,
             "system": o.system.map { $0 as Any } ?? NSNull(), "max_tokens": o.maxTokens, "sampling": sampling,
             "samples_per_prompt": samplesPerPrompt, "prompts_per_call": promptsPerCall, "precision": precision.rawValue,
             "threads": threads.map { $0 as Any } ?? NSNull(), "settings": settings,

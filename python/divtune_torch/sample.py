@@ -232,7 +232,7 @@ def run(spec, out):
         rows, seeds = [], []
         for index in group:
             text = prompts[index]["prompt"]
-            ids = render(instruct[1], text, "chat", system)
+            ids = render(instruct[1], text, spec.get("prompt_style", "chat"), system)
             base_ids = render(base[1], text, spec.get("base_prompt_style", "completion"), None) if base else None
             for j in range(count):
                 rows.append((ids, base_ids))
