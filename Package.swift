@@ -96,7 +96,7 @@ let package = Package(
         .target(name: "TorchBackend", dependencies: ["Base", "EvaluationRuns", "Models", "Sampling", "Training"]),
         // Watching training: probes of the current weights' diversity, TensorBoard event files, the
         // live page of `divtune monitor` (docs/formats.md §4.5.1–§4.5.3).
-        .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Models", "Reports", "Sampling", "Training",
+        .target(name: "Monitor", dependencies: ["Base", "Evaluation", "EvaluationRuns", "Generation", "Models", "Reports", "Sampling", "Training",
                                                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Creative tasks (docs/creative.md): the model as an idea judge, pointwise and pairwise, and the co-pilot chain.

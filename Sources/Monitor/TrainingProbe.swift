@@ -2,6 +2,7 @@ import Base
 import Evaluation
 import EvaluationRuns
 import Foundation
+import Generation
 import Models
 import Sampling
 import Training
@@ -107,7 +108,7 @@ public final class TrainingProbe {
         // A probe of this step left by a killed run is measured again from scratch.
         if FileManager.default.fileExists(atPath: output.path) { try FileManager.default.removeItem(at: output) }
         let generator = try ModelSampleGenerator(.init(model: modelName, system: options.system, maxTokens: options.maxTokens,
-                                                       sampling: options.sampling, maxBatch: options.samples), model: model)
+                                                       sampling: options.sampling, maxBatch: max(options.samples, Generator.defaultMaxBatch)), model: model)
         let run = EvaluationRun(prompts: options.prompts, samplesPerPrompt: options.samples, seeds: SeedScheme(base: options.seed),
                                 name: "step-\(step)", output: output, generator: generator, scorer: scorer, spaces: spaces)
         let result = try run.run()
