@@ -60,8 +60,12 @@ struct DemoCommand: ParsableCommand {
             let html = out.appendingPathComponent("report.html")
             try ReportFile.write(report.ideas.svg(), to: out.appendingPathComponent("report.svg"))
             try ReportFile.write(report.html(), to: html)
-            print("\n" + CreativeReport.judgeHeaders.joined(separator: " | "))
-            for row in report.judgeRows { print(row.joined(separator: " | ")) }
+            // The report's tables as Markdown, for notes and the README.
+            for (headers, rows) in [(CreativeReport.judgeHeaders, report.judgeRows), (CreativeReport.pairwiseHeaders, report.pairwiseRows),
+                                    (report.qualityHeaders, report.qualityRows), (CreativeReport.claimHeaders, report.claims)] {
+                print("\n| " + headers.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: headers.count))
+                for row in rows { print("| " + row.joined(separator: " | ") + " |") }
+            }
             print("\nReport: \(html.path)")
             return
         }

@@ -37,6 +37,12 @@ import Testing
             let mean = try #require(semantic["mean"] as? Double)
             #expect(mean.isFinite && mean >= 0 && mean <= 2, "\(run)")
         }
+        for task in ["headline", "art_direction"] {
+            for run in runs {
+                let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("quality/\(task)/\(run)/summary.json"))) as? [String: Any])
+                #expect(summary["prompts"] as? Int == 2 && summary["responses"] as? Int == 4 && summary["mean_score"] != nil, "\(task) \(run): \(summary)")
+            }
+        }
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("dpo+conformative"))
     }
@@ -51,8 +57,12 @@ import Testing
         #expect(result.status == 0, "\(result.stderr.suffix(2000))")
         let stages = try String(contentsOf: out.appendingPathComponent("demo.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        #expect(stages.compactMap { $0["stage"] as? String } == ["train sft-idea", "train sft-multitask", "judge base", "judge sft-idea",
-                                                               "judge sft-multitask", "ideas base", "ideas sft-idea", "ideas sft-multitask"])
+        let runs = ["base", "sft-idea", "sft-multitask"]
+        let quality = ["headline", "art_direction"].flatMap { task in runs.flatMap { ["\(task) \($0)", "score \(task) \($0)"] } }
+        #expect(stages.compactMap { $0["stage"] as? String } == ["train sft-idea", "train sft-multitask"] + runs.map { "judge \($0)" }
+                + runs.map { "pairwise \($0)" } + runs.map { "ideas \($0)" } + quality)
+        // Every run's responses are scored by the base model, with no adapter.
+        #expect(result.stdout.contains("divtune judge responses --model ") && !result.stdout.contains("--adapter \(out.path)/sft-idea --task"))
         #expect(result.stdout.contains("divtune train sft --model ") && result.stdout.contains("--task-mixture idea=0.5,headline=0.2,naming=0.2,insight=0.1"))
         for run in ["sft-idea", "sft-multitask"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(run)/adapter_model.safetensors").path))
@@ -70,5 +80,7 @@ import Testing
         #expect(report.contains("What holds and what does not") && report.contains("sft-multitask") && report.contains("<svg"))
         #expect(report.contains("no claim (intervals overlap)") || report.contains("holds (intervals do not overlap)"))
         #expect(report.contains("(held out)") && report.contains("divtune judge pointwise --model"))
+        #expect(report.contains("the tuned model handles the held-out task (art_direction) better than the base")
+                && report.contains("multi-task SFT helps headlines") && report.contains("base-model judge P(Yes), not a human"))
     }
 }
