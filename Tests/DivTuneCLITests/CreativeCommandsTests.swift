@@ -148,7 +148,7 @@ import Testing
         #expect(logged == expected.map { Optional($0) }, "\(logged) vs \(expected)")
         #expect(expected[5] > expected[4] && expected[4] > request)
 
-        // A server that lists no top_logprobs cannot judge: the error says so (here: no server at all).
+        // No server on the port: the error names the URL.
         let closed = try DivTuneProcess.run(["create", "--openai-base-url", "http://127.0.0.1:1", "--openai-retries", "0", "--brief", brief])
         #expect(closed.status != 0 && closed.stderr.contains("POST http://127.0.0.1:1/v1/chat/completions failed"), "\(closed.stderr)")
     }

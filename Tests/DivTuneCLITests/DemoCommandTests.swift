@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import divtune
 
 /// `divtune demo --quick` is the smoke test of the whole pipeline: every stage runs for real
 /// (tiny sizes) and the report holds real numbers.
@@ -37,14 +38,37 @@ import Testing
             let mean = try #require(semantic["mean"] as? Double)
             #expect(mean.isFinite && mean >= 0 && mean <= 2, "\(run)")
         }
-        for task in ["headline", "art_direction"] {
-            for run in runs {
-                let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("quality/\(task)/\(run)/summary.json"))) as? [String: Any])
-                #expect(summary["prompts"] as? Int == 2 && summary["responses"] as? Int == 4 && summary["mean_score"] != nil, "\(task) \(run): \(summary)")
-            }
-        }
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("dpo+conformative"))
+    }
+
+    /// `--resume` skips the stages demo.jsonl records with the same arguments and runs the others;
+    /// a run without it starts demo.jsonl afresh. (Cheap stages: `import best`.)
+    @Test func resumeSkipsTheStagesDemoJSONLRecords() throws {
+        let out = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let raw = out.appendingPathComponent("raw.jsonl")
+        try Data(#"{"prompt": "p", "responses": [{"text": "a", "score": 1}, {"text": "b", "score": 2}]}"#.utf8 + [0x0A]).write(to: raw)
+        func stage(_ name: String) -> (name: String, arguments: [String]) {
+            (name, ["import", "best", "--input", raw.path, "--output", out.appendingPathComponent("\(name).jsonl").path])
+        }
+        func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: out.appendingPathComponent("\(name).jsonl").path) }
+        func records() throws -> [String] {
+            try String(contentsOf: out.appendingPathComponent("demo.jsonl"), encoding: .utf8).split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["stage"] as? String ?? ""
+            }
+        }
+        _ = try DemoCommand.run([stage("a"), stage("b")], title: "t", out: out)
+        let first = try records()
+        #expect(exists("a") && exists("b") && first == ["a", "b"])
+        for name in ["a", "b"] { try FileManager.default.removeItem(at: out.appendingPathComponent("\(name).jsonl")) }
+        let commands = try DemoCommand.run([stage("a"), stage("c")], title: "t", out: out, resume: true)
+        let resumed = try records()
+        #expect(!exists("a") && exists("c") && resumed == ["a", "b", "c"])
+        #expect(commands.count == 2 && commands[0].hasPrefix("divtune import best --input "))
+        _ = try DemoCommand.run([stage("a")], title: "t", out: out)
+        let fresh = try records()
+        #expect(exists("a") && fresh == ["a"])
     }
 
     /// `divtune demo --pipeline creative --quick`: both tunings train with art direction held out,
@@ -75,6 +99,12 @@ import Testing
             let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("judge/\(run)/summary.json"))) as? [String: Any])
             #expect((summary["agreement"] as? [String: Any])?["items"] as? Int == 10, "\(run)")
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("runs/\(run)/metrics.json").path))
+        }
+        for task in ["headline", "art_direction"] {
+            for run in runs {
+                let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("quality/\(task)/\(run)/summary.json"))) as? [String: Any])
+                #expect(summary["prompts"] as? Int == 2 && summary["responses"] as? Int == 4 && summary["mean_score"] != nil, "\(task) \(run): \(summary)")
+            }
         }
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("What holds and what does not") && report.contains("sft-multitask") && report.contains("<svg"))

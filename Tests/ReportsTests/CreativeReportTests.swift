@@ -46,7 +46,7 @@ import Testing
         func q(_ run: String, _ task: String, _ lower: Double, _ upper: Double) -> CreativeReport.TaskQuality {
             .init(run: run, task: task, prompts: 8, responses: 32, mean: Estimate(mean: (lower + upper) / 2, lower: lower, upper: upper))
         }
-        let ideas = ComparisonReport(title: "ideas", runs: [])
+        let ideas = ComparisonReport(title: "ideas", runs: [run("base", semantic: Estimate(mean: 0.3, lower: 0.25, upper: 0.35))])
         var report = CreativeReport(title: "t", judges: [], ideas: ideas, taskLosses: [], commands: [])
         report.quality = [q("base", "headline", 0.2, 0.3), q("idea", "headline", 0.25, 0.35), q("multi", "headline", 0.36, 0.5),
                           q("base", "art_direction", 0.4, 0.5), q("idea", "art_direction", 0.3, 0.39), q("multi", "art_direction", 0.45, 0.6)]
@@ -69,7 +69,7 @@ import Testing
         // 2 + 1 headline rows, 2 art-direction rows (no multi-vs-idea on the held-out task), 2 pairwise rows.
         #expect(claims.count == 7)
         #expect(claims.contains { $0[0].contains("held-out task (art_direction)") && $0[2] == "art_direction quality (base-model judge P(Yes), not a human)" })
-        #expect(report.qualityRows.contains(["idea", "art_direction (held out)", "8 × 4", "0.345 [0.300, 0.390]"]), "\(report.qualityRows)")
+        #expect(report.qualityRows.contains(["idea", "art_direction (held out)", "8 × 4", "0.3450 [0.3000, 0.3900]"]), "\(report.qualityRows)")
         let html = report.html()
         #expect(html.contains("Headlines and art directions for held-out briefs") && html.contains("Judge (pairwise, both orders)"))
     }
