@@ -167,7 +167,7 @@ let package = Package(
                                                                 .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationRunsTests", dependencies: ["Base", "Embeddings", "Evaluation", "EvaluationRuns", "Models", "Sampling"]),
         // Parses and runs commands in-process, or runs the built `divtune` executable.
-        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "Creative", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "LoopbackTesting", "Models", "Monitor", "Preference", "Sampling", "Training",
+        .testTarget(name: "DivTuneCLITests", dependencies: ["divtune", "Base", "ChatTemplates", "Creative", "Embeddings", "Evaluation", "EvaluationRuns", "HumanEvaluation", "LoopbackTesting", "Models", "Monitor", "Preference", "Sampling", "Training",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]

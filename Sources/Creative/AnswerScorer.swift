@@ -54,7 +54,12 @@ public struct AnswerScorer {
 
     /// The answer to the template filled with `values`.
     public func answer(_ values: [String: String]) throws -> Answer {
-        let ids = try promptIds(values)
+        try answer(messages: [.user(template.render(values))])
+    }
+
+    /// The answer after a whole conversation (its last turn, typically, the filled template).
+    public func answer(messages: [ChatMessage]) throws -> Answer {
+        let ids = try renderer.ids(messages: messages)
         let logits = try Tensor.withNoGrad { try model.model([ids], logits: .last).scalars }
         return Self.answer(logits: logits, positive: positiveToken, negative: negativeToken)
     }

@@ -10,7 +10,15 @@ import Foundation
 /// Both answer words must appear in the prompt — a model is only asked what it is told it may
 /// answer — and the idea placeholders the mode needs must be there.
 public struct JudgeTemplate: Sendable, Equatable {
-    public enum Mode: String, Sendable { case pointwise, pairwise }
+    /// `pointwise` and `pairwise` judge ideas; `response` judges one written response to a request
+    /// (a headline, an art direction: ``ResponseJudge``).
+    public enum Mode: String, Sendable {
+        case pointwise, pairwise, response
+
+        /// The placeholders a template of the mode must have, and those that belong to another mode.
+        var needed: [String] { self == .pointwise ? ["idea"] : self == .pairwise ? ["idea_a", "idea_b"] : ["response"] }
+        var forbidden: [String] { self == .pointwise ? ["idea_a", "idea_b"] : self == .pairwise ? ["idea"] : ["idea", "idea_a", "idea_b"] }
+    }
 
     public var mode: Mode
     public var prompt: String
@@ -46,10 +54,14 @@ public struct JudgeTemplate: Sendable, Equatable {
         Which idea is better for the brief — more specific, surprising, on-brief and feasible? Answer A or B.
         """
 
-    /// The built-in template of `mode`.
+    /// The built-in idea template of `mode` (a response judge's are per task: ``ResponseJudge/Task/template``).
     public static func builtIn(_ mode: Mode) -> JudgeTemplate {
         // The built-in texts are valid by construction (tested).
-        try! parse(mode == .pointwise ? defaultPointwise : defaultPairwise, mode: mode, source: "the built-in \(mode.rawValue) template")
+        switch mode {
+        case .pointwise: return try! parse(defaultPointwise, mode: mode, source: "the built-in pointwise template")
+        case .pairwise: return try! parse(defaultPairwise, mode: mode, source: "the built-in pairwise template")
+        case .response: return ResponseJudge.Task.headline.template
+        }
     }
 
     /// Reads a template file.
@@ -64,7 +76,7 @@ public struct JudgeTemplate: Sendable, Equatable {
     public static func parse(_ text: String, mode: Mode, source: String) throws -> JudgeTemplate {
         var lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         let header = lines.removeFirst()
-        let example = mode == .pointwise ? "answers: Yes / No" : "answers: A / B"
+        let example = mode == .pairwise ? "answers: A / B" : "answers: Yes / No"
         guard header.hasPrefix("answers:") else {
             throw FileError(path: source, line: 1, reason: "the first line must declare the two answer words, e.g. `\(example)`")
         }
@@ -78,13 +90,12 @@ public struct JudgeTemplate: Sendable, Equatable {
             throw FileError(path: source, line: 1, reason: "the answer word \"\(word)\" does not appear in the prompt: tell the model it may answer it")
         }
         let template = JudgeTemplate(mode: mode, prompt: prompt, positive: words[0], negative: words[1], source: source)
-        let needed = mode == .pointwise ? ["idea"] : ["idea_a", "idea_b"]
-        let forbidden = mode == .pointwise ? ["idea_a", "idea_b"] : ["idea"]
-        for name in needed where !template.fields.contains(name) {
+        for name in mode.needed where !template.fields.contains(name) {
             throw FileError(path: source, reason: "a \(mode.rawValue) template needs the placeholder {\(name)}")
         }
-        for name in forbidden where template.fields.contains(name) {
-            throw FileError(path: source, reason: "{\(name)} belongs in a \(mode == .pointwise ? "pairwise" : "pointwise") template; use {\(needed.joined(separator: "} and {"))}")
+        for name in mode.forbidden where template.fields.contains(name) {
+            let owner = name == "idea" ? "pointwise" : "pairwise"
+            throw FileError(path: source, reason: "{\(name)} belongs in a \(owner) template; use {\(mode.needed.joined(separator: "} and {"))}")
         }
         return template
     }

@@ -72,6 +72,8 @@ public struct ChatCompletionsEndpoint: Sendable {
         var repetition_penalty: Float?
         var seed: UInt64
         var logprobs = true
+        /// Alternatives per generated token (nil: left out).
+        var top_logprobs: Int?
         var n = 1
         var stream = false
     }
@@ -83,6 +85,36 @@ public struct ChatCompletionsEndpoint: Sendable {
                         repetition_penalty: sampling.repetitionPenalty == 1 ? nil : sampling.repetitionPenalty, seed: seed)
         let data = try post(JSONEncoder().encode(body))
         return try parse(data)
+    }
+
+    /// The most likely first tokens of a reply to `messages` with their log-probs (`top_logprobs`
+    /// of the first generated token, up to `top` of them, as token text → log-prob), and the
+    /// token the server chose: what a judge reads its answer from (docs/creative.md §8). One
+    /// greedy token is asked; the log-probs are the server's for that position.
+    public func firstTokenLogprobs(_ messages: [Message], top: Int = 20) throws -> (chosen: String, alternatives: [String: Double]) {
+        let body = Body(model: model, messages: messages, max_tokens: 1, temperature: 0, top_p: 1, seed: 0, top_logprobs: top)
+        let data = try post(JSONEncoder().encode(body))
+        func invalid(_ reason: String) -> EndpointError {
+            EndpointError(url: url.absoluteString, reason: "\(reason); body: \(String(decoding: data.prefix(500), as: UTF8.self))")
+        }
+        let json: JSONValue
+        do { json = try JSONValue.parse(data) } catch { throw invalid("the answer is not JSON (\(error))") }
+        guard case .array(let choices)? = json["choices"], let choice = choices.first,
+              case .array(let content)? = choice["logprobs"]?["content"], let first = content.first else {
+            throw invalid("the answer has no choices[0].logprobs.content[0]: the server does not return log-probs for chat completions")
+        }
+        guard case .string(let chosen)? = first["token"], case .array(let entries)? = first["top_logprobs"], !entries.isEmpty else {
+            throw invalid("choices[0].logprobs.content[0] has no token or no top_logprobs: the server does not return top_logprobs")
+        }
+        var alternatives: [String: Double] = [:]
+        for (i, entry) in entries.enumerated() {
+            guard case .string(let token)? = entry["token"], case .number(let logprob)? = entry["logprob"] else {
+                throw invalid("choices[0].logprobs.content[0].top_logprobs[\(i)] is not {token, logprob}")
+            }
+            // Two ids may print alike; the likelier (listed first) stands for the text.
+            if alternatives[token] == nil { alternatives[token] = logprob }
+        }
+        return (chosen, alternatives)
     }
 
     /// POSTs `body`, retrying what may pass; the 2xx answer's body.

@@ -4,15 +4,18 @@ import Foundation
 import Models
 import TensorEngine
 
-/// `divtune create`: the creative co-pilot chain (docs/creative.md §7) — write ideas for a brief,
-/// judge them with the same model, keep the best, ask for improved variants, and print the
-/// ranking with the judge's scores.
+/// `divtune create`: the creative co-pilot chain (docs/creative.md §8) — write ideas for a brief,
+/// judge them with the same model, keep the best, ask for improved variants, print the ranking
+/// with the judge's scores, and write a headline and an art direction for the best idea. The
+/// model is local (`--model`) or an OpenAI-compatible server (`--openai-base-url`).
 struct CreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Generate ideas for a brief, judge them with the same model, iterate on the best, and rank them.")
+        abstract: "Generate ideas for a brief, judge them with the same model, iterate on the best, rank them, and write a headline and an art direction for the best.")
 
-    @OptionGroup var model: ModelOptions
+    @Option(help: "The model: a .gguf file or an HF model folder (or run on a server: --openai-base-url).") var model: String?
+    @Option(help: "A PEFT LoRA adapter folder applied to --model.") var adapter: String?
+    @OptionGroup var server: ChatEndpointOptions
     @Option(help: "The brief (best written as the training rows do: \"Brand: …\\nProblem: …\").") var brief: String?
     @Option(help: "The brand (with --problem, instead of --brief).") var brand: String?
     @Option(help: "The brand's problem (with --brand).") var problem: String?
@@ -30,6 +33,11 @@ struct CreateCommand: ParsableCommand {
     func validate() throws {
         guard (brief != nil) != (brand != nil || problem != nil) else { throw ValidationError("give --brief, or --brand and --problem") }
         if brief == nil, brand == nil || problem == nil { throw ValidationError("--brand and --problem go together") }
+        if server.openaiBaseUrl != nil {
+            if model != nil || adapter != nil { throw ValidationError("\(model != nil ? "--model" : "--adapter") and --openai-base-url exclude each other") }
+        } else if model == nil {
+            throw ValidationError("give --model (a local model) or --openai-base-url (a server)")
+        }
     }
 
     var chainOptions: IdeaChain.Options {
@@ -41,11 +49,17 @@ struct CreateCommand: ParsableCommand {
         let options = chainOptions
         try options.validate()
         EngineThreads.configure(threads)
-        let text = brief ?? IdeaChain.brief(brand: brand ?? "", problem: problem ?? "")
+        // A brief typed on a command line carries "\n" as two characters; it means a new line.
+        let text = brief?.replacingOccurrences(of: "\\n", with: "\n") ?? IdeaChain.brief(brand: brand ?? "", problem: problem ?? "")
         let judgeTemplate = try template.map { try JudgeTemplate.load(file: URL(fileURLWithPath: $0), mode: .pointwise) }
             ?? JudgeTemplate.parse(IdeaChain.defaultTemplate, mode: .pointwise, source: "the built-in co-pilot template")
-        let lm = try LanguageModel.load(path: model.model, adapter: model.adapter)
-        let chain = try IdeaChain(scorer: AnswerScorer(model: lm, template: judgeTemplate))
+        let chain: IdeaChain
+        if let endpoint = try server.endpoint() {
+            chain = try IdeaChain(model: EndpointChainModel(endpoint: endpoint, template: judgeTemplate))
+        } else {
+            let lm = try LanguageModel.load(path: model ?? "", adapter: adapter)
+            chain = try IdeaChain(scorer: AnswerScorer(model: lm, template: judgeTemplate))
+        }
         let result = try chain.run(brief: text, options: options) { round in
             guard !json else { return }
             print(round.round == 0 ? "\nround 0: \(round.written.count) ideas, judged" : "\nround \(round.round): \(round.written.count) variants of the kept ideas, judged")
@@ -60,6 +74,8 @@ struct CreateCommand: ParsableCommand {
         }
         print("\nranked (the judge's P(Yes), best first):")
         for (rank, idea) in result.ranked.enumerated() { print("\(rank + 1).\(Self.line(idea).dropFirst())") }
+        print("\nheadline for #\(result.ranked[0].id): \(result.headline)")
+        print("art direction: \(result.artDirection)")
     }
 
     static func line(_ idea: IdeaChain.Idea) -> String {

@@ -6,12 +6,14 @@ import Foundation
 import Reports
 import Training
 
-/// `divtune demo --pipeline creative`: seed 003's experiment (docs/creative.md §6) on the default
+/// `divtune demo --pipeline creative`: seed 003's experiment (docs/creative.md §7) on the default
 /// model and `data/creative/`:
 ///
 ///   idea-only SFT and multi-task SFT (art direction held out) → each model, and the base, judges
-///   the held-out ideas (agreement with the author's labels) → each writes ideas for the held-out
-///   briefs (diversity and quality) → `report.html`, which says what holds and what does not.
+///   the held-out ideas, pointwise and pairwise (agreement with the author's labels) → each writes
+///   ideas for the held-out briefs (diversity and quality) → each writes headlines and art
+///   directions for them, scored by the base model as one fixed judge → `report.html`, which says
+///   what holds and what does not.
 ///
 /// Every stage but the report is the command a user would type, printed as it runs.
 struct CreativeDemo {
@@ -23,10 +25,16 @@ struct CreativeDemo {
         /// Ideas judged (and validation ideas); nil: all.
         var judgeLimit: Int?
         var prompts: Int, samples: Int, maxTokens: Int
+        /// New tokens per headline (art directions get `maxTokens`, as ideas do).
+        var headlineTokens: Int
     }
 
-    static let quickPlan = Plan(sftSteps: 2, batchSize: 2, maxLength: 160, validationSplit: 0, judgeLimit: 10, prompts: 2, samples: 2, maxTokens: 12)
-    static let fullPlan = Plan(sftSteps: 60, batchSize: 4, maxLength: 256, validationSplit: 0.1, judgeLimit: nil, prompts: 8, samples: 4, maxTokens: 96)
+    static let quickPlan = Plan(sftSteps: 2, batchSize: 2, maxLength: 160, validationSplit: 0, judgeLimit: 10, prompts: 2, samples: 2, maxTokens: 12,
+                                headlineTokens: 8)
+    static let fullPlan = Plan(sftSteps: 60, batchSize: 4, maxLength: 256, validationSplit: 0.1, judgeLimit: nil, prompts: 8, samples: 4, maxTokens: 96,
+                               headlineTokens: 32)
+    /// Who scores the headlines and art directions: the base model with no adapter, one fixed judge for all runs.
+    static let qualityJudge = "base-model judge P(Yes), not a human"
 
     /// The models compared: the base first, then the two tunings.
     static let runs: [(name: String, mixture: String?)] = [
@@ -68,13 +76,37 @@ struct CreativeDemo {
             ] + limit))
         }
         for run in Self.runs {
-            stages.append(("ideas \(run.name)", ["evaluate", "run", "--model", model] + adapter(run) + [
-                "--name", run.name, "--prompts", try input("idea_prompts_heldout.jsonl"), "--limit", "\(p.prompts)",
-                "--samples-per-prompt", "\(p.samples)", "--max-tokens", "\(p.maxTokens)", "--system", "",
-                "--embedder", embedder, "--output", path("runs/\(run.name)"),
-            ]))
+            stages.append(("pairwise \(run.name)", ["judge", "pairwise", "--model", model] + adapter(run) + [
+                "--input", try input("ideas_heldout.jsonl"), "--output", path("judge-pairwise/\(run.name)"),
+            ] + limit))
+        }
+        for run in Self.runs {
+            stages.append(("ideas \(run.name)", evaluation(run, prompts: try input("idea_prompts_heldout.jsonl"), maxTokens: p.maxTokens,
+                                                          output: "runs/\(run.name)")))
+        }
+        // Headlines and art directions (the held-out task) for the held-out briefs, each scored by
+        // the base model as a fixed judge, so every run's responses meet the same scorer.
+        for task in ResponseJudge.Task.allCases {
+            for run in Self.runs {
+                stages.append(("\(task.rawValue) \(run.name)", evaluation(
+                    run, prompts: try input("\(task.rawValue)_prompts_heldout.jsonl"),
+                    maxTokens: task == .headline ? p.headlineTokens : p.maxTokens, output: "\(task.rawValue)/\(run.name)")))
+                stages.append(("score \(task.rawValue) \(run.name)", [
+                    "judge", "responses", "--model", model, "--task", task.rawValue, "--run", path("\(task.rawValue)/\(run.name)"),
+                    "--output", path("quality/\(task.rawValue)/\(run.name)"),
+                ]))
+            }
         }
         return stages
+    }
+
+    /// `evaluate run` of one model on held-out requests (no system prompt, as in training).
+    func evaluation(_ run: (name: String, mixture: String?), prompts: String, maxTokens: Int, output: String) -> [String] {
+        ["evaluate", "run", "--model", model] + adapter(run) + [
+            "--name", run.name, "--prompts", prompts, "--limit", "\(plan.prompts)",
+            "--samples-per-prompt", "\(plan.samples)", "--max-tokens", "\(maxTokens)", "--system", "",
+            "--embedder", embedder, "--output", path(output),
+        ]
     }
 
     func adapter(_ run: (name: String, mixture: String?)) -> [String] {
@@ -95,6 +127,26 @@ struct CreativeDemo {
             return CreativeReport.Judge(name: run.name, items: a.items, threshold: summary.threshold,
                                         accuracy: e(a.accuracy), kappa: e(a.kappa), rocAUC: e(a.rocAUC))
         }
+        func read<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
+            let file = out.appendingPathComponent(name)
+            do { return try decoder.decode(T.self, from: Data(contentsOf: file)) } catch {
+                throw FileError(path: file.path, reason: "cannot read the stage's summary (\(error))")
+            }
+        }
+        func e(_ v: IntervalValue?) -> Estimate? { v.map { Estimate(mean: $0.value, lower: $0.lower, upper: $0.upper) } }
+        let pairwise = try Self.runs.map { run -> CreativeReport.PairwiseJudge in
+            let summary = try read(Creative.PairwiseJudge.Summary.self, "judge-pairwise/\(run.name)/\(JudgeOutput.summaryFile)")
+            return CreativeReport.PairwiseJudge(name: run.name, pairs: summary.pairs, accuracy: e(summary.agreement.accuracy),
+                                                kappa: e(summary.agreement.kappa), ordersDisagree: e(summary.ordersDisagree),
+                                                firstShownChosen: summary.firstShownChosen)
+        }
+        let quality = try ResponseJudge.Task.allCases.flatMap { task in
+            try Self.runs.map { run -> CreativeReport.TaskQuality in
+                let summary = try read(ResponseJudge.Summary.self, "quality/\(task.rawValue)/\(run.name)/\(JudgeOutput.summaryFile)")
+                return CreativeReport.TaskQuality(run: run.name, task: task.rawValue, prompts: summary.prompts, responses: summary.responses,
+                                                  mean: e(summary.meanScore))
+            }
+        }
         var metrics: [RunMetrics] = [], samples: [[SampleRecord]] = []
         for run in Self.runs {
             let folder = out.appendingPathComponent("runs/\(run.name)")
@@ -105,9 +157,15 @@ struct CreativeDemo {
             CreativeReport.TaskLosses(run: run.name, losses: try Self.lastTaskLosses(out.appendingPathComponent("\(run.name)/metrics.jsonl")),
                                       heldOut: [Self.heldOutTask])
         }
-        return CreativeReport(title: "DivTune creative demo: seed 003 (idea judge, multi-task SFT)", judges: judges,
-                              ideas: ComparisonReport(title: "ideas", runs: metrics, samples: samples, samplePrompts: plan.prompts),
-                              taskLosses: losses, commands: commands)
+        var report = CreativeReport(title: "DivTune creative demo: seed 003 (idea judge, multi-task SFT)", judges: judges,
+                                    ideas: ComparisonReport(title: "ideas", runs: metrics, samples: samples, samplePrompts: plan.prompts),
+                                    taskLosses: losses, commands: commands)
+        report.pairwiseJudges = pairwise
+        report.quality = quality
+        report.qualityJudge = Self.qualityJudge
+        report.multiTaskRun = Self.runs.last?.name
+        report.heldOutTask = Self.heldOutTask
+        return report
     }
 
     /// The `eval_loss/<task>` values of the last evaluation record of a run's metrics.jsonl.

@@ -34,6 +34,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
     @Option(help: "Folder with train.jsonl, sft.jsonl and test_prompts.jsonl (creative: data/creative's files; default data, or data/creative).") var data: String?
     @Option(help: "Conformative weight of the DPO + conformative run.") var conformativeWeight = 0.3
+    @Flag(help: "Skip the stages that the output folder's demo.jsonl records as done with the same arguments (an interrupted demo goes on where it stopped).")
+    var resume = false
 
     /// Sizes of each stage; `--quick` keeps every stage but makes it tiny.
     struct Plan {
@@ -55,13 +57,17 @@ struct DemoCommand: ParsableCommand {
         if creative {
             let demo = CreativeDemo(plan: quick ? CreativeDemo.quickPlan : CreativeDemo.fullPlan, model: model, embedder: embedder,
                                     data: URL(fileURLWithPath: data), out: out)
-            let commands = try Self.run(demo.stages(), title: "DivTune creative demo\(quick ? " (quick)" : "")", out: out)
+            let commands = try Self.run(demo.stages(), title: "DivTune creative demo\(quick ? " (quick)" : "")", out: out, resume: resume)
             let report = try demo.report(commands: commands)
             let html = out.appendingPathComponent("report.html")
             try ReportFile.write(report.ideas.svg(), to: out.appendingPathComponent("report.svg"))
             try ReportFile.write(report.html(), to: html)
-            print("\n" + CreativeReport.judgeHeaders.joined(separator: " | "))
-            for row in report.judgeRows { print(row.joined(separator: " | ")) }
+            // The report's tables as Markdown, for notes and the README.
+            for (headers, rows) in [(CreativeReport.judgeHeaders, report.judgeRows), (CreativeReport.pairwiseHeaders, report.pairwiseRows),
+                                    (report.qualityHeaders, report.qualityRows), (CreativeReport.claimHeaders, report.claims)] {
+                print("\n| " + headers.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: headers.count))
+                for row in rows { print("| " + row.joined(separator: " | ") + " |") }
+            }
             print("\nReport: \(html.path)")
             return
         }
@@ -99,19 +105,32 @@ struct DemoCommand: ParsableCommand {
         stages.append(("report", ["evaluate", "compare"] + runs.map { path("runs/\($0.name)") } +
                                  ["--output", path("report.html"), "--title", "DivTune demo: quality and diversity"]))
 
-        _ = try Self.run(stages, title: "DivTune demo\(quick ? " (quick)" : "")", out: out)
+        _ = try Self.run(stages, title: "DivTune demo\(quick ? " (quick)" : "")", out: out, resume: resume)
         print("Report: \(path("report.html"))")
     }
 
     /// Runs each stage as the command it prints (logged with its time in `demo.jsonl`) and returns
-    /// the commands as typed.
-    static func run(_ stages: [(name: String, arguments: [String])], title: String, out: URL) throws -> [String] {
-        let log = try JSONLinesLog(url: out.appendingPathComponent("demo.jsonl"))
+    /// the commands as typed. With `resume`, a stage whose arguments `demo.jsonl` already records
+    /// is skipped; without it `demo.jsonl` starts afresh, so it records only what this run did.
+    static func run(_ stages: [(name: String, arguments: [String])], title: String, out: URL, resume: Bool = false) throws -> [String] {
+        let logURL = out.appendingPathComponent("demo.jsonl")
+        var done: Set<[String]> = []
+        if resume, FileManager.default.fileExists(atPath: logURL.path) {
+            for row in try JSONLines.rows(of: logURL) { done.insert(try row.strings("arguments")) }
+        } else if FileManager.default.fileExists(atPath: logURL.path) {
+            try FileManager.default.removeItem(at: logURL)
+        }
+        let log = try JSONLinesLog(url: logURL)
         print("\(title): \(stages.count) stages, output in \(out.path)")
         let started = Date()
         var commands: [String] = []
         for (index, stage) in stages.enumerated() {
             let typed = "divtune " + stage.arguments.map(quoted).joined(separator: " ")
+            if done.contains(stage.arguments) {
+                print("\n[\(index + 1)/\(stages.count)] \(stage.name): done before (demo.jsonl), skipped: \(typed)")
+                commands.append(typed)
+                continue
+            }
             print("\n[\(index + 1)/\(stages.count)] \(stage.name): \(typed)")
             let t0 = Date()
             var command = try DivTune.parseAsRoot(stage.arguments)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Base
 import Console
 import Creative
+import Evaluation
 import Foundation
 import Models
 import TensorEngine
@@ -10,7 +11,7 @@ import TensorEngine
 struct JudgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "judge", abstract: "Judge labelled ideas with a model and measure its agreement with the labels.",
-        subcommands: [Pointwise.self, Pairwise.self])
+        subcommands: [Pointwise.self, Pairwise.self, Responses.self])
 
     /// Options both judges share.
     struct Common: ParsableArguments {
@@ -108,8 +109,45 @@ struct JudgeCommand: ParsableCommand {
         }
     }
 
+    /// Scores an evaluation run's responses (headlines, art directions) by the judge's P(Yes).
+    struct Responses: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score each response of an evaluation run (samples.jsonl) by the model's P(Yes) that it is strong for its request.")
+        @OptionGroup var model: ModelOptions
+        @Option(name: .customLong("run"), help: "An evaluation run's folder (its samples.jsonl) or a samples.jsonl file.") var runFolder: String
+        @Option(help: "The task, for the built-in template: headline or art_direction.") var task: ResponseJudge.Task
+        @Option(help: "A template file with {response} (and {context}: the request without its instruction line; first line `answers: Yes / No`).") var template: String?
+        @Option(help: "The folder for judgements.jsonl and summary.json.") var output: String
+        @Option(help: "Bootstrap resamples for the 95% interval (over prompts).") var resamples = 1000
+        @Option(help: "Seed of the bootstrap.") var seed: UInt64 = 0
+        @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+        func validate() throws {
+            guard resamples >= 1 else { throw ValidationError("--resamples must be ≥ 1") }
+        }
+
+        func run() throws {
+            EngineThreads.configure(threads)
+            var file = URL(fileURLWithPath: runFolder)
+            if (try? file.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true { file.appendPathComponent(SampleRecord.fileName) }
+            let records = try JSONLines.read(SampleRecord.self, from: file)
+            let template = try self.template.map { try JudgeTemplate.load(file: URL(fileURLWithPath: $0), mode: .response) } ?? task.template
+            let judge = try ResponseJudge(scorer: AnswerScorer(model: LanguageModel.load(path: model.model, adapter: model.adapter), template: template))
+            let bar = ProgressBar("judge \(task.rawValue)", total: records.reduce(0) { $0 + $1.samples.count }, unit: "responses")
+            let judgements = try judge.judge(records, source: file.path) { bar.advance() }
+            bar.finish()
+            let who = URL(fileURLWithPath: model.model).lastPathComponent + (model.adapter.map { " + adapter \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? "")
+            let summary = try ResponseJudge.summary(judgements, task: task.rawValue, judge: who, resamples: resamples, seed: seed)
+            try JudgeOutput.write(judgements: judgements, summary: summary, to: URL(fileURLWithPath: output))
+            print("\(task.rawValue) quality (judge \(who): P(Yes), not a human) over \(summary.prompts) prompts, \(summary.responses) responses")
+            print("  mean P(Yes) \(JudgeCommand.format(summary.meanScore)); mean answer mass \(String(format: "%.3f", summary.meanAnswerMass)); wrote \(output)/\(JudgeOutput.summaryFile)")
+        }
+    }
+
     static func format(_ v: IntervalValue?) -> String {
         guard let v else { return "undefined" }
         return String(format: "%.3f [%.3f, %.3f]", v.value, v.lower, v.upper)
     }
 }
+
+extension ResponseJudge.Task: ExpressibleByArgument {}

@@ -29,20 +29,8 @@ struct OpenAIEndpointOptions: ParsableArguments {
     func generator(system: String?, maxTokens: Int, sampling: SamplingParameters,
                    environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenAISampleGenerator? {
         guard let openaiBaseUrl else { return nil }
-        var apiKey: String?
-        if let apiKeyEnv {
-            guard let key = environment[apiKeyEnv], !key.isEmpty else {
-                throw ValidationError("--api-key-env \(apiKeyEnv): the environment variable \(apiKeyEnv) is not set or empty")
-            }
-            apiKey = key
-        }
-        let endpoint: ChatCompletionsEndpoint
-        do {
-            endpoint = try ChatCompletionsEndpoint(baseURL: openaiBaseUrl, model: openaiModel, apiKey: apiKey,
-                                                   retries: openaiRetries, timeout: openaiTimeout)
-        } catch let error as InvalidEndpointURL {
-            throw ValidationError("--openai-base-url \(error)")
-        }
+        let endpoint = try ChatEndpointOptions.endpoint(baseURL: openaiBaseUrl, model: openaiModel, apiKeyEnv: apiKeyEnv,
+                                                        retries: openaiRetries, timeout: openaiTimeout, environment: environment)
         return OpenAISampleGenerator(.init(endpoint: endpoint, system: system, maxTokens: maxTokens, sampling: sampling,
                                            iterative: iterative, concurrency: openaiConcurrency))
     }

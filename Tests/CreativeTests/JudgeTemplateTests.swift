@@ -21,6 +21,10 @@ import Evaluation
         #expect(p.positive == "Yes" && p.negative == "No" && p.fields == ["brand", "problem", "idea"])
         let q = JudgeTemplate.builtIn(.pairwise)
         #expect(q.positive == "A" && q.negative == "B" && q.fields == ["brand", "problem", "idea_a", "idea_b"])
+        for task in ResponseJudge.Task.allCases {
+            let r = task.template
+            #expect(r.mode == .response && r.positive == "Yes" && r.negative == "No" && r.fields == ["context", "response"], "\(task)")
+        }
         let t = try JudgeTemplate.parse("answers: Good / Weak\n{x} then {idea}, {not a field} {x}. Good or Weak?\n", mode: .pointwise, source: "t")
         #expect(t.render(["x": "1", "idea": "an idea"]) == "1 then an idea, {not a field} 1. Good or Weak?")
     }
@@ -40,6 +44,10 @@ import Evaluation
         #expect(try message("answers: A / B\n{idea_a} or {idea_b} ({idea})? A or B.", .pairwise)
                 == "F: {idea} belongs in a pointwise template; use {idea_a} and {idea_b}")
         #expect(try message("answers: Yes / No\n") == "F:2: the template has no prompt after its answers line")
+        #expect(try message("answers: Yes / No\n{context}: is {idea} strong? Yes or No.", .response)
+                == "F: a response template needs the placeholder {response}")
+        #expect(try message("answers: Yes / No\n{response} for {idea}: Yes or No?", .response)
+                == "F: {idea} belongs in a pointwise template; use {response}")
     }
 
     @Test func badLabelledRowsAreNamed() throws {

@@ -1,4 +1,5 @@
 import Base
+import ChatTemplates
 import Creative
 import Foundation
 import Models
@@ -85,7 +86,70 @@ import Testing
             #expect(abs(answer.probability - idea.score) < 1e-6, "#\(idea.id): \(idea.score) vs the judge's \(answer.probability)")
         }
 
+        // The best idea's headline and art direction, written as one growing conversation.
+        let best = chain.ranked[0].text
+        #expect(chain.conversation.map(\.role) == ["user", "assistant", "user", "assistant", "user", "assistant"])
+        #expect(chain.conversation.map(\.content) == [IdeaChain.ideaRequest(brief: chain.brief), best,
+                                                      IdeaChain.headlineRequest(brief: chain.brief, idea: best), chain.headline,
+                                                      IdeaChain.artDirectionRequest(brief: chain.brief, idea: best, headline: chain.headline),
+                                                      chain.artDirection])
+
         let refused = try DivTuneProcess.run(["create", "--model", model, "--brief", "Brand: x", "--keep", "0"])
         #expect(refused.status != 0 && refused.stderr.contains("--keep: must be ≥ 1, got 0"), "\(refused.stderr)")
+        for (arguments, message) in [
+            (["--brief", "Brand: x"], "give --model (a local model) or --openai-base-url (a server)"),
+            (["--brief", "Brand: x", "--model", model, "--openai-base-url", "http://127.0.0.1:1"], "--model and --openai-base-url exclude each other"),
+            (["--brief", "Brand: x", "--model", model, "--openai-model", "smol"], "--openai-model needs --openai-base-url"),
+        ] {
+            let wrong = try DivTuneProcess.run(["create"] + arguments)
+            #expect(wrong.status != 0 && wrong.stderr.contains(message), "\(arguments): \(wrong.stderr)")
+        }
+    }
+
+    /// The same chain through a real `divtune serve` (SmolLM2, request log): it completes, the server
+    /// saw exactly the chain's message lists — the idea requests, one judge prompt per idea, then
+    /// the conversation growing by a turn pair for the headline and again for the art direction —
+    /// and each score read from the server's top_logprobs equals the local judge's for that idea.
+    @Test func createThroughDivtuneServeGrowsOneConversationAndScoresAsTheLocalJudge() throws {
+        let model = try DivTuneProcess.smolLM2
+        let folder = try DivTuneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = folder.appendingPathComponent("requests.jsonl")
+        let server = Process()
+        let port = try DivTuneProcess.startServer(server, ["serve", "--model", model, "--model-name", "smol", "--port", "0",
+                                                           "--threads", "2", "--log", log.path])
+        defer { server.terminate(); server.waitUntilExit() }
+        let brief = "Brand: Tidewell, a refillable glass water bottle\nProblem: Office workers leave the bottle in a drawer within a month."
+        let result = try DivTuneProcess.run(["create", "--openai-base-url", "http://127.0.0.1:\(port)/v1", "--openai-model", "smol",
+                                             "--brief", brief, "--ideas", "2", "--rounds", "0", "--keep", "1", "--max-tokens", "12", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let chain = try JSONDecoder().decode(IdeaChain.Result.self, from: Data(result.stdout.utf8))
+        #expect(chain.brief == brief && chain.ranked.count == 2 && chain.conversation.count == 6)
+        #expect(chain.conversation[1].content == chain.ranked[0].text && chain.conversation[3].content == chain.headline
+                && chain.conversation[5].content == chain.artDirection)
+
+        let lm = try LanguageModel.load(path: model)
+        let scorer = try AnswerScorer(model: lm, template: JudgeTemplate.parse(IdeaChain.defaultTemplate, mode: .pointwise, source: "t"))
+        for idea in chain.ranked {
+            let local = try scorer.answer(["brief": brief, "idea": idea.text]).probability
+            #expect(abs(local - idea.score) < 1e-4, "#\(idea.id): the server's \(idea.score) vs the local judge's \(local)")
+        }
+        // What the server was sent, by its prompt-token counts in request order.
+        let logged = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["prompt_tokens"] as? Int
+        }
+        let renderer = try PromptRenderer(model: lm)
+        func tokens(_ messages: [ChatMessage]) throws -> Int { try renderer.ids(messages: messages).count }
+        let request = try tokens([.user(IdeaChain.ideaRequest(brief: brief))])
+        let judged = try chain.rounds[0].written.map { idea in
+            try tokens([.user(scorer.template.render(["brief": brief, "idea": idea.text]))])
+        }
+        let expected = [request, request] + judged + [try tokens(Array(chain.conversation.prefix(3))), try tokens(Array(chain.conversation.prefix(5)))]
+        #expect(logged == expected.map { Optional($0) }, "\(logged) vs \(expected)")
+        #expect(expected[5] > expected[4] && expected[4] > request)
+
+        // No server on the port: the error names the URL.
+        let closed = try DivTuneProcess.run(["create", "--openai-base-url", "http://127.0.0.1:1", "--openai-retries", "0", "--brief", brief])
+        #expect(closed.status != 0 && closed.stderr.contains("POST http://127.0.0.1:1/v1/chat/completions failed"), "\(closed.stderr)")
     }
 }

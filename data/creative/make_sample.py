@@ -71,7 +71,7 @@ def idea_rows(i, b):
 def files():
     """File name → list of rows."""
     out = {"briefs.jsonl": [], "train.jsonl": [], "heldout.jsonl": [], "ideas.jsonl": [], "ideas_heldout.jsonl": [],
-           "idea_prompts_heldout.jsonl": []}
+           "idea_prompts_heldout.jsonl": [], "headline_prompts_heldout.jsonl": [], "art_direction_prompts_heldout.jsonl": []}
     for i, b in enumerate(BRIEFS):
         held = i in HELDOUT
         out["briefs.jsonl"].append({"id": brief_id(i), "brand": b["brand"], "problem": b["problem"],
@@ -80,6 +80,10 @@ def files():
         out["ideas_heldout.jsonl" if held else "ideas.jsonl"] += idea_rows(i, b)
         if held:  # what `evaluate run` and the creative demo ask the models for: the idea rows' request
             out["idea_prompts_heldout.jsonl"].append({"brief_id": brief_id(i), "prompt": brief_text(b) + "\nWrite one creative idea for this brief."})
+            # The headline and art-direction requests of the held-out rows, once per brief (the demo's quality stages).
+            for task in ("headline", "art_direction"):
+                request = next(r["prompt"] for r in task_rows(i, b) if r["task"] == task)
+                out["%s_prompts_heldout.jsonl" % task].append({"brief_id": brief_id(i), "prompt": request})
     return out
 
 
