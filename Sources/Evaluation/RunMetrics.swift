@@ -19,6 +19,10 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     /// A ``QualityMeasure`` raw value: `reward` (reward-model score) or `mean_logprob_per_token`
     /// (the model's own log-likelihood). Kept as text so a file naming another measure still loads.
     public var qualityMeasure: String
+    /// The mean log-prob per token of the samples under the sampling model, whatever `quality`
+    /// measures: with a reward model the secondary, labelled column of the reports (the model's
+    /// own likelihood, not writing quality); nil when the samples carry no log-probs.
+    public var meanLogprobPerToken: Estimate?
     public var semanticDiversity: Estimate?
     public var styleDiversity: Estimate?
     public var compressionRatio: Estimate?
@@ -41,7 +45,9 @@ public struct RunMetrics: Codable, Hashable, Sendable {
                 conformativeWeight: Double? = nil, quality: Estimate?, qualityMeasure: String,
                 semanticDiversity: Estimate?, styleDiversity: Estimate?, compressionRatio: Estimate?,
                 homogenizationRougel: Estimate?, ngramDiversity: Estimate?, prompts: Int, samplesPerPrompt: Int,
-                embedder: String? = nil, styleEmbedder: String? = nil, embeddersMatchPaper: Bool? = nil, warnings: [String] = []) {
+                embedder: String? = nil, styleEmbedder: String? = nil, embeddersMatchPaper: Bool? = nil, warnings: [String] = [],
+                meanLogprobPerToken: Estimate? = nil) {
+        self.meanLogprobPerToken = meanLogprobPerToken
         self.run = run
         self.model = model
         self.adapter = adapter
@@ -80,6 +86,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         case baseModel = "base_model", baseAdapter = "base_adapter", conformativeWeight = "conformative_weight"
         case qualityMeasure = "quality_measure", samplesPerPrompt = "samples_per_prompt", styleEmbedder = "style_embedder"
         case embeddersMatchPaper = "embedders_match_paper"
+        case meanLogprobPerToken = "mean_logprob_per_token"
     }
 
     public init(from decoder: Decoder) throws {
@@ -92,6 +99,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         conformativeWeight = try c.decodeIfPresent(Double.self, forKey: .conformativeWeight)
         quality = try c.decodeIfPresent(Estimate.self, forKey: .quality)
         qualityMeasure = try c.decodeIfPresent(String.self, forKey: .qualityMeasure) ?? QualityMeasure.reward.rawValue
+        meanLogprobPerToken = try c.decodeIfPresent(Estimate.self, forKey: .meanLogprobPerToken)
         let d = try decoder.container(keyedBy: DiversityMetric.self)
         semanticDiversity = try d.decodeIfPresent(Estimate.self, forKey: .semanticDiversity)
         styleDiversity = try d.decodeIfPresent(Estimate.self, forKey: .styleDiversity)
@@ -117,6 +125,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         try c.encode(conformativeWeight, forKey: .conformativeWeight)
         try c.encode(quality, forKey: .quality)
         try c.encode(qualityMeasure, forKey: .qualityMeasure)
+        try c.encode(meanLogprobPerToken, forKey: .meanLogprobPerToken)
         var d = encoder.container(keyedBy: DiversityMetric.self)
         for metric in DiversityMetric.allCases { try d.encode(estimate(metric), forKey: metric) }
         try c.encode(prompts, forKey: .prompts)
