@@ -2,11 +2,18 @@ import Foundation
 
 /// `evaluate diversity`'s result: every prompt's row, and per metric the mean over prompts with a
 /// 95% percentile-bootstrap interval (null where no prompt has the metric):
-/// `{"per_prompt": [...], "mean": {metric: x}, "ci95": {metric: [low, high]}}` (docs/formats.md §4.9).
+/// `{"per_prompt": [...], "mean": {metric: x}, "ci95": {metric: [low, high]}}`, plus the embedders
+/// that measured it as `metrics.json` names them (docs/formats.md §4.9).
 public struct DiversityReport: Codable, Hashable, Sendable {
     public var perPrompt: [PromptDiversityRow]
     /// Metrics defined for at least one prompt.
     public var estimates: [DiversityMetric: Estimate]
+    /// Which embedders produced the semantic and style numbers (``EmbedderProvenance``'s
+    /// description: a substitute says it is not comparable with the paper), and whether both are the
+    /// paper's; nil in reports written before they were recorded.
+    public var embedder: String?
+    public var styleEmbedder: String?
+    public var embeddersMatchPaper: Bool?
 
     public init(perPrompt: [PromptDiversityRow], estimates: [DiversityMetric: Estimate]) {
         self.perPrompt = perPrompt
@@ -35,13 +42,18 @@ public struct DiversityReport: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case mean, ci95
+        case mean, ci95, embedder
         case perPrompt = "per_prompt"
+        case styleEmbedder = "style_embedder"
+        case embeddersMatchPaper = "embedders_match_paper"
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         perPrompt = try c.decode([PromptDiversityRow].self, forKey: .perPrompt)
+        embedder = try c.decodeIfPresent(String.self, forKey: .embedder)
+        styleEmbedder = try c.decodeIfPresent(String.self, forKey: .styleEmbedder)
+        embeddersMatchPaper = try c.decodeIfPresent(Bool.self, forKey: .embeddersMatchPaper)
         let means = try c.nestedContainer(keyedBy: DiversityMetric.self, forKey: .mean)
         let intervals = try c.nestedContainer(keyedBy: DiversityMetric.self, forKey: .ci95)
         estimates = [:]
@@ -59,6 +71,9 @@ public struct DiversityReport: Codable, Hashable, Sendable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(perPrompt, forKey: .perPrompt)
+        try c.encodeIfPresent(embedder, forKey: .embedder)
+        try c.encodeIfPresent(styleEmbedder, forKey: .styleEmbedder)
+        try c.encodeIfPresent(embeddersMatchPaper, forKey: .embeddersMatchPaper)
         var means = c.nestedContainer(keyedBy: DiversityMetric.self, forKey: .mean)
         var intervals = c.nestedContainer(keyedBy: DiversityMetric.self, forKey: .ci95)
         for metric in DiversityMetric.allCases {

@@ -22,6 +22,10 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     /// A ``QualityMeasure`` raw value: `reward` (reward-model score) or `mean_logprob_per_token`
     /// (the model's own log-likelihood). Kept as text so a file naming another measure still loads.
     public var qualityMeasure: String
+    /// The mean log-prob per token of the samples under the sampling model, whatever `quality`
+    /// measures: with a reward model the secondary, labelled column of the reports (the model's
+    /// own likelihood, not writing quality); nil when the samples carry no log-probs.
+    public var meanLogprobPerToken: Estimate?
     public var semanticDiversity: Estimate?
     public var styleDiversity: Estimate?
     public var compressionRatio: Estimate?
@@ -44,7 +48,9 @@ public struct RunMetrics: Codable, Hashable, Sendable {
                 conformativeWeight: Double? = nil, quality: Estimate?, qualityMeasure: String,
                 semanticDiversity: Estimate?, styleDiversity: Estimate?, compressionRatio: Estimate?,
                 homogenizationRougel: Estimate?, ngramDiversity: Estimate?, prompts: Int, samplesPerPrompt: Int,
-                embedder: String? = nil, styleEmbedder: String? = nil, embeddersMatchPaper: Bool? = nil, warnings: [String] = []) {
+                embedder: String? = nil, styleEmbedder: String? = nil, embeddersMatchPaper: Bool? = nil, warnings: [String] = [],
+                meanLogprobPerToken: Estimate? = nil) {
+        self.meanLogprobPerToken = meanLogprobPerToken
         self.run = run
         self.model = model
         self.adapter = adapter
@@ -83,6 +89,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         case baseModel = "base_model", baseAdapter = "base_adapter", conformativeWeight = "conformative_weight"
         case qualityMeasure = "quality_measure", samplesPerPrompt = "samples_per_prompt", styleEmbedder = "style_embedder"
         case embeddersMatchPaper = "embedders_match_paper", promptStyle = "prompt_style"
+        case meanLogprobPerToken = "mean_logprob_per_token"
     }
 
     public init(from decoder: Decoder) throws {
@@ -96,6 +103,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         promptStyle = try c.decodeIfPresent(String.self, forKey: .promptStyle)
         quality = try c.decodeIfPresent(Estimate.self, forKey: .quality)
         qualityMeasure = try c.decodeIfPresent(String.self, forKey: .qualityMeasure) ?? QualityMeasure.reward.rawValue
+        meanLogprobPerToken = try c.decodeIfPresent(Estimate.self, forKey: .meanLogprobPerToken)
         let d = try decoder.container(keyedBy: DiversityMetric.self)
         semanticDiversity = try d.decodeIfPresent(Estimate.self, forKey: .semanticDiversity)
         styleDiversity = try d.decodeIfPresent(Estimate.self, forKey: .styleDiversity)
@@ -122,6 +130,7 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         try c.encode(promptStyle, forKey: .promptStyle)
         try c.encode(quality, forKey: .quality)
         try c.encode(qualityMeasure, forKey: .qualityMeasure)
+        try c.encode(meanLogprobPerToken, forKey: .meanLogprobPerToken)
         var d = encoder.container(keyedBy: DiversityMetric.self)
         for metric in DiversityMetric.allCases { try d.encode(estimate(metric), forKey: metric) }
         try c.encode(prompts, forKey: .prompts)

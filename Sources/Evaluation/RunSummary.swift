@@ -1,5 +1,5 @@
 /// Turns a run's samples into its `metrics.json`: quality per prompt (mean reward, or mean
-/// log-prob per token when no reward model scored the samples), diversity per prompt
+/// log-prob per token when no reward model scored the samples; the latter is also kept on its own), diversity per prompt
 /// (``DiversityMetrics``), and a 95% percentile-bootstrap interval over prompts for each.
 public enum RunSummary {
     /// `semanticEmbeddings[p][s]` / `styleEmbeddings[p][s]` embed `records[p].samples[s]`.
@@ -12,8 +12,11 @@ public enum RunSummary {
                                                      styleEmbeddings: styleEmbeddings)
         let diversity = try DiversityMetrics.summarize(perPrompt, resamples: resamples, confidence: 0.95, seed: seed)
         let usesReward = !records.isEmpty && records.allSatisfy { $0.rewards != nil }
-        let quality = try Bootstrap.confidenceInterval(records.map { usesReward ? mean($0.rewards ?? []) : mean($0.logprobPerToken.compactMap { $0 }) },
+        let logprob = try Bootstrap.confidenceInterval(records.map { mean($0.logprobPerToken.compactMap { $0 }) },
                                                        resamples: resamples, confidence: 0.95, seed: seed)
+        let quality = try usesReward
+            ? Bootstrap.confidenceInterval(records.map { mean($0.rewards ?? []) }, resamples: resamples, confidence: 0.95, seed: seed)
+            : logprob
         var warnings = diversity.warnings
         if semanticEmbeddings == nil { warnings.insert("no semantic embedder: semantic diversity not measured", at: 0) }
         if styleEmbeddings == nil { warnings.insert("no style embedder: style diversity not measured", at: 0) }
@@ -30,7 +33,8 @@ public enum RunSummary {
             homogenizationRougel: diversity.homogenization.map(Estimate.init),
             ngramDiversity: diversity.ngramDiversity.map(Estimate.init),
             prompts: records.count, samplesPerPrompt: records.map(\.samples.count).max() ?? 0,
-            embedder: embedder, styleEmbedder: styleEmbedder, embeddersMatchPaper: embeddersMatchPaper, warnings: warnings)
+            embedder: embedder, styleEmbedder: styleEmbedder, embeddersMatchPaper: embeddersMatchPaper, warnings: warnings,
+            meanLogprobPerToken: logprob.map(Estimate.init))
         return (metrics, perPrompt)
     }
 

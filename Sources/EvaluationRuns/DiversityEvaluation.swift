@@ -29,6 +29,8 @@ public struct DiversityEvaluation {
     public var resamples = 1000
     public var seed: UInt64 = 0
     public var promptsPerStep = 16
+    /// The embedders' names as the report records them (``EmbeddingSpaces``), nil when unknown.
+    public var spaceNames: (semantic: String, style: String, matchesPaper: Bool)?
 
     public init(entries: [Entry], output: URL? = nil) {
         self.entries = entries
@@ -77,7 +79,12 @@ public struct DiversityEvaluation {
             }
             events(.finished(.measure))
         }
-        let report = try DiversityReport(rows: rows.compactMap { $0 }, resamples: resamples, seed: seed)
+        var report = try DiversityReport(rows: rows.compactMap { $0 }, resamples: resamples, seed: seed)
+        if let spaceNames {
+            report.embedder = spaceNames.semantic
+            report.styleEmbedder = spaceNames.style
+            report.embeddersMatchPaper = spaceNames.matchesPaper
+        }
         if let output {
             try AtomicFile.write(try report.json(), to: output)
             if let partialFile { try? FileManager.default.removeItem(at: partialFile) }

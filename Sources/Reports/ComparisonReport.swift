@@ -13,10 +13,14 @@ public struct ComparisonReport: Sendable {
     public var samplePrompts: Int
     /// Paired differences between runs on the same prompts, when their per-prompt values were available.
     public var paired: PairedComparisonSummary?
+    /// The folder the report is written to: its tables show model and adapter paths relative to
+    /// it (``RelativePath``); nil shows them as recorded.
+    public var folder: URL?
 
     public init(title: String, runs: [RunMetrics], samples: [[SampleRecord]] = [], samplePrompts: Int = 5,
-                paired: PairedComparisonSummary? = nil) {
+                paired: PairedComparisonSummary? = nil, folder: URL? = nil) {
         self.title = title
+        self.folder = folder
         self.runs = runs
         self.samples = samples
         self.samplePrompts = samplePrompts
@@ -70,12 +74,18 @@ public struct ComparisonReport: Sendable {
     public var tableRows: [[String]] {
         func e(_ value: Estimate?) -> String { value?.formatted() ?? "—" }
         return runs.map { r in
-            [r.run, r.model, r.adapter ?? "—", r.conformativeWeight.map { Markup.number($0, decimals: 2) } ?? "—", e(r.quality)]
+            [r.run, shown(r.model), r.adapter.map(shown) ?? "—", r.conformativeWeight.map { Markup.number($0, decimals: 2) } ?? "—", e(r.quality),
+             e(r.meanLogprobPerToken)]
                 + DiversityMetric.allCases.map { e(r.estimate($0)) } + ["\(r.prompts) × \(r.samplesPerPrompt)"]
         }
     }
 
-    public static let tableHeaders = ["Run", "Model", "Adapter", "Conformative weight", "Quality"]
+    /// A recorded path as the tables show it.
+    func shown(_ path: String) -> String {
+        folder.map { RelativePath.display(path, from: $0) } ?? path
+    }
+
+    public static let tableHeaders = ["Run", "Model", "Adapter", "Conformative weight", "Quality", "Mean log-prob/token (secondary)"]
         + DiversityMetric.allCases.map(\.columnTitle) + ["Prompts × samples"]
 
     public func html() -> String {
@@ -85,6 +95,7 @@ public struct ComparisonReport: Sendable {
         page.raw(svg())
         page.heading("Metrics")
         page.table(headers: Self.tableHeaders, rows: tableRows)
+        page.paragraph("Quality: \(qualityLabel). The mean log-prob per token is the sampling model's own likelihood of its samples, a secondary column: it is not a measure of writing quality (an untuned model scores its own plain text highest).")
         if let paired {
             page.heading("Which differences hold")
             for sentence in paired.sentences { page.paragraph(sentence) }

@@ -21,8 +21,11 @@ public struct RewardTrainer {
         public var seed: UInt64 = 0
         /// One packed row per mini-batch instead of one forward pass per example (TRL's `padding_free`).
         public var paddingFree = false
+        /// Stop after this many optimizer steps (within an epoch: its validation still runs); nil = every epoch whole.
+        public var maxSteps: Int?
         public init(epochs: Int = 1, learningRate: Float = 3e-5, batchSize: Int = 4, loss: Loss = .l1, seed: UInt64 = 0,
-                    paddingFree: Bool = false) {
+                    paddingFree: Bool = false, maxSteps: Int? = nil) {
+            self.maxSteps = maxSteps
             self.paddingFree = paddingFree
             self.epochs = epochs
             self.learningRate = learningRate
@@ -91,7 +94,8 @@ public struct RewardTrainer {
 
     /// The number of optimizer steps `train` takes on `count` examples.
     public func totalSteps(trainingOn count: Int) -> Int {
-        options.epochs * ((count + options.batchSize - 1) / options.batchSize)
+        let whole = options.epochs * ((count + options.batchSize - 1) / options.batchSize)
+        return options.maxSteps.map { min($0, whole) } ?? whole
     }
 
     /// Trains on `train` (token ids, target) and reports `validation` after every epoch, sending
@@ -111,8 +115,8 @@ public struct RewardTrainer {
         for epoch in 1...options.epochs {
             model.adapter.isTraining = true
             let order = Array(train.indices).shuffled(using: &rng)
-            var epochLoss = 0.0
-            for start in stride(from: 0, to: order.count, by: options.batchSize) {
+            var epochLoss = 0.0, epochExamples = 0
+            for start in stride(from: 0, to: order.count, by: options.batchSize) where step < total {
                 let started = Date()
                 let batch = order[start..<min(start + options.batchSize, order.count)]
                 optimizer.zeroGrad()
@@ -122,6 +126,7 @@ public struct RewardTrainer {
                 }
                 optimizer.update(learningRate: options.learningRate)
                 epochLoss += batchLoss * Double(batch.count)
+                epochExamples += batch.count
                 step += 1
                 let read = Double(epoch - 1) + Double(start + batch.count) / Double(order.count)
                 try observer(.step(StepMetrics(step: step, epoch: read, metrics: ["loss": batchLoss, "learning_rate": Double(options.learningRate)],
@@ -131,11 +136,12 @@ public struct RewardTrainer {
             }
             model.adapter.isTraining = false
             let metrics = validation.isEmpty ? nil : try evaluate(validation)
-            last = EpochReport(epoch: epoch, trainLoss: epochLoss / Double(train.count), validation: metrics)
+            last = EpochReport(epoch: epoch, trainLoss: epochLoss / Double(epochExamples), validation: metrics)
             if let metrics {
                 try observer(.evaluation(EvaluationMetrics(step: step, epoch: Double(epoch),
                                                            metrics: ["spearman": metrics.spearman, "r2": metrics.r2, "mae": metrics.mae])))
             }
+            if step >= total { break }
         }
         try observer(.finished(TrainingFinished(step: step, totalSteps: total, completed: true)))
         return last

@@ -8,9 +8,11 @@ import Reports
 /// `divtune demo` (what `make demo` runs): the paper's pipeline end to end on the embedded default
 /// model (SmolLM2-135M-Instruct) and the sample data in `data/`:
 ///
-///   prepare pairs with deviations (semantic + style) → a short SFT → DPO and DDPO from the SFT
-///   adapter → evaluate base, SFT, DPO, DDPO and DPO with conformative decoding on held-out
-///   prompts → `report.html` (quality–diversity plot, metric table with CIs, samples side by side).
+///   prepare pairs with deviations (semantic + style) → a short reward model on the data's scores
+///   (quality, as the paper's reddit-reward) → a short SFT → DPO and DDPO from the SFT adapter →
+///   evaluate base, SFT, DPO, DDPO and DPO with conformative decoding on held-out prompts, each
+///   scored by the reward model → `report.html` (quality–diversity plot, metric table with CIs,
+///   paired comparisons, samples side by side).
 ///
 /// Every stage is the same command a user would type (parsed and run in-process), so the demo
 /// doubles as a walkthrough: the commands are printed as they run. `--quick` shrinks every stage
@@ -39,13 +41,13 @@ struct DemoCommand: ParsableCommand {
 
     /// Sizes of each stage; `--quick` keeps every stage but makes it tiny.
     struct Plan {
-        var sftSteps: Int, preferenceSteps: Int, maxLength: Int
+        var sftSteps: Int, preferenceSteps: Int, rewardSteps: Int, maxLength: Int
         var prompts: Int, samples: Int, maxTokens: Int
     }
 
     var plan: Plan { quick ? Self.quickPlan : Self.fullPlan }
-    static let quickPlan = Plan(sftSteps: 2, preferenceSteps: 2, maxLength: 160, prompts: 2, samples: 2, maxTokens: 12)
-    static let fullPlan = Plan(sftSteps: 40, preferenceSteps: 40, maxLength: 320, prompts: 10, samples: 4, maxTokens: 128)
+    static let quickPlan = Plan(sftSteps: 2, preferenceSteps: 2, rewardSteps: 2, maxLength: 160, prompts: 2, samples: 2, maxTokens: 12)
+    static let fullPlan = Plan(sftSteps: 40, preferenceSteps: 40, rewardSteps: 24, maxLength: 320, prompts: 10, samples: 4, maxTokens: 128)
 
     func run() throws {
         let model = try self.model ?? DefaultModels.smolLM2()
@@ -83,6 +85,11 @@ struct DemoCommand: ParsableCommand {
             ("prepare", ["prepare", "--input", try input("train.jsonl"), "--output", path("pairs.jsonl"),
                          "--deviation", "both", "--embedder", embedder, "--cache", path("embeddings.cache"),
                          "--log", path("prepare.jsonl")]),
+            // The paper's quality measure: a reward model regressed on the data's scores (short: a
+            // few steps, so the demo keeps its time; its validation Spearman is in reward/metrics.jsonl).
+            ("reward", ["train", "reward", "--model", model, "--data", try input("train.jsonl"), "--output", path("reward"), "--overwrite",
+                        "--max-steps", "\(p.rewardSteps)", "--batch-size", "4", "--learning-rate", "1e-4",
+                        "--max-length", "\(p.maxLength)", "--validation-fraction", "0.2"]),
             ("sft", ["train", "sft", "--model", model, "--data", try input("sft.jsonl"), "--output", path("sft"), "--overwrite",
                      "--max-steps", "\(p.sftSteps)", "--batch-size", "2", "--learning-rate", "2e-4",
                      "--max-length", "\(p.maxLength)", "--logging-steps", "5", "--prompt-style", "chat"]),
@@ -100,7 +107,7 @@ struct DemoCommand: ParsableCommand {
         ]
         for run in runs {
             stages.append(("evaluate \(run.name)", ["evaluate", "run", "--model", model, "--name", run.name,
-                                                    "--output", path("runs/\(run.name)")] + run.extra + evaluation))
+                                                    "--output", path("runs/\(run.name)"), "--reward", path("reward")] + run.extra + evaluation))
         }
         stages.append(("report", ["evaluate", "compare"] + runs.map { path("runs/\($0.name)") } +
                                  ["--output", path("report.html"), "--title", "DivTune demo: quality and diversity"]))

@@ -11,7 +11,7 @@ struct DivTune: ParsableCommand {
         subcommands: [DemoCommand.self, GenerateCommand.self, TokenizeCommand.self, InspectCommand.self,
                       EmbedCommand.self, ImportCommand.self, PrepareCommand.self, TrainCommand.self, FuseCommand.self,
                       RewardCommand.self, EvaluateCommand.self, StatsCommand.self, JudgeCommand.self, CreateCommand.self, HumanEvalCommand.self,
-                      MonitorCommand.self, ServeCommand.self, BenchCommand.self])
+                      SweepCommand.self, MonitorCommand.self, ServeCommand.self, BenchCommand.self])
 
     /// Every command first makes sure OpenBLAS runs its fast kernels (see `BLASCoreCheck`).
     static func main() {

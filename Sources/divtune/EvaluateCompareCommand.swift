@@ -64,14 +64,14 @@ struct EvaluateCompareCommand: ParsableCommand {
                           ? PairedRun(name: m.run, prompts: try JSONLines.read(PromptMetrics.self, from: promptsFile), promptTexts: texts)
                           : nil)
         }
-        let report = ComparisonReport(title: title, runs: metrics, samples: samples, samplePrompts: samplePrompts,
-                                      paired: try pairedSummary(metrics: metrics, paired: paired))
         let htmlURL = URL(fileURLWithPath: output)
+        let report = ComparisonReport(title: title, runs: metrics, samples: samples, samplePrompts: samplePrompts,
+                                      paired: try pairedSummary(metrics: metrics, paired: paired), folder: htmlURL.deletingLastPathComponent())
         let svgURL = htmlURL.deletingPathExtension().appendingPathExtension("svg")
         try ReportFile.write(report.svg(), to: svgURL)
         try ReportFile.write(report.html(), to: htmlURL)
-        print(ComparisonReport.tableHeaders.prefix(7).joined(separator: " | "))
-        for row in report.tableRows { print(row.prefix(7).joined(separator: " | ")) }
+        print(ComparisonReport.tableHeaders.prefix(8).joined(separator: " | "))
+        for row in report.tableRows { print(row.prefix(8).joined(separator: " | ")) }
         if let paired = report.paired { print(""); paired.sentences.forEach { print($0) } }
         print("wrote \(htmlURL.path) and \(svgURL.path)")
     }

@@ -47,8 +47,11 @@ struct EvaluateDiversityCommand: ParsableCommand {
         evaluation.resamples = resamples
         evaluation.seed = seed
         evaluation.promptsPerStep = promptsPerStep
+        // The embedders load first so the report can say which they are (and whether the paper's).
+        let spaces = try embedders.spaces()
+        evaluation.spaceNames = (spaces.semanticName, spaces.styleName, spaces.matchesPaper)
         let progress = EvaluateProgress()
-        let result = try evaluation.run(embedders: { (try embedders.semantic(), try embedders.style()) }, events: progress.show)
+        let result = try evaluation.run(embedders: { (spaces.semantic, spaces.style) }, events: progress.show)
         for entry in evaluation.entries where entry.samples.count < 2 {
             FileHandle.standardError.write(Data("warning: \(inputURL.path):\(entry.line): prompt has \(entry.samples.count) sample(s); its metrics are null\n".utf8))
         }
@@ -62,6 +65,8 @@ struct EvaluateDiversityCommand: ParsableCommand {
 
     static func table(_ report: DiversityReport, resumed: Int) -> String {
         var lines = ["diversity over \(report.perPrompt.count) prompt(s)" + (resumed > 0 ? " (\(resumed) resumed from the partial file)" : "") + ":"]
+        if let embedder = report.embedder { lines.append("  semantic embedder: \(embedder)") }
+        if let embedder = report.styleEmbedder { lines.append("  style embedder: \(embedder)") }
         for metric in DiversityMetric.allCases {
             let name = metric.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
             if let e = report.estimates[metric] {

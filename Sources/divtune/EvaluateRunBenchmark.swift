@@ -73,7 +73,7 @@ struct EvaluateRunBenchmark {
             default: break
             }
         }
-        try EvaluateRunCommand.writeReport(result, of: evaluation)
+        try EvaluationRunOptions.writeReport(result, of: evaluation)
         timing.metrics += lap()
         timing.total = Date().timeIntervalSince(started)
         return timing

@@ -3,7 +3,6 @@ import EvaluationRuns
 import Foundation
 import Generation
 import Models
-import Reports
 import Sampling
 import TensorEngine
 
@@ -35,14 +34,7 @@ struct EvaluateRunCommand: ParsableCommand {
     var system = Self.paperSystem
     /// The system prompt of Chung et al.'s evaluation (also the in-training probes').
     static let paperSystem = "You write a creative writing based on the user-given writing prompt."
-    @Option(help: "Seed; prompt i, sample j uses seed + 1000·i + j, so resumed runs match uninterrupted ones.") var seed: UInt64 = 0
-    @Option(help: "Run name in reports (default: the output folder's name).") var name: String?
-    @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "A reward model folder (`divtune train reward`): quality = mean reward instead of mean log-prob per token.")
-    var reward: String?
-    @Option(help: "The base model of --reward (default: the base_model recorded in its reward_config.json).") var rewardBaseModel: String?
-    @OptionGroup var embedders: EmbedderOptions
-    @Option(help: "Output folder.") var output: String
+    @OptionGroup var measured: EvaluationRunOptions
 
     func validate() throws {
         guard samplesPerPrompt >= 1 else { throw ValidationError("--samples-per-prompt must be ≥ 1") }
@@ -75,13 +67,11 @@ struct EvaluateRunCommand: ParsableCommand {
     }
 
     func run() throws {
-        EngineThreads.configure(threads)
+        EngineThreads.configure(measured.threads)
         let server = try endpoint.generator(system: system.isEmpty ? nil : system, maxTokens: maxTokens, sampling: sampling.parameters)
-        let torch = try server == nil ? engine.generator(options, output: output, threads: threads) : nil
+        let torch = try server == nil ? engine.generator(options, output: measured.output, threads: measured.threads) : nil
         let evaluation = try self.evaluation(generator: server ?? torch ?? ModelSampleGenerator(options) as any SampleGenerator)
-        let progress = EvaluateProgress()
-        let result = try evaluation.run { event in
-            progress.show(event)
+        try EvaluationRunOptions.measure(evaluation) { event in
             guard case let .sampled(sampled, tokens) = event else { return }
             if sampled == 0 {
                 print("all \(evaluation.prompts.count) prompts already sampled in \(evaluation.samplesFile.path); measuring")
@@ -89,31 +79,12 @@ struct EvaluateRunCommand: ParsableCommand {
                 print("sampled \(sampled) prompts × \(samplesPerPrompt) (\(tokens) tokens) → \(evaluation.samplesFile.path)")
             }
         }
-        let report = try Self.writeReport(result, of: evaluation)
-        for (header, value) in zip(ComparisonReport.tableHeaders, report.tableRows[0]) { print("\(header): \(value)") }
-        print("semantic embedder: \(result.metrics.embedder ?? "none")")
-        print("style embedder: \(result.metrics.styleEmbedder ?? "none")")
-        print("wrote metrics.json, prompt_metrics.jsonl and report.html in \(evaluation.output.path)")
     }
 
     /// The run the flags describe, sampling through `generator` (`bench evaluate` wraps the model's).
     func evaluation(generator: any SampleGenerator) throws -> EvaluationRun {
-        let outputURL = URL(fileURLWithPath: output)
         let promptTexts = try EvaluationRun.readPrompts(URL(fileURLWithPath: prompts), limit: limit)
         guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
-        // The embedders load before sampling, so a missing one fails before minutes of it.
-        let spaces = try embedders.spaces()
-        return EvaluationRun(
-            prompts: promptTexts, samplesPerPrompt: samplesPerPrompt, seeds: SeedScheme(base: seed),
-            name: name ?? outputURL.lastPathComponent, output: outputURL, generator: generator,
-            scorer: reward.map { RewardModelScorer(directory: URL(fileURLWithPath: $0), baseModel: rewardBaseModel) }, spaces: spaces)
-    }
-
-    /// Renders `report.html` in the run folder.
-    @discardableResult
-    static func writeReport(_ result: EvaluationRun.Result, of evaluation: EvaluationRun) throws -> ComparisonReport {
-        let report = ComparisonReport(title: "DivTune evaluation: \(evaluation.name)", runs: [result.metrics], samples: [result.records])
-        try ReportFile.write(report.html(), to: evaluation.output.appendingPathComponent("report.html"))
-        return report
+        return try measured.evaluation(prompts: promptTexts, samplesPerPrompt: samplesPerPrompt, generator: generator)
     }
 }

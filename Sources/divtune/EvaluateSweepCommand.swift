@@ -70,7 +70,7 @@ struct EvaluateSweepCommand: ParsableCommand {
             model: model, adapter: adapter, baseModel: base.baseModel, baseAdapter: base.baseAdapter, promptStyle: promptStyle,
             basePromptStyle: mix.basePromptStyle, conformative: mix.decoding(weight: weight), system: system.isEmpty ? nil : system,
             maxTokens: maxTokens, sampling: sampling.parameters, maxBatch: maxBatch)
-        let label = SweepReport.label(weight)
+        let label = ConformativeSweepReport.label(weight)
         return EvaluationRun(
             prompts: promptTexts, samplesPerPrompt: samplesPerPrompt, seeds: SeedScheme(base: seed), name: label,
             output: URL(fileURLWithPath: output).appendingPathComponent(label), generator: ModelSampleGenerator(options),
@@ -92,7 +92,7 @@ struct EvaluateSweepCommand: ParsableCommand {
         let promptTexts = try EvaluationRun.readPrompts(URL(fileURLWithPath: prompts), limit: limit)
         guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
         let spaces = try embedders.spaces()
-        var points: [SweepReport.Point] = []
+        var points: [ConformativeSweepReport.Point] = []
         for weight in weights {
             let evaluation = self.evaluation(weight: weight, prompts: promptTexts, spaces: spaces)
             if let metrics = try Self.finished(evaluation) {
@@ -106,12 +106,12 @@ struct EvaluateSweepCommand: ParsableCommand {
             try EvaluateRunCommand.writeReport(result, of: evaluation)
             points.append(.init(weight: weight, folder: evaluation.output.path, metrics: result.metrics))
         }
-        let report = SweepReport(title: "DivTune: conformative decoding sweep", points: points)
+        let report = ConformativeSweepReport(title: "DivTune: conformative decoding sweep", points: points)
         let folder = URL(fileURLWithPath: output)
         try ReportFile.write(report.svg(), to: folder.appendingPathComponent("sweep.svg"))
         try ReportFile.write(report.json(), to: folder.appendingPathComponent("sweep.json"))
         try ReportFile.write(report.html(), to: folder.appendingPathComponent("sweep.html"))
-        print(SweepReport.tableHeaders.prefix(4).joined(separator: " | "))
+        print(ConformativeSweepReport.tableHeaders.prefix(4).joined(separator: " | "))
         for row in report.tableRows { print(row.prefix(4).joined(separator: " | ")) }
         print("wrote sweep.html, sweep.svg and sweep.json in \(folder.path)")
     }

@@ -34,7 +34,9 @@ struct PrepareCommand: ParsableCommand {
     @Flag(help: "Write the conversational layout (lists of role/content messages).") var conversational = false
     @Flag(help: "Skip invalid lines (listed in the summary) instead of stopping.") var skipInvalid = false
     @Option(help: ArgumentHelp("Embedding cache file (reused across runs).", valueName: "FILE")) var cache: String?
-    @Option(help: "Seed of the pair sampler.") var seed: UInt64 = 0
+    @Option(help: "Seed of the pair sampler (and of --data-fraction's draw).") var seed: UInt64 = 0
+    @Option(help: "Build pairs from this share of the (training) prompts, drawn by --seed (a sweep's data-set size axis); default 1: all.")
+    var dataFraction: Double?
     @Option(help: ArgumentHelp("Append a JSON record of the run's summary to this log.", valueName: "FILE.jsonl")) var log: String?
     @Option(help: "Threads for BLAS and the engine's parallel loops (default: all cores).") var threads: Int?
     @Option(help: "Drop responses whose chat-formatted prompt + response exceed this many tokens of --tokenizer's model (the paper: 2048).")
@@ -48,6 +50,7 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Keep only test prompts START..<END (file order), e.g. 0:1000.", valueName: "START:END")) var testSlice: TestSlice?
 
     func validate() throws {
+        if let dataFraction, !(dataFraction > 0 && dataFraction <= 1) { throw ValidationError("--data-fraction must lie in (0, 1], got \(dataFraction)") }
         if divpo && deviation == .none { throw ValidationError("--divpo needs --deviation semantic, style or both") }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
         if (maxLength == nil) != (tokenizer == nil) { throw ValidationError("--max-length and --tokenizer go together") }
@@ -80,6 +83,11 @@ struct PrepareCommand: ParsableCommand {
             try split.writeTest(to: URL(fileURLWithPath: testOutput))
             dataset = split.train
             print("split: \(split.train.prompts.count) training prompts, \(split.test.count) test prompts → \(testOutput)")
+        }
+        if let dataFraction {
+            let before = dataset.prompts.count
+            dataset = try dataset.fraction(dataFraction, seed: seed)
+            print("data fraction \(dataFraction): \(dataset.prompts.count) of \(before) prompts")
         }
 
         // Only the spaces the deviation uses are loaded (a run without --deviation needs no model).

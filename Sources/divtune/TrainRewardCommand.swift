@@ -16,7 +16,7 @@ struct TrainRewardCommand: ParsableCommand {
         commandName: "reward", abstract: "Train a reward model (score head + LoRA) on scored responses.")
 
     @Option(help: "The base model: a .gguf file or an HF folder with safetensors.") var model: String
-    @Option(help: "JSON Lines: {\"prompt\", \"response\", \"score\"} per line (raw upvotes unless --targets transformed).") var data: String
+    @Option(help: "JSON Lines: {\"prompt\", \"response\", \"score\"} per line, or the grouped {\"prompt\", \"responses\": [{\"text\", \"score\"}]} of `prepare --input` (raw upvotes unless --targets transformed).") var data: String
     @Option(help: "Output folder: PEFT adapter, reward_head.safetensors, reward_config.json, metrics.jsonl.") var output: String
     @Flag(help: "Delete the previous reward model in --output first; without it a non-empty --output is refused.") var overwrite = false
     @Option(help: "Loss: l1 (the paper) or mse.") var loss: String = "l1"
@@ -25,6 +25,7 @@ struct TrainRewardCommand: ParsableCommand {
     @Option(help: "With --targets raw, the transform variant: consistent-shift (the intended map onto [-1, 1]) or reference (the released code's; equal when the minimum score is 1).")
     var scoreTransform: ScoreTransform.Variant = .consistentShift
     @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Stop after this many optimizer steps (a short reward model, as the demo trains; default: every epoch whole).") var maxSteps: Int?
     @Option(help: "Learning rate (the paper: 3e-5).") var learningRate: Float = 3e-5
     @Option(help: "Examples per optimizer step.") var batchSize = 4
     @OptionGroup var lora: LoRAOptions
@@ -46,6 +47,7 @@ struct TrainRewardCommand: ParsableCommand {
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number, got \(learningRate)") }
         _ = try lora.configuration(over: Self.paperLoRA)
         guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
+        if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be ≥ 1") }
     }
 
     func run() throws {
@@ -57,12 +59,29 @@ struct TrainRewardCommand: ParsableCommand {
         var rows: [(prompt: String, response: String, score: Double)] = []
         for row in try JSONLines.rows(of: url) {
             let prompt = try row.string("prompt")
-            let response = try row.string("response")
-            guard let score = try row.finiteNumber("score") else { throw row.error("missing", field: "score") }
-            if targets == "transformed" && abs(score) > 1 {
-                throw row.error("\(score) is outside [-1, 1] (use --targets raw for upvotes)", field: "score")
+            var scored: [(response: String, score: Double, field: String)] = []
+            if let grouped = row.value("responses") {
+                // The grouped layout of `prepare --input`: each response of the prompt is an example.
+                guard case .array(let responses) = grouped else {
+                    throw row.error("must be a list of {\"text\", \"score\"} objects, found \(grouped.typeName)", field: "responses")
+                }
+                for (i, item) in responses.enumerated() {
+                    guard case .string(let text)? = item["text"] else { throw row.error("missing or not a string", field: "responses[\(i)].text") }
+                    guard case .number(let score)? = item["score"], score.isFinite else {
+                        throw row.error("missing or not a finite number", field: "responses[\(i)].score")
+                    }
+                    scored.append((text, score, "responses[\(i)].score"))
+                }
+            } else {
+                guard let score = try row.finiteNumber("score") else { throw row.error("missing", field: "score") }
+                scored.append((try row.string("response"), score, "score"))
             }
-            rows.append((prompt, response, score))
+            for example in scored {
+                if targets == "transformed" && abs(example.score) > 1 {
+                    throw row.error("\(example.score) is outside [-1, 1] (use --targets raw for upvotes)", field: example.field)
+                }
+                rows.append((prompt, example.response, example.score))
+            }
         }
         guard rows.count >= 2 else { throw FileError(path: url.path, reason: "needs at least 2 examples") }
         let scores = rows.map(\.score)
@@ -78,7 +97,7 @@ struct TrainRewardCommand: ParsableCommand {
         let reward = try RewardModel(model: lm.model, lora: loraConfiguration, seed: seed)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
                                                                         loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed,
-                                                                        paddingFree: paddingFree))
+                                                                        paddingFree: paddingFree, maxSteps: maxSteps))
         let log = try TrainingLog(url: folder.metricsURL)
         if reportTo == .tensorboard { log.onRecord = try TrainingTensorBoard(folder: folder, arguments: nil).write }
         let progress = TrainingProgress()

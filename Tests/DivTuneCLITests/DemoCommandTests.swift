@@ -15,7 +15,7 @@ import Testing
         let stages = try String(contentsOf: out.appendingPathComponent("demo.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         let names = stages.compactMap { $0["stage"] as? String }
-        #expect(names == ["prepare", "sft", "dpo", "ddpo", "evaluate base", "evaluate sft", "evaluate dpo",
+        #expect(names == ["prepare", "reward", "sft", "dpo", "ddpo", "evaluate base", "evaluate sft", "evaluate dpo",
                           "evaluate ddpo", "evaluate dpo+conformative", "report"])
 
         // Pairs carry finite, non-negative deviation weights that differ between pairs
@@ -37,9 +37,17 @@ import Testing
             let semantic = try #require(metrics["semantic_diversity"] as? [String: Any], "\(run): \(metrics.keys)")
             let mean = try #require(semantic["mean"] as? Double)
             #expect(mean.isFinite && mean >= 0 && mean <= 2, "\(run)")
+            // Quality is the demo's reward model's score; the log-prob stays as the secondary measure.
+            #expect(metrics["quality_measure"] as? String == "reward", "\(run)")
+            #expect(((metrics["quality"] as? [String: Any])?["mean"] as? Double)?.isFinite == true, "\(run)")
+            #expect(((metrics["mean_logprob_per_token"] as? [String: Any])?["mean"] as? Double).map { $0 < 0 } == true, "\(run)")
         }
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("dpo+conformative"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("reward/reward_head.safetensors").path))
+        // The table shows the adapters relative to the report's folder, not as absolute paths.
+        #expect(report.contains("<td>ddpo</td><td>—</td>"))
+        #expect(!report.contains(out.appendingPathComponent("ddpo").path) && report.contains("Mean log-prob/token (secondary)"))
     }
 
     /// `--resume` skips the stages demo.jsonl records with the same arguments and runs the others;

@@ -108,6 +108,12 @@ import Testing
             #expect(interval.count == 2 && interval[0] <= mean && mean <= interval[1])
         }
         #expect(!FileManager.default.fileExists(atPath: DiversityEvaluation.partialFile(for: output).path))
+        // The embedders are recorded as `evaluate run` records them; the tiny model and the stylometric
+        // features are substitutes, so the numbers say they are not comparable with the paper.
+        #expect((report["embedder"] as? String)?.hasPrefix(Self.tinyModel) == true)
+        #expect((report["embedder"] as? String)?.contains("substitute, not comparable with the paper") == true)
+        #expect((report["style_embedder"] as? String)?.hasPrefix("stylometric (built-in)") == true)
+        #expect(report["embedders_match_paper"] as? Bool == false)
 
         // A partial file from an interrupted run is picked up: its prompt is not recomputed.
         let partial = DiversityEvaluation.partialFile(for: output)

@@ -37,6 +37,8 @@ import Testing
         records[1].rewards = [-0.2, -0.4]
         let (metrics, _) = try RunSummary.metrics(run: "r", model: "m", records: records)
         #expect(metrics.qualityMeasure == "reward" && abs(metrics.quality!.mean - 0.0) < 1e-12)
+        // The log-probs stay as the secondary measure: prompt means −2 and −4, as without rewards.
+        #expect(metrics.meanLogprobPerToken?.mean == -3 && partial.meanLogprobPerToken?.mean == -3)
         #expect(metrics.styleDiversity == nil && metrics.warnings.contains("no style embedder: style diversity not measured"))
     }
 }

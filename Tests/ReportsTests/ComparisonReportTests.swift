@@ -68,3 +68,60 @@ extension RunMetrics {
         #expect(error { try ReportFile.write("x", to: URL(fileURLWithPath: "/proc/nowhere/compare.html")) }.contains("/proc/nowhere/compare.html"))
     }
 }
+
+@Suite struct ComparisonReportPathTests {
+    /// Report tables show model and adapter paths relative to the folder the report is written to,
+    /// and the mean log-prob per token as a labelled secondary column next to the reward quality.
+    @Test func tablesShowPathsRelativeToTheReportFolderAndLogProbAsSecondary() {
+        var run = RunMetrics.example("ddpo", quality: 0.2, semantic: 0.3, style: 0.1)
+        run.model = "/work/out/demo/../models/m.gguf"
+        run.adapter = "/work/out/demo/ddpo"
+        run.qualityMeasure = "reward"
+        run.meanLogprobPerToken = Estimate(mean: -2.5, lower: -2.6, upper: -2.4)
+        let report = ComparisonReport(title: "t", runs: [run], folder: URL(fileURLWithPath: "/work/out/demo"))
+        let row = report.tableRows[0]
+        #expect(row[1] == "../models/m.gguf" && row[2] == "ddpo")
+        #expect(ComparisonReport.tableHeaders[4] == "Quality" && ComparisonReport.tableHeaders[5] == "Mean log-prob/token (secondary)")
+        #expect(row[4] == "0.2000 [0.1500, 0.2400]" && row[5] == "-2.5000 [-2.6000, -2.4000]")
+        let html = report.html()
+        #expect(html.contains("Quality: Quality (reward).") && html.contains("not a measure of writing quality"))
+        // Without a folder the paths stay as recorded; a path sharing only the root stays absolute.
+        #expect(ComparisonReport(title: "t", runs: [run]).tableRows[0][2] == "/work/out/demo/ddpo")
+        #expect(RelativePath.display("/opt/m.gguf", from: URL(fileURLWithPath: "/work/out")) == "/opt/m.gguf")
+        #expect(RelativePath.display("/work/out/runs/base", from: URL(fileURLWithPath: "/work/out/runs/base")) == ".")
+        #expect(RelativePath.display("/work/out/runs/base", from: URL(fileURLWithPath: "/work/out/runs/sft")) == "../base")
+    }
+}
+
+@Suite struct SweepReportTests {
+    static func point(_ responses: String, _ minimum: String, quality: Double, semantic: Double) -> SweepReport.Point {
+        SweepReport.Point(values: [responses, minimum], folder: "points/max-responses-\(responses)_min-deviation-\(minimum)/eval",
+                          metrics: RunMetrics.example("r", quality: quality, semantic: semantic, style: semantic / 2))
+    }
+
+    /// Figure 3: three panels (quality, semantic, style) over the first axis, a line per value of
+    /// the other axes, with intervals; `all` puts the x axis on positions named in its label.
+    @Test func drawsThreePanelsOverTheFirstAxisWithALinePerOtherValue() throws {
+        let report = SweepReport(title: "sweep", axes: ["max-responses", "min-deviation"], points: [
+            Self.point("4", "none", quality: -2, semantic: 0.3), Self.point("4", "-0.8", quality: -2.1, semantic: 0.35),
+            Self.point("all", "none", quality: -2.2, semantic: 0.4), Self.point("all", "-0.8", quality: -2.3, semantic: 0.45),
+        ])
+        let panels = report.panels
+        #expect(panels.map(\.title) == ["Quality (mean log-prob per token)", "Semantic diversity", "Style diversity"])
+        #expect(panels[1].series.map(\.label) == ["min-deviation=none", "min-deviation=-0.8"])
+        #expect(panels[1].series[1].points.map(\.x) == [1, 2] && panels[1].series[1].points.map(\.y) == [0.35, 0.45])
+        #expect(panels[1].series[0].points[0].lower == 0.29 && panels[1].series[0].points[0].upper == 0.32)
+        #expect(panels[0].xLabel == "max-responses (1 = 4, 2 = all)")
+        #expect(report.tableRows[1] == ["4", "-0.8", "-2.1000 [-2.1500, -2.0600]", "0.3500 [0.3400, 0.3700]", "0.1750 [0.1550, 0.1850]",
+                                        "points/max-responses-4_min-deviation--0.8/eval"])
+        let html = report.html()
+        #expect(html.components(separatedBy: "<svg").count == 4 && html.contains("Not comparable with the paper: 4 of 4 points"))
+        // Numeric values are plotted at themselves.
+        let numeric = SweepReport(title: "s", axes: ["data-fraction"], points: [
+            SweepReport.Point(values: ["0.5"], folder: "a", metrics: RunMetrics.example("a", quality: -2, semantic: 0.3, style: 0.1)),
+            SweepReport.Point(values: ["1"], folder: "b", metrics: RunMetrics.example("b", quality: -2, semantic: 0.3, style: 0.1)),
+        ])
+        #expect(numeric.panels[0].series.map(\.label) == ["data-fraction"] && numeric.panels[0].series[0].points.map(\.x) == [0.5, 1])
+        #expect(numeric.panels[0].xLabel == "data-fraction")
+    }
+}

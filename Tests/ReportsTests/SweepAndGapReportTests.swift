@@ -6,16 +6,16 @@ import Testing
 /// The sweep's and the gap's pages, figures and JSON on made-up runs (no model).
 @Suite struct SweepAndGapReportTests {
     @Test func weightsAreLabelledAsTyped() {
-        #expect(SweepReport.label(0) == "w=0" && SweepReport.label(0.1) == "w=0.1" && SweepReport.label(1) == "w=1")
-        #expect(SweepReport.label(0.25) == "w=0.25")
+        #expect(ConformativeSweepReport.label(0) == "w=0" && ConformativeSweepReport.label(0.1) == "w=0.1" && ConformativeSweepReport.label(1) == "w=1")
+        #expect(ConformativeSweepReport.label(0.25) == "w=0.25")
     }
 
     @Test func sweepDrawsOnePointPerWeightInEveryMeasuredPanel() throws {
         let points = [0.0, 0.3].map { w in
-            SweepReport.Point(weight: w, folder: "out/\(SweepReport.label(w))",
-                              metrics: .example(SweepReport.label(w), quality: -1.2 - w, semantic: 0.3 + w / 10, style: 0.1))
+            ConformativeSweepReport.Point(weight: w, folder: "out/\(ConformativeSweepReport.label(w))",
+                              metrics: .example(ConformativeSweepReport.label(w), quality: -1.2 - w, semantic: 0.3 + w / 10, style: 0.1))
         }
-        let report = SweepReport(title: "Sweep <&>", points: points)
+        let report = ConformativeSweepReport(title: "Sweep <&>", points: points)
         // Homogenization is null in every run: four panels, two weights each.
         #expect(report.figure.panels.count == 4)
         #expect(report.svg().components(separatedBy: "class=\"point\"").count - 1 == 8)

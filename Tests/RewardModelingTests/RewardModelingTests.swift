@@ -111,6 +111,28 @@ func toyData(count: Int, seed: UInt64) -> [(ids: [Int], target: Double)] {
         #expect(after.validation!.mae < before.mae)
     }
 
+    /// `maxSteps` stops within an epoch (the demo's short reward model); that epoch's validation
+    /// still runs and its loss averages the examples seen. Without it every epoch runs whole.
+    @Test func maxStepsStopsWithinAnEpochAndStillValidates() throws {
+        let reward = try RewardModel(model: tinyModel(), lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), seed: 3)
+        let trainer = try RewardTrainer(model: reward, options: .init(epochs: 3, learningRate: 1e-2, batchSize: 4, loss: .l1, maxSteps: 5))
+        #expect(trainer.totalSteps(trainingOn: 16) == 5)
+        var steps: [Int] = [], evaluations: [Int] = [], finished: [Int] = []
+        let last = try trainer.train(toyData(count: 16, seed: 1), validation: toyData(count: 6, seed: 2)) { event in
+            switch event {
+            case let .step(step): steps.append(step.step)
+            case let .evaluation(evaluation): evaluations.append(evaluation.step)
+            case let .finished(end): finished.append(end.step)
+            default: break
+            }
+        }
+        // 4 steps fill epoch 1; the 5th is the first of epoch 2, whose validation ends the run.
+        #expect(steps == [1, 2, 3, 4, 5] && evaluations == [4, 5] && finished == [5])
+        #expect(last.epoch == 2 && last.trainLoss.isFinite && last.validation != nil)
+        let whole = try RewardTrainer(model: reward, options: .init(epochs: 2, batchSize: 4))
+        #expect(whole.totalSteps(trainingOn: 16) == 8)
+    }
+
     @Test func savedModelScoresTheSameAfterLoading() throws {
         let reward = try RewardModel(model: tinyModel(), lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), seed: 3)
         let trainer = try RewardTrainer(model: reward, options: .init(epochs: 1, learningRate: 1e-2, batchSize: 4, loss: .mse))
