@@ -103,7 +103,7 @@ struct EvaluateSweepCommand: ParsableCommand {
             print("\(evaluation.name): evaluating into \(evaluation.output.path)")
             let progress = EvaluateProgress()
             let result = try evaluation.run(events: progress.show)
-            try EvaluateRunCommand.writeReport(result, of: evaluation)
+            try EvaluationRunOptions.writeReport(result, of: evaluation)
             points.append(.init(weight: weight, folder: evaluation.output.path, metrics: result.metrics))
         }
         let report = ConformativeSweepReport(title: "DivTune: conformative decoding sweep", points: points)
