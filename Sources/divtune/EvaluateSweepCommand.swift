@@ -24,17 +24,7 @@ struct EvaluateSweepCommand: ParsableCommand {
     @Option(help: "Conformative weights to evaluate, comma-separated, each in [0, 1] (e.g. 0,0.1,0.2,0.3).")
     var conformativeWeight: String
     @OptionGroup var mix: ConformativeMixOptions
-    @Option(help: "Prompts, JSON Lines with a \"prompt\" string per line.") var prompts: String
-    @Option(help: "How the model sees each prompt: chat (its chat template with --system) or completion (the raw prompt text).")
-    var promptStyle: PromptStyle = .chat
-    @Option(help: "Use only the first N prompts.") var limit: Int?
-    @Option(help: "Samples per prompt (the paper: 4).") var samplesPerPrompt = 4
-    @Option(help: "Maximum new tokens per sample (the paper: 2048).") var maxTokens = 2048
-    @OptionGroup var sampling: SamplingOptions<ProtocolSampling>
-    @Option(help: "Samples decoded together (one pass over the weights per step; the samples do not change).")
-    var maxBatch = Generator.defaultMaxBatch
-    @Option(help: "System prompt for chat rendering (empty = none); the paper's by default.")
-    var system = EvaluateRunCommand.paperSystem
+    @OptionGroup var prompting: ProtocolOptions
     @Option(help: "Seed of every weight's run (prompt i, sample j uses seed + 1000·i + j), so the weights differ only by the mix.") var seed: UInt64 = 0
     @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "A reward model folder (`divtune train reward`): quality = mean reward instead of mean log-prob per token.")
@@ -58,21 +48,15 @@ struct EvaluateSweepCommand: ParsableCommand {
     func validate() throws {
         _ = try Self.weights(conformativeWeight)
         guard base.baseModel != nil else { throw ValidationError("evaluate sweep needs --base-model (the distribution mixed in)") }
-        guard samplesPerPrompt >= 1 else { throw ValidationError("--samples-per-prompt must be ≥ 1") }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1") }
-        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
     }
 
     /// The run of weight `weight` in its folder under --output.
     func evaluation(weight: Double, prompts promptTexts: [String], spaces: EmbeddingSpaces) -> EvaluationRun {
-        let options = ModelSampleGenerator.Options(
-            model: model, adapter: adapter, baseModel: base.baseModel, baseAdapter: base.baseAdapter, promptStyle: promptStyle,
-            basePromptStyle: mix.basePromptStyle, conformative: mix.decoding(weight: weight), system: system.isEmpty ? nil : system,
-            maxTokens: maxTokens, sampling: sampling.parameters, maxBatch: maxBatch)
+        let options = prompting.generatorOptions(model: model, adapter: adapter, base: base, basePromptStyle: mix.basePromptStyle,
+                                           conformative: mix.decoding(weight: weight))
         let label = ConformativeSweepReport.label(weight)
         return EvaluationRun(
-            prompts: promptTexts, samplesPerPrompt: samplesPerPrompt, seeds: SeedScheme(base: seed), name: label,
+            prompts: promptTexts, samplesPerPrompt: prompting.samplesPerPrompt, seeds: SeedScheme(base: seed), name: label,
             output: URL(fileURLWithPath: output).appendingPathComponent(label), generator: ModelSampleGenerator(options),
             scorer: reward.map { RewardModelScorer(directory: URL(fileURLWithPath: $0), baseModel: rewardBaseModel) }, spaces: spaces)
     }
@@ -89,8 +73,7 @@ struct EvaluateSweepCommand: ParsableCommand {
     func run() throws {
         EngineThreads.configure(threads)
         let weights = try Self.weights(conformativeWeight)
-        let promptTexts = try EvaluationRun.readPrompts(URL(fileURLWithPath: prompts), limit: limit)
-        guard !promptTexts.isEmpty else { throw ValidationError("\(prompts) holds no prompts") }
+        let promptTexts = try prompting.promptTexts()
         let spaces = try embedders.spaces()
         var points: [ConformativeSweepReport.Point] = []
         for weight in weights {

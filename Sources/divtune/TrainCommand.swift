@@ -159,7 +159,7 @@ struct TrainOptions: ParsableArguments {
         let probeOptions = try settings.string("monitor_prompts").map { path in
             let prompts = try EvaluationRun.readPrompts(URL(fileURLWithPath: path))
             guard !prompts.isEmpty else { throw TrainingError.invalidOption(name: "monitor-prompts", reason: "\(path) holds no prompts") }
-            let system = settings.string("monitor_system") ?? EvaluateRunCommand.paperSystem
+            let system = settings.string("monitor_system") ?? ProtocolOptions.paperSystem
             return try TrainingProbe.Options(
                 prompts: prompts, every: settings.number("monitor_every") ?? TrainingProbe.Options.defaultEvery,
                 samples: settings.number("monitor_samples") ?? TrainingProbe.Options.defaultSamples,

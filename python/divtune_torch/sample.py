@@ -19,7 +19,7 @@ import time
 import torch
 
 from .sampling import Chain, ChainProcessor, ConformativeLogitsProcessor, SeededDraw
-from .train import SpecError, require_model_folder
+from .train import SpecError, read_spec, require_model_folder
 
 FORMAT = "divtune-torch-sample/1"
 # The markers DivTune's runtime also stops at (Sources/Models/LanguageModel.swift).
@@ -30,13 +30,7 @@ CHATML = ("{%- for message in messages %}{{- '<|im_start|>' + message['role'] + 
 
 
 def load_spec(path):
-    try:
-        with open(path) as f:
-            spec = json.load(f)
-    except OSError as error:
-        raise SpecError(f"{path}: cannot read the sampling spec ({error.strerror})") from None
-    except json.JSONDecodeError as error:
-        raise SpecError(f"{path}:{error.lineno}: not JSON ({error.msg})") from None
+    spec = read_spec(path, "sampling spec")
     if spec.get("format") != FORMAT:
         raise SpecError(f"{path}: format must be {FORMAT!r}, got {spec.get('format')!r}")
     for key, kind in (("model", str), ("sampling", dict), ("prompts", list), ("max_tokens", int),

@@ -17,14 +17,19 @@ class SpecError(ValueError):
     pass
 
 
-def load_spec(path):
+def read_spec(path, what):
+    """The JSON object a spec file holds; an unreadable file or bad JSON is a SpecError naming it."""
     try:
         with open(path) as f:
-            spec = json.load(f)
+            return json.load(f)
     except OSError as error:
-        raise SpecError(f"{path}: cannot read the run spec ({error.strerror})") from None
+        raise SpecError(f"{path}: cannot read the {what} ({error.strerror})") from None
     except json.JSONDecodeError as error:
         raise SpecError(f"{path}:{error.lineno}: not JSON ({error.msg})") from None
+
+
+def load_spec(path):
+    spec = read_spec(path, "run spec")
     for key in ("method", "configuration"):
         if key not in spec:
             raise SpecError(f"{path}: missing '{key}'")
