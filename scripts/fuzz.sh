@@ -40,9 +40,12 @@ for target in "${TARGETS[@]}"; do
     [ -x "$SCRATCH/release/$target" ] || { echo "fuzz: building $target failed" >&2; exit 1; }
 done
 
-# CPU seconds (user + system) the target spends replaying file $2, at most 60 s of wall time.
+# CPU seconds (user + system) the target spends replaying file $2, or "hang" when the replay does
+# not end within 60 s of wall time (timeout kills time and the target, and no CPU line is printed).
 cpu_seconds() {
-    timeout 60 /usr/bin/time -f "%U %S" "$SCRATCH/release/$1" -timeout=0 "$2" 2>&1 >/dev/null | tail -1 | awk '{ print $1 + $2 }'
+    local line
+    line=$(timeout 60 /usr/bin/time -f "CPU %U %S" "$SCRATCH/release/$1" -timeout=0 "$2" 2>&1 >/dev/null | grep '^CPU ' | tail -1)
+    if [ -n "$line" ]; then echo "$line" | awk '{ print $2 + $3 }'; else echo hang; fi
 }
 
 # One target for $2 seconds. libFuzzer's 1-second timeout is wall-clock time, so on a loaded machine
@@ -77,7 +80,7 @@ fuzz_one() {
             : > "$empty"
             start=$(cpu_seconds "$target" "$empty"); cost=$(cpu_seconds "$target" "$input")
             echo "replay: $cost s of CPU for the input, $start s for the empty input" > "$log.replay"
-            if awk -v c="$cost" -v s="$start" 'BEGIN { exit !(c - s <= 1) }'; then
+            if [ "$cost" != hang ] && [ "$start" != hang ] && awk -v c="$cost" -v s="$start" 'BEGIN { exit !(c - s <= 1) }'; then
                 spurious=$((spurious + 1)); mv "$input" "$findings/spurious/"; continue
             fi
         fi

@@ -32,6 +32,10 @@ public final class TorchSampleGenerator: SampleGenerator {
 
     public init(_ options: Options) throws {
         self.options = options
+        // The Swift engine checks these as it decodes; the sampler would run with them unchecked
+        // (a weight above 1 makes negative mixture probabilities, a zero base temperature divides by zero).
+        try options.model.sampling.validate()
+        try options.model.conformative?.validate()
         let paths: [(flag: String, path: String?)] = [("model", options.model.model), ("base-model", options.model.baseModel)]
         for (flag, path) in paths {
             guard let path else { continue }

@@ -2,11 +2,11 @@ import ArgumentParser
 import EvaluationRuns
 import Foundation
 
-/// `create`'s options for running on an OpenAI-compatible server instead of a local model; the
-/// flags are `evaluate run`'s (``OpenAIEndpointOptions``) and mean the same. The API key is read
-/// from the environment variable the user names, so it never stands on a command line.
+/// The options of running on an OpenAI-compatible server instead of a local model, for `create`
+/// and (within ``OpenAIEndpointOptions``) `evaluate run`. The API key is read from the environment
+/// variable the user names, so it never stands on a command line or in a run folder.
 struct ChatEndpointOptions: ParsableArguments {
-    @Option(help: "Run on an OpenAI-compatible server (divtune serve, vLLM, llama-server) at this base URL, e.g. http://127.0.0.1:8000/v1, instead of --model.")
+    @Option(help: "Use an OpenAI-compatible server (divtune serve, vLLM, llama-server, OpenAI) at this base URL, e.g. http://127.0.0.1:8000/v1, instead of --model.")
     var openaiBaseUrl: String?
     @Option(help: "The model name the server is asked for (default: the server's own).") var openaiModel: String?
     @Option(help: "The environment variable holding the server's API key (the key itself is never recorded).") var apiKeyEnv: String?

@@ -117,8 +117,9 @@ struct DemoCommand: ParsableCommand {
     }
 
     /// Runs each stage as the command it prints (logged with its time in `demo.jsonl`) and returns
-    /// the commands as typed. With `resume`, a stage whose arguments `demo.jsonl` already records
-    /// is skipped; without it `demo.jsonl` starts afresh, so it records only what this run did.
+    /// the commands as typed. With `resume`, the leading stages whose arguments `demo.jsonl`
+    /// already records are skipped — once a stage runs, every later one runs too, since its inputs
+    /// may have changed; without it `demo.jsonl` starts afresh, so it records only what this run did.
     static func run(_ stages: [(name: String, arguments: [String])], title: String, out: URL, resume: Bool = false) throws -> [String] {
         let logURL = out.appendingPathComponent("demo.jsonl")
         var done: Set<[String]> = []
@@ -131,14 +132,16 @@ struct DemoCommand: ParsableCommand {
         print("\(title): \(stages.count) stages, output in \(out.path)")
         let started = Date()
         var commands: [String] = []
+        var ran = false
         for (index, stage) in stages.enumerated() {
             let typed = "divtune " + stage.arguments.map(quoted).joined(separator: " ")
-            if done.contains(stage.arguments) {
+            if !ran && done.contains(stage.arguments) {
                 print("\n[\(index + 1)/\(stages.count)] \(stage.name): done before (demo.jsonl), skipped: \(typed)")
                 commands.append(typed)
                 continue
             }
             print("\n[\(index + 1)/\(stages.count)] \(stage.name): \(typed)")
+            ran = true
             let t0 = Date()
             var command = try DivTune.parseAsRoot(stage.arguments)
             try command.run()
@@ -149,7 +152,6 @@ struct DemoCommand: ParsableCommand {
         return commands
     }
 
-    /// The flags every evaluation stage shares (`bench evaluate` measures the same stage).
     /// The demo's `train dpo|ddpo` stage: from its SFT adapter on its prepared pairs (also what
     /// `bench monitor` times).
     static func preferenceArguments(_ objective: String, model: String, pairs: String, sft: String, output: String, plan p: Plan) -> [String] {
@@ -158,6 +160,7 @@ struct DemoCommand: ParsableCommand {
          "--beta", "0.1", "--max-length", "\(p.maxLength)", "--logging-steps", "5", "--prompt-style", "chat"]
     }
 
+    /// The flags every evaluation stage shares (`bench evaluate` measures the same stage).
     static func evaluationArguments(_ p: Plan, prompts: String, embedder: String) -> [String] {
         ["--prompts", prompts, "--limit", "\(p.prompts)", "--samples-per-prompt", "\(p.samples)", "--max-tokens", "\(p.maxTokens)",
          "--embedder", embedder]

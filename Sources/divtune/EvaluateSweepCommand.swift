@@ -11,8 +11,7 @@ import TensorEngine
 
 /// `divtune evaluate sweep`: the quality–diversity curve of conformative decoding (docs/methods.md
 /// §8.6) — one evaluation run per weight into `OUTPUT/w=<weight>/` (the protocol of `evaluate run`,
-/// each resumable; a weight whose metrics are written with the same sample settings is not run
-/// again), then `sweep.html`, `sweep.svg` and `sweep.json` in OUTPUT.
+/// each resumable: a rerun samples only what is missing and measures every weight again), then `sweep.html`, `sweep.svg` and `sweep.json` in OUTPUT.
 struct EvaluateSweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
@@ -61,15 +60,6 @@ struct EvaluateSweepCommand: ParsableCommand {
             scorer: reward.map { RewardModelScorer(directory: URL(fileURLWithPath: $0), baseModel: rewardBaseModel) }, spaces: spaces)
     }
 
-    /// The metrics of a weight measured before with the same sample settings and sizes, else nil.
-    static func finished(_ evaluation: EvaluationRun) throws -> RunMetrics? {
-        let folder = evaluation.output
-        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(RunMetrics.fileName).path),
-              let recorded = try SampleSettings.load(from: folder), recorded.differences(given: evaluation.settings).isEmpty else { return nil }
-        let metrics = try RunMetrics.load(runDirectory: folder)
-        return metrics.prompts == evaluation.prompts.count && metrics.samplesPerPrompt == evaluation.samplesPerPrompt ? metrics : nil
-    }
-
     func run() throws {
         EngineThreads.configure(threads)
         let weights = try Self.weights(conformativeWeight)
@@ -77,12 +67,9 @@ struct EvaluateSweepCommand: ParsableCommand {
         let spaces = try embedders.spaces()
         var points: [ConformativeSweepReport.Point] = []
         for weight in weights {
+            // Always through the run: a weight whose samples are all on disk samples nothing, and
+            // measuring again keeps its metrics true to this call's reward model and embedders.
             let evaluation = self.evaluation(weight: weight, prompts: promptTexts, spaces: spaces)
-            if let metrics = try Self.finished(evaluation) {
-                print("\(evaluation.name): already measured in \(evaluation.output.path)")
-                points.append(.init(weight: weight, folder: evaluation.output.path, metrics: metrics))
-                continue
-            }
             print("\(evaluation.name): evaluating into \(evaluation.output.path)")
             let progress = EvaluateProgress()
             let result = try evaluation.run(events: progress.show)

@@ -109,6 +109,30 @@ class BaseModelStep:
         return out.logits[:, -1, :].float()
 
 
+class ChosenLogprobs:
+    """Each row's log-prob of the token it took at every step under the model's unmodified
+    distribution, kept as generation goes: the first processor sees the raw logits of step t, and
+    step t + 1's input ends with the token taken. Only one step's log-softmax is held (rows ×
+    vocabulary), not every step's logits (rows × max tokens × vocabulary, tens of GB for an 8B
+    model's 128k vocabulary at 2048 tokens)."""
+
+    def __init__(self):
+        self.previous, self.steps = None, []
+
+    def __call__(self, input_ids, scores):
+        if self.previous is not None:
+            self.steps.append(self.previous.gather(-1, input_ids[:, -1:]).squeeze(-1))
+        self.previous = torch.log_softmax(scores.double(), dim=-1)
+        return scores
+
+    def finish(self, sequences):
+        """[rows, generated tokens]: the last step's token is only in the output sequences."""
+        if self.previous is not None:
+            self.steps.append(self.previous.gather(-1, sequences[:, -1:]).squeeze(-1))
+            self.previous = None
+        return torch.stack(self.steps, dim=1) if self.steps else torch.zeros(sequences.shape[0], 0, dtype=torch.float64)
+
+
 def generate(spec, instruct, base, rows, seeds, chain):
     """One `generate` call over `rows` (instruct prompt ids, base prompt ids): each row's text,
     tokens, mean log-prob per token under the instruct model's unmodified distribution, finish reason."""
@@ -126,19 +150,19 @@ def generate(spec, instruct, base, rows, seeds, chain):
     else:
         shaping = ChainProcessor(chain, starts)
     config = GenerationConfig(max_new_tokens=spec["max_tokens"], do_sample=False, num_beams=1, eos_token_id=sorted(stops),
-                              pad_token_id=pad, return_dict_in_generate=True, output_logits=True)
+                              pad_token_id=pad, return_dict_in_generate=True)
+    chosen = ChosenLogprobs()
     with torch.no_grad():
         out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config,
-                             logits_processor=LogitsProcessorList([shaping, SeededDraw(seeds, chain.greedy)]))
+                             logits_processor=LogitsProcessorList([chosen, shaping, SeededDraw(seeds, chain.greedy)]))
     new = out.sequences[:, ids.shape[1]:].tolist()
-    logits = torch.stack(out.logits, dim=1)
+    taken = chosen.finish(out.sequences)
     samples = []
     for b, tokens in enumerate(new):
         end = next((i + 1 for i, t in enumerate(tokens) if t in stops), len(tokens))
         tokens = tokens[:end]
         stopped = bool(tokens) and tokens[-1] in stops
-        logprobs = torch.log_softmax(logits[b, :end].double(), dim=-1).gather(-1, torch.tensor(tokens, device=logits.device)
-                                                                              .view(-1, 1))
+        logprobs = taken[b, :end]
         text = tokenizer.decode(tokens[:-1] if stopped else tokens, skip_special_tokens=False)
         samples.append({"text": text, "tokens": len(tokens),
                         "logprob_per_token": float(logprobs.mean()) if tokens else None,

@@ -79,3 +79,18 @@ def test_each_row_draws_with_its_own_seed_and_follows_the_distribution():
     frequencies = torch.bincount(tokens, minlength=8).double() / 4000
     assert frequencies.tolist() == pytest.approx(case["expected"], abs=0.03)
     assert all(frequencies[i] == 0 for i, p in enumerate(case["expected"]) if p == 0)
+
+
+def test_chosen_logprobs_keeps_each_taken_tokens_log_prob_step_by_step():
+    from divtune_torch.sample import ChosenLogprobs
+    torch.manual_seed(0)
+    steps = [torch.randn(2, 5) for _ in range(3)]
+    taken = torch.tensor([[1, 4, 0], [3, 3, 2]])
+    ids = torch.tensor([[7, 7], [7, 7]])
+    chosen = ChosenLogprobs()
+    for t, scores in enumerate(steps):
+        assert torch.equal(chosen(ids, scores), scores)
+        ids = torch.cat([ids, taken[:, t:t + 1]], dim=1)
+    want = torch.stack([torch.log_softmax(steps[t].double(), -1).gather(-1, taken[:, t:t + 1]).squeeze(-1)
+                        for t in range(3)], dim=1)
+    assert torch.allclose(chosen.finish(ids), want, rtol=0, atol=1e-12)
