@@ -31,7 +31,7 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Which pipeline: diversity (the paper's, default) or creative (seed 003: multi-task SFT, the idea judge, ideas for held-out briefs).")
     var pipeline = Pipeline.diversity
-    @Flag(help: "A few steps and prompts per stage (under a minute instead of ~10).") var quick = false
+    @Flag(help: "A few steps and prompts per stage (minutes instead of ~20).") var quick = false
     @Option(help: "Output folder (default: out/demo, or out/creative for the creative pipeline).") var output: String?
     @Option(help: "The model (default: the cached SmolLM2-135M-Instruct Q4_1).") var model: String?
     @Option(help: "Folder with train.jsonl, sft.jsonl and test_prompts.jsonl (creative: data/creative's files; default data, or data/creative).") var data: String?
