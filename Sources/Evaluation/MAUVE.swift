@@ -39,9 +39,13 @@ public struct MAUVE: Sendable, Encodable {
     /// PRD precision and recall of Q (the samples judged) against P (the reference).
     public var precision: Double
     public var recall: Double
+    /// The vectors on each side (the samples the scores are of).
+    public var pCount: Int
+    public var qCount: Int
 
     enum CodingKeys: String, CodingKey {
         case buckets, components, mauve, precision, recall
+        case pCount = "p_count", qCount = "q_count"
         case pHistogram = "p_histogram", qHistogram = "q_histogram", frontierIntegral = "frontier_integral"
         case mauveStar = "mauve_star", frontierIntegralStar = "frontier_integral_star"
     }
@@ -88,6 +92,7 @@ public struct MAUVE: Sendable, Encodable {
             let (pc, qc) = (counts(pLabels), counts(qLabels))
             buckets = k
             components = 0
+            (pCount, qCount) = (pLabels.count, qLabels.count)
             pHistogram = pc.map { $0 / Double(pLabels.count) }
             qHistogram = qc.map { $0 / Double(qLabels.count) }
             let raw = try DivergenceFrontier(p: pHistogram, q: qHistogram, scaling: options.scaling, points: options.curvePoints)

@@ -83,7 +83,7 @@ public struct GapReport: Sendable {
             guard let m = s.mauve else { return [s.name] + Array(repeating: "—", count: Self.mauveHeaders.count - 1) }
             let f = { (v: Double) in Markup.number(v, decimals: 4) }
             return [s.name, f(m.mauve), f(m.mauveStar), f(m.frontierIntegral), f(m.precision), f(m.recall), "\(m.buckets)",
-                    "\(base.prompts * base.samplesPerPrompt), \(s.metrics.prompts * s.metrics.samplesPerPrompt)"]
+                    "\(m.pCount), \(m.qCount)"]
         }
     }
 

@@ -55,6 +55,8 @@ import Testing
         #expect(style["holds"] as? Bool == false)
         let m = try #require(stage["mauve"] as? [String: Any])
         #expect(m["mauve"] as? Double == mauve.mauve && m["recall"] as? Double == mauve.recall && m["buckets"] as? Int == 3)
+        // The samples column counts what MAUVE compared, not the runs' sizes (10 prompts × 4 in .example).
+        #expect(m["p_count"] as? Int == 6 && m["q_count"] as? Int == 6 && report.mauveRows[0].last == "6, 6")
         #expect(mauve.recall < mauve.precision, "the stage piles onto one of the base's buckets: it keeps precision, loses recall")
         #expect((json["base"] as? [String: Any])?["folder"] as? String == "runs/base")
         // Semantic and style panels (the metrics with paired differences), and MAUVE's.
