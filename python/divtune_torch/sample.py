@@ -172,13 +172,19 @@ def generate(spec, instruct, base, rows, seeds, chain):
 
 class SampleCache:
     """`torch_samples.jsonl`: every prompt's samples as soon as its call ends, keyed by the run's
-    settings, prompt and seed; a torn last line (a killed run) is ignored."""
+    settings, prompt and seed; a torn last line (a killed run) is cut off, so the next line
+    appended starts on a line of its own."""
 
     def __init__(self, path, settings):
         self.path = path
         self.key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
         self.found = {}
         if os.path.exists(path):
+            with open(path, "rb+") as f:
+                data = f.read()
+                if data and not data.endswith(b"\n"):
+                    f.truncate(data.rfind(b"\n") + 1)
+                    os.fsync(f.fileno())
             with open(path, encoding="utf-8") as f:
                 for line in f:
                     try:

@@ -94,3 +94,18 @@ def test_chosen_logprobs_keeps_each_taken_tokens_log_prob_step_by_step():
     want = torch.stack([torch.log_softmax(steps[t].double(), -1).gather(-1, taken[:, t:t + 1]).squeeze(-1)
                         for t in range(3)], dim=1)
     assert torch.allclose(chosen.finish(ids), want, rtol=0, atol=1e-12)
+
+
+def test_the_sample_cache_cuts_a_torn_last_line_so_the_next_one_reads_back(tmp_path):
+    from divtune_torch.sample import SampleCache
+    path = tmp_path / "torch_samples.jsonl"
+    cache = SampleCache(str(path), {"a": 1})
+    cache.add({"prompt": "p", "first_seed": 0}, [{"text": "x"}])
+    with open(path, "a") as f:
+        f.write('{"key": "torn')
+    resumed = SampleCache(str(path), {"a": 1})
+    assert resumed.get({"prompt": "p", "first_seed": 0}) == [{"text": "x"}]
+    resumed.add({"prompt": "q", "first_seed": 1000}, [{"text": "y"}])
+    again = SampleCache(str(path), {"a": 1})
+    assert again.get({"prompt": "q", "first_seed": 1000}) == [{"text": "y"}]
+    assert path.read_text().count("\n") == 2
