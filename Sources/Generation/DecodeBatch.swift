@@ -47,6 +47,11 @@ public final class DecodeBatch {
     }
 
     public let maxBatch: Int
+    /// The most prompt tokens one packed prefill pass takes (as llama.cpp's default `n_batch`).
+    public let prefillTokens: Int
+    /// Prompts shorter than this are prefilled alone (see `prefill(_:)`).
+    static let packedPromptMinimum = 16
+    private let promptCache: PromptCache
     private let model: LanguageModel
     private let base: LanguageModel?
     /// Memory the batch may fill with KV caches, read when the batch starts from empty (nil: unknown).
@@ -57,14 +62,29 @@ public final class DecodeBatch {
 
     /// `availableBytes` is read whenever the batch starts from empty: samples join only while their
     /// caches at full length fit in it; one that does not waits for the running ones to finish.
-    public init(model: LanguageModel, base: LanguageModel? = nil, maxBatch: Int,
+    /// `promptCacheBytes`: memory for prefilled prompts kept for requests that repeat one (``PromptCache``; 0: none).
+    public init(model: LanguageModel, base: LanguageModel? = nil, maxBatch: Int, prefillTokens: Int = 2048, promptCacheBytes: Int = 0,
                 availableBytes: @escaping () -> Int? = BatchMemory.availableBytes) throws {
         guard maxBatch >= 1 else { throw ModelError.invalidInput("the batch size must be ≥ 1, got \(maxBatch)") }
+        guard prefillTokens >= 1 else { throw ModelError.invalidInput("the prefill pass size must be ≥ 1, got \(prefillTokens)") }
         self.model = model
+        self.prefillTokens = prefillTokens
+        self.promptCache = PromptCache(maxBytes: max(0, promptCacheBytes))
         self.base = base
         self.maxBatch = maxBatch
         self.availableBytes = availableBytes
     }
+
+    /// What the prompts of the requests so far took: forward passes, prompts run through the
+    /// model, and prompts taken from the prompt cache instead.
+    public struct PrefillCounts: Equatable, Sendable {
+        public var passes = 0, prompts = 0, cacheHits = 0
+
+        public init(passes: Int = 0, prompts: Int = 0, cacheHits: Int = 0) {
+            (self.passes, self.prompts, self.cacheHits) = (passes, prompts, cacheHits)
+        }
+    }
+    public private(set) var prefillCounts = PrefillCounts()
 
     /// Samples decoding now.
     public var running: Int { active.count }
@@ -137,24 +157,109 @@ public final class DecodeBatch {
     }
 
     /// Moves waiting samples into the batch, in arrival order, while there is room and memory.
+    /// The prompts of the requests that join are prefilled together first (``prefill(_:)``).
     private func admit() {
         for group in waiting where group.request.isCancelled() { end(group, .cancelled) }
-        while active.count < maxBatch, let group = waiting.first {
-            if active.isEmpty { budget = availableBytes() }
-            let reserved = active.reduce(0) { $0 + $1.group.bytesPerSample }
+        var joining: [Group] = []   // one entry per sample
+        var reserved = active.reduce(0) { $0 + $1.group.bytesPerSample }
+        var next = 0                // the first waiting group with samples left to plan
+        while active.count + joining.count < maxBatch, next < waiting.count {
+            let group = waiting[next]
+            if active.isEmpty && joining.isEmpty { budget = availableBytes() }
             if let budget, reserved + group.bytesPerSample > budget {
-                guard active.isEmpty else { return }   // it waits to run with fewer
+                guard active.isEmpty && joining.isEmpty else { break }   // it waits to run with fewer
                 end(group, .failed(GenerationError.batchExceedsMemory(sequences: 1, bytesNeeded: group.bytesPerSample,
                                                                       bytesAvailable: budget)))
                 continue
             }
+            joining.append(group)
+            reserved += group.bytesPerSample
+            if group.joined + joining.count(where: { $0 === group }) == group.request.count { next += 1 }
+        }
+        prefill(joining.reduce(into: [Group]()) { groups, group in
+            if group.needsPrefill && !groups.contains(where: { $0 === group }) { groups.append(group) }
+        })
+        for group in joining where !group.ended {
             do {
-                active.append((try group.nextSample(model: model, base: base), group))
-                if group.allJoined { waiting.removeFirst() }
+                active.append((try group.nextSample(model: model), group))
+                if group.allJoined { waiting.removeAll { $0 === group } }
             } catch {
                 end(group, .failed(error))
             }
         }
+    }
+
+    /// Prefills the prompts of `groups`: a prompt the prompt cache holds is taken from it; the
+    /// others run in packed passes of up to ``prefillTokens`` tokens, each distinct prompt once.
+    /// A prompt shorter than ``packedPromptMinimum`` runs alone: BLAS may sum a product of so few
+    /// rows in another order than a many-row one, and a sample must see the logits of its prompt
+    /// alone. A pass that fails is redone prompt by prompt, so an error stays with its request.
+    private func prefill(_ groups: [Group]) {
+        var distinct: [[Int]: [Group]] = [:]
+        var prompts: [[Int]] = []
+        for group in groups {
+            let ids = group.request.prompt.ids
+            if distinct[ids] == nil { prompts.append(ids) }
+            distinct[ids, default: []].append(group)
+        }
+        var packed: [[Int]] = []
+        for ids in prompts {
+            if let kept = promptCache.lookup(ids) {
+                prefillCounts.cacheHits += 1
+                for group in distinct[ids]! { start(group, from: kept) }
+            } else if ids.count >= Self.packedPromptMinimum {
+                packed.append(ids)
+            } else {
+                prefillAlone(ids, distinct[ids]!)
+            }
+        }
+        var pass: [[Int]] = []
+        func run() {
+            defer { pass = [] }
+            guard pass.count > 1 else { return pass.forEach { prefillAlone($0, distinct[$0]!) } }
+            do {
+                let caches = pass.map { distinct[$0]![0].makeCache(model: model) }
+                let logits = try model.model.prefill(pass, caches: caches)
+                prefillCounts.passes += 1
+                prefillCounts.prompts += pass.count
+                for (ids, (cache, logits)) in zip(pass, zip(caches, logits)) {
+                    let entry = entry(ids, cache, logits)
+                    promptCache.insert(ids, entry)
+                    for group in distinct[ids]! { start(group, from: entry) }
+                }
+            } catch {
+                pass.forEach { prefillAlone($0, distinct[$0]!) }
+            }
+        }
+        for ids in packed {
+            if !pass.isEmpty && pass.reduce(0, { $0 + $1.count }) + ids.count > prefillTokens { run() }
+            pass.append(ids)
+        }
+        run()
+    }
+
+    private func entry(_ ids: [Int], _ cache: KVCache, _ logits: [Float]) -> PromptCache.Entry {
+        PromptCache.Entry(cache: cache, logits: logits, bytes: BatchMemory.bytesPerSequence(positions: ids.count, models: [model]))
+    }
+
+    /// Prefills one prompt on its own for the groups that share it.
+    private func prefillAlone(_ ids: [Int], _ groups: [Group]) {
+        do {
+            let cache = groups[0].makeCache(model: model)
+            let entry = entry(ids, cache, try model.model([ids], cache: cache, logits: .last).scalars)
+            prefillCounts.passes += 1
+            prefillCounts.prompts += 1
+            promptCache.insert(ids, entry)
+            for group in groups { start(group, from: entry) }
+        } catch {
+            for group in groups { end(group, .failed(error)) }
+        }
+    }
+
+    /// Hands `group` its prompt's prefill (the base model's side of conformative decoding is
+    /// prefilled here); an error ends the group.
+    private func start(_ group: Group, from entry: PromptCache.Entry) {
+        do { try group.start(from: entry, base: base) } catch { end(group, .failed(error)) }
     }
 
     /// Ends `group` early (its running samples leave at the next step); completes it once.
@@ -186,23 +291,35 @@ extension DecodeBatch {
 
         var allJoined: Bool { joined == request.count }
 
-        /// The next sample's decoder; the prompt is prefilled when the first one joins and its
-        /// caches are dropped once the last has.
-        func nextSample(model: LanguageModel, base: LanguageModel?) throws -> SampleDecoder {
+        var needsPrefill: Bool { prefilled == nil && !allJoined }
+
+        /// A cache for the prompt with room for the request's new tokens.
+        func makeCache(model: LanguageModel) -> KVCache {
+            model.model.makeCache(capacity: capacity(model))
+        }
+
+        private func capacity(_ model: LanguageModel) -> Int {
+            min(model.configuration.maxPositionEmbeddings, request.prompt.ids.count + request.parameters.maxTokens)
+        }
+
+        /// Keeps the prompt's prefill for the samples to come (and prefills the base model's side
+        /// of conformative decoding).
+        func start(from entry: PromptCache.Entry, base: LanguageModel?) throws {
             let parameters = request.parameters
-            if prefilled == nil {
-                let lm = model.model, ids = request.prompt.ids
-                let cache = lm.makeCache(capacity: min(lm.configuration.maxPositionEmbeddings, ids.count + parameters.maxTokens))
-                let logits = try lm([ids], cache: cache, logits: .last).scalars
-                let conformative = try parameters.conformative.flatMap { decoding in
-                    try base.map { try ConformativeBase(decoding: decoding, model: $0, promptIds: request.prompt.baseIds ?? ids,
-                                                        maxTokens: parameters.maxTokens) }
-                }
-                prefilled = (cache, logits, conformative)
+            let conformative = try parameters.conformative.flatMap { decoding in
+                try base.map { try ConformativeBase(decoding: decoding, model: $0, promptIds: request.prompt.baseIds ?? request.prompt.ids,
+                                                    maxTokens: parameters.maxTokens) }
             }
-            let start = prefilled!
+            prefilled = (entry.cache, entry.logits, conformative)
+        }
+
+        /// The next sample's decoder, on its own copy of the prefilled prompt (whose caches are
+        /// dropped once the last sample has joined).
+        func nextSample(model: LanguageModel) throws -> SampleDecoder {
+            guard let start = prefilled else { throw ModelError.invalidInput("internal: a sample joined before its prompt was prefilled") }
+            let parameters = request.parameters
             let decoder = SampleDecoder(prompt: request.index, index: joined, seed: parameters.seed &+ UInt64(joined),
-                                        promptIds: request.prompt.ids, cache: start.cache.copy(),
+                                        promptIds: request.prompt.ids, cache: start.cache.copy(capacity: capacity(model)),
                                         firstLogits: start.logits, base: start.base?.copy(), model: model,
                                         parameters: parameters, onPiece: request.onPiece)
             joined += 1

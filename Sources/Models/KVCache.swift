@@ -78,9 +78,11 @@ public final class KVCache {
 
 extension KVCache {
     /// A cache holding the same positions, to continue several samples from one prefill. The
-    /// copy owns its own buffers (steps write in place), holding exactly the stored positions.
-    public func copy() -> KVCache {
-        let c = KVCache(layers: keys.count, capacity: capacity)
+    /// copy owns its own buffers (steps write in place), holding exactly the stored positions;
+    /// `capacity` (at least `length`) gives it room for another number of positions.
+    public func copy(capacity: Int? = nil) -> KVCache {
+        precondition((capacity ?? self.capacity) >= length, "KVCache.copy: capacity below the stored positions")
+        let c = KVCache(layers: keys.count, capacity: capacity ?? self.capacity)
         for i in keys.indices {
             c.keyBuffers[i] = keys[i].map { $0.copy() }
             c.valueBuffers[i] = values[i].map { $0.copy() }

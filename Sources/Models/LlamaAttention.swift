@@ -35,17 +35,22 @@ final class LlamaAttention {
                                 hiddenKeys: hiddenKeys, cache: cache))
     }
 
-    /// A decode step of B sequences, one position each, with their own caches: x [B, 1, hidden].
-    /// The projections take all B rows in one pass over the weights; attention runs per sequence
-    /// over its own cache (docs/methods.md §12).
-    func decode(_ x: Tensor, caches: [KVCache]) throws -> Tensor {
+    /// Several sequences in one pass, each with its own cache: along `axis` of x, sequence i
+    /// holds `lengths[i]` consecutive positions continuing `caches[i]`. A decode step lays B
+    /// sequences of one position along the batch axis (x [B, 1, hidden]); a packed prefill lays
+    /// prompts end to end along the time axis (x [1, N, hidden]). The projections take all rows in
+    /// one pass over the weights; attention runs per sequence over its own cache (docs/methods.md §12).
+    func attendEach(_ x: Tensor, axis: Int, lengths: [Int], caches: [KVCache]) throws -> Tensor {
         let qkv = try Linear.project(x, through: [qProj, kProj, vProj])
-        let rows = try caches.enumerated().map { i, cache in
-            let row = { (y: Tensor) in try slice(y, axis: 0, range: i..<(i + 1)) }
-            return try attend(q: row(qkv[0]), k: row(qkv[1]), v: row(qkv[2]), positions: [cache.storedLength(layer: layerIndex)],
+        var start = 0
+        let parts = try zip(lengths, caches).map { length, cache in
+            defer { start += length }
+            let span = { (y: Tensor) in try slice(y, axis: axis, range: start..<(start + length)) }
+            let first = cache.storedLength(layer: layerIndex)
+            return try attend(q: span(qkv[0]), k: span(qkv[1]), v: span(qkv[2]), positions: Array(first..<(first + length)),
                               keyPadding: nil, cache: cache)
         }
-        return try oProj(rows.count == 1 ? rows[0] : concat(rows, axis: 0))
+        return try oProj(parts.count == 1 ? parts[0] : concat(parts, axis: axis))
     }
 
     /// Attention of projected queries, keys and values [B, T, width] (keys and values appended to

@@ -36,9 +36,9 @@ final class LlamaBlock {
         try residual(x) { try attention($0, positions: positions, keyPadding: keyPadding, hiddenKeys: hiddenKeys, cache: cache) }
     }
 
-    /// A decode step of B sequences with their own caches (x [B, 1, hidden]).
-    func decode(_ x: Tensor, caches: [KVCache]) throws -> Tensor {
-        try residual(x) { try attention.decode($0, caches: caches) }
+    /// Several sequences with their own caches, laid along `axis` of x (``LlamaAttention/attendEach``).
+    func attendEach(_ x: Tensor, axis: Int, lengths: [Int], caches: [KVCache]) throws -> Tensor {
+        try residual(x) { try attention.attendEach($0, axis: axis, lengths: lengths, caches: caches) }
     }
 
     private func residual(_ x: Tensor, attend: (Tensor) throws -> Tensor) throws -> Tensor {

@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var maxQueue: Int
     /// Samples decoded together (continuous batching: requests join and leave the running batch).
     public var maxBatch: Int
+    /// Memory for prefilled prompts kept for requests that repeat one (docs/methods.md §12; 0: none).
+    public var promptCacheBytes: Int
     /// Larger request bodies are answered 413.
     public var maxBodyBytes: Int
     /// One JSON line per request (endpoint, status, tokens, seconds), when set.
@@ -31,7 +33,7 @@ public struct ServerConfiguration: Sendable {
     public var readTimeout: Duration?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxQueue: Int = 64, maxBatch: Int = Generator.defaultMaxBatch,
-                maxBodyBytes: Int = 4 << 20,
+                promptCacheBytes: Int = 256 << 20, maxBodyBytes: Int = 4 << 20,
                 requestLog: URL? = nil, apiKey: String? = nil, limits: RequestLimits = RequestLimits(),
                 idleTimeout: Duration? = .seconds(60), readTimeout: Duration? = .seconds(30)) {
         self.apiKey = apiKey
@@ -42,6 +44,7 @@ public struct ServerConfiguration: Sendable {
         self.port = port
         self.maxQueue = maxQueue
         self.maxBatch = maxBatch
+        self.promptCacheBytes = promptCacheBytes
         self.maxBodyBytes = maxBodyBytes
         self.requestLog = requestLog
     }
@@ -62,13 +65,15 @@ public final class OpenAIServer: Sendable {
         guard configuration.maxQueue >= 0 else { throw APIError(status: .badRequest, message: "--max-queue must be ≥ 0") }
         guard configuration.maxBatch >= 1 else { throw APIError(status: .badRequest, message: "--max-batch must be ≥ 1") }
         guard configuration.maxBodyBytes > 0 else { throw APIError(status: .badRequest, message: "--max-body-bytes must be > 0") }
+        guard configuration.promptCacheBytes >= 0 else { throw APIError(status: .badRequest, message: "--prompt-cache-mb must be ≥ 0") }
         if let key = configuration.apiKey, key.isEmpty { throw APIError(status: .badRequest, message: "--api-key must not be empty") }
         for (option, timeout) in [("--idle-timeout", configuration.idleTimeout), ("--read-timeout", configuration.readTimeout)] {
             if let timeout, timeout <= .zero { throw APIError(status: .badRequest, message: "\(option) must be > 0, got \(timeout)") }
         }
         self.configuration = configuration
         self.model = try ServedModel(model: model, id: modelId, base: base, baseId: base == nil ? nil : (baseId ?? "base"),
-                                     maxQueue: configuration.maxQueue, maxBatch: configuration.maxBatch, limits: configuration.limits,
+                                     maxQueue: configuration.maxQueue, maxBatch: configuration.maxBatch,
+                                     promptCacheBytes: configuration.promptCacheBytes, limits: configuration.limits,
                                      log: try configuration.requestLog.map { try RequestLog(url: $0) })
     }
 

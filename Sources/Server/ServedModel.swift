@@ -35,7 +35,7 @@ final class ServedModel: @unchecked Sendable {
     let created = Int(Date().timeIntervalSince1970)
 
     init(model: LanguageModel, id: String, base: LanguageModel?, baseId: String?, maxQueue: Int, maxBatch: Int = 1,
-         limits: RequestLimits, log: RequestLog?) throws {
+         promptCacheBytes: Int = 0, limits: RequestLimits, log: RequestLog?) throws {
         self.log = log
         self.id = id
         self.baseId = baseId
@@ -50,7 +50,8 @@ final class ServedModel: @unchecked Sendable {
         self.tokenizer = model.tokenizer
         self.renderer = try PromptRenderer(model: model)
         self.baseRenderer = try base.map { try PromptRenderer(model: $0) }
-        self.worker = GenerationWorker(batch: try DecodeBatch(model: model, base: base, maxBatch: maxBatch), maxQueue: maxQueue)
+        self.worker = GenerationWorker(batch: try DecodeBatch(model: model, base: base, maxBatch: maxBatch, promptCacheBytes: promptCacheBytes),
+                                       maxQueue: maxQueue)
     }
 
     deinit { worker.stop() }

@@ -20,6 +20,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to bind (0 = any free port).") var port = 8080
     @Option(help: "Samples decoded together: requests join the running batch while it has room (continuous batching).")
     var maxBatch = Generator.defaultMaxBatch
+    @Option(help: "Memory in MiB for prefilled prompts kept so that a request repeating one starts without running it again (same results; 0: none).")
+    var promptCacheMb = 256
     @Option(help: "Requests that may wait for room in the batch; more get HTTP 503.") var maxQueue = 64
     @Option(help: "Largest accepted request body in bytes; larger ones get HTTP 413.") var maxBodyBytes = 4 << 20
     @Option(help: "Most choices (n) per request; more get HTTP 400.") var maxN = 16
@@ -38,6 +40,7 @@ struct ServeCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0, got \(maxQueue)") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1, got \(maxBatch)") }
+        guard (0...(1 << 30)).contains(promptCacheMb) else { throw ValidationError("--prompt-cache-mb must be ≥ 0, got \(promptCacheMb)") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be > 0, got \(maxBodyBytes)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         // The request limits are checked against the model's context once it is loaded (RequestLimits).
@@ -64,6 +67,7 @@ struct ServeCommand: ParsableCommand {
         }
         let server = try OpenAIServer(model: instruct, modelId: modelId, base: baseLM, baseId: baseId,
                                       configuration: ServerConfiguration(host: host, port: port, maxQueue: maxQueue, maxBatch: maxBatch,
+                                                                         promptCacheBytes: promptCacheMb << 20,
                                                                          maxBodyBytes: maxBodyBytes,
                                                                          requestLog: log.map { URL(fileURLWithPath: $0) }, apiKey: key,
                                                                          limits: limits, idleTimeout: .seconds(idleTimeout),

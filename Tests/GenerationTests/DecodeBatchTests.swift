@@ -71,6 +71,62 @@ import Testing
         for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
     }
 
+    /// Requests that arrive together have their prompts prefilled in one packed pass (each
+    /// distinct prompt once; a short one alone), and a request repeating a prompt starts from the
+    /// prompt cache — every sample still exactly what decoding it alone gives.
+    @Test func promptsArrivingTogetherArePackedAndRepeatsComeFromThePromptCache() throws {
+        let model = try TestModel.shared.get()
+        let renderer = try PromptRenderer(model: model)
+        let chats = try ["Name one colour.", "Write a line about the sea.", "Invent a fruit."].map {
+            Generator.Prompt(ids: try renderer.ids(prompt: $0, style: .chat))
+        }
+        let short = Generator.Prompt(ids: try renderer.ids(prompt: "Once", style: .completion))
+        #expect(chats.allSatisfy { $0.ids.count >= 16 } && short.ids.count < 16)
+        let sampled = { (seed: UInt64) in GenerationParameters(maxTokens: 6, sampling: SamplingParameters(temperature: 1.0), seed: seed) }
+        var requests = [
+            DecodeBatch.Request(prompt: chats[0], count: 2, parameters: sampled(1), index: 0),
+            DecodeBatch.Request(prompt: chats[1], count: 1, parameters: GenerationParameters(maxTokens: 5, sampling: .greedy), index: 1),
+            DecodeBatch.Request(prompt: chats[0], count: 1, parameters: sampled(7), index: 2),   // the same prompt, another seed
+            DecodeBatch.Request(prompt: short, count: 1, parameters: sampled(3), index: 3),
+            DecodeBatch.Request(prompt: chats[2], count: 1, parameters: sampled(4), index: 4),
+        ]
+        let batch = try DecodeBatch(model: model, maxBatch: 8, promptCacheBytes: 64 << 20)
+        let outcomes = Outcomes()
+        for request in requests { try add(batch, request, to: outcomes) }
+        batch.step()
+        // One packed pass for the three long prompts, one for the short prompt alone.
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 2, prompts: 4, cacheHits: 0))
+        run(batch)
+        // Later requests repeating prompts start from the cache, with room for more new tokens.
+        requests += [DecodeBatch.Request(prompt: chats[1], count: 2, parameters: sampled(11), index: 5),
+                     DecodeBatch.Request(prompt: short, count: 1, parameters: GenerationParameters(maxTokens: 9, sampling: .greedy), index: 6)]
+        for request in requests[5...] { try add(batch, request, to: outcomes) }
+        run(batch)
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 2, prompts: 4, cacheHits: 2))
+        let generator = Generator(model: model)
+        for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
+    }
+
+    /// Without room for a prompt's caches the prompt cache keeps nothing; a full cache lets the
+    /// least recently used prompt go first.
+    @Test func thePromptCacheKeepsWhatFits() throws {
+        let model = try TestModel.shared.get()
+        let renderer = try PromptRenderer(model: model)
+        let prompts = try ["One.", "Two.", "Three."].map { Generator.Prompt(ids: try renderer.ids(prompt: $0, style: .chat)) }
+        let bytes = BatchMemory.bytesPerSequence(positions: prompts.map(\.ids.count).max()!, models: [model])
+        for (room, hits) in [(0, 0), (2 * bytes, 1)] {
+            let batch = try DecodeBatch(model: model, maxBatch: 1, promptCacheBytes: room)
+            let outcomes = Outcomes()
+            // 0, 1, 2 fill a cache for two (0 leaves); then 2 is kept, 0 is not.
+            for (i, p) in [0, 1, 2, 2, 0].enumerated() {
+                try add(batch, DecodeBatch.Request(prompt: prompts[p], parameters: GenerationParameters(maxTokens: 1, sampling: .greedy), index: i), to: outcomes)
+                run(batch)
+            }
+            #expect(batch.prefillCounts.cacheHits == hits, "room \(room)")
+            #expect(batch.prefillCounts.prompts == 5 - hits)
+        }
+    }
+
     /// A cancelled request leaves at the next step and one whose prompt cannot run fails on its
     /// own; the request decoding beside them is untouched.
     @Test func cancelledAndFailedRequestsLeaveTheOthersUntouched() throws {

@@ -8,21 +8,26 @@ import Testing
 /// sequences of different prompt lengths, each with its own cache, through one step give each
 /// sequence's logits exactly as its own one-token step does — with and without LoRA adapters.
 @Suite(.serialized) struct BatchedDecodeTests {
-    static let prompts = [[1, 9690, 314], [504, 3458, 282, 253, 1345, 30, 2050], [42, 17, 99, 1000, 2345, 5, 6, 7, 8, 9, 10, 11]]
+    /// Prompts of 16, 19 and 24 tokens: a packed prefill equals each prompt alone bit for bit where
+    /// BLAS takes its many-row path for both (a prompt of a few rows may take another kernel, so
+    /// the decode batch prefills short prompts alone, docs/methods.md §12).
+    static let prompts = [16, 19, 24].enumerated().map { i, n in (0..<n).map { 1 + ($0 * 7919 + i * 104_729) % 49_000 } }
 
     func model() throws -> LanguageModel {
         try LanguageModel.load(path: testModels.require(ModelCache.smolLM2).path)
     }
 
-    /// Three decode steps of three sequences, batched and alone, compared bit for bit.
+    /// The three prompts prefilled in one packed pass, then three decode steps of the three
+    /// sequences, batched and alone, compared bit for bit.
     func expectBatchEqualsAlone(_ lm: LlamaModel, _ comment: Comment) throws {
         try Tensor.withNoGrad {
             let batch = Self.prompts.map { lm.makeCache(capacity: $0.count + 4) }
             let alone = Self.prompts.map { lm.makeCache(capacity: $0.count + 4) }
+            let packed = try lm.prefill(Self.prompts, caches: batch)
             var tokens: [Int] = []
             for (i, prompt) in Self.prompts.enumerated() {
-                _ = try lm([prompt], cache: batch[i], logits: .last)
                 let logits = try lm([prompt], cache: alone[i], logits: .last).scalars
+                #expect(packed[i] == logits, "\(comment): prefill of prompt \(i)")
                 tokens.append(logits.indices.max { logits[$0] < logits[$1] }!)
             }
             for step in 0..<3 {
@@ -34,6 +39,24 @@ import Testing
                 }
                 // Different tokens per sequence next, so the rows differ in content as well as length.
                 tokens = together.enumerated().map { i, row in (row.indices.max { row[$0] < row[$1] }! + i) % row.count }
+            }
+        }
+    }
+
+    /// A packed prefill that continues caches already holding positions (a conversation's next
+    /// turn) equals each continuation alone.
+    @Test func packedPrefillContinuesFilledCaches() throws {
+        let lm = try model().model
+        try Tensor.withNoGrad {
+            let batch = Self.prompts.map { lm.makeCache(capacity: 2 * $0.count) }
+            let alone = Self.prompts.map { lm.makeCache(capacity: 2 * $0.count) }
+            _ = try lm.prefill(Self.prompts, caches: batch)
+            for (i, prompt) in Self.prompts.enumerated() { _ = try lm([prompt], cache: alone[i], logits: .last) }
+            let turns = Self.prompts.map { $0.reversed().map { $0 } }
+            let packed = try lm.prefill(turns, caches: batch)
+            for (i, turn) in turns.enumerated() {
+                #expect(packed[i] == (try lm([turn], cache: alone[i], logits: .last)).scalars, "turn of prompt \(i)")
+                #expect(batch[i].length == 2 * turn.count)
             }
         }
     }
@@ -56,7 +79,8 @@ import Testing
         try expectBatchEqualsAlone(lm, "LoRA")
     }
 
-    /// Bad input: caches shared between sequences, too few caches, a full cache, an unknown token.
+    /// Bad input: caches shared between sequences, too few caches, a full cache, an unknown token,
+    /// an empty prompt — refused before any cache moves.
     @Test func badStepsAreRefused() throws {
         let lm = try model().model
         let cache = lm.makeCache(capacity: 2), other = lm.makeCache(capacity: 8)
@@ -65,6 +89,9 @@ import Testing
         #expect(throws: ModelError.self) { try lm.decodeStep(tokens: [1, 2], caches: [other]) }
         #expect(throws: ModelError.self) { try lm.decodeStep(tokens: [1], caches: [cache]) }
         #expect(throws: ModelError.self) { try lm.decodeStep(tokens: [lm.configuration.vocabSize], caches: [other]) }
+        #expect(throws: ModelError.self) { try lm.prefill([[1, 2], []], caches: [other, lm.makeCache(capacity: 8)]) }
+        #expect(throws: ModelError.self) { try lm.prefill([[1, 2], [3]], caches: [cache, other]) }
+        #expect(throws: ModelError.self) { try lm.prefill([[1, 2], [3, lm.configuration.vocabSize]], caches: [other, lm.makeCache(capacity: 8)]) }
         #expect(other.length == 0)
     }
 }
