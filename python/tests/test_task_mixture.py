@@ -93,3 +93,24 @@ def test_a_resumed_plan_run_logs_and_ends_as_an_uninterrupted_one(tmp_path):
     for a, b in zip(got, expected):
         assert {k for k in a if k.startswith("loss")} == {k for k in b if k.startswith("loss")}
         assert all(a[k] == pytest.approx(b[k], rel=1e-5) for k in b if k.startswith("loss")), (a, b)
+
+
+def test_two_processes_sharing_each_micro_batch_equal_one_process(tmp_path):
+    """Each process reads its share of the plan's micro-batches (the one-row micro-batch leaves the
+    second process a weight-0 row): the same losses, evaluation and adapter as one process."""
+    steps = [[{"task": "idea", "rows": [0, 1]}], [{"task": "name", "rows": [2]}], [{"task": "idea", "rows": [3, 0]}]]
+    evaluation = [{"task": "idea", "rows": [0, 1, 3], "trained": True}, {"task": "name", "rows": [2], "trained": False}]
+    one = plan_run(str(tmp_path / "one"), steps, evaluation)
+    runs.run(runs.single(runs.write_spec(one)))
+    two = plan_run(str(tmp_path / "two"), steps, evaluation)
+    two["configuration"]["batch_size"] = 1
+    done = runs.run(runs.torchrun(runs.write_spec(two), processes=2))
+    assert "training sft (torch, 2 process(es)): 3 updates of the task plan" in done.stdout
+    got, expected = runs.metrics(two["configuration"]["output"]), runs.metrics(one["configuration"]["output"])
+    assert [r["step"] for r in got] == [r["step"] for r in expected] == [1, 2, 3, 3]
+    for a, b in zip(got, expected):
+        keys = {k for k in b if k.startswith("loss") or k.startswith("eval_loss")}
+        assert keys == {k for k in a if k.startswith("loss") or k.startswith("eval_loss")} and keys
+        assert all(a[k] == pytest.approx(b[k], rel=1e-5) for k in keys), (a, b)
+    outputs = (two["configuration"]["output"], one["configuration"]["output"])
+    assert runs.max_difference(*(runs.adapter(o) for o in outputs)) < 1e-5
