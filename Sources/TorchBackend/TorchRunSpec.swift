@@ -17,17 +17,22 @@ public struct TorchRunSpec {
     public var overwrite: Bool
     public var resume: String?
     public var launch: TorchLaunch
+    /// A multi-task run's resolved draw, written next to the spec (`task_plan.json`, docs/scale-out.md §3.1).
+    public var taskPlan: TaskMixturePlan?
 
-    public init(configuration: TrainingConfiguration, data: String, output: URL, overwrite: Bool, resume: String?, launch: TorchLaunch) {
+    public init(configuration: TrainingConfiguration, data: String, output: URL, overwrite: Bool, resume: String?, launch: TorchLaunch,
+                taskPlan: TaskMixturePlan? = nil) {
         self.configuration = configuration
         self.data = data
         self.output = output
         self.overwrite = overwrite
         self.resume = resume
         self.launch = launch
+        self.taskPlan = taskPlan
     }
 
     public var url: URL { output.appendingPathComponent(Self.fileName) }
+    public var taskPlanURL: URL { output.appendingPathComponent(TaskMixturePlan.fileName) }
 
     /// The settings as the Python side reads them: the configuration's snake_case keys with each
     /// default made explicit (β, the DORPO weighting, ORPO's length, the LoRA shape).
@@ -61,13 +66,19 @@ public struct TorchRunSpec {
             "format": Self.format, "method": configuration.method.rawValue, "configuration": try settings(),
             "resume": resume.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? NSNull(),
             "launch": launchValues, "command": command,
+            "task_plan": taskPlan == nil ? NSNull() : taskPlanURL.standardizedFileURL.path,
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
-    /// Writes the spec atomically into the output folder (created if needed).
+    /// Writes the spec (and the task plan it names) atomically into the output folder (created if needed).
     public func write(command: [String]) throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        if let taskPlan {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            try AtomicFile.write(try encoder.encode(taskPlan), to: taskPlanURL)
+        }
         try AtomicFile.write(try json(command: command), to: url)
     }
 }

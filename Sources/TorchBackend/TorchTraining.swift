@@ -30,10 +30,10 @@ public enum TorchTraining {
         guard status == 0 else { throw TorchBackendError.runFailed(status: status, lastCheckpoint: lastCheckpoint(in: spec.output)?.path) }
     }
 
-    /// A new run does not write over another: the folder may hold only a previous run spec.
+    /// A new run does not write over another: the folder may hold only a previous run spec (and its task plan).
     static func refuseExistingRun(in output: URL) throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-        let others = names.filter { $0 != TorchRunSpec.fileName }.sorted()
+        let others = names.filter { $0 != TorchRunSpec.fileName && $0 != TaskMixturePlan.fileName }.sorted()
         guard others.isEmpty else {
             throw TrainingError.invalidOption(name: "output", reason: "\(output.path) already holds a run (\(others.prefix(3).joined(separator: ", "))): "
                                               + "pass --resume OUTPUT/checkpoint-N to continue it or --overwrite to start afresh")

@@ -36,9 +36,22 @@ public final class Trainer {
         self.objective = objective
         self.configuration = configuration
         self.output = output
-        // A multi-task run sets its held-out tasks aside before the validation split.
-        let (pool, heldOut) = try Self.separateHeldOutTasks(examples, configuration: configuration)
-        // Validation split: a seeded shuffle, the last fraction held out.
+        let split = try Self.split(examples, configuration: configuration)
+        mixture = split.mixture
+        validation = split.validation
+        train = split.train
+        heldOut = split.heldOut
+        optimizer = AdamW(parameters: adapter.parameters, hyperparameters: .init(weightDecay: configuration.weightDecay))
+        state = TrainerState(step: 0, epoch: 0, position: 0, loraGenerators: adapter.layers.map(\.layer.rng), configuration: configuration,
+                             mixture: mixture?.initialState())
+    }
+
+    /// The run's examples as it reads them: held-out tasks set aside before the validation split
+    /// (a seeded shuffle, the last fraction held out), and in a multi-task run the task sampler,
+    /// with `train` and `validation` cut to the tasks it draws.
+    public static func split(_ examples: [TrainingExample], configuration: TrainingConfiguration) throws
+        -> (train: [TrainingExample], validation: [TrainingExample], heldOut: [TrainingExample], mixture: TaskMixtureSampler?) {
+        let (pool, heldOut) = try separateHeldOutTasks(examples, configuration: configuration)
         var rng = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_DA7A)
         var order = Array(pool.indices)
         order.shuffle(using: &rng)
@@ -46,26 +59,27 @@ public final class Trainer {
         guard pool.count - held > 0 else { throw TrainingError.invalidOption(name: "validation-split", reason: "leaves no training examples") }
         var validation = order.suffix(held).sorted().map { pool[$0] }
         var train = order.prefix(pool.count - held).sorted().map { pool[$0] }
+        var mixture: TaskMixtureSampler?
         if configuration.isMultiTask {
-            let mixture = try Self.mixtureSampler(pool: pool, train: &train, validation: &validation, configuration: configuration)
-            self.mixture = mixture
-        } else {
-            mixture = nil
+            mixture = try mixtureSampler(pool: pool, train: &train, validation: &validation, configuration: configuration)
         }
-        self.validation = validation
-        self.train = train
-        self.heldOut = heldOut
-        optimizer = AdamW(parameters: adapter.parameters, hyperparameters: .init(weightDecay: configuration.weightDecay))
-        state = TrainerState(step: 0, epoch: 0, position: 0, loraGenerators: adapter.layers.map(\.layer.rng), configuration: configuration,
-                             mixture: mixture?.initialState())
+        return (train, validation, heldOut, mixture)
     }
 
-    public var stepsPerEpoch: Int {
+    /// Updates of one pass over `trainCount` examples: batch-size × grad-accum each (a shorter last one).
+    public static func stepsPerEpoch(trainCount: Int, configuration: TrainingConfiguration) -> Int {
         let perStep = configuration.batchSize * configuration.gradAccum
-        return (train.count + perStep - 1) / perStep
+        return (trainCount + perStep - 1) / perStep
     }
 
-    public var totalSteps: Int { configuration.maxSteps ?? configuration.epochs * stepsPerEpoch }
+    /// Updates of a run over `trainCount` examples: --max-steps, else --epochs passes.
+    public static func totalSteps(trainCount: Int, configuration: TrainingConfiguration) -> Int {
+        configuration.maxSteps ?? configuration.epochs * stepsPerEpoch(trainCount: trainCount, configuration: configuration)
+    }
+
+    public var stepsPerEpoch: Int { Self.stepsPerEpoch(trainCount: train.count, configuration: configuration) }
+
+    public var totalSteps: Int { Self.totalSteps(trainCount: train.count, configuration: configuration) }
 
     public var schedule: LearningRateSchedule {
         LearningRateSchedule(kind: configuration.lrScheduler, peak: configuration.learningRate,

@@ -66,12 +66,18 @@ struct TorchBackendOptions: ParsableArguments {
             throw ValidationError("--resume continues the run in the output folder and --overwrite deletes it: give one of them")
         }
         let configuration = try TrainingConfiguration.forRun(method, settings: settings)
-        // The mixture's draw lives in the Swift trainer only (docs/scale-out.md §7).
+        // The mixture is drawn here, as the Swift trainer draws it, and the Python trainer follows
+        // the plan (docs/scale-out.md §3.1); bad tasks and weights are refused before anything starts.
+        var taskPlan: TaskMixturePlan?
         if configuration.isMultiTask {
-            throw ValidationError("--task-mixture, --holdout-task, --mixture-temperature and --mixture-cap are not available with --backend torch yet")
+            guard method == .sft else {
+                throw ValidationError("--task-mixture, --holdout-task, --mixture-temperature and --mixture-cap train sft on --backend torch, not \(method.rawValue)")
+            }
+            taskPlan = try TaskMixturePlan.resolve(tasks: try TrainingDataset.taskTags(file: URL(fileURLWithPath: data)), configuration: configuration,
+                                                   microBatchSize: configuration.batchSize * launch.numProcesses)
         }
         let spec = TorchRunSpec(configuration: configuration, data: data, output: URL(fileURLWithPath: output), overwrite: overwrite,
-                                resume: resume, launch: launch)
+                                resume: resume, launch: launch, taskPlan: taskPlan)
         try TorchTraining.run(spec, stack: TorchStack(python: python), threads: try settings.number("threads"), dryRun: dryRun,
                               deviceMemoryGiB: deviceMemory)
     }

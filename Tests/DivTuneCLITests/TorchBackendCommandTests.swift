@@ -99,10 +99,27 @@ import Testing
         }
     }
 
-    @Test func aTaskMixtureIsRefusedOnTheTorchBackend() throws {
-        let result = try DivTuneProcess.run(["train", "sft", "--backend", "torch", "--python", "/nonexistent/python", "--model", "m",
-                                             "--data", "d.jsonl", "--output", "o", "--task-mixture", "idea=1"])
-        #expect(result.status != 0 && result.stderr.contains("are not available with --backend torch yet"), "\(result.stderr)")
+    /// The Swift trainer's errors for a mixture that does not fit the data, before anything is launched or written.
+    @Test func aBadTaskMixtureIsRefusedBeforeLaunch() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        let data = dir.appendingPathComponent("tasks.jsonl")
+        try #"{"prompt": "a", "completion": "b", "task": "idea"}"#.write(to: data, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run")
+        func run(_ flags: [String]) throws -> DivTuneProcess.Result {
+            try DivTuneProcess.run(["train", "sft", "--backend", "torch", "--python", "/nonexistent/python", "--model", dir.path,
+                                    "--data", data.path, "--output", out.path] + flags)
+        }
+        let unknown = try run(["--task-mixture", "idea=1,poem=1"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("invalid option 'task-mixture': no training rows have task 'poem' (the data's trainable tasks: idea)"),
+                "\(unknown.stderr)")
+        let weight = try run(["--task-mixture", "idea=-1"])
+        #expect(weight.status != 0 && weight.stderr.contains("the weight of task 'idea' must be a finite number ≥ 0, got '-1'"), "\(weight.stderr)")
+        let held = try run(["--holdout-task", "art"])
+        #expect(held.status != 0 && held.stderr.contains("no rows have task 'art'"), "\(held.stderr)")
+        let dpo = try DivTuneProcess.run(["train", "dpo", "--backend", "torch", "--python", "/nonexistent/python", "--model", dir.path,
+                                          "--data", data.path, "--output", out.path, "--task-mixture", "idea=1"])
+        #expect(dpo.status != 0 && dpo.stderr.contains("train sft on --backend torch, not dpo"), "\(dpo.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
     @Test func launchFlagsAreCheckedBeforeAnyLaunch() throws {

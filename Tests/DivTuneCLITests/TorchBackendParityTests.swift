@@ -56,6 +56,49 @@ import Testing
         #expect(abs((swift["rewards/margins"] as? Double) ?? 0) > 1e-3)   // the reference differs: not a trivial step
     }
 
+    /// Task-tagged rows: two trained tasks of three rows (at most two go to validation) and one to hold out.
+    static func tasks(in dir: URL) throws -> String {
+        let rows: [(String, String, String)] = [
+            ("idea", "An idea for a cafe:", " tables that are also chess boards."), ("headline", "A headline about rain:", " City Learns to Dance in Puddles"),
+            ("idea", "An idea for a park:", " benches that hum at dusk."), ("art_direction", "Art direction for a poster:", " cold blues, one red kite."),
+            ("headline", "A headline about bread:", " Sourdough Starter Turns Ten"), ("idea", "An idea for a shop:", " a door that rings in chords."),
+            ("art_direction", "Art direction for a cover:", " grainy film, warm dusk light."), ("headline", "A headline about kites:", " Town Sky Fills With Paper Birds"),
+        ]
+        let url = dir.appendingPathComponent("tasks.jsonl")
+        try rows.map { String(decoding: try JSONSerialization.data(withJSONObject: ["task": $0.0, "prompt": $0.1, "completion": $0.2], options: .sortedKeys), as: UTF8.self) }
+            .joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// The same task draw on both backends (the plan divtune resolves for the torch one): per-task
+    /// losses of both updates and the per-task validation and held-out losses agree within 1e-4
+    /// relative, with the same keys.
+    @Test func aTaskMixtureLogsTheSamePerTaskLossesAsTheSwiftTrainer() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        let model = try Self.model(), data = try Self.tasks(in: dir)
+        try TorchPython.run([Self.script, "adapters", model, dir.path])
+        let common = ["sft", "--model", model, "--data", data, "--adapter", dir.appendingPathComponent("start").path, "--batch-size", "2",
+                      "--grad-accum", "2", "--max-steps", "2", "--logging-steps", "1", "--learning-rate", "1e-3", "--threads", "2",
+                      "--task-mixture", "idea=0.6,headline=0.4", "--holdout-task", "art_direction", "--validation-split", "0.34"]
+        try train(common + ["--output", dir.appendingPathComponent("swift").path], torch: false)
+        try train(common + ["--output", dir.appendingPathComponent("torch").path], torch: true)
+        let swift = try TorchBackendCommandTests.metrics(dir.appendingPathComponent("swift"))
+        let torch = try TorchBackendCommandTests.metrics(dir.appendingPathComponent("torch"))
+        func losses(_ record: [String: Any]) -> [String: Double] {
+            record.filter { $0.key.hasPrefix("loss") || $0.key.hasPrefix("eval_loss") }.compactMapValues { $0 as? Double }
+        }
+        #expect(swift.map { $0["step"] as? Int } == torch.map { $0["step"] as? Int })
+        #expect(swift.contains { $0["eval_loss/art_direction"] != nil } && swift.contains { $0["loss/idea"] != nil })
+        for (s, t) in zip(swift, torch) {
+            let a = losses(s), b = losses(t)
+            #expect(a.keys.sorted() == b.keys.sorted(), "step \(s["step"] ?? ""): swift \(a.keys.sorted()), torch \(b.keys.sorted())")
+            for (key, value) in a {
+                let other = try #require(b[key], "\(key)")
+                #expect(abs(value - other) <= 1e-4 * max(abs(value), abs(other)), "step \(s["step"] ?? "") \(key): swift \(value), torch \(other)")
+            }
+        }
+    }
+
     @Test func aTorchTrainedAdapterContinuesGreedilyInSwiftAsInTransformers() throws {
         let dir = try DivTuneProcess.temporaryDirectory()
         let model = try Self.model(), data = try Self.pairs(in: dir), out = dir.appendingPathComponent("torch")

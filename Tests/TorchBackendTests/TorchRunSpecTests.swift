@@ -39,6 +39,25 @@ import Training
         #expect(object["command"] as? [String] == ["python3", "-m", "x"])
     }
 
+    @Test func aMultiTaskSpecNamesItsTaskPlanWrittenBesideIt() throws {
+        var settings = TrainingSettings()
+        settings.setFlag("model", "/models/m")
+        settings.setFlag("task_mixture", "idea=1")
+        settings.setFlag("max_steps", 3)
+        let c = try TrainingConfiguration.forRun(.sft, settings: settings)
+        let plan = try TaskMixturePlan.resolve(tasks: ["idea", "idea", "idea", "headline"], configuration: c, microBatchSize: 2)
+        let folder = try temporaryFolder()
+        let spec = TorchRunSpec(configuration: c, data: "tasks.jsonl", output: folder, overwrite: false, resume: nil, launch: TorchLaunch(),
+                                taskPlan: plan)
+        try spec.write(command: ["python3"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: spec.url)) as? [String: Any])
+        #expect(object["task_plan"] as? String == folder.appendingPathComponent("task_plan.json").standardizedFileURL.path)
+        let written = try JSONDecoder().decode(TaskMixturePlan.self, from: Data(contentsOf: spec.taskPlanURL))
+        #expect(written == plan && written.steps.count == 3)
+        #expect(written.steps.flatMap { $0 }.allSatisfy { $0.task == "idea" && Set($0.rows).isSubset(of: [0, 1, 2]) })
+        try TorchTraining.refuseExistingRun(in: folder)   // a spec and its plan are not a run
+    }
+
     @Test func theLastCompleteCheckpointIsTheOneToResumeFrom() throws {
         let folder = try temporaryFolder()
         for (name, complete) in [("checkpoint-2", true), ("checkpoint-4", true), ("checkpoint-6", false), ("checkpoint-x", true)] {

@@ -218,6 +218,39 @@ import TensorEngine
 
     /// A held-out task is never drawn, is evaluated on all its rows, and gets `eval_loss/<task>`
     /// in metrics.jsonl next to the trained tasks'.
+    /// The torch backend's plan (docs/scale-out.md §3.1) is this trainer's draw: the same task and
+    /// rows in every micro-batch, the same evaluation rows; with two processes each draw takes
+    /// both processes' rows.
+    @Test func aTaskPlanListsTheTrainersMicroBatchesAndEvaluationRows() throws {
+        let examples = Self.taggedExamples() + Self.taggedExamples(sizes: [("art_direction", 5)]).map { e in
+            var e = e
+            e.index += 30
+            return e
+        }
+        let trainer = try makeTrainer(output: temporary(), examples: examples, mixture: "idea=0.5,headline=0.2,naming=0.2,insight=0.1",
+                                      holdout: ["art_direction"])
+        let plan = try TaskMixturePlan.resolve(tasks: examples.map(\.task), configuration: trainer.configuration, microBatchSize: 2)
+        #expect(plan.steps.count == trainer.totalSteps && plan.steps.allSatisfy { $0.count == 2 })
+        for step in plan.steps {
+            for micro in step {
+                let batch = try #require(trainer.nextBatch())
+                #expect(micro.rows == batch.map(\.index) && batch.allSatisfy { $0.task == micro.task })
+            }
+        }
+        let trained = ["headline", "idea", "insight", "naming"].map { task in trainer.validation.filter { $0.task == task }.map(\.index) }
+        #expect(plan.evaluation.map(\.task) == ["headline", "idea", "insight", "naming", "art_direction"])
+        #expect(plan.evaluation.map(\.rows) == trained + [Array(30..<35)])
+        #expect(plan.evaluation.map(\.trained) == [true, true, true, true, false])
+
+        let twoProcesses = try TaskMixturePlan.resolve(tasks: examples.map(\.task), configuration: trainer.configuration, microBatchSize: 4)
+        let rows = twoProcesses.steps.flatMap { $0 }
+        #expect(rows.contains { $0.rows.count == 4 } && rows.allSatisfy { $0.rows.count <= 4 })
+        #expect(rows.allSatisfy { micro in micro.rows.allSatisfy { examples[$0].task == micro.task } })
+        #expect(twoProcesses.evaluationBatchSize == 2 && twoProcesses.evaluation == plan.evaluation)
+        #expect(message { _ = try TaskMixturePlan.resolve(tasks: examples.map(\.task), configuration: TrainingConfiguration(), microBatchSize: 2) }
+                    .contains("a task plan needs a multi-task run"))
+    }
+
     @Test func heldOutTasksAreOnlyEvaluated() throws {
         let out = temporary()
         defer { try? FileManager.default.removeItem(at: out) }

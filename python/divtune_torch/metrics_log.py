@@ -1,5 +1,6 @@
 """metrics.jsonl as the Swift trainer writes it (docs/formats.md §4.5), from the HF Trainer's logs:
-`step`, `epoch`, the objective's metrics (docs/methods.md §4.5, §5.4), `grad_norm`, `learning_rate`
+`step`, `epoch`, the objective's metrics (docs/methods.md §4.5, §5.4), a task mixture's `loss/<task>`
+(§6.5), `grad_norm`, `learning_rate`
 (the rate the window's updates used), `tokens_per_second`, `peak_memory_mb`; `eval_` records after
 validation. Written by the main process only; each record is one appended line, flushed."""
 import json
@@ -73,7 +74,7 @@ class MetricsLog(TrainerCallback):
         evaluation = any(key.startswith("eval_") for key in logs)
         for key, value in logs.items():
             name = key[5:] if key.startswith("eval_") else key
-            if name in OBJECTIVE_KEYS or (not evaluation and key == "grad_norm"):
+            if name in OBJECTIVE_KEYS or name.startswith("loss/") or (not evaluation and key == "grad_norm"):
                 record[key] = float(value)
         if not evaluation:
             if self.rates:

@@ -11,6 +11,7 @@ import sys
 import torch
 
 from .data import DataError
+from .task_mixture import PlanError
 
 
 class SpecError(ValueError):
@@ -40,9 +41,12 @@ def load_spec(path):
     if spec["method"] not in ("sft", "dpo", "ddpo", "orpo", "dorpo"):
         raise SpecError(f"{path}: unknown method '{spec['method']}'")
     mixture = [key for key in ("task_mixture", "holdout_task", "mixture_temperature", "mixture_cap") if config.get(key)]
-    if mixture:
-        # The task mixture's draw is the Swift trainer's only (docs/scale-out.md §7).
-        raise SpecError(f"{path}: {mixture[0]} is not available on the torch backend yet")
+    if mixture and not spec.get("task_plan"):
+        # The mixture is drawn once, by divtune, into the plan this trainer follows (docs/scale-out.md §3.1).
+        raise SpecError(f"{path}: {mixture[0]} needs the task plan `divtune train sft --backend torch` writes "
+                        "(task_plan, OUTPUT/task_plan.json)")
+    if spec.get("task_plan") and spec["method"] != "sft":
+        raise SpecError(f"{path}: a task plan trains sft, not {spec['method']}")
     if config.get("max_prompt_length") is not None:
         # TRL 1.16's trainers have no prompt cut of their own (docs/scale-out.md §3).
         raise SpecError(f"{path}: max_prompt_length is not available on the torch backend; cut prompts in the data "
@@ -133,7 +137,7 @@ def prepare_output(config, resume):
             raise SpecError(f"--resume {resume} belongs to another run than --output {output}")
         cut_back(metrics, step)
         return
-    leftovers = [n for n in os.listdir(output) if n not in ("run_spec.json",)]
+    leftovers = [n for n in os.listdir(output) if n not in ("run_spec.json", "task_plan.json")]
     if leftovers and not config.get("overwrite"):
         raise SpecError(f"{output} already holds a run ({', '.join(sorted(leftovers)[:3])}…): pass --resume "
                         "OUTPUT/checkpoint-N to continue it or --overwrite to start afresh")
@@ -153,6 +157,7 @@ def build_trainer(spec):
     from . import data
     from .checkpoints import AtomicCheckpoints, SaveAtEnd
     from .metrics_log import MetricsLog
+    from .task_mixture import TaskMixtureSFT, TaskMixtureSteps, load_plan
     from .trainers import DivTuneDPOTrainer, DivTuneORPOTrainer, WeightedPreferenceCollator
 
     config, method, launch = spec["configuration"], spec["method"], spec.get("launch", {})
@@ -166,10 +171,16 @@ def build_trainer(spec):
         dataset = data.preference_dataset(config["data"], tokenizer, style)
     eval_dataset = None
     split = config.get("validation_split", 0) or 0
-    if split > 0:
+    plan = None
+    if spec.get("task_plan"):
+        # Every row stays in the dataset: the plan names which to train and evaluate on.
+        plan = load_plan(spec["task_plan"], len(dataset))
+    elif split > 0:
         parts = dataset.train_test_split(test_size=split, seed=config.get("seed", 42))
         dataset, eval_dataset = parts["train"], parts["test"]
     args = training_arguments(config, launch, method)
+    if plan:
+        args.update(max_steps=len(plan["steps"]), eval_strategy="no")
 
     class Counting:
         """Counts the tokens of each micro-batch (tokens_per_second in metrics.jsonl)."""
@@ -192,6 +203,11 @@ def build_trainer(spec):
         cls = type("DivTuneORPO", (Counting, AtomicCheckpoints, DivTuneORPOTrainer), {})
         trainer = cls(model=model, args=ORPOConfig(**args), train_dataset=dataset, eval_dataset=eval_dataset,
                       processing_class=tokenizer, weighting=weighting)
+    elif plan:
+        cls = type("DivTuneMixtureSFT", (Counting, AtomicCheckpoints, TaskMixtureSFT, SFTTrainer), {})
+        trainer = cls(model=model, args=SFTConfig(**args), train_dataset=dataset, processing_class=tokenizer,
+                      task_plan=plan)
+        trainer.add_callback(TaskMixtureSteps(trainer, config.get("steps_per_eval", 50)))
     else:
         cls = type("DivTuneSFT", (Counting, AtomicCheckpoints, SFTTrainer), {})
         trainer = cls(model=model, args=SFTConfig(**args), train_dataset=dataset, eval_dataset=eval_dataset,
@@ -233,14 +249,16 @@ def main(argv):
         trainer = build_trainer(spec)
         trainer.accelerator.wait_for_everyone()
         if trainer.is_world_process_zero():
-            print(f"training {spec['method']} (torch, {trainer.args.world_size} process(es)): "
-                  f"{len(trainer.train_dataset)} train examples", flush=True)
+            plan = getattr(trainer, "task_plan", None)
+            shown = (f"{len(plan['steps'])} updates of the task plan" if plan
+                     else f"{len(trainer.train_dataset)} train examples")
+            print(f"training {spec['method']} (torch, {trainer.args.world_size} process(es)): {shown}", flush=True)
         trainer.train(resume_from_checkpoint=spec.get("resume"))
         save_adapter(trainer, config["output"])
         if trainer.is_world_process_zero():
             print(f"done: adapter in {config['output']} (metrics in metrics.jsonl)", flush=True)
         return 0
-    except (SpecError, DataError) as error:
+    except (SpecError, DataError, PlanError) as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1
 

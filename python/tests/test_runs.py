@@ -46,7 +46,7 @@ def test_bad_specs_and_rows_are_errors_naming_the_file(tmp_path, capsys):
     assert "max_prompt_length is not available on the torch backend" in capsys.readouterr().err
     s = tiny.spec(str(tmp_path), method="sft", output="mixed", task_mixture={"idea": 1.0})
     assert train.main([runs.write_spec(s)]) == 1
-    assert "task_mixture is not available on the torch backend yet" in capsys.readouterr().err
+    assert "task_mixture needs the task plan `divtune train sft --backend torch` writes" in capsys.readouterr().err
     s = tiny.spec(str(tmp_path), method="ddpo", output="bad")
     s["configuration"]["data"] = tiny.data_file(str(tmp_path), [{"prompt": "a", "chosen": "b", "rejected": "c", "weight": -1}])
     assert train.main([runs.write_spec(s)]) == 1

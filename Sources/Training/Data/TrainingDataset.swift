@@ -100,6 +100,18 @@ public struct TrainingDataset {
         return TrainingDataset(examples: examples, truncatedCount: truncated)
     }
 
+    /// Each row's `task` tag in file order (blank lines skipped, as ``load`` skips them), without
+    /// tokenizing: what a task plan for the torch backend draws from (``TaskMixturePlan``).
+    public static func taskTags(file: URL) throws -> [String?] {
+        let decoder = JSONDecoder()
+        var tags: [String?] = []
+        try JSONLines.forEachLine(of: file) { lineNumber, bytes in
+            tags.append(try taskTag(JSONLinesRow(path: file.path, line: lineNumber, bytes: bytes, decoder: decoder)))
+        }
+        guard !tags.isEmpty else { throw TrainingError.emptyDataset(file: file.path) }
+        return tags
+    }
+
     /// The row's `task` tag: absent, or a non-empty string without surrounding spaces (a mixture
     /// names tasks by it, so `"idea "` would silently be another task).
     static func taskTag(_ row: JSONLinesRow) throws -> String? {
