@@ -17,8 +17,13 @@ public struct TorchRunSpec {
     public var overwrite: Bool
     public var resume: String?
     public var launch: TorchLaunch
+    /// A reward model's run (`train reward`): its settings and data replace `configuration`'s, which
+    /// then only sizes the memory estimate (the per-device batch, length and LoRA shape).
+    public var reward: TorchRewardRun?
 
-    public init(configuration: TrainingConfiguration, data: String, output: URL, overwrite: Bool, resume: String?, launch: TorchLaunch) {
+    public init(configuration: TrainingConfiguration, data: String, output: URL, overwrite: Bool, resume: String?, launch: TorchLaunch,
+                reward: TorchRewardRun? = nil) {
+        self.reward = reward
         self.configuration = configuration
         self.data = data
         self.output = output
@@ -28,10 +33,20 @@ public struct TorchRunSpec {
     }
 
     public var url: URL { output.appendingPathComponent(Self.fileName) }
+    /// The method the Python side runs: the configuration's, or `reward`.
+    public var method: String { reward == nil ? configuration.method.rawValue : "reward" }
+    var rewardDataURL: URL { output.appendingPathComponent(TorchRewardRun.dataFile) }
 
     /// The settings as the Python side reads them: the configuration's snake_case keys with each
     /// default made explicit (β, the DORPO weighting, ORPO's length, the LoRA shape).
     public func settings() throws -> [String: Any] {
+        if let reward {
+            var values = reward.settings.merging(reward.specValues(dataURL: rewardDataURL)) { _, new in new }
+            values["data"] = URL(fileURLWithPath: data).standardizedFileURL.path
+            values["output"] = output.standardizedFileURL.path
+            values["overwrite"] = overwrite
+            return values
+        }
         let c = configuration
         var values = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as? [String: Any] ?? [:]
         let lora = c.lora(over: LoRAConfiguration())
@@ -58,16 +73,17 @@ public struct TorchRunSpec {
         var launchValues = try JSONSerialization.jsonObject(with: JSONEncoder().encode(launch)) as? [String: Any] ?? [:]
         launchValues["launcher"] = launch.effectiveLauncher?.rawValue ?? NSNull()
         let object: [String: Any] = [
-            "format": Self.format, "method": configuration.method.rawValue, "configuration": try settings(),
+            "format": Self.format, "method": method, "configuration": try settings(),
             "resume": resume.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? NSNull(),
             "launch": launchValues, "command": command,
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
-    /// Writes the spec atomically into the output folder (created if needed).
+    /// Writes the spec atomically into the output folder (created if needed), after a reward run's data file.
     public func write(command: [String]) throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try reward?.writeData(to: rewardDataURL)
         try AtomicFile.write(try json(command: command), to: url)
     }
 }

@@ -88,7 +88,7 @@ import Testing
             + "\(vocab)}"
         try config.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         let root = DivTuneProcess.repositoryRoot.appendingPathComponent("configs/paper")
-        for method in ["sft", "dpo", "ddpo", "orpo", "dorpo"] {
+        for method in ["sft", "dpo", "ddpo", "orpo", "dorpo", "reward"] {
             let dry = try DivTuneProcess.run(["train", method, "--config", root.appendingPathComponent("\(method).yaml").path, "--model", dir.path,
                                               "--data", "d.jsonl", "--output", dir.appendingPathComponent(method).path, "--backend", "torch",
                                               "--num-processes", "6", "--precision", "bf16", "--fsdp", "--python", "/nonexistent/python",
@@ -96,6 +96,8 @@ import Testing
             #expect(dry.status == 0, "\(model) \(method): \(dry.stderr)")
             #expect(dry.stdout.contains("per-device memory estimate") && dry.stdout.contains("(\(parameters) parameters)"), "\(model) \(method)")
             #expect(dry.stdout.contains("--config_file=\(root.appendingPathComponent("fsdp.yaml").standardizedFileURL.path)"), "\(dry.stdout)")
+            // The reward model reads one hidden state per sequence through its head: no logits.
+            #expect(dry.stdout.contains("logits      0.00 GiB") == (method == "reward"), "\(model) \(method): \(dry.stdout)")
         }
     }
 
