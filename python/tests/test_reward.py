@@ -103,3 +103,27 @@ def test_bad_reward_data_and_specs_are_errors_naming_the_file(tmp_path, capsys):
     spec = runs.write_spec({"format": "divtune-torch-run/1", "method": "reward", "configuration": config})
     assert main([spec]) == 1
     assert "configuration.reward_head is missing" in capsys.readouterr().err
+
+
+def test_each_epoch_takes_its_own_order_through_the_trainers_data_loader(tmp_path):
+    spec, config = write_run(tmp_path)
+    trainer, _ = reward.build_trainer(json.load(open(spec)), spec)
+    loader = trainer.get_train_dataloader()
+    for epoch, order in enumerate(config["epoch_orders"]):
+        loader.set_epoch(epoch)   # as the Trainer does before each epoch
+        batches = [batch["targets"].tolist() for batch in loader]
+        assert batches == [[EXAMPLES[i][1] for i in order[:2]], [EXAMPLES[i][1] for i in order[2:]]]
+
+
+def test_two_processes_share_each_step_and_equal_one_process(tmp_path):
+    """batch_size is the examples per update: 2 processes × 1 = 1 process × 2 (gloo on loopback)."""
+    logs = []
+    for name, processes in (("one", 1), ("two", 2)):
+        spec, config = write_run(tmp_path / name, max_steps=None, split=1)
+        runs.run(runs.single(spec) if processes == 1 else runs.torchrun(spec, processes))
+        logs.append(runs.metrics(config["output"]))
+    assert [sorted(r) for r in logs[0]] == [sorted(r) for r in logs[1]] and len(logs[0]) == 6
+    for one, two in zip(*logs):
+        for key in ("loss", "eval_mae", "eval_r2"):
+            if key in one:
+                assert abs(one[key] - two[key]) <= 1e-5 * abs(one[key]), (key, one, two)
