@@ -110,6 +110,7 @@ import Testing
             #expect(abs(s - t) <= 1e-4 * max(abs(s), abs(t)), "\(loss) \(key): swift \(s), torch \(t)")
         }
         #expect(torch[0]["step"] as? Int == 1 && torch[1]["step"] as? Int == 1 && torch[1]["epoch"] as? Double == 1)
+        #expect(zip(swift, torch).allSatisfy { Set($0.keys) == Set($1.keys) }, "the same metrics.jsonl keys: swift \(swift), torch \(torch)")
         #expect(((swift[0]["loss"] as? Double) ?? 0) > 1e-3)   // the head does not start at the targets
     }
 

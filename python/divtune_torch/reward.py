@@ -281,7 +281,7 @@ def build_trainer(spec, spec_path="run_spec.json"):
     trainer.epoch_orders = EpochOrders(orders)
     trainer.remove_callback(PrinterCallback)
     metrics = os.path.join(config["output"], "metrics.jsonl")
-    trainer.add_callback(MetricsLog(metrics, lambda: trainer.tokens))
+    trainer.add_callback(MetricsLog(metrics, lambda: trainer.tokens, grad_norm=False))
     validation = Validation(trainer, validation_rows, metrics)
     trainer.add_callback(validation)
     return trainer, validation

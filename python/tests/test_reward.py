@@ -63,6 +63,7 @@ def test_a_run_writes_the_folder_swift_loads_and_validates_every_epoch(tmp_path)
     steps = [r for r in records if "loss" in r]
     evaluations = [r for r in records if "eval_mae" in r]
     assert [r["step"] for r in steps] == [1, 2, 3, 4] and [r["learning_rate"] for r in steps] == [1e-2] * 4
+    assert all(sorted(r) == ["epoch", "learning_rate", "loss", "peak_memory_mb", "step", "tokens_per_second"] for r in steps)
     assert [(r["step"], r["epoch"]) for r in evaluations] == [(2, 1.0), (4, 2.0)]
     output = config["output"]
     head = load_file(os.path.join(output, reward.HEAD_FILE))
