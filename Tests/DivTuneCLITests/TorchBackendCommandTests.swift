@@ -101,6 +101,17 @@ import Testing
         }
     }
 
+    /// A reward run's batch is split over the processes, so it must divide; TensorBoard is Swift-only.
+    @Test func aRewardRunsUnevenBatchAndReportToAreRefusedBeforeLaunch() throws {
+        let base = ["train", "reward", "--backend", "torch", "--python", "/nonexistent/python", "--model", "m", "--data", "d.jsonl", "--output", "o"]
+        let uneven = try DivTuneProcess.run(base + ["--num-processes", "3", "--batch-size", "4"])
+        #expect(uneven.status != 0 && uneven.stderr.contains("--batch-size 4 must be a multiple of --num-processes 3"), "\(uneven.stderr)")
+        let board = try DivTuneProcess.run(base + ["--report-to", "tensorboard"])
+        #expect(board.status != 0 && board.stderr.contains("--report-to is not available with --backend torch yet"), "\(board.stderr)")
+        let swiftOnly = try DivTuneProcess.run(["train", "reward", "--num-processes", "2", "--model", "m", "--data", "d", "--output", "o"])
+        #expect(swiftOnly.status != 0 && swiftOnly.stderr.contains("--num-processes is an option of --backend torch"), "\(swiftOnly.stderr)")
+    }
+
     @Test func aTaskMixtureIsRefusedOnTheTorchBackend() throws {
         let result = try DivTuneProcess.run(["train", "sft", "--backend", "torch", "--python", "/nonexistent/python", "--model", "m",
                                              "--data", "d.jsonl", "--output", "o", "--task-mixture", "idea=1"])
