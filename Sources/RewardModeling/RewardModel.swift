@@ -24,10 +24,16 @@ public final class RewardModel {
         self.model = model
         self.adapter = try LoRAAdapter(configuration: lora, model: model, seed: seed)
         try model.attach(adapter)
-        var rng = SeededGenerator(seed: seed &+ 0x5EED)
-        head = Tensor.randomNormal([1, model.configuration.hiddenSize], std: 0.02, using: &rng)
+        head = Self.initialHead(hiddenSize: model.configuration.hiddenSize, seed: seed)
         bias = Tensor.full(0, shape: [1])
         for p in trainableParameters { p.requiresGrad = true }
+    }
+
+    /// The fresh head's weights [1, hidden] for `seed`: N(0, 0.02²), drawn apart from the adapter's.
+    /// The torch backend starts from these too (docs/scale-out.md §8).
+    public static func initialHead(hiddenSize: Int, seed: UInt64) -> Tensor {
+        var rng = SeededGenerator(seed: seed &+ 0x5EED)
+        return Tensor.randomNormal([1, hiddenSize], std: 0.02, using: &rng)
     }
 
     init(model: LlamaModel, adapter: LoRAAdapter, head: Tensor, bias: Tensor) throws {

@@ -92,6 +92,13 @@ public struct RewardTrainer {
         return (total, 0)
     }
 
+    /// The order each epoch visits the `count` training examples in: one seeded generator drawing
+    /// a fresh permutation per epoch. The torch backend is handed these orders (docs/scale-out.md §8).
+    public static func epochOrders(count: Int, epochs: Int, seed: UInt64) -> [[Int]] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<epochs).map { _ in Array(0..<count).shuffled(using: &rng) }
+    }
+
     /// The number of optimizer steps `train` takes on `count` examples.
     public func totalSteps(trainingOn count: Int) -> Int {
         let whole = options.epochs * ((count + options.batchSize - 1) / options.batchSize)
@@ -107,14 +114,14 @@ public struct RewardTrainer {
             throw RewardError.invalidData(location: "example \(bad)", reason: "empty token sequence")
         }
         let optimizer = AdamW(parameters: model.trainableParameters)
-        var rng = SeededGenerator(seed: options.seed)
+        let orders = Self.epochOrders(count: train.count, epochs: options.epochs, seed: options.seed)
         var last = EpochReport(epoch: 0, trainLoss: .nan, validation: nil)
         var step = 0
         let total = totalSteps(trainingOn: train.count)
         try observer(.started(TrainingStart(name: "reward", step: 0, totalSteps: total)))
         for epoch in 1...options.epochs {
             model.adapter.isTraining = true
-            let order = Array(train.indices).shuffled(using: &rng)
+            let order = orders[epoch - 1]
             var epochLoss = 0.0, epochExamples = 0
             for start in stride(from: 0, to: order.count, by: options.batchSize) where step < total {
                 let started = Date()

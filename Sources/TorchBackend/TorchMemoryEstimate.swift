@@ -43,7 +43,8 @@ public struct TorchMemoryEstimate: Equatable, Sendable {
     public var logitBytes: Double
     public var totalBytes: Double { weightBytes + loraBytes + activationBytes + logitBytes }
 
-    public init(shape: ModelShape, configuration c: TrainingConfiguration, launch: TorchLaunch, zeroStage: Int?) {
+    /// `scoreHead`: a reward model's run (`train reward`), whose scalar head replaces the logits.
+    public init(shape: ModelShape, configuration c: TrainingConfiguration, launch: TorchLaunch, zeroStage: Int?, scoreHead: Bool = false) {
         let lora = c.lora(over: .init())
         let targets = lora.targetModules.map { $0.split(separator: ".").last.map(String.init) ?? $0 }
         let projections = shape.projections
@@ -64,8 +65,8 @@ public struct TorchMemoryEstimate: Equatable, Sendable {
         let perTokenLayer = Double(6 * shape.hiddenSize + 2 * shape.kvWidth + 4 * shape.intermediateSize) * valueBytes
         let tokens = Double(sequenceLength * sequencesPerMicroBatch)
         activationBytes = tokens * Double(shape.layers) * perTokenLayer
-        // F32 logits and their log-softmax.
-        logitBytes = tokens * Double(shape.vocabSize) * 4 * 2
+        // F32 logits and their log-softmax; a reward model reads one hidden state per sequence instead.
+        logitBytes = scoreHead ? 0 : tokens * Double(shape.vocabSize) * 4 * 2
     }
 
     /// Reads `model/config.json`; a missing or foreign file is an error naming it.

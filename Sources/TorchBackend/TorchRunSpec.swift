@@ -19,9 +19,14 @@ public struct TorchRunSpec {
     public var launch: TorchLaunch
     /// A multi-task run's resolved draw, written next to the spec (`task_plan.json`, docs/scale-out.md §3.1).
     public var taskPlan: TaskMixturePlan?
+    /// A reward model's run (`train reward`): its settings and data replace `configuration`'s, which
+    /// then only sizes the memory estimate (the per-device batch, length and LoRA shape).
+    public var reward: TorchRewardRun?
 
     public init(configuration: TrainingConfiguration, data: String, output: URL, overwrite: Bool, resume: String?, launch: TorchLaunch,
-                taskPlan: TaskMixturePlan? = nil) {
+                taskPlan: TaskMixturePlan? = nil, reward: TorchRewardRun? = nil) {
+        self.taskPlan = taskPlan
+        self.reward = reward
         self.configuration = configuration
         self.data = data
         self.output = output
@@ -33,10 +38,20 @@ public struct TorchRunSpec {
 
     public var url: URL { output.appendingPathComponent(Self.fileName) }
     public var taskPlanURL: URL { output.appendingPathComponent(TaskMixturePlan.fileName) }
+    /// The method the Python side runs: the configuration's, or `reward`.
+    public var method: String { reward == nil ? configuration.method.rawValue : "reward" }
+    var rewardDataURL: URL { output.appendingPathComponent(TorchRewardRun.dataFile) }
 
     /// The settings as the Python side reads them: the configuration's snake_case keys with each
     /// default made explicit (β, the DORPO weighting, ORPO's length, the LoRA shape).
     public func settings() throws -> [String: Any] {
+        if let reward {
+            var values = reward.settings.merging(reward.specValues(dataURL: rewardDataURL)) { _, new in new }
+            values["data"] = URL(fileURLWithPath: data).standardizedFileURL.path
+            values["output"] = output.standardizedFileURL.path
+            values["overwrite"] = overwrite
+            return values
+        }
         let c = configuration
         var values = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as? [String: Any] ?? [:]
         let lora = c.lora(over: LoRAConfiguration())
@@ -63,7 +78,7 @@ public struct TorchRunSpec {
         var launchValues = try JSONSerialization.jsonObject(with: JSONEncoder().encode(launch)) as? [String: Any] ?? [:]
         launchValues["launcher"] = launch.effectiveLauncher?.rawValue ?? NSNull()
         let object: [String: Any] = [
-            "format": Self.format, "method": configuration.method.rawValue, "configuration": try settings(),
+            "format": Self.format, "method": method, "configuration": try settings(),
             "resume": resume.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? NSNull(),
             "launch": launchValues, "command": command,
             "task_plan": taskPlan == nil ? NSNull() : taskPlanURL.standardizedFileURL.path,
@@ -71,7 +86,8 @@ public struct TorchRunSpec {
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
-    /// Writes the spec (and the task plan it names) atomically into the output folder (created if needed).
+    /// Writes the spec atomically into the output folder (created if needed), after the files it
+    /// names: a multi-task run's task plan, a reward run's data.
     public func write(command: [String]) throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         if let taskPlan {
@@ -79,6 +95,7 @@ public struct TorchRunSpec {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             try AtomicFile.write(try encoder.encode(taskPlan), to: taskPlanURL)
         }
+        try reward?.writeData(to: rewardDataURL)
         try AtomicFile.write(try json(command: command), to: url)
     }
 }

@@ -22,8 +22,10 @@ public struct TrainingSettings: Equatable, Sendable {
     public static let runKeys: Set<String> = ["data", "output", "resume", "overwrite", "threads", "report_to",
                                               "monitor_prompts", "monitor_every", "monitor_samples", "monitor_max_tokens", "monitor_system",
                                               "reward", "reward_base_model", "diversity_floor", "stop_on_collapse"]
+    /// Keys only `divtune train reward` reads (docs/formats.md §3.6): its loss and how scores become targets.
+    public static let rewardKeys: Set<String> = ["loss", "targets", "score_transform"]
     /// Every key a config file may hold.
-    public static var keys: Set<String> { runKeys.union(TrainingConfiguration.settingKeys) }
+    public static var keys: Set<String> { runKeys.union(TrainingConfiguration.settingKeys).union(rewardKeys) }
 
     public private(set) var values: [String: Value] = [:]
 
@@ -79,8 +81,16 @@ public struct TrainingSettings: Equatable, Sendable {
         return decoded
     }
 
+    /// Refuses the first setting (in key order) outside `allowed`, naming its file and line:
+    /// `command` does not read it, and a setting that is silently ignored would mislead.
+    public func requireOnly(_ allowed: Set<String>, command: String) throws {
+        if let key = values.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw error(key, "is not a setting of \(command)")
+        }
+    }
+
     /// An error about `key` that names where it was set: the file and line, or the flag.
-    func error(_ key: String, _ reason: String) -> Error {
+    public func error(_ key: String, _ reason: String) -> Error {
         switch values[key]?.origin {
         case let .file(path, line): return FileError(path: path, line: line, reason: "'\(key)' \(reason)")
         case .flag, nil: return TrainingError.invalidOption(name: key.replacingOccurrences(of: "_", with: "-"), reason: reason)

@@ -13,7 +13,7 @@ struct LoRAOptions: ParsableArguments {
     var loraTargets: String?
 
     /// The defaults the help names: a training run's (LoRA's own) and the reward model's.
-    private static let train = LoRAConfiguration(), reward = TrainRewardCommand.paperLoRA
+    private static let train = LoRAConfiguration(), reward = RewardRunSettings.paperLoRA
 
     /// The options given, as settings of a training run.
     func record(in settings: inout TrainingSettings) {

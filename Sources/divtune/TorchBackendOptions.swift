@@ -78,8 +78,14 @@ struct TorchBackendOptions: ParsableArguments {
         }
         let spec = TorchRunSpec(configuration: configuration, data: data, output: URL(fileURLWithPath: output), overwrite: overwrite,
                                 resume: resume, launch: launch, taskPlan: taskPlan)
-        try TorchTraining.run(spec, stack: TorchStack(python: python), threads: try settings.number("threads"), dryRun: dryRun,
-                              deviceMemoryGiB: deviceMemory)
+        try start(spec, threads: try settings.number("threads"))
+    }
+
+    /// Checks, writes and launches `spec` with these options' Python, dry run and memory limit;
+    /// `prepare` completes the spec once the run will start (``TorchTraining/run``).
+    func start(_ spec: TorchRunSpec, threads: Int?, prepare: (inout TorchRunSpec) throws -> Void = { _ in }) throws {
+        try TorchTraining.run(spec, stack: TorchStack(python: python), threads: threads, dryRun: dryRun, deviceMemoryGiB: deviceMemory,
+                              prepare: prepare)
     }
 }
 

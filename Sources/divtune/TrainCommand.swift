@@ -139,6 +139,7 @@ struct TrainOptions: ParsableArguments {
 
     func train(_ method: TrainingConfiguration.Method) throws {
         let settings = try settings()
+        try settings.requireOnly(TrainingSettings.keys.subtracting(TrainingSettings.rewardKeys), command: "train \(method.rawValue)")
         if let launch = try scaleOut.launch() { return try scaleOut.train(method, settings: settings, launch: launch) }
         func required(_ key: String) throws -> String {
             guard let value = settings.string(key) else { throw ValidationError("missing --\(key) (or '\(key)' in the config file)") }

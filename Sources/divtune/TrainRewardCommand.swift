@@ -6,111 +6,90 @@ import Monitor
 import Preference
 import RewardModeling
 import TensorEngine
+import Tokenizers
+import TorchBackend
 import Training
 
 /// `divtune train reward`: the paper's reward model (docs/methods.md §6.3) — a scalar head on the last
 /// token's final hidden state plus LoRA, regressed on transformed upvote scores (L1 by default),
-/// with Spearman, R² and MAE on a held-out split after every epoch.
+/// with Spearman, R² and MAE on a held-out split after every epoch. `--config` and the flags are
+/// read as by the other train commands (``RewardRunSettings``); `--backend torch` trains the same
+/// examples in the same order from the same head with PyTorch (docs/scale-out.md §8).
 struct TrainRewardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reward", abstract: "Train a reward model (score head + LoRA) on scored responses.")
 
-    @Option(help: "The base model: a .gguf file or an HF folder with safetensors.") var model: String
-    @Option(help: "JSON Lines: {\"prompt\", \"response\", \"score\"} per line, or the grouped {\"prompt\", \"responses\": [{\"text\", \"score\"}]} of `prepare --input` (raw upvotes unless --targets transformed).") var data: String
-    @Option(help: "Output folder: PEFT adapter, reward_head.safetensors, reward_config.json, metrics.jsonl.") var output: String
+    @Option(help: "The base model: a .gguf file or an HF folder with safetensors.") var model: String?
+    @Option(help: "JSON Lines: {\"prompt\", \"response\", \"score\"} per line, or the grouped {\"prompt\", \"responses\": [{\"text\", \"score\"}]} of `prepare --input` (raw upvotes unless --targets transformed).") var data: String?
+    @Option(help: "Output folder: PEFT adapter, reward_head.safetensors, reward_config.json, metrics.jsonl.") var output: String?
+    @Option(help: "YAML file of snake_case flag names (configs/paper/reward.yaml); flags override it.") var config: String?
     @Flag(help: "Delete the previous reward model in --output first; without it a non-empty --output is refused.") var overwrite = false
-    @Option(help: "Loss: l1 (the paper) or mse.") var loss: String = "l1"
-    @Option(help: "raw: apply the paper's score transform with the file's global min/max; transformed: scores are targets already.")
-    var targets: String = "raw"
-    @Option(help: "With --targets raw, the transform variant: consistent-shift (the intended map onto [-1, 1]) or reference (the released code's; equal when the minimum score is 1).")
-    var scoreTransform: ScoreTransform.Variant = .consistentShift
-    @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Loss: l1 (the paper, default) or mse.") var loss: RewardTrainer.Loss?
+    @Option(help: "raw (default): apply the paper's score transform with the file's global min/max; transformed: scores are targets already.")
+    var targets: RewardRunSettings.Targets?
+    @Option(help: "With --targets raw, the transform variant: consistent-shift (the intended map onto [-1, 1], default) or reference (the released code's; equal when the minimum score is 1).")
+    var scoreTransform: ScoreTransform.Variant?
+    @Option(help: "Epochs (default 3).") var epochs: Int?
     @Option(help: "Stop after this many optimizer steps (a short reward model, as the demo trains; default: every epoch whole).") var maxSteps: Int?
-    @Option(help: "Learning rate (the paper: 3e-5).") var learningRate: Float = 3e-5
-    @Option(help: "Examples per optimizer step.") var batchSize = 4
+    @Option(help: "Learning rate (default 3e-5, the paper's).") var learningRate: Float?
+    @Option(help: "Examples per optimizer step (default 4).") var batchSize: Int?
     @OptionGroup var lora: LoRAOptions
     @Flag(help: "Run each batch as one packed row (attention kept within each example) instead of one example at a time, as TRL's padding_free. Same results.") var paddingFree = false
-    @Option(help: "Maximum tokens per input (the paper: 2048).") var maxLength = 2048
-    @Option(help: "Share of examples held out for validation.") var validationFraction = 0.1
-    @Option(help: "Seed for the split, initialisation and shuffling.") var seed: UInt64 = 0
-    @Option(help: "Threads for the engine.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Also report metrics to: none or tensorboard (event files in OUTPUT/runs), as TRL's report_to.") var reportTo: ReportTarget = .none
+    @Option(help: "Maximum tokens per input (default 2048, the paper's).") var maxLength: Int?
+    @Option(name: [.customLong("validation-split"), .customLong("validation-fraction")], help: "Share of examples held out for validation (default 0.1).")
+    var validationSplit: Double?
+    @Option(help: "Seed for the split, initialisation and shuffling (default 0).") var seed: UInt64?
+    @Option(help: "Threads for the engine.") var threads: Int?
+    @Option(help: "Also report metrics to: none or tensorboard (event files in OUTPUT/runs), as TRL's report_to.") var reportTo: ReportTarget?
+    @OptionGroup var scaleOut: TorchBackendOptions
 
-    /// The paper's reward-model LoRA: rank 16, alpha 32 (LoRA's defaults), no dropout, on q_proj and v_proj.
-    static let paperLoRA = LoRAConfiguration(dropout: 0, targetModules: HFModuleNames.peftDefaultTargets)
-
+    /// The LoRA flags are checked as they are parsed, as in `train` (the rest once merged with the file).
     func validate() throws {
-        guard RewardTrainer.Loss(rawValue: loss) != nil else { throw ValidationError("--loss must be l1 or mse") }
-        guard targets == "raw" || targets == "transformed" else { throw ValidationError("--targets must be raw or transformed") }
-        guard validationFraction >= 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be in [0, 1)") }
-        guard maxLength >= 2 else { throw ValidationError("--max-length must be ≥ 2") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number, got \(learningRate)") }
-        _ = try lora.configuration(over: Self.paperLoRA)
-        guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
-        if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be ≥ 1") }
+        _ = try lora.configuration(over: RewardRunSettings.paperLoRA)
+    }
+
+    /// The run's settings: the config file's, with the flags given taking their place.
+    func settings() throws -> RewardRunSettings {
+        var flags = TrainingSettings()
+        for (key, value) in [("model", model), ("data", data), ("output", output)] { flags.setFlag(key, value) }
+        if overwrite { flags.setFlag("overwrite", true) }
+        flags.setFlag("loss", loss?.rawValue)
+        flags.setFlag("targets", targets?.rawValue)
+        flags.setFlag("score_transform", scoreTransform?.rawValue)
+        for (key, value) in [("epochs", epochs), ("max_steps", maxSteps), ("batch_size", batchSize), ("max_length", maxLength), ("threads", threads)] {
+            flags.setFlag(key, value)
+        }
+        flags.setFlag("learning_rate", learningRate)
+        lora.record(in: &flags)
+        if paddingFree { flags.setFlag("padding_free", true) }
+        flags.setFlag("validation_split", validationSplit)
+        flags.setFlag("seed", seed)
+        flags.setFlag("report_to", reportTo?.rawValue)
+        return try RewardRunSettings(try config.map(TrainingSettings.init(configFile:))?.overridden(by: flags) ?? flags)
     }
 
     func run() throws {
-        let outputURL = URL(fileURLWithPath: output)
+        let s = try settings()
+        if let launch = try scaleOut.launch() { return try runOnTorch(s, launch: launch) }
+        let outputURL = URL(fileURLWithPath: s.output)
         let folder = TrainingRunFolder(url: outputURL, otherOutputs: [RewardModel.headFile, RewardModel.configFile])
-        try folder.startNew(overwrite: overwrite)
-        EngineThreads.configure(threads)
-        let url = URL(fileURLWithPath: data)
-        var rows: [(prompt: String, response: String, score: Double)] = []
-        for row in try JSONLines.rows(of: url) {
-            let prompt = try row.string("prompt")
-            var scored: [(response: String, score: Double, field: String)] = []
-            if let grouped = row.value("responses") {
-                // The grouped layout of `prepare --input`: each response of the prompt is an example.
-                guard case .array(let responses) = grouped else {
-                    throw row.error("must be a list of {\"text\", \"score\"} objects, found \(grouped.typeName)", field: "responses")
-                }
-                for (i, item) in responses.enumerated() {
-                    guard case .string(let text)? = item["text"] else { throw row.error("missing or not a string", field: "responses[\(i)].text") }
-                    guard case .number(let score)? = item["score"], score.isFinite else {
-                        throw row.error("missing or not a finite number", field: "responses[\(i)].score")
-                    }
-                    scored.append((text, score, "responses[\(i)].score"))
-                }
-            } else {
-                guard let score = try row.finiteNumber("score") else { throw row.error("missing", field: "score") }
-                scored.append((try row.string("response"), score, "score"))
-            }
-            for example in scored {
-                if targets == "transformed" && abs(example.score) > 1 {
-                    throw row.error("\(example.score) is outside [-1, 1] (use --targets raw for upvotes)", field: example.field)
-                }
-                rows.append((prompt, example.response, example.score))
-            }
-        }
-        guard rows.count >= 2 else { throw FileError(path: url.path, reason: "needs at least 2 examples") }
-        let scores = rows.map(\.score)
-        let transformed = targets == "raw" ? try ScoreTransform.transform(scores, variant: scoreTransform) : scores
-
-        let lm = try LanguageModel.load(path: model)
-        let examples = zip(rows, transformed).map { row, target in
-            (ids: RewardExample.ids(prompt: row.prompt, response: row.response, tokenizer: lm.tokenizer, maxLength: maxLength), target: target)
-        }
-        let (trainIndices, validationIndices) = RewardTrainer.split(count: examples.count, validationFraction: validationFraction, seed: seed)
-        var loraConfiguration = try lora.configuration(over: Self.paperLoRA)
-        loraConfiguration.baseModelNameOrPath = model
-        let reward = try RewardModel(model: lm.model, lora: loraConfiguration, seed: seed)
-        let trainer = try RewardTrainer(model: reward, options: .init(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
-                                                                        loss: RewardTrainer.Loss(rawValue: loss) ?? .l1, seed: seed,
-                                                                        paddingFree: paddingFree, maxSteps: maxSteps))
+        try folder.startNew(overwrite: s.overwrite)
+        EngineThreads.configure(s.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let lm = try LanguageModel.load(path: s.model)
+        let resolved = try s.examples(tokenizer: lm.tokenizer)
+        let examples = resolved.examples
+        let (trainIndices, validationIndices) = RewardTrainer.split(count: examples.count, validationFraction: s.validationSplit, seed: s.seed)
+        let reward = try RewardModel(model: lm.model, lora: s.lora, seed: s.seed)
+        let trainer = try RewardTrainer(model: reward, options: s.trainerOptions)
         let log = try TrainingLog(url: folder.metricsURL)
-        if reportTo == .tensorboard { log.onRecord = try TrainingTensorBoard(folder: folder, arguments: nil).write }
+        if s.reportTo == .tensorboard { log.onRecord = try TrainingTensorBoard(folder: folder, arguments: nil).write }
         let progress = TrainingProgress()
         print("training on \(trainIndices.count) examples, validating on \(validationIndices.count); \(trainer.totalSteps(trainingOn: trainIndices.count)) steps")
         let last = try trainer.train(trainIndices.map { examples[$0] }, validation: validationIndices.map { examples[$0] }) { event in
             try log.record(event)
             progress.show(event)
         }
-        let config = RewardConfig(baseModel: model, maxLength: maxLength, loss: loss,
-                                  scoreMinimum: targets == "raw" ? scores.min() : nil, scoreMaximum: targets == "raw" ? scores.max() : nil,
-                                  scoreTransform: targets == "raw" ? scoreTransform.rawValue : nil,
-                                  validation: last.validation, tokenizer: lm.tokenizer)
-        try reward.save(directory: outputURL, config: config)
+        try reward.save(directory: outputURL, config: s.config(resolved, validation: last.validation, tokenizer: lm.tokenizer))
         if log.contextSplits > 0 {
             print("padding-free: \(log.contextSplits) extra rows were started where a batch overran the model's context of"
                   + " \(lm.model.configuration.maxPositionEmbeddings) tokens (context_splits in metrics.jsonl)")
@@ -121,6 +100,58 @@ struct TrainRewardCommand: ParsableCommand {
         }
         print("saved the reward model in \(outputURL.path)")
     }
+
+    /// `--backend torch`: the examples, split, epoch orders and first head are resolved here, from
+    /// the base folder's tokenizer, and handed over in the run spec (docs/scale-out.md §8).
+    func runOnTorch(_ s: RewardRunSettings, launch: TorchLaunch) throws {
+        if s.reportTo != .none { throw ValidationError("--report-to is not available with --backend torch yet") }
+        guard s.batchSize % launch.numProcesses == 0 else {
+            throw ValidationError("--batch-size \(s.batchSize) must be a multiple of --num-processes \(launch.numProcesses): each process takes an equal share of a step's examples")
+        }
+        // The estimate's run: a micro-batch of one process's share, at the configured length and LoRA shape.
+        var sized = TrainingSettings()
+        for (key, value) in [("model", s.model), ("lora_rank", String(s.lora.rank)), ("lora_alpha", String(s.lora.alpha)),
+                             ("lora_targets", s.lora.targetModules.joined(separator: ",")),
+                             ("batch_size", String(s.batchSize / launch.numProcesses)), ("max_length", String(s.maxLength))] {
+            sized.setFlag(key, value)
+        }
+        let estimateConfiguration = try TrainingConfiguration.forRun(.sft, settings: sized)
+        var values: [String: Any] = [
+            "model": TrainingConfiguration.absolutePath(s.model), "loss": s.loss.rawValue, "epochs": s.epochs, "batch_size": s.batchSize,
+            "learning_rate": Double(String(s.learningRate))!, "lora_rank": s.lora.rank, "lora_alpha": Double(String(s.lora.alpha))!,
+            "lora_dropout": Double(String(s.lora.dropout))!, "lora_targets": s.lora.targetModules, "max_length": s.maxLength,
+            "validation_split": s.validationSplit, "seed": s.seed, "targets": s.targets.rawValue,
+        ]
+        if let maxSteps = s.maxSteps { values["max_steps"] = maxSteps }
+        if s.targets == .raw { values["score_transform"] = s.scoreTransform.rawValue }
+        let spec = TorchRunSpec(configuration: estimateConfiguration, data: s.data, output: URL(fileURLWithPath: s.output), overwrite: s.overwrite,
+                                resume: nil, launch: launch, reward: TorchRewardRun(settings: values))
+        try scaleOut.start(spec, threads: s.threads) { spec in
+            // A folder holding a run was refused already unless --overwrite, which clears it here.
+            if s.overwrite {
+                try TrainingRunFolder(url: spec.output, otherOutputs: [RewardModel.headFile, RewardModel.configFile, TorchRunSpec.fileName,
+                                                                       TorchRewardRun.dataFile]).startNew(overwrite: true)
+            }
+            spec.reward?.resolved = try Self.resolve(s)
+        }
+    }
+
+    /// The torch run's data: the base folder's tokenizer (not its weights) makes the examples.
+    static func resolve(_ s: RewardRunSettings) throws -> TorchRewardRun.Resolved {
+        let folder = URL(fileURLWithPath: s.model)
+        let tokenizer = try BPETokenizer(tokenizerJSON: folder.appendingPathComponent("tokenizer.json"))
+        let resolved = try s.examples(tokenizer: tokenizer)
+        let examples = resolved.examples.map { TorchRewardRun.Example(ids: $0.ids, target: $0.target) }
+        let (train, validation) = RewardTrainer.split(count: examples.count, validationFraction: s.validationSplit, seed: s.seed)
+        let shape = try TorchMemoryEstimate.shape(modelFolder: folder)
+        let encoder = JSONEncoder()
+        let config = try JSONSerialization.jsonObject(with: encoder.encode(s.config(resolved, validation: nil, tokenizer: tokenizer))) as? [String: Any] ?? [:]
+        return .init(train: train.map { examples[$0] }, validation: validation.map { examples[$0] },
+                     epochOrders: RewardTrainer.epochOrders(count: train.count, epochs: s.epochs, seed: s.seed),
+                     initialHead: RewardModel.initialHead(hiddenSize: shape.hiddenSize, seed: s.seed).scalars, config: config)
+    }
 }
 
 extension ScoreTransform.Variant: ExpressibleByArgument {}
+extension RewardTrainer.Loss: ExpressibleByArgument {}
+extension RewardRunSettings.Targets: ExpressibleByArgument {}

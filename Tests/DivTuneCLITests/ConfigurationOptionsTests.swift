@@ -186,10 +186,37 @@ import Training
         let arguments = ["train", "reward", "--model", "m", "--data", "d", "--output", "o"]
         let paper = try parse(arguments, as: TrainRewardCommand.self)
         var expected = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0, targetModules: ["q_proj", "v_proj"])
-        #expect(try paper.lora.configuration(over: TrainRewardCommand.paperLoRA) == expected)
+        #expect(try paper.lora.configuration(over: RewardRunSettings.paperLoRA) == expected)
         let given = try parse(arguments + ["--lora-rank", "4", "--lora-targets", "q_proj"], as: TrainRewardCommand.self)
         (expected.rank, expected.targetModules) = (4, ["q_proj"])
-        #expect(try given.lora.configuration(over: TrainRewardCommand.paperLoRA) == expected)
+        #expect(try given.lora.configuration(over: RewardRunSettings.paperLoRA) == expected)
         #expect(parseError(arguments + ["--lora-alpha", "nan"]).contains("'lora-alpha'"))
+    }
+
+    /// `train reward --config` (docs/formats.md §3.6): the shared keys and the reward model's own,
+    /// flags over the file, the paper's defaults for what neither gives; a key it does not read is
+    /// refused naming its line, and the other train commands refuse the reward model's keys.
+    @Test func trainRewardReadsAConfigFileWithFlagsOverIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("divtune-reward-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("reward.yaml")
+        try "learning_rate: 1e-4\nepochs: 2\nloss: mse\nlora_rank: 8\nvalidation_split: 0.2\nscore_transform: reference\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let arguments = ["train", "reward", "--config", file.path, "--model", "m", "--data", "d", "--output", "o"]
+        let s = try parse(arguments + ["--epochs", "5"], as: TrainRewardCommand.self).settings()
+        #expect(s.learningRate == 1e-4 && s.epochs == 5 && s.loss == .mse && s.lora.rank == 8 && s.lora.alpha == 32)
+        #expect(s.validationSplit == 0.2 && s.scoreTransform == .reference && s.targets == .raw)
+        #expect(s.batchSize == 4 && s.maxLength == 2048 && s.seed == 0 && s.maxSteps == nil)
+        #expect(try parse(arguments + ["--validation-fraction", "0.3"], as: TrainRewardCommand.self).settings().validationSplit == 0.3)
+
+        try "epochs: 2\nbeta: 0.1\n".write(to: file, atomically: true, encoding: .utf8)
+        do { _ = try parse(arguments, as: TrainRewardCommand.self).settings(); Issue.record("beta was accepted") } catch {
+            #expect("\(error)".contains("\(file.path):2") && "\(error)".contains("'beta' is not a setting of train reward"), "\(error)")
+        }
+        try "loss: l1\n".write(to: file, atomically: true, encoding: .utf8)
+        let dpo = try parse(["train", "dpo", "--config", file.path, "--model", "m", "--data", "d", "--output", "o"], as: TrainCommand.DPO.self)
+        do { try dpo.options.train(.dpo); Issue.record("loss was accepted by train dpo") } catch {
+            #expect("\(error)".contains("\(file.path):1") && "\(error)".contains("'loss' is not a setting of train dpo"), "\(error)")
+        }
     }
 }

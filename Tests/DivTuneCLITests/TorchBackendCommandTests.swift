@@ -88,7 +88,7 @@ import Testing
             + "\(vocab)}"
         try config.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         let root = DivTuneProcess.repositoryRoot.appendingPathComponent("configs/paper")
-        for method in ["sft", "dpo", "ddpo", "orpo", "dorpo"] {
+        for method in ["sft", "dpo", "ddpo", "orpo", "dorpo", "reward"] {
             let dry = try DivTuneProcess.run(["train", method, "--config", root.appendingPathComponent("\(method).yaml").path, "--model", dir.path,
                                               "--data", "d.jsonl", "--output", dir.appendingPathComponent(method).path, "--backend", "torch",
                                               "--num-processes", "6", "--precision", "bf16", "--fsdp", "--python", "/nonexistent/python",
@@ -96,6 +96,8 @@ import Testing
             #expect(dry.status == 0, "\(model) \(method): \(dry.stderr)")
             #expect(dry.stdout.contains("per-device memory estimate") && dry.stdout.contains("(\(parameters) parameters)"), "\(model) \(method)")
             #expect(dry.stdout.contains("--config_file=\(root.appendingPathComponent("fsdp.yaml").standardizedFileURL.path)"), "\(dry.stdout)")
+            // The reward model reads one hidden state per sequence through its head: no logits.
+            #expect(dry.stdout.contains("logits      0.00 GiB") == (method == "reward"), "\(model) \(method): \(dry.stdout)")
         }
     }
 
@@ -120,6 +122,17 @@ import Testing
                                           "--data", data.path, "--output", out.path, "--task-mixture", "idea=1"])
         #expect(dpo.status != 0 && dpo.stderr.contains("train sft on --backend torch, not dpo"), "\(dpo.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// A reward run's batch is split over the processes, so it must divide; TensorBoard is Swift-only.
+    @Test func aRewardRunsUnevenBatchAndReportToAreRefusedBeforeLaunch() throws {
+        let base = ["train", "reward", "--backend", "torch", "--python", "/nonexistent/python", "--model", "m", "--data", "d.jsonl", "--output", "o"]
+        let uneven = try DivTuneProcess.run(base + ["--num-processes", "3", "--batch-size", "4"])
+        #expect(uneven.status != 0 && uneven.stderr.contains("--batch-size 4 must be a multiple of --num-processes 3"), "\(uneven.stderr)")
+        let board = try DivTuneProcess.run(base + ["--report-to", "tensorboard"])
+        #expect(board.status != 0 && board.stderr.contains("--report-to is not available with --backend torch yet"), "\(board.stderr)")
+        let swiftOnly = try DivTuneProcess.run(["train", "reward", "--num-processes", "2", "--model", "m", "--data", "d", "--output", "o"])
+        #expect(swiftOnly.status != 0 && swiftOnly.stderr.contains("--num-processes is an option of --backend torch"), "\(swiftOnly.stderr)")
     }
 
     @Test func launchFlagsAreCheckedBeforeAnyLaunch() throws {

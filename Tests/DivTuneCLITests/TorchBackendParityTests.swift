@@ -114,4 +114,68 @@ import Testing
         #expect(got["prompt_ids"] as? [Int] == expected["prompt_ids"] as? [Int])
         #expect(got["ids"] as? [Int] == expected["ids"] as? [Int])
     }
+
+    /// Scored responses (raw upvotes) for the reward model: 4 train and 2 validation examples.
+    static func scores(in dir: URL) throws -> String {
+        let rows: [(String, String, Int)] = [
+            ("Write a one-line story about a lighthouse.", "The keeper lit the lamp for a ship that never came.", 41),
+            ("Write a one-line story about a lighthouse.", "It was a lighthouse.", 2),
+            ("Name a colour for a quiet morning.", "Pale heron grey.", 17),
+            ("Name a colour for a quiet morning.", "Blue.", 1),
+            ("Describe the sea at night.", "Ink that breathes against the harbour wall.", 23),
+            ("Describe the sea at night.", "Dark and wet.", 5),
+        ]
+        let url = dir.appendingPathComponent("scores.jsonl")
+        try rows.map { row in
+            String(decoding: try JSONSerialization.data(withJSONObject: ["prompt": row.0, "response": row.1, "score": row.2], options: .sortedKeys), as: UTF8.self)
+        }.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// The reward model (docs/scale-out.md §8): both backends start from the same head (the torch
+    /// backend is handed the Swift draw) and PEFT's B = 0, so the first step's loss — over the same
+    /// two examples of the same shuffled order — agrees within 1e-4, and so do the validation
+    /// metrics after that step (a learning rate of 1e-8 leaves the weights where they were: these
+    /// compare the two engines' predictions on the held-out split).
+    @Test(arguments: ["l1", "mse"])
+    func theRewardModelsFirstStepAndPredictionsMatchTheSwiftTrainer(loss: String) throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        let model = try Self.model(), data = try Self.scores(in: dir)
+        let common = ["reward", "--model", model, "--data", data, "--loss", loss, "--batch-size", "2", "--max-steps", "1",
+                      "--validation-split", "0.34", "--learning-rate", "1e-8", "--seed", "3", "--threads", "2"]
+        try train(common + ["--output", dir.appendingPathComponent("swift").path], torch: false)
+        try train(common + ["--output", dir.appendingPathComponent("torch").path], torch: true)
+        let swift = try TorchBackendCommandTests.metrics(dir.appendingPathComponent("swift"))
+        let torch = try TorchBackendCommandTests.metrics(dir.appendingPathComponent("torch"))
+        #expect(swift.count == 2 && torch.count == 2, "swift \(swift), torch \(torch)")
+        for (key, record) in [("loss", 0), ("eval_mae", 1), ("eval_r2", 1), ("eval_spearman", 1)] {
+            let s = try #require(swift[record][key] as? Double, "\(key)"), t = try #require(torch[record][key] as? Double, "\(key)")
+            #expect(abs(s - t) <= 1e-4 * max(abs(s), abs(t)), "\(loss) \(key): swift \(s), torch \(t)")
+        }
+        #expect(torch[0]["step"] as? Int == 1 && torch[1]["step"] as? Int == 1 && torch[1]["epoch"] as? Double == 1)
+        #expect(zip(swift, torch).allSatisfy { Set($0.keys) == Set($1.keys) }, "the same metrics.jsonl keys: swift \(swift), torch \(torch)")
+        #expect(((swift[0]["loss"] as? Double) ?? 0) > 1e-3)   // the head does not start at the targets
+    }
+
+    /// A reward model the torch backend trained loads in Swift (`divtune reward score`) and scores a
+    /// text as transformers + peft with its head do, within 1e-4.
+    @Test func aTorchTrainedRewardModelScoresInSwiftAsInTorch() throws {
+        let dir = try DivTuneProcess.temporaryDirectory()
+        let model = try Self.model(), data = try Self.scores(in: dir), out = dir.appendingPathComponent("torch")
+        try train(["reward", "--model", model, "--data", data, "--output", out.path, "--batch-size", "2", "--max-steps", "2",
+                   "--learning-rate", "1e-2", "--threads", "2"], torch: true)
+        let (prompt, response) = ("Write a haiku about rain.", "Grey threads on the glass, the street hums under them.")
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(TorchPython.run([Self.script, "reward", model, out.path, prompt, response]).utf8)) as? [String: Any])
+        let input = dir.appendingPathComponent("texts.jsonl")
+        try String(decoding: try JSONSerialization.data(withJSONObject: ["prompt": prompt, "response": response]), as: UTF8.self)
+            .write(to: input, atomically: true, encoding: .utf8)
+        let result = try DivTuneProcess.run(["reward", "score", "--model", model, "--adapter", out.path, "--input", input.path, "--threads", "2"])
+        #expect(result.status == 0, "\(result.stderr.suffix(2000))")
+        let line = try #require(result.stdout.split(separator: "\n").first)
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let s = try #require(got["reward"] as? Double), t = try #require(expected["reward"] as? Double)
+        #expect(abs(s - t) <= 1e-4 * max(abs(s), abs(t)), "swift \(s), torch \(t)")
+        let base = try #require(expected["without_adapter"] as? Double)
+        #expect(abs(t - base) > 1e-4 * abs(t))   // the trained adapter changes the score: Swift read it
+    }
 }

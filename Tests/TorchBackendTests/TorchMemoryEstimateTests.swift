@@ -62,4 +62,23 @@ import Training
         try estimate.check(deviceMemoryGiB: 80)
         #expect(throws: TorchBackendError.self) { try estimate.check(deviceMemoryGiB: 16) }
     }
+
+    /// The reward preset (docs/scale-out.md §2.1, §8): the paper's settings, and an estimate with no
+    /// logits (the score head) for one process's share of the 24 examples per update.
+    @Test func theRewardPresetDecodesAndItsEstimateHasNoLogits() throws {
+        let preset = Self.root.appendingPathComponent("configs/paper/reward.yaml").path
+        var settings = try TrainingSettings(configFile: preset)
+        #expect(settings.string("loss") == "l1" && settings.string("targets") == "raw" && settings.string("score_transform") == "consistent-shift")
+        let c = try TrainingConfiguration.forRun(.sft, settings: settings)
+        #expect(c.loraRank == 16 && c.loraAlpha == 32 && c.loraDropout == 0 && c.loraTargets == ["q_proj", "v_proj"])
+        #expect(c.learningRate == 3e-5 && c.epochs == 3 && c.batchSize == 24 && c.effectiveMaxLength == 2048)
+        settings.setFlag("batch_size", c.batchSize / 6)
+        var launch = TorchLaunch()
+        (launch.numProcesses, launch.precision) = (6, .bf16)
+        let share = try TrainingConfiguration.forRun(.sft, settings: settings)
+        let estimate = TorchMemoryEstimate(shape: Self.llama8B, configuration: share, launch: launch, zeroStage: 2, scoreHead: true)
+        #expect(estimate.logitBytes == 0 && estimate.sequencesPerMicroBatch == 4 && estimate.loraParameters == 32 * 16 * (3 * 4096 + 1024))
+        try estimate.check(deviceMemoryGiB: 80)
+        #expect(throws: TorchBackendError.self) { try estimate.check(deviceMemoryGiB: 16) }
+    }
 }

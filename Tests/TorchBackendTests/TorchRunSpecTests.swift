@@ -58,6 +58,33 @@ import Training
         try TorchTraining.refuseExistingRun(in: folder)   // a spec and its plan are not a run
     }
 
+    /// A reward run's spec (docs/scale-out.md §8): method `reward`, its settings with the resolved
+    /// data's keys, and reward_data.jsonl with the training examples, then the validation ones.
+    @Test func aRewardSpecCarriesTheResolvedDataAndWritesItsExamples() throws {
+        let folder = try temporaryFolder().appendingPathComponent("run")
+        let resolved = TorchRewardRun.Resolved(train: [.init(ids: [5, 6], target: 0.5), .init(ids: [7], target: -1)],
+                                               validation: [.init(ids: [8, 9, 10], target: 0.25)], epochOrders: [[1, 0], [0, 1]],
+                                               initialHead: [0.125, -0.5], config: ["max_length": 64, "tokenizer_sha256": "ab"])
+        var spec = TorchRunSpec(configuration: try TrainingConfiguration.forRun(.sft, settings: TrainingSettings()), data: "scores.jsonl",
+                                output: folder, overwrite: true, resume: nil, launch: TorchLaunch(),
+                                reward: TorchRewardRun(settings: ["loss": "l1", "batch_size": 2]))
+        #expect(try spec.settings()["reward_data"] == nil)   // before launch (a dry run) nothing is resolved
+        spec.reward?.resolved = resolved
+        try spec.write(command: ["python3"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: spec.url)) as? [String: Any])
+        #expect(object["method"] as? String == "reward")
+        let values = try #require(object["configuration"] as? [String: Any])
+        #expect(values["loss"] as? String == "l1" && values["overwrite"] as? Bool == true && (values["data"] as? String)?.hasPrefix("/") == true)
+        #expect(values["epoch_orders"] as? [[Int]] == [[1, 0], [0, 1]])
+        #expect((values["reward_head"] as? [String: Any])?["weight"] as? [Double] == [0.125, -0.5])
+        #expect((values["reward_config"] as? [String: Any])?["tokenizer_sha256"] as? String == "ab")
+        let dataURL = folder.appendingPathComponent(TorchRewardRun.dataFile)
+        #expect(values["reward_data"] as? String == dataURL.path)
+        let lines = try String(contentsOf: dataURL, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines == [#"{"ids":[5,6],"split":"train","target":0.5}"#, #"{"ids":[7],"split":"train","target":-1}"#,
+                          #"{"ids":[8,9,10],"split":"validation","target":0.25}"#])
+    }
+
     @Test func theLastCompleteCheckpointIsTheOneToResumeFrom() throws {
         let folder = try temporaryFolder()
         for (name, complete) in [("checkpoint-2", true), ("checkpoint-4", true), ("checkpoint-6", false), ("checkpoint-x", true)] {

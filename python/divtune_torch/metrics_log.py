@@ -47,8 +47,9 @@ def cut_back(path, step):
 class MetricsLog(TrainerCallback):
     """Writes metrics.jsonl and prints one progress line per record, as `divtune train` does."""
 
-    def __init__(self, path, token_counter):
+    def __init__(self, path, token_counter, grad_norm=True):
         self.path = path
+        self.grad_norm = grad_norm      # the reward model's Swift trainer logs none (methods.md §6.3)
         self.tokens = token_counter     # callable: tokens seen so far by this process's trainer
         self.window_start = None
         self.window_tokens = 0
@@ -74,7 +75,7 @@ class MetricsLog(TrainerCallback):
         evaluation = any(key.startswith("eval_") for key in logs)
         for key, value in logs.items():
             name = key[5:] if key.startswith("eval_") else key
-            if name in OBJECTIVE_KEYS or name.startswith("loss/") or (not evaluation and key == "grad_norm"):
+            if name in OBJECTIVE_KEYS or name.startswith("loss/") or (not evaluation and key == "grad_norm" and self.grad_norm):
                 record[key] = float(value)
         if not evaluation:
             if self.rates:

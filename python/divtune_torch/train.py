@@ -38,7 +38,7 @@ def load_spec(path):
     for key in ("model", "data", "output"):
         if not isinstance(config.get(key), str):
             raise SpecError(f"{path}: configuration.{key} must be a path")
-    if spec["method"] not in ("sft", "dpo", "ddpo", "orpo", "dorpo"):
+    if spec["method"] not in ("sft", "dpo", "ddpo", "orpo", "dorpo", "reward"):
         raise SpecError(f"{path}: unknown method '{spec['method']}'")
     mixture = [key for key in ("task_mixture", "holdout_task", "mixture_temperature", "mixture_cap") if config.get(key)]
     if mixture and not spec.get("task_plan"):
@@ -47,6 +47,8 @@ def load_spec(path):
                         "(task_plan, OUTPUT/task_plan.json)")
     if spec.get("task_plan") and spec["method"] != "sft":
         raise SpecError(f"{path}: a task plan trains sft, not {spec['method']}")
+    if spec["method"] == "reward" and spec.get("resume"):
+        raise SpecError(f"{path}: a reward run cannot be resumed (it writes no checkpoints); start it again")
     if config.get("max_prompt_length") is not None:
         # TRL 1.16's trainers have no prompt cut of their own (docs/scale-out.md §3).
         raise SpecError(f"{path}: max_prompt_length is not available on the torch backend; cut prompts in the data "
@@ -115,6 +117,8 @@ def training_arguments(config, launch, method):
     elif method in ("orpo", "dorpo"):
         args.update(beta=config.get("beta", 0.1), max_length=config.get("max_length") or 1024, disable_dropout=False,
                     remove_unused_columns=False)
+    elif method == "reward":
+        pass   # plain TrainingArguments: reward.py's loop needs none of TRL's
     else:
         args.update(completion_only_loss=not config.get("train_on_prompt", False), max_length=config.get("max_length"),
                     packing=False, padding_free=bool(config.get("padding_free", False)))
@@ -137,7 +141,8 @@ def prepare_output(config, resume):
             raise SpecError(f"--resume {resume} belongs to another run than --output {output}")
         cut_back(metrics, step)
         return
-    leftovers = [n for n in os.listdir(output) if n not in ("run_spec.json", "task_plan.json")]
+    # The files the spec names are written with it, before launch: a task plan, a reward run's data (reward.py).
+    leftovers = [n for n in os.listdir(output) if n not in ("run_spec.json", "task_plan.json", "reward_data.jsonl")]
     if leftovers and not config.get("overwrite"):
         raise SpecError(f"{output} already holds a run ({', '.join(sorted(leftovers)[:3])}…): pass --resume "
                         "OUTPUT/checkpoint-N to continue it or --overwrite to start afresh")
@@ -246,6 +251,10 @@ def main(argv):
         rank = int(os.environ.get("RANK", "0"))
         if rank == 0:
             prepare_output(config, spec.get("resume"))
+        if spec["method"] == "reward":
+            from . import reward
+            reward.run(spec, argv[0])
+            return 0
         trainer = build_trainer(spec)
         trainer.accelerator.wait_for_everyone()
         if trainer.is_world_process_zero():

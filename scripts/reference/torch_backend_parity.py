@@ -7,6 +7,10 @@ Run with the torch backend's Python (.cache/torch-venv, `make test` makes it), P
                                                        and the reference differ): OUT_DIR/start, OUT_DIR/reference
   torch_backend_parity.py greedy MODEL ADAPTER PROMPT N    prints the N greedy token ids transformers + peft
                                                            continue PROMPT (raw text) with, as JSON
+  torch_backend_parity.py reward MODEL FOLDER PROMPT RESPONSE   the reward a `train reward` FOLDER gives
+                                                           PROMPT/RESPONSE in transformers + peft (docs/methods.md
+                                                           §6.3: the final-norm state of the last token through
+                                                           score.weight/bias), and without the adapter, as JSON
 """
 import json
 import os
@@ -44,6 +48,29 @@ def greedy(model_path, adapter, prompt, count):
     print(json.dumps({"prompt_ids": ids[0].tolist(), "ids": out[0, ids.shape[1]:].tolist()}))
 
 
+def reward(model_path, folder, prompt, response):
+    from peft import PeftModel
+    from safetensors.torch import load_file
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    with open(os.path.join(folder, "reward_config.json")) as f:
+        max_length = json.load(f)["max_length"]
+    head = load_file(os.path.join(folder, "reward_head.safetensors"))
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32), folder)
+    model.eval()
+    ids = tokenizer(f"<prompt>{prompt}</prompt><response>{response}</response>", truncation=True, max_length=max_length,
+                    return_tensors="pt").input_ids
+
+    def score():
+        hidden = model.get_base_model().model(input_ids=ids).last_hidden_state[0, -1]
+        return float(hidden @ head["score.weight"][0] + head["score.bias"][0])
+    with torch.no_grad():
+        trained = score()
+        with model.disable_adapter():
+            without = score()
+    print(json.dumps({"ids": ids[0].tolist(), "reward": trained, "without_adapter": without}))
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     torch.set_num_threads(2)
@@ -55,5 +82,7 @@ if __name__ == "__main__":
         adapters(*args)
     elif command == "greedy":
         greedy(args[0], args[1], args[2], int(args[3]))
+    elif command == "reward":
+        reward(*args)
     else:
         raise SystemExit(f"unknown command {command}")
