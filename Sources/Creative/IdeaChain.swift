@@ -9,8 +9,9 @@ import Sampling
 /// brief, judges them itself (pointwise P(Yes)), keeps the best and asks for improved variants of
 /// the kept ones, round after round, then writes a headline and an art direction for the best idea
 /// in one growing conversation. Every idea carries the judge's score, the round it was written in
-/// and the idea it varies, so the chain can be followed step by step. The model is a
-/// ``ChainModel``: local, or an OpenAI-compatible server.
+/// and the idea it varies, so the chain can be followed step by step. Without the judge
+/// (`rankWithJudge` false) the ideas stay in the order written, unscored, and the copy is written
+/// for the first one. The model is a ``ChainModel``: local, or an OpenAI-compatible server.
 public struct IdeaChain {
     public struct Options: Sendable {
         /// Ideas written in round 0.
@@ -24,12 +25,15 @@ public struct IdeaChain {
         public var maxTokens: Int
         public var sampling: SamplingParameters
         public var seed: UInt64
+        /// Whether the model judges its ideas and the chain ranks them by the judge's score. Without
+        /// it nothing is judged: the ideas keep the order written and the copy is for the first.
+        public var rankWithJudge: Bool
 
         public init(ideas: Int = 6, rounds: Int = 1, keep: Int = 2, variants: Int = 2, maxTokens: Int = 96,
                     sampling: SamplingParameters = SamplingParameters(temperature: 1, topK: 50, topP: 0.95, repetitionPenalty: 1.1),
-                    seed: UInt64 = 0) {
+                    seed: UInt64 = 0, rankWithJudge: Bool = true) {
             (self.ideas, self.rounds, self.keep, self.variants, self.maxTokens) = (ideas, rounds, keep, variants, maxTokens)
-            (self.sampling, self.seed) = (sampling, seed)
+            (self.sampling, self.seed, self.rankWithJudge) = (sampling, seed, rankWithJudge)
         }
 
         /// Refuses sizes no chain can use, naming the flag.
@@ -37,6 +41,10 @@ public struct IdeaChain {
             for (name, value, least) in [("ideas", ideas, 1), ("rounds", rounds, 0), ("keep", keep, 1), ("variants", variants, 1),
                                          ("max-tokens", maxTokens, 1)] where value < least {
                 throw CreativeError.invalidOption(name: name, reason: "must be ≥ \(least), got \(value)")
+            }
+            // A round varies the ideas the judge ranked best; without the judge there is no best to vary.
+            if !rankWithJudge, rounds > 0 {
+                throw CreativeError.invalidOption(name: "rounds", reason: "rounds of variants improve the ideas the judge ranks best: add --rank-with-judge, or use --rounds 0")
             }
         }
     }
@@ -46,15 +54,15 @@ public struct IdeaChain {
         /// Its number in the chain (0, 1, … in the order written).
         public var id: Int
         public var text: String
-        /// P(positive answer) of the judge over its two answer words.
-        public var score: Double
+        /// P(positive answer) of the judge over its two answer words; nil when the chain does not judge.
+        public var score: Double?
         public var round: Int
         /// The kept idea it is a variant of (nil in round 0).
         public var parent: Int?
     }
 
     /// What one round wrote and which ideas it kept (the best `keep` of the round's pool: the
-    /// ideas kept before and the new ones).
+    /// ideas kept before and the new ones; without the judge, the first idea, which the copy is for).
     public struct Round: Codable, Sendable, Equatable {
         public var round: Int
         public var written: [Idea]
@@ -64,9 +72,12 @@ public struct IdeaChain {
     public struct Result: Codable, Sendable, Equatable {
         public var brief: String
         public var rounds: [Round]
-        /// The last round's pool, best first.
+        /// Whether `ranked` is the judge's order; when false the ideas are in the order written.
+        public var rankedByJudge: Bool
+        /// The last round's pool, best first (in the order written without the judge).
         public var ranked: [Idea]
-        /// The headline the model wrote for the best idea, and the billboard's art direction for both.
+        /// The headline the model wrote for the first idea of `ranked` (the best, or the first written
+        /// without the judge), and the billboard's art direction for both.
         public var headline: String
         public var artDirection: String
         /// The conversation that wrote them, one turn after another: the idea request and the best
@@ -76,6 +87,7 @@ public struct IdeaChain {
 
         enum CodingKeys: String, CodingKey {
             case brief, rounds, ranked, headline, conversation
+            case rankedByJudge = "ranked_by_judge"
             case artDirection = "art_direction"
         }
     }
@@ -134,7 +146,8 @@ public struct IdeaChain {
     }
 
     /// Runs round 0, `options.rounds` rounds of variants, then the headline and art direction of
-    /// the best idea; `onRound` sees each round as it ends.
+    /// the best idea (the first written when `options.rankWithJudge` is false); `onRound` sees each
+    /// round as it ends.
     public func run(brief: String, options: Options, onRound: (Round) -> Void = { _ in }) throws -> Result {
         try options.validate()
         guard !brief.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -159,13 +172,13 @@ public struct IdeaChain {
                 for sample in texts {
                     let text = sample.trimmingCharacters(in: .whitespacesAndNewlines)
                     guard !text.isEmpty else { continue }
-                    let score = try model.judge(judgePrompt(brief: brief, idea: text))
+                    let score: Double? = try options.rankWithJudge ? model.judge(judgePrompt(brief: brief, idea: text)) : nil
                     written.append(Idea(id: all.count + written.count, text: text, score: score, round: round, parent: source.parent?.id))
                 }
             }
             all += written
-            pool = Self.ranked(kept + written)
-            kept = Array(pool.prefix(options.keep))
+            pool = options.rankWithJudge ? Self.ranked(kept + written) : written
+            kept = Array(pool.prefix(options.rankWithJudge ? options.keep : 1))
             let finished = Round(round: round, written: written, kept: kept.map(\.id))
             rounds.append(finished)
             onRound(finished)
@@ -182,7 +195,8 @@ public struct IdeaChain {
         conversation += [.assistant(headline), .user(Self.artDirectionRequest(brief: brief, idea: best.text, headline: headline))]
         let artDirection = try reply(to: conversation, seed: seed &+ 1009, options: options)
         conversation.append(.assistant(artDirection))
-        return Result(brief: brief, rounds: rounds, ranked: pool, headline: headline, artDirection: artDirection, conversation: conversation)
+        return Result(brief: brief, rounds: rounds, rankedByJudge: options.rankWithJudge, ranked: pool, headline: headline,
+                      artDirection: artDirection, conversation: conversation)
     }
 
     /// One reply to the conversation, trimmed.
@@ -191,8 +205,8 @@ public struct IdeaChain {
         return (text.first?.first ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Best first; equal scores keep the order written (earlier first).
+    /// Best first; equal scores keep the order written (earlier first), unscored ideas last.
     public static func ranked(_ ideas: [Idea]) -> [Idea] {
-        ideas.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
+        ideas.enumerated().sorted { ($0.element.score ?? -.infinity, -$0.offset) > ($1.element.score ?? -.infinity, -$1.offset) }.map(\.element)
     }
 }

@@ -9,13 +9,8 @@ import Testing
     @Test func warnsOrStopsWithACheckpointWhenDiversityFallsBelowTheFloor() throws {
         let dir = try DivTuneProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let model = try TinyTrainingRun.model(in: dir), data = try TinyTrainingRun.sftData(in: dir)
-        try "{\"prompt\": \"tell a story\"}\n{\"prompt\": \"name a colour\"}\n".write(to: dir.appendingPathComponent("monitor.jsonl"),
-                                                                                   atomically: true, encoding: .utf8)
-        let miniLM = try ModelCache(root: DivTuneProcess.repositoryRoot).require(ModelCache.miniLM).path
-        let base = ["train", "sft", "--model", model, "--data", data, "--max-steps", "4", "--logging-steps", "1", "--batch-size", "2",
-                    "--learning-rate", "1e-2", "--monitor-prompts", "monitor.jsonl", "--monitor-every", "2", "--monitor-samples", "2",
-                    "--monitor-max-tokens", "6", "--monitor-system", "", "--embedder", miniLM, "--diversity-floor", "10"]
+        let run = try TinyTrainingRun.monitored(in: dir)
+        let base = run.training + run.probing + ["--monitor-every", "2", "--diversity-floor", "10"]
 
         // Warned: the run goes on to its end; each probe after step 0 logs the warning.
         let warned = try DivTuneProcess.run(base + ["--output", "warned"], in: dir)
@@ -38,7 +33,8 @@ import Testing
         #expect(try TinyTrainingRun.loggedSteps(dir.appendingPathComponent("stopped")).last == 2)
 
         // The alarm watches probes: without them it is refused before training.
-        let alone = try DivTuneProcess.run(["train", "sft", "--model", model, "--data", data, "--output", "alone", "--diversity-floor", "0.8"], in: dir)
+        let alone = try DivTuneProcess.run(["train", "sft", "--model", run.model, "--data", run.data, "--output", "alone", "--diversity-floor", "0.8"],
+                                           in: dir)
         #expect(alone.status != 0 && alone.stderr.contains("'diversity-floor': needs --monitor-prompts"), "\(alone.stderr)")
     }
 }

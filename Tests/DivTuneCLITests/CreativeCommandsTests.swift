@@ -60,30 +60,35 @@ import Testing
 
     /// The co-pilot chain on the real SmolLM2 with tiny sizes: round 0 writes ideas, round 1 writes
     /// variants of the kept one, every score is the judge's P(Yes) for that idea (the built-in
-    /// `judge pointwise` template reads the same prompt), and the ranking is sorted.
+    /// `judge pointwise` template reads the same prompt), and the ranking is sorted. Without
+    /// `--rank-with-judge` the same seed writes the same ideas, unscored, in the order written, and
+    /// the copy is for the first.
     @Test func createRunsTheChainAndRanksByTheJudgesScores() throws {
         let model = try DivTuneProcess.smolLM2
         let brand = "Tidewell, a refillable glass water bottle"
         let problem = "Office workers leave the bottle in a drawer within a month."
         let result = try DivTuneProcess.run(["create", "--model", model, "--brand", brand, "--problem", problem, "--ideas", "3",
-                                             "--rounds", "1", "--keep", "1", "--variants", "2", "--max-tokens", "16", "--json",
-                                             "--threads", "2"])
+                                             "--rank-with-judge", "--rounds", "1", "--keep", "1", "--variants", "2", "--max-tokens", "16",
+                                             "--json", "--threads", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         let chain = try JSONDecoder().decode(IdeaChain.Result.self, from: Data(result.stdout.utf8))
-        #expect(chain.brief == "Brand: \(brand)\nProblem: \(problem)")
+        #expect(chain.brief == "Brand: \(brand)\nProblem: \(problem)" && chain.rankedByJudge)
         #expect(chain.rounds.map(\.round) == [0, 1])
         let first = chain.rounds[0], second = chain.rounds[1]
         #expect(first.written.count == 3 && first.written.allSatisfy { $0.round == 0 && $0.parent == nil })
-        #expect(first.kept.count == 1 && first.kept[0] == first.written.max { $0.score < $1.score }?.id)
+        let scores = (first.written + second.written).compactMap(\.score)
+        #expect(scores.count == 5)
+        #expect(first.kept.count == 1 && first.kept[0] == first.written.max { $0.score! < $1.score! }?.id)
         #expect(second.written.count == 2 && second.written.allSatisfy { $0.round == 1 && $0.parent == first.kept[0] })
         #expect(chain.ranked.count == 3)   // the kept idea and its two variants
-        #expect(zip(chain.ranked, chain.ranked.dropFirst()).allSatisfy { $0.score >= $1.score })
+        #expect(zip(chain.ranked, chain.ranked.dropFirst()).allSatisfy { $0.score! >= $1.score! })
         #expect(second.kept == [chain.ranked[0].id])
 
         let scorer = try AnswerScorer(model: LanguageModel.load(path: model), template: .builtIn(.pointwise))
         for idea in first.written + second.written {
             let answer = try scorer.answer(["brand": brand, "problem": problem, "idea": idea.text])
-            #expect(abs(answer.probability - idea.score) < 1e-6, "#\(idea.id): \(idea.score) vs the judge's \(answer.probability)")
+            let score = try #require(idea.score)
+            #expect(abs(answer.probability - score) < 1e-6, "#\(idea.id): \(score) vs the judge's \(answer.probability)")
         }
 
         // The best idea's headline and art direction, written as one growing conversation.
@@ -94,9 +99,28 @@ import Testing
                                                       IdeaChain.artDirectionRequest(brief: chain.brief, idea: best, headline: chain.headline),
                                                       chain.artDirection])
 
-        let refused = try DivTuneProcess.run(["create", "--model", model, "--brief", "Brand: x", "--keep", "0"])
+        // Without the judge: round 0 alone, the same ideas (same seed and sizes) in the order written,
+        // no scores, and the headline and art direction for the first idea.
+        let unjudged = try DivTuneProcess.run(["create", "--model", model, "--brand", brand, "--problem", problem, "--ideas", "3",
+                                               "--max-tokens", "16", "--json", "--threads", "2"])
+        #expect(unjudged.status == 0, "\(unjudged.stderr)")
+        let plain = try JSONDecoder().decode(IdeaChain.Result.self, from: Data(unjudged.stdout.utf8))
+        #expect(!plain.rankedByJudge && plain.rounds.count == 1)
+        #expect(plain.rounds[0].written.map(\.text) == first.written.map(\.text))
+        #expect(plain.ranked == plain.rounds[0].written && plain.ranked.allSatisfy { $0.score == nil })
+        #expect(plain.rounds[0].kept == [plain.ranked[0].id])
+        #expect(plain.conversation.map(\.content) == [IdeaChain.ideaRequest(brief: plain.brief), plain.ranked[0].text,
+                                                      IdeaChain.headlineRequest(brief: plain.brief, idea: plain.ranked[0].text), plain.headline,
+                                                      IdeaChain.artDirectionRequest(brief: plain.brief, idea: plain.ranked[0].text, headline: plain.headline),
+                                                      plain.artDirection])
+
+        let refused = try DivTuneProcess.run(["create", "--model", model, "--brief", "Brand: x", "--rank-with-judge", "--keep", "0"])
         #expect(refused.status != 0 && refused.stderr.contains("--keep: must be ≥ 1, got 0"), "\(refused.stderr)")
         for (arguments, message) in [
+            (["--brief", "Brand: x", "--model", model, "--rounds", "1"],
+             "--rounds: rounds of variants improve the ideas the judge ranks best: add --rank-with-judge, or use --rounds 0"),
+            (["--brief", "Brand: x", "--model", model, "--keep", "2"], "--keep belongs to the judged chain: add --rank-with-judge"),
+            (["--brief", "Brand: x", "--model", model, "--template", "t.txt"], "--template belongs to the judged chain: add --rank-with-judge"),
             (["--brief", "Brand: x"], "give --model (a local model) or --openai-base-url (a server)"),
             (["--brief", "Brand: x", "--model", model, "--openai-base-url", "http://127.0.0.1:1"], "--model and --openai-base-url exclude each other"),
             (["--brief", "Brand: x", "--model", model, "--openai-model", "smol"], "--openai-model needs --openai-base-url"),
@@ -110,6 +134,7 @@ import Testing
     /// saw exactly the chain's message lists — the idea requests, one judge prompt per idea, then
     /// the conversation growing by a turn pair for the headline and again for the art direction —
     /// and each score read from the server's top_logprobs equals the local judge's for that idea.
+    /// Without `--rank-with-judge` the server sees no judge request.
     @Test func createThroughDivtuneServeGrowsOneConversationAndScoresAsTheLocalJudge() throws {
         let model = try DivTuneProcess.smolLM2
         let folder = try DivTuneProcess.temporaryDirectory()
@@ -121,7 +146,8 @@ import Testing
         defer { server.terminate(); server.waitUntilExit() }
         let brief = "Brand: Tidewell, a refillable glass water bottle\nProblem: Office workers leave the bottle in a drawer within a month."
         let result = try DivTuneProcess.run(["create", "--openai-base-url", "http://127.0.0.1:\(port)/v1", "--openai-model", "smol",
-                                             "--brief", brief, "--ideas", "2", "--rounds", "0", "--keep", "1", "--max-tokens", "12", "--json"])
+                                             "--brief", brief, "--ideas", "2", "--rank-with-judge", "--rounds", "0", "--keep", "1",
+                                             "--max-tokens", "12", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let chain = try JSONDecoder().decode(IdeaChain.Result.self, from: Data(result.stdout.utf8))
         #expect(chain.brief == brief && chain.ranked.count == 2 && chain.conversation.count == 6)
@@ -131,12 +157,14 @@ import Testing
         let lm = try LanguageModel.load(path: model)
         let scorer = try AnswerScorer(model: lm, template: JudgeTemplate.parse(IdeaChain.defaultTemplate, mode: .pointwise, source: "t"))
         for idea in chain.ranked {
-            let local = try scorer.answer(["brief": brief, "idea": idea.text]).probability
-            #expect(abs(local - idea.score) < 1e-4, "#\(idea.id): the server's \(idea.score) vs the local judge's \(local)")
+            let local = try scorer.answer(["brief": brief, "idea": idea.text]).probability, score = try #require(idea.score)
+            #expect(abs(local - score) < 1e-4, "#\(idea.id): the server's \(score) vs the local judge's \(local)")
         }
         // What the server was sent, by its prompt-token counts in request order.
-        let logged = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["prompt_tokens"] as? Int
+        func logged() throws -> [Int?] {
+            try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["prompt_tokens"] as? Int
+            }
         }
         let renderer = try PromptRenderer(model: lm)
         func tokens(_ messages: [ChatMessage]) throws -> Int { try renderer.ids(messages: messages).count }
@@ -145,8 +173,20 @@ import Testing
             try tokens([.user(scorer.template.render(["brief": brief, "idea": idea.text]))])
         }
         let expected = [request, request] + judged + [try tokens(Array(chain.conversation.prefix(3))), try tokens(Array(chain.conversation.prefix(5)))]
-        #expect(logged == expected.map { Optional($0) }, "\(logged) vs \(expected)")
+        let judgedLog = try logged()
+        #expect(judgedLog == expected.map { Optional($0) }, "\(judgedLog) vs \(expected)")
         #expect(expected[5] > expected[4] && expected[4] > request)
+
+        // Without the judge, as text: the ideas as written, then the copy for the first; the server
+        // got the two idea requests and the two copy turns, no judge prompt.
+        let unjudged = try DivTuneProcess.run(["create", "--openai-base-url", "http://127.0.0.1:\(port)/v1", "--openai-model", "smol",
+                                               "--brief", brief, "--ideas", "2", "--max-tokens", "12"])
+        #expect(unjudged.status == 0, "\(unjudged.stderr)")
+        #expect(unjudged.stdout.contains("round 0: 2 ideas, not judged (--rank-with-judge ranks them)")
+                && unjudged.stdout.contains("headline for #0 (the first idea): ") && !unjudged.stdout.contains("ranked ("), "\(unjudged.stdout)")
+        let plainLog = try logged().dropFirst(judgedLog.count).compactMap { $0 }
+        #expect(plainLog.count == 4 && Array(plainLog.prefix(2)) == [request, request] && plainLog[3] > plainLog[2] && plainLog[2] > request,
+                "\(plainLog)")
 
         // No server on the port: the error names the URL.
         let closed = try DivTuneProcess.run(["create", "--openai-base-url", "http://127.0.0.1:1", "--openai-retries", "0", "--brief", brief])

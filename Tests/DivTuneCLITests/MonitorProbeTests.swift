@@ -16,17 +16,12 @@ import Testing
     @Test func probesLogDiversityAndLeaveTrainingAsItWas() throws {
         let dir = try DivTuneProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let model = try TinyTrainingRun.model(in: dir), data = try TinyTrainingRun.sftData(in: dir)
-        try "{\"prompt\": \"tell a story\"}\n{\"prompt\": \"name a colour\"}\n".write(to: dir.appendingPathComponent("monitor.jsonl"),
-                                                                                   atomically: true, encoding: .utf8)
-        let miniLM = try ModelCache(root: DivTuneProcess.repositoryRoot).require(ModelCache.miniLM).path
+        let setUp = try TinyTrainingRun.monitored(in: dir), model = setUp.model
         // LoRA dropout on, so a probe that drew from the trainer's generators would change the adapter.
-        let base = ["train", "sft", "--model", model, "--data", data, "--max-steps", "4", "--logging-steps", "1", "--batch-size", "2",
-                    "--learning-rate", "1e-2", "--lora-dropout", "0.1"]
+        let base = setUp.training + ["--lora-dropout", "0.1"]
         let plain = try DivTuneProcess.run(base + ["--output", "plain"], in: dir)
         #expect(plain.status == 0, "\(plain.stderr)")
-        let watching = ["--monitor-prompts", "monitor.jsonl", "--monitor-every", "3", "--monitor-samples", "2", "--monitor-max-tokens", "6",
-                        "--monitor-system", "", "--embedder", miniLM, "--report-to", "tensorboard"]
+        let watching = setUp.probing + ["--monitor-every", "3", "--report-to", "tensorboard"]
         let watched = try DivTuneProcess.run(base + watching + ["--output", "watched", "--save-every", "2"], in: dir)
         #expect(watched.status == 0, "\(watched.stderr)")
         let run = dir.appendingPathComponent("watched")

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// A model small enough that `divtune train` takes a fraction of a second per run: the tiny Llama
@@ -44,6 +45,27 @@ enum TinyTrainingRun {
         let lines = try rows.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
         return url.path
+    }
+
+    /// A probed SFT run of the monitor tests: the tiny model and SFT data, `monitor.jsonl` with two
+    /// prompts, all in one directory; `training` is `train sft` for 4 steps of batch 2 logged every
+    /// step, `probing` the probe flags (MiniLM, 2 samples of 6 tokens per prompt, no system prompt;
+    /// each test adds its --monitor-every).
+    struct Monitored {
+        let model: String, data: String
+        let training: [String], probing: [String]
+    }
+
+    static func monitored(in directory: URL) throws -> Monitored {
+        let model = try Self.model(in: directory), data = try sftData(in: directory)
+        try "{\"prompt\": \"tell a story\"}\n{\"prompt\": \"name a colour\"}\n".write(to: directory.appendingPathComponent("monitor.jsonl"),
+                                                                                   atomically: true, encoding: .utf8)
+        let miniLM = try ModelCache(root: DivTuneProcess.repositoryRoot).require(ModelCache.miniLM).path
+        return Monitored(model: model, data: data,
+                         training: ["train", "sft", "--model", model, "--data", data, "--max-steps", "4", "--logging-steps", "1",
+                                    "--batch-size", "2", "--learning-rate", "1e-2"],
+                         probing: ["--monitor-prompts", "monitor.jsonl", "--monitor-samples", "2", "--monitor-max-tokens", "6",
+                                   "--monitor-system", "", "--embedder", miniLM])
     }
 
     /// The `step` of every record of a run's metrics.jsonl, in order.

@@ -141,21 +141,12 @@ import TensorEngine
 
     func makeTrainer(output: URL, examples: [TrainingExample], mixture: String?, holdout: [String]? = nil, steps: Int = 6,
                      split: Double = 0.25) throws -> Trainer {
-        let model = try Support.tinyModel(seed: 2)
-        let adapter = try LoRAAdapter(configuration: LoRAConfiguration(rank: 4, alpha: 8, dropout: 0.1), model: model, seed: 3)
-        try model.attach(adapter)
-        var c = TrainingConfiguration()
-        c.method = .sft
-        c.learningRate = 5e-3
-        c.maxSteps = steps
-        c.batchSize = 2
-        c.gradAccum = 2
-        c.loggingSteps = 1
-        c.validationSplit = split
-        c.stepsPerEval = 3
-        c.taskMixture = try mixture.map(TaskMixture.init(parsing:))
-        c.holdoutTasks = holdout
-        return try Trainer(model: model, adapter: adapter, objective: c.makeObjective(), configuration: c, examples: examples, output: output)
+        try Support.sftTrainer(output: output, examples: examples, rank: 4, steps: steps, split: split) { c in
+            c.gradAccum = 2
+            c.stepsPerEval = 3
+            c.taskMixture = try mixture.map(TaskMixture.init(parsing:))
+            c.holdoutTasks = holdout
+        }
     }
 
     /// A run stopped at a checkpoint and resumed draws the batches of an uninterrupted run: the

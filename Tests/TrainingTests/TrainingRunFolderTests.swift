@@ -10,18 +10,7 @@ import Models
     func temporary() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)") }
 
     func makeTrainer(output: URL, steps: Int = 4) throws -> Trainer {
-        let model = try Support.tinyModel(seed: 2)
-        let adapter = try LoRAAdapter(configuration: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0.1), model: model, seed: 3)
-        try model.attach(adapter)
-        var c = TrainingConfiguration()
-        c.method = .sft
-        c.learningRate = 5e-3
-        c.maxSteps = steps
-        c.batchSize = 2
-        c.loggingSteps = 1
-        c.saveEvery = 1
-        return try Trainer(model: model, adapter: adapter, objective: c.makeObjective(), configuration: c,
-                           examples: Support.toyPairs(count: 8), output: output)
+        try Support.sftTrainer(output: output, examples: Support.toyPairs(count: 8), rank: 2, steps: steps) { $0.saveEvery = 1 }
     }
 
     func names(_ folder: URL) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() }

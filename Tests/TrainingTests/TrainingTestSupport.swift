@@ -65,4 +65,23 @@ enum Support {
     }
 
     static func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-6) }
+
+    /// An SFT trainer on the tiny model (seed 2) with a fresh LoRA adapter of `rank` (alpha 2·rank,
+    /// dropout 0.1, seed 3), learning rate 5e-3, batch 2, a log line every step; `configure` sets
+    /// what a test varies beyond the steps and the validation split.
+    static func sftTrainer(output: URL, examples: [TrainingExample], rank: Int, steps: Int, split: Double = 0,
+                           configure: (inout TrainingConfiguration) throws -> Void = { _ in }) throws -> Trainer {
+        let model = try tinyModel(seed: 2)
+        let adapter = try LoRAAdapter(configuration: LoRAConfiguration(rank: rank, alpha: Float(2 * rank), dropout: 0.1), model: model, seed: 3)
+        try model.attach(adapter)
+        var c = TrainingConfiguration()
+        c.method = .sft
+        c.learningRate = 5e-3
+        c.maxSteps = steps
+        c.batchSize = 2
+        c.loggingSteps = 1
+        c.validationSplit = split
+        try configure(&c)
+        return try Trainer(model: model, adapter: adapter, objective: c.makeObjective(), configuration: c, examples: examples, output: output)
+    }
 }
