@@ -11,12 +11,13 @@ class DataError(ValueError):
     """A training file or row that cannot be used; the message names the file and line."""
 
 
-def read_rows(path):
+def read_rows(path, what="training data"):
+    """The JSON object of each non-blank line as (its "file:line", the object); a file without one is an error."""
     rows = []
     try:
         f = open(path, encoding="utf-8")
     except OSError as error:
-        raise DataError(f"{path}: cannot read the training data ({error.strerror})") from None
+        raise DataError(f"{path}: cannot read the {what} ({error.strerror})") from None
     with f:
         for number, line in enumerate(f, 1):
             if not line.strip():
@@ -29,7 +30,7 @@ def read_rows(path):
                 raise DataError(f"{path}:{number}: not a JSON object")
             rows.append((f"{path}:{number}", row))
     if not rows:
-        raise DataError(f"{path}: no training rows")
+        raise DataError(f"{path}: no {what}")
     return rows
 
 

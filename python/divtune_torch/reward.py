@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
-from .data import DataError
+from .data import DataError, read_rows
 
 HEAD_FILE = "reward_head.safetensors"
 CONFIG_FILE = "reward_config.json"
@@ -27,26 +27,15 @@ SETTINGS = ("model", "data", "output", "reward_data", "epoch_orders", "reward_he
 def read_examples(path):
     """reward_data.jsonl: ({"ids", "target"} of the training split in order, of the validation split)."""
     splits = {"train": [], "validation": []}
-    try:
-        f = open(path, encoding="utf-8")
-    except OSError as error:
-        raise DataError(f"{path}: cannot read the reward data ({error.strerror})") from None
-    with f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"{path}:{number}: not a JSON object ({error.msg})") from None
-            ids, target, split = row.get("ids"), row.get("target"), row.get("split") if isinstance(row, dict) else None
-            if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and i >= 0 for i in ids):
-                raise DataError(f"{path}:{number}: 'ids' must be a non-empty list of token ids")
-            if not isinstance(target, (int, float)) or not math.isfinite(target):
-                raise DataError(f"{path}:{number}: 'target' must be a finite number")
-            if split not in splits:
-                raise DataError(f"{path}:{number}: 'split' must be train or validation")
-            splits[split].append({"ids": ids, "target": float(target)})
+    for where, row in read_rows(path, "reward data"):
+        ids, target, split = row.get("ids"), row.get("target"), row.get("split")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and i >= 0 for i in ids):
+            raise DataError(f"{where}: 'ids' must be a non-empty list of token ids")
+        if not isinstance(target, (int, float)) or not math.isfinite(target):
+            raise DataError(f"{where}: 'target' must be a finite number")
+        if split not in splits:
+            raise DataError(f"{where}: 'split' must be train or validation")
+        splits[split].append({"ids": ids, "target": float(target)})
     if not splits["train"]:
         raise DataError(f"{path}: no training examples")
     return splits["train"], splits["validation"]
