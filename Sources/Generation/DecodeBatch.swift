@@ -165,7 +165,8 @@ public final class DecodeBatch {
         var next = 0                // the first waiting group with samples left to plan
         while active.count + joining.count < maxBatch, next < waiting.count {
             let group = waiting[next]
-            if active.isEmpty && joining.isEmpty { budget = availableBytes() }
+            // The prompt cache may still grow to its limit beside the batch.
+            if active.isEmpty && joining.isEmpty { budget = availableBytes().map { $0 - (promptCache.maxBytes - promptCache.bytes) } }
             if let budget, reserved + group.bytesPerSample > budget {
                 guard active.isEmpty && joining.isEmpty else { break }   // it waits to run with fewer
                 end(group, .failed(GenerationError.batchExceedsMemory(sequences: 1, bytesNeeded: group.bytesPerSample,
@@ -218,7 +219,7 @@ public final class DecodeBatch {
             defer { pass = [] }
             guard pass.count > 1 else { return pass.forEach { prefillAlone($0, distinct[$0]!) } }
             do {
-                let caches = pass.map { distinct[$0]![0].makeCache(model: model) }
+                let caches = pass.map { model.model.makeCache(capacity: $0.count) }
                 let logits = try model.model.prefill(pass, caches: caches)
                 prefillCounts.passes += 1
                 prefillCounts.prompts += pass.count
@@ -245,7 +246,7 @@ public final class DecodeBatch {
     /// Prefills one prompt on its own for the groups that share it.
     private func prefillAlone(_ ids: [Int], _ groups: [Group]) {
         do {
-            let cache = groups[0].makeCache(model: model)
+            let cache = model.model.makeCache(capacity: ids.count)
             let entry = entry(ids, cache, try model.model([ids], cache: cache, logits: .last).scalars)
             prefillCounts.passes += 1
             prefillCounts.prompts += 1
@@ -293,11 +294,7 @@ extension DecodeBatch {
 
         var needsPrefill: Bool { prefilled == nil && !allJoined }
 
-        /// A cache for the prompt with room for the request's new tokens.
-        func makeCache(model: LanguageModel) -> KVCache {
-            model.model.makeCache(capacity: capacity(model))
-        }
-
+        /// Room for the prompt and the request's new tokens (each sample's copy of the prompt's cache).
         private func capacity(_ model: LanguageModel) -> Int {
             min(model.configuration.maxPositionEmbeddings, request.prompt.ids.count + request.parameters.maxTokens)
         }

@@ -40,7 +40,7 @@ struct ServeCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0, got \(maxQueue)") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be ≥ 1, got \(maxBatch)") }
-        guard (0...(1 << 30)).contains(promptCacheMb) else { throw ValidationError("--prompt-cache-mb must be ≥ 0, got \(promptCacheMb)") }
+        guard (0...(1 << 30)).contains(promptCacheMb) else { throw ValidationError("--prompt-cache-mb must be in 0…\(1 << 30), got \(promptCacheMb)") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be > 0, got \(maxBodyBytes)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         // The request limits are checked against the model's context once it is loaded (RequestLimits).

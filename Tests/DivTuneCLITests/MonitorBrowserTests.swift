@@ -73,7 +73,7 @@ import Testing
         let second = try DivTuneProcess.run(train + ["--max-steps", "8", "--resume", "run/checkpoint-4"], in: dir)
         #expect(second.status == 0, "\(second.stderr)")
         // (The run has ended, but the page may still show an update from before its last probe.)
-        try await browser.waitUntil("step 8 on the loss and diversity panels", script: """
+        try await browser.waitUntil("step 8 on the loss and diversity panels", seconds: 60, script: """
             var loss = document.querySelectorAll('#panel-loss circle'), probes = document.querySelectorAll('#panel-semantic_diversity circle');
             return loss.length === 8 && loss[7].getAttribute('data-x') === '8.0' && probes.length === 5;
             """)

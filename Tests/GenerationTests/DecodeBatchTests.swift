@@ -107,23 +107,43 @@ import Testing
         for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
     }
 
+    /// A packed pass that fails (one prompt holds a token outside the vocabulary) is redone prompt
+    /// by prompt: only that request fails, the others' samples are those of decoding them alone.
+    @Test func aPromptThatBreaksThePackedPassFailsAlone() throws {
+        let model = try TestModel.shared.get()
+        let renderer = try PromptRenderer(model: model)
+        let good = try ["Name one colour.", "Invent a fruit."].map { Generator.Prompt(ids: try renderer.ids(prompt: $0, style: .chat)) }
+        let bad = Generator.Prompt(ids: good[0].ids + [model.configuration.vocabSize])
+        let parameters = GenerationParameters(maxTokens: 4, sampling: SamplingParameters(temperature: 1.0), seed: 2)
+        let requests = [good[0], bad, good[1]].enumerated().map { DecodeBatch.Request(prompt: $1, parameters: parameters, index: $0) }
+        let batch = try DecodeBatch(model: model, maxBatch: 4)
+        let outcomes = Outcomes()
+        for request in requests { try add(batch, request, to: outcomes) }
+        run(batch)
+        guard case .failed(let error)? = outcomes.byRequest[1] else { Issue.record("the bad prompt did not fail"); return }
+        #expect("\(error)".contains("outside the vocabulary"))
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 2, prompts: 2, cacheHits: 0))
+        let generator = Generator(model: model)
+        for request in [requests[0], requests[2]] { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
+    }
+
     /// Without room for a prompt's caches the prompt cache keeps nothing; a full cache lets the
-    /// least recently used prompt go first.
+    /// least recently used prompt go first (a hit makes a prompt the most recently used).
     @Test func thePromptCacheKeepsWhatFits() throws {
         let model = try TestModel.shared.get()
         let renderer = try PromptRenderer(model: model)
         let prompts = try ["One.", "Two.", "Three."].map { Generator.Prompt(ids: try renderer.ids(prompt: $0, style: .chat)) }
         let bytes = BatchMemory.bytesPerSequence(positions: prompts.map(\.ids.count).max()!, models: [model])
-        for (room, hits) in [(0, 0), (2 * bytes, 1)] {
+        for (room, hits) in [(0, 0), (2 * bytes, 2)] {
             let batch = try DecodeBatch(model: model, maxBatch: 1, promptCacheBytes: room)
             let outcomes = Outcomes()
-            // 0, 1, 2 fill a cache for two (0 leaves); then 2 is kept, 0 is not.
-            for (i, p) in [0, 1, 2, 2, 0].enumerated() {
+            // 0, 1 fill a cache for two; 0 comes back (a hit), so 2 pushes out 1, and 0 is kept (a hit).
+            for (i, p) in [0, 1, 0, 2, 0].enumerated() {
                 try add(batch, DecodeBatch.Request(prompt: prompts[p], parameters: GenerationParameters(maxTokens: 1, sampling: .greedy), index: i), to: outcomes)
                 run(batch)
             }
             #expect(batch.prefillCounts.cacheHits == hits, "room \(room)")
-            #expect(batch.prefillCounts.prompts == 5 - hits)
+            #expect(batch.prefillCounts.prompts == 5 - hits, "room \(room)")
         }
     }
 

@@ -114,11 +114,14 @@ public final class WebDriver: @unchecked Sendable {
     }
 
     /// Polls `script` (a function body) until it returns true; an error with `what` and the page's
-    /// text when `seconds` pass first (WebDriver has no implicit waits by default).
+    /// text when `seconds` pass first (WebDriver has no implicit waits by default). The script runs
+    /// once more after the deadline: on a busy machine the poll itself may wake only after it.
     public func waitUntil(_ what: String, seconds: Double = 20, script: String, _ args: [Any] = []) async throws {
         let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        while true {
+            let late = Date() >= deadline
             if try await execute(script, args) == .bool(true) { return }
+            if late { break }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         let text = (try? await execute("return document.body ? document.body.innerText : ''")).flatMap { value -> String? in

@@ -7,8 +7,8 @@ import LoopbackTesting
 import Testing
 @testable import Monitor
 
-/// `divtune monitor`'s page and event stream (docs/formats.md §4.5.3) over runs the tests write
-/// as a training run writes them.
+/// `divtune monitor`'s page (docs/formats.md §4.5.3) over runs the tests write as a training run
+/// writes them; its event stream is tested on a monitor process (MonitorEventStreamTests).
 @Suite struct MonitorServerTests {
     /// A DPO run's folder at step 3 with probes at steps 0 and 2 (their intervals in `monitor/step-N`).
     static func run(named name: String = "dpo") throws -> URL {
@@ -79,35 +79,6 @@ import Testing
             // The first and the latest probe's samples, per prompt, escaped.
             #expect(html.contains("<h3>A story &lt;of&gt; cats.</h3>") && html.contains("<h4>step 0</h4>") && html.contains("<h4>step 2</h4>"))
             #expect(html.contains("new EventSource('/events')") && html.contains("<body data-version=\"1\">"))
-        }
-    }
-
-    @Test func eventsStreamANewPointOnceTheRunCompletesItsLine() async throws {
-        let folder = try Self.run()
-        let metrics = folder.appendingPathComponent("metrics.jsonl")
-        let server = try MonitorServer(runs: [folder], pollInterval: .milliseconds(50))
-        try await Application(router: server.makeRouter()).test(.live) { client in
-            let stream = try await RawHTTPClient(port: try #require(client.port)).events("/events")
-            defer { stream.close() }
-            var event = try await stream.next()
-            #expect(stream.status == 200 && stream.headers["content-type"] == "text/event-stream")
-            var update = try JSONDecoder().decode(JSONValue.self, from: Data(event.data.utf8))
-            #expect(event.name == "update" && update["version"] == .number(1))
-            guard case .string(var html)? = update["html"] else { throw RawHTTPClient.ClientError("no html in \(event.data.prefix(100))") }
-            #expect(Self.panel("loss", in: html)?.points.count == 3)
-            // A line cut off mid-write is not shown…
-            try Self.append("{\"step\": 4, \"loss\": 0.", to: metrics)
-            await #expect(throws: RawHTTPClient.ClientError.self) { _ = try await stream.next(timeoutSeconds: 0.5) }
-            // …until its end arrives: then the new point comes in the next update (the default wait
-            // is long because the whole suite runs beside it on two cores).
-            try Self.append("25, \"rewards/margins\": 0.3}\n", to: metrics)
-            event = try await stream.next()
-            update = try JSONDecoder().decode(JSONValue.self, from: Data(event.data.utf8))
-            guard case .string(let next)? = update["html"] else { throw RawHTTPClient.ClientError("no html") }
-            html = next
-            #expect(update["version"] == .number(2))
-            #expect(Self.panel("loss", in: html)?.points.last.map { [$0.x, $0.y] } == [4, 0.25])
-            #expect(html.contains("step 4, 6 records"))
         }
     }
 
