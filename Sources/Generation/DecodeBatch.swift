@@ -214,9 +214,9 @@ public final class DecodeBatch {
                 prefillAlone(ids, distinct[ids]!)
             }
         }
-        var pass: [[Int]] = []
+        var pass: [[Int]] = [], passTokens = 0
         func run() {
-            defer { pass = [] }
+            defer { (pass, passTokens) = ([], 0) }
             guard pass.count > 1 else { return pass.forEach { prefillAlone($0, distinct[$0]!) } }
             do {
                 let caches = pass.map { model.model.makeCache(capacity: $0.count) }
@@ -233,8 +233,9 @@ public final class DecodeBatch {
             }
         }
         for ids in packed {
-            if !pass.isEmpty && pass.reduce(0, { $0 + $1.count }) + ids.count > prefillTokens { run() }
+            if !pass.isEmpty && passTokens + ids.count > prefillTokens { run() }
             pass.append(ids)
+            passTokens += ids.count
         }
         run()
     }

@@ -44,5 +44,4 @@ final class PromptCache {
         bytes += entry.bytes
     }
 
-    var count: Int { entries.count }
 }
