@@ -76,12 +76,13 @@ public final class DecodeBatch {
     }
 
     /// What the prompts of the requests so far took: forward passes, prompts run through the
-    /// model, and prompts taken from the prompt cache instead.
+    /// model and their tokens run, prompts taken whole from the prompt cache instead, and the
+    /// tokens of prompts run that came from a kept prompt's beginning.
     public struct PrefillCounts: Equatable, Sendable {
-        public var passes = 0, prompts = 0, cacheHits = 0
+        public var passes = 0, prompts = 0, tokens = 0, cacheHits = 0, reusedTokens = 0
 
-        public init(passes: Int = 0, prompts: Int = 0, cacheHits: Int = 0) {
-            (self.passes, self.prompts, self.cacheHits) = (passes, prompts, cacheHits)
+        public init(passes: Int = 0, prompts: Int = 0, tokens: Int = 0, cacheHits: Int = 0, reusedTokens: Int = 0) {
+            (self.passes, self.prompts, self.tokens, self.cacheHits, self.reusedTokens) = (passes, prompts, tokens, cacheHits, reusedTokens)
         }
     }
     public private(set) var prefillCounts = PrefillCounts()
@@ -191,10 +192,13 @@ public final class DecodeBatch {
     }
 
     /// Prefills the prompts of `groups`: a prompt the prompt cache holds is taken from it; the
-    /// others run in packed passes of up to ``prefillTokens`` tokens, each distinct prompt once.
-    /// A prompt shorter than ``packedPromptMinimum`` runs alone: BLAS may sum a product of so few
-    /// rows in another order than a many-row one, and a sample must see the logits of its prompt
-    /// alone. A pass that fails is redone prompt by prompt, so an error stays with its request.
+    /// others run in packed passes of up to ``prefillTokens`` new tokens, each distinct prompt once.
+    /// Where the model's passes are row-exact (``LlamaModel/passesAreRowExact``), a prompt that
+    /// begins like a kept one continues from the kept beginning's keys and values, leaving at least
+    /// two tokens to run. Elsewhere a prompt shorter than ``packedPromptMinimum`` runs alone: BLAS
+    /// may sum a product of so few rows in another order than a many-row one, and a sample must see
+    /// the logits of its prompt alone. A pass that fails is redone prompt by prompt, so an error
+    /// stays with its request.
     private func prefill(_ groups: [Group]) {
         var distinct: [[Int]: [Group]] = [:]
         var prompts: [[Int]] = []
@@ -203,39 +207,45 @@ public final class DecodeBatch {
             if distinct[ids] == nil { prompts.append(ids) }
             distinct[ids, default: []].append(group)
         }
-        var packed: [[Int]] = []
+        let rowExact = model.model.passesAreRowExact
+        var packed: [(ids: [Int], cache: KVCache)] = []
         for ids in prompts {
             if let kept = promptCache.lookup(ids) {
                 prefillCounts.cacheHits += 1
                 for group in distinct[ids]! { start(group, from: kept) }
-            } else if ids.count >= Self.packedPromptMinimum {
-                packed.append(ids)
+            } else if rowExact, let (kept, length) = promptCache.longestPrefix(of: ids, upTo: ids.count - 2) {
+                packed.append((ids, kept.cache.copy(positions: length, capacity: ids.count)))
+            } else if rowExact || ids.count >= Self.packedPromptMinimum {
+                packed.append((ids, model.model.makeCache(capacity: ids.count)))
             } else {
                 prefillAlone(ids, distinct[ids]!)
             }
         }
-        var pass: [[Int]] = [], passTokens = 0
+        var pass: [(ids: [Int], cache: KVCache)] = [], passTokens = 0
         func run() {
             defer { (pass, passTokens) = ([], 0) }
-            guard pass.count > 1 else { return pass.forEach { prefillAlone($0, distinct[$0]!) } }
+            guard pass.count > 1 || (rowExact && !pass.isEmpty) else { return pass.forEach { prefillAlone($0.ids, distinct[$0.ids]!) } }
             do {
-                let caches = pass.map { model.model.makeCache(capacity: $0.count) }
-                let logits = try model.model.prefill(pass, caches: caches)
+                let reused = pass.reduce(0) { $0 + $1.cache.length }
+                let logits = try model.model.prefill(pass.map { Array($0.ids[$0.cache.length...]) }, caches: pass.map(\.cache))
                 prefillCounts.passes += 1
                 prefillCounts.prompts += pass.count
-                for (ids, (cache, logits)) in zip(pass, zip(caches, logits)) {
+                prefillCounts.tokens += passTokens
+                prefillCounts.reusedTokens += reused
+                for ((ids, cache), logits) in zip(pass, logits) {
                     let entry = entry(ids, cache, logits)
                     promptCache.insert(ids, entry)
                     for group in distinct[ids]! { start(group, from: entry) }
                 }
             } catch {
-                pass.forEach { prefillAlone($0, distinct[$0]!) }
+                pass.forEach { prefillAlone($0.ids, distinct[$0.ids]!) }
             }
         }
-        for ids in packed {
-            if !pass.isEmpty && passTokens + ids.count > prefillTokens { run() }
-            pass.append(ids)
-            passTokens += ids.count
+        for prompt in packed {
+            let tokens = prompt.ids.count - prompt.cache.length
+            if !pass.isEmpty && passTokens + tokens > prefillTokens { run() }
+            pass.append(prompt)
+            passTokens += tokens
         }
         run()
     }
@@ -251,6 +261,7 @@ public final class DecodeBatch {
             let entry = entry(ids, cache, try model.model([ids], cache: cache, logits: .last).scalars)
             prefillCounts.passes += 1
             prefillCounts.prompts += 1
+            prefillCounts.tokens += ids.count
             promptCache.insert(ids, entry)
             for group in groups { start(group, from: entry) }
         } catch {

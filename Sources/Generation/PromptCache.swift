@@ -4,6 +4,9 @@ import Models
 /// a kept one's starts from that prompt's keys, values and next-token logits instead of running
 /// the prompt again — the same numbers bit for bit, so its samples are unchanged. It helps where
 /// prompts repeat: retries, several requests for one prompt, a judge's template over few items.
+/// Where the model's passes are row-exact, a prompt that only begins like a kept one (a chat
+/// template's system prompt, a shared instruction) continues from the kept keys and values of
+/// that beginning (``longestPrefix(of:upTo:)``).
 /// The most recently used prompts are kept while their caches fit in `maxBytes`; the least
 /// recently used leaves first.
 ///
@@ -33,6 +36,20 @@ final class PromptCache {
         return entry
     }
 
+    /// The kept prompt sharing the longest beginning with `ids` — at most `limit` tokens of it —
+    /// and the length shared, the prompt now the most recently used; nil when none shares a token.
+    /// (A prompt's first positions are the same whatever follows them, docs/methods.md §12.)
+    func longestPrefix(of ids: [Int], upTo limit: Int) -> (entry: Entry, length: Int)? {
+        var best: (prompt: [Int], length: Int)?
+        guard limit > 0 else { return nil }
+        for prompt in order.reversed() {
+            let length = zip(prompt.prefix(limit), ids).prefix { $0 == $1 }.count
+            if length > (best?.length ?? 0) { best = (prompt, length) }
+        }
+        guard let best, let entry = lookup(best.prompt) else { return nil }
+        return (entry, best.length)
+    }
+
     /// Keeps `entry` as the most recently used, dropping the least recently used ones it does not fit beside.
     func insert(_ ids: [Int], _ entry: Entry) {
         guard entry.bytes <= maxBytes, entries[ids] == nil else { return }
@@ -43,5 +60,4 @@ final class PromptCache {
         order.append(ids)
         bytes += entry.bytes
     }
-
 }

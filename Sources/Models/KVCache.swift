@@ -77,19 +77,26 @@ public final class KVCache {
 }
 
 extension KVCache {
-    /// A cache holding the same positions, to continue several samples from one prefill. The
-    /// copy owns its own buffers (steps write in place), holding exactly the stored positions;
-    /// `capacity` (at least `length`) gives it room for another number of positions.
-    public func copy(capacity: Int? = nil) -> KVCache {
-        precondition((capacity ?? self.capacity) >= length, "KVCache.copy: capacity below the stored positions")
+    /// A cache holding the same positions, to continue several samples from one prefill — or only
+    /// the first `positions` of them, to continue another prompt that begins the same way. The
+    /// copy owns its own buffers (steps write in place), holding exactly the positions copied;
+    /// `capacity` (at least those) gives it room for another number of positions.
+    public func copy(positions: Int? = nil, capacity: Int? = nil) -> KVCache {
+        let kept = positions ?? length
+        precondition((0...length).contains(kept), "KVCache.copy: \(kept) of \(length) positions")
+        precondition((capacity ?? self.capacity) >= kept, "KVCache.copy: capacity below the positions copied")
         let c = KVCache(layers: keys.count, capacity: capacity ?? self.capacity)
+        guard kept > 0 else { return c }
+        func firstPositions(_ x: Tensor?) -> Tensor? {
+            x.map { kept == length ? $0.copy() : try! slice($0, axis: 2, range: 0..<kept).copy() }
+        }
         for i in keys.indices {
-            c.keyBuffers[i] = keys[i].map { $0.copy() }
-            c.valueBuffers[i] = values[i].map { $0.copy() }
+            c.keyBuffers[i] = firstPositions(keys[i])
+            c.valueBuffers[i] = firstPositions(values[i])
             c.keys[i] = c.keyBuffers[i]
             c.values[i] = c.valueBuffers[i]
         }
-        c.length = length
+        c.length = kept
         return c
     }
 }

@@ -9,8 +9,9 @@ public final class Linear {
     public let outFeatures: Int
     public var weight: Tensor
     public var bias: Tensor?
-    /// The stored quantized weight (GGUF), used instead of `weight` for one-row inputs without
-    /// gradients — decode steps.
+    /// The stored quantized weight (GGUF), used instead of `weight` for inputs without gradients
+    /// that its kernels take (``quantizedWeight(for:)``): decode steps, and prefills where the
+    /// kernels multiply many rows in one pass over the weights.
     public var quantized: QuantizedWeight?
     /// A LoRA adapter added to this projection's output (nil: plain projection).
     public var lora: LoRALayer?
@@ -29,7 +30,7 @@ public final class Linear {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        if let quantized = decodeWeight(for: x) { return try output(quantized.multiply(rows: x.scalars), input: x) }
+        if let quantized = quantizedWeight(for: x) { return try output(quantized.multiply(rows: x.scalars), input: x) }
         if isDecodeBatch(x) { return try eachRow(of: x) { try self($0) } }
         if let lora, lora.isEnabled { return try lora.projection(of: x, weight: weight, bias: bias) }
         return try linear(x, weight: weight, bias: bias)
@@ -38,17 +39,25 @@ public final class Linear {
     /// Several projections of one input (q/k/v, gate/up). A decode step's quantized products run
     /// together, in one parallel run; anything else runs layer by layer.
     public static func project(_ x: Tensor, through layers: [Linear]) throws -> [Tensor] {
-        let weights = layers.compactMap { $0.decodeWeight(for: x) }
+        let weights = layers.compactMap { $0.quantizedWeight(for: x) }
         guard weights.count == layers.count, layers.count > 1 else { return try layers.map { try $0(x) } }
         return try zip(layers, QuantizedWeight.multiply(weights, rows: x.scalars)).map { try $0.output($1, input: x) }
     }
 
-    /// The quantized weight when `x` is a decode step without gradients — one row, or a batch of
-    /// sequences one position each ([B, 1, in], docs/methods.md §12) — else nil.
-    private func decodeWeight(for x: Tensor) -> QuantizedWeight? {
-        guard let quantized, !GradMode.isEnabled, x.shape.last == inFeatures,
-              x.shape.dropLast().reduce(1, *) == 1 || isDecodeBatch(x) else { return nil }
-        return quantized
+    /// The quantized weight when `x` has no gradients and is one row, a batch of sequences one
+    /// position each ([B, 1, in]), or any rows where the kernels multiply them together in one
+    /// pass over the weights — else nil. Each row's outputs are then those of the row alone,
+    /// whatever the other rows (docs/methods.md §12).
+    private func quantizedWeight(for x: Tensor) -> QuantizedWeight? {
+        guard let quantized, !GradMode.isEnabled, x.shape.last == inFeatures else { return nil }
+        return x.shape.dropLast().reduce(1, *) == 1 || isDecodeBatch(x) || quantized.matrix.multipliesRowsTogether ? quantized : nil
+    }
+
+    /// Whether a product without gradients gives every row the numbers it would get alone,
+    /// whatever the other rows: the quantized kernels take any number of rows and no adapter is
+    /// enabled (an adapter's product over many rows runs on BLAS).
+    var multipliesRowsExactly: Bool {
+        (quantized?.matrix.multipliesRowsTogether ?? false) && !(lora?.isEnabled ?? false)
     }
 
     /// Whether `x` is [B, 1, in] with B > 1 and no gradients: a batched decode step, whose rows

@@ -37,6 +37,16 @@ extension LlamaModel {
         }
     }
 
+    /// Whether a forward pass without gradients gives each position exactly the numbers it gets
+    /// in any other grouping of positions into passes — prompts packed together or alone, a prompt
+    /// run whole or continued from the cache of a shared beginning (docs/methods.md §12): every
+    /// projection multiplies rows exactly (quantized row-group kernels, no adapter enabled) and
+    /// attention runs on the fused kernel (Gemma 2's soft-capped, windowed scores go through BLAS).
+    /// A continued prompt needs at least two new positions (one query row takes another kernel).
+    public var passesAreRowExact: Bool {
+        configuration.gemma == nil && linearLayers.allSatisfy { $0.layer.multipliesRowsExactly }
+    }
+
     /// Refuses sequences that are empty, share a cache, overflow their cache or hold a token
     /// outside the vocabulary.
     private func checkSequences(_ sequences: [[Int]], caches: [KVCache], what: String, unit: String) throws {

@@ -2,6 +2,7 @@ import Foundation
 import Generation
 import Models
 import Sampling
+import TensorEngine
 import Testing
 
 /// Continuous batching (docs/methods.md §12) on the real SmolLM2-135M-Instruct: requests with
@@ -72,8 +73,9 @@ import Testing
     }
 
     /// Requests that arrive together have their prompts prefilled in one packed pass (each
-    /// distinct prompt once; a short one alone), and a request repeating a prompt starts from the
-    /// prompt cache — every sample still exactly what decoding it alone gives.
+    /// distinct prompt once, short ones too: the quantized model's passes are row-exact), and a
+    /// request repeating a prompt starts from the prompt cache — every sample still exactly what
+    /// decoding it alone gives.
     @Test func promptsArrivingTogetherArePackedAndRepeatsComeFromThePromptCache() throws {
         let model = try TestModel.shared.get()
         let renderer = try PromptRenderer(model: model)
@@ -94,15 +96,15 @@ import Testing
         let outcomes = Outcomes()
         for request in requests { try add(batch, request, to: outcomes) }
         batch.step()
-        // One packed pass for the three long prompts, one for the short prompt alone.
-        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 2, prompts: 4, cacheHits: 0))
+        let tokens = (chats.map(\.ids.count) + [short.ids.count]).reduce(0, +)
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 1, prompts: 4, tokens: tokens))
         run(batch)
         // Later requests repeating prompts start from the cache, with room for more new tokens.
         requests += [DecodeBatch.Request(prompt: chats[1], count: 2, parameters: sampled(11), index: 5),
                      DecodeBatch.Request(prompt: short, count: 1, parameters: GenerationParameters(maxTokens: 9, sampling: .greedy), index: 6)]
         for request in requests[5...] { try add(batch, request, to: outcomes) }
         run(batch)
-        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 2, prompts: 4, cacheHits: 2))
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 1, prompts: 4, tokens: tokens, cacheHits: 2))
         let generator = Generator(model: model)
         for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
     }
@@ -122,7 +124,7 @@ import Testing
         run(batch)
         guard case .failed(let error)? = outcomes.byRequest[1] else { Issue.record("the bad prompt did not fail"); return }
         #expect("\(error)".contains("outside the vocabulary"))
-        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 2, prompts: 2, cacheHits: 0))
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 2, prompts: 2, tokens: good[0].ids.count + good[1].ids.count))
         let generator = Generator(model: model)
         for request in [requests[0], requests[2]] { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
     }
@@ -144,7 +146,66 @@ import Testing
             }
             #expect(batch.prefillCounts.cacheHits == hits, "room \(room)")
             #expect(batch.prefillCounts.prompts == 5 - hits, "room \(room)")
+            // With room, 1 and 2 continue the chat template's beginning kept with 0.
+            #expect((batch.prefillCounts.reusedTokens > 0) == (room > 0), "room \(room)")
         }
+    }
+
+    /// A prompt that begins like a kept one continues from the kept beginning's keys and values —
+    /// the chat template's system prompt, or a whole kept prompt plus one token (at least two
+    /// tokens always run) — and its samples are exactly those of the prompt run whole.
+    @Test func aPromptBeginningLikeAKeptOneContinuesFromIt() throws {
+        let model = try TestModel.shared.get()
+        let renderer = try PromptRenderer(model: model)
+        let chats = try ["Name one colour.", "Invent a fruit with a long name."].map {
+            Generator.Prompt(ids: try renderer.ids(prompt: $0, style: .chat))
+        }
+        let shared = zip(chats[0].ids, chats[1].ids).prefix { $0 == $1 }.count
+        let longer = Generator.Prompt(ids: chats[1].ids + [chats[0].ids[shared]])
+        let sampled = { (seed: UInt64) in GenerationParameters(maxTokens: 6, sampling: SamplingParameters(temperature: 1.0), seed: seed) }
+        let requests = [chats[0], chats[1], longer].enumerated().map { DecodeBatch.Request(prompt: $1, parameters: sampled(UInt64($0)), index: $0) }
+        let batch = try DecodeBatch(model: model, maxBatch: 2, promptCacheBytes: 64 << 20)
+        let outcomes = Outcomes()
+        for request in requests {
+            try add(batch, request, to: outcomes)
+            run(batch)
+        }
+        #expect(shared > 10)
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(
+            passes: 3, prompts: 3, tokens: chats[0].ids.count + (chats[1].ids.count - shared) + 2,
+            reusedTokens: shared + longer.ids.count - 2))
+        let generator = Generator(model: model)
+        for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
+    }
+
+    /// Where passes are not row-exact — here an enabled LoRA adapter, whose many-row product runs
+    /// on BLAS — prompts are reused whole only, a short prompt is prefilled alone, and every
+    /// sample is still exactly what decoding it alone gives.
+    @Test func withoutRowExactPassesOnlyWholePromptsAreReused() throws {
+        let model = try TestModel.load()
+        let layer = model.model.linearLayers[0].layer
+        let a = try Tensor((0..<(2 * layer.inFeatures)).map { Float($0 % 7) * 0.01 }, shape: [2, layer.inFeatures])
+        let b = try Tensor((0..<(layer.outFeatures * 2)).map { Float($0 % 5) * 0.01 }, shape: [layer.outFeatures, 2])
+        layer.lora = try LoRALayer(a: a, b: b, alpha: 4, dropout: 0)
+        #expect(!model.model.passesAreRowExact)
+        let renderer = try PromptRenderer(model: model)
+        let prompts = try [("Name one colour.", PromptStyle.chat), ("Invent a fruit.", .chat), ("Once", .completion)].map {
+            Generator.Prompt(ids: try renderer.ids(prompt: $0, style: $1))
+        }
+        #expect(prompts[2].ids.count < 16)
+        let requests = prompts.enumerated().map {
+            DecodeBatch.Request(prompt: $1, parameters: GenerationParameters(maxTokens: 4, sampling: SamplingParameters(temperature: 1.0), seed: 3), index: $0)
+        }
+        let batch = try DecodeBatch(model: model, maxBatch: 4, promptCacheBytes: 64 << 20)
+        let outcomes = Outcomes()
+        try add(batch, requests[0], to: outcomes)
+        run(batch)
+        for request in requests[1...] { try add(batch, request, to: outcomes) }
+        run(batch)
+        // 0 alone; 1 shares 0's system prompt but runs whole, in a pass of its own as 2 (short) does.
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 3, prompts: 3, tokens: prompts.map(\.ids.count).reduce(0, +)))
+        let generator = Generator(model: model)
+        for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
     }
 
     /// A cancelled request leaves at the next step and one whose prompt cannot run fails on its

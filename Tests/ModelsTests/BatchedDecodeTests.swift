@@ -8,9 +8,7 @@ import Testing
 /// sequences of different prompt lengths, each with its own cache, through one step give each
 /// sequence's logits exactly as its own one-token step does — with and without LoRA adapters.
 @Suite(.serialized) struct BatchedDecodeTests {
-    /// Prompts of 16, 19 and 24 tokens: a packed prefill equals each prompt alone bit for bit where
-    /// BLAS takes its many-row path for both (a prompt of a few rows may take another kernel, so
-    /// the decode batch prefills short prompts alone, docs/methods.md §12).
+    /// Prompts of 16, 19 and 24 tokens.
     static let prompts = [16, 19, 24].enumerated().map { i, n in (0..<n).map { 1 + ($0 * 7919 + i * 104_729) % 49_000 } }
 
     func model() throws -> LanguageModel {
@@ -61,6 +59,37 @@ import Testing
         }
     }
 
+    /// On the quantized model every pass is row-exact: prompts of any length packed together equal
+    /// each alone, and a prompt continued from the cache of its first m positions equals the prompt
+    /// run whole — logits and every layer's keys and values — for beginnings inside and across the
+    /// attention kernel's 64-row blocks. (An enabled adapter ends the guarantee: see below.)
+    @Test func rowExactPassesPackAnyLengthAndContinueACachedBeginning() throws {
+        let lm = try model().model
+        #expect(lm.passesAreRowExact)
+        let long = (0..<150).map { 1 + ($0 * 6151) % 49_000 }
+        try Tensor.withNoGrad {
+            let short = [1, 2, 5, 9].map { Array(long.prefix($0)) }
+            let packed = try lm.prefill(short, caches: short.map { lm.makeCache(capacity: $0.count) })
+            for (i, prompt) in short.enumerated() {
+                let same = packed[i] == (try lm([prompt], cache: lm.makeCache(capacity: prompt.count), logits: .last)).scalars
+                #expect(same, "\(prompt.count) tokens")
+            }
+            let whole = lm.makeCache(capacity: long.count)
+            let logits = try lm([long], cache: whole, logits: .last).scalars
+            for m in [1, 7, 63, 64, 65, 100, 148] {
+                let beginning = lm.makeCache(capacity: m)
+                _ = try lm([Array(long.prefix(m))], cache: beginning, logits: .last)
+                let continued = beginning.copy(positions: m, capacity: long.count)
+                let same = try lm.prefill([Array(long[m...])], caches: [continued])[0] == logits
+                #expect(same, "continued after \(m)")
+                for layer in [0, lm.configuration.numHiddenLayers - 1] {
+                    let same = continued.keys[layer]!.scalars == whole.keys[layer]!.scalars && continued.values[layer]!.scalars == whole.values[layer]!.scalars
+                    #expect(same, "layer \(layer) after \(m)")
+                }
+            }
+        }
+    }
+
     @Test func batchedStepEqualsEachSequenceAlone() throws {
         try expectBatchEqualsAlone(model().model, "plain")
     }
@@ -76,6 +105,7 @@ import Testing
             let b = try Tensor((0..<(layer.outFeatures * rank)).map { _ in Float(rng.nextDouble() - 0.5) * 0.1 }, shape: [layer.outFeatures, rank])
             layer.lora = try LoRALayer(a: a, b: b, alpha: 8, dropout: 0)
         }
+        #expect(!lm.passesAreRowExact)
         try expectBatchEqualsAlone(lm, "LoRA")
     }
 

@@ -100,9 +100,12 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     }
 
     // Kᵀ per KV head ([D, S]), so that Q·Kᵀ is a product of row-major operands — worth its copy
-    // for a block of queries, not for decode's single row against a long cache.
+    // for a block of queries, not for decode's single row against a long cache. With it every
+    // query row of two or more gets the same scores whatever the other rows of the call (each
+    // score one chain of fused multiply-adds over D), so a prompt continued from a cached
+    // beginning matches the prompt run whole (docs/methods.md §12).
     // (A tensor, not a raw buffer: backward recomputes the probabilities from it later.)
-    let transposes = t >= 16
+    let transposes = t >= 2
     let keysTensor = transposes ? transposedHeads(k, batch: b, heads: hkv, rows: s, width: d, rowStride: kRow) : nil
     let keysT = keysTensor.map { $0.storage.pointer }
 

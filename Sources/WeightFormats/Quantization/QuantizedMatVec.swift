@@ -96,6 +96,14 @@ public struct QuantizedMatrix: @unchecked Sendable {
         quantizedMatVec(type: type, rows: bytes, rowCount: rowCount, columns: columns, x: x, y: y, int8Activations: int8Activations)
     }
 
+    /// Whether ``multiply(_:rows:int8Activations:)`` takes many rows in one pass over the weights
+    /// with the current activation setting: the row-group layout covers the matrix and Float32
+    /// activations are on (the int8 kernels take one row at a time). Each row's outputs are then
+    /// exactly those of the row alone, whatever the other rows (docs/methods.md §12).
+    public var multipliesRowsTogether: Bool {
+        !Int8Activations.isEnabled && rowGrouped() != nil
+    }
+
     /// The row-group copy of this matrix (made now if it is the first call), or nil where
     /// ``RowGroupedMatrix`` does not cover the type, shape or CPU — or, for `int8Activations`, has
     /// no int8 kernel on it (the row kernels have AVX2 ones).
