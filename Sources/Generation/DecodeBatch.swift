@@ -125,10 +125,11 @@ public final class DecodeBatch {
         Tensor.withNoGrad {
             admit()
             var next: [(decoder: SampleDecoder, group: Group, token: Int)] = []
-            for (decoder, group) in active where !group.ended {
-                if group.request.isCancelled() { end(group, .cancelled); continue }
+            for (_, group) in active where !group.ended && group.request.isCancelled() { end(group, .cancelled) }
+            let drawing = active.filter { !$0.group.ended }
+            for ((decoder, group), draw) in zip(drawing, Self.draws(drawing.map(\.decoder))) where !group.ended {
                 do {
-                    if let token = try decoder.next() {
+                    if let token = try decoder.take(draw.get()) {
                         next.append((decoder, group, token))
                     } else {
                         group.finish(decoder)
@@ -155,6 +156,17 @@ public final class DecodeBatch {
                 active = []
             }
         }
+    }
+
+    /// Each decoder's next draw, computed on all cores (the samplers' passes over the vocabulary
+    /// are independent); the draws are then taken in order on this thread.
+    private static func draws(_ decoders: [SampleDecoder]) -> [Result<SampleDecoder.Draw, Error>] {
+        var draws = [Result<SampleDecoder.Draw, Error>](repeating: .success(.finished), count: decoders.count)
+        draws.withUnsafeMutableBufferPointer { out in
+            let body = { (i: Int) in out[i] = Result { try decoders[i].draw() } }
+            if #available(macOS 15, *) { SpinningWorkers.shared.run(chunks: decoders.count, body) } else { (0..<decoders.count).forEach(body) }
+        }
+        return draws
     }
 
     /// Moves waiting samples into the batch, in arrival order, while there is room and memory.

@@ -45,11 +45,24 @@ final class SampleDecoder {
         result = GeneratedSample(promptIds: promptIds, ids: [], text: "", logprobs: [], topLogprobs: [], finishReason: .length)
     }
 
+    /// What ``draw()`` found: the sample was finished already, has reached its token limit, or
+    /// drew a token with its log-probability (and the top ones, when asked for).
+    enum Draw {
+        case finished, atLimit
+        case token(Int, logprob: Float, top: [(id: Int, logprob: Float)])
+    }
+
     /// Picks the next token from ``logits``; returns it when the sample goes on (the caller feeds
     /// it to the model and sets the next logits), nil when the sample is finished.
     func next() throws -> Int? {
-        guard !finished else { return nil }
-        guard result.ids.count < parameters.maxTokens else { return end() }
+        try take(draw())
+    }
+
+    /// The sampler's and the log-softmax's work for the next token: it touches only this sample's
+    /// state, so a batch draws for its samples in parallel before taking the draws in order.
+    func draw() throws -> Draw {
+        guard !finished else { return .finished }
+        guard result.ids.count < parameters.maxTokens else { return .atLimit }
         let token: Int
         if let base {
             token = try base.sample(instructLogits: logits, sampler: &sampler, using: &rng)
@@ -57,9 +70,22 @@ final class SampleDecoder {
             token = sampler.sample(logits: logits, using: &rng)
         }
         let logProbs = TokenLogProbs(logits: logits)
-        result.ids.append(token)
-        result.logprobs.append(logProbs[token])
-        if parameters.topLogprobs > 0 { result.topLogprobs.append(logProbs.top(parameters.topLogprobs)) }
+        return .token(token, logprob: logProbs[token], top: parameters.topLogprobs > 0 ? logProbs.top(parameters.topLogprobs) : [])
+    }
+
+    /// Records a draw — the token, streamed text, stop conditions — and returns the token to feed
+    /// the model, or nil when the sample is finished.
+    func take(_ draw: Draw) -> Int? {
+        let token: Int
+        switch draw {
+        case .finished: return nil
+        case .atLimit: return end()
+        case .token(let drawn, let logprob, let top):
+            token = drawn
+            result.ids.append(token)
+            result.logprobs.append(logprob)
+            if parameters.topLogprobs > 0 { result.topLogprobs.append(top) }
+        }
         if !parameters.ignoreEOS && stopTokenIds.contains(token) { result.finishReason = .stop; return end() }
         if let text = stream.append(token) {
             result.text += text

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Causal scaled-dot-product attention with grouped-query heads and a key padding mask, as one
@@ -328,6 +329,8 @@ private func parallelOverHeads(_ heads: Int, _ body: (Int) -> Void) {
         return
     }
     EngineThreads.withSingleThreadedBLAS {
-        DispatchQueue.concurrentPerform(iterations: heads, execute: body)
+        // The pool that runs the quantized products: between those products its workers spin, so
+        // attention on GCD's threads would wait for a core behind them.
+        if #available(macOS 15, *) { SpinningWorkers.shared.run(chunks: heads, body) } else { DispatchQueue.concurrentPerform(iterations: heads, execute: body) }
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Turns rows of GGML blocks into Float32 (block layouts: ggml `ggml-common.h`; reference loops:

@@ -3,20 +3,20 @@ import Synchronization
 
 /// A small pool of worker threads that spin for a while after each job before they sleep.
 ///
-/// A decode step makes ~200 short matrix–vector products, tens of microseconds each. Waking a
+/// A decode step makes ~200 short matrix–vector products and as many attention calls, tens of microseconds each. Waking a
 /// sleeping `concurrentPerform` worker costs about as much as the product itself (futex wake,
 /// context switch), so spread over two cores the products ran no faster than on one. These
 /// workers stay hot between the products of a step (spinning ≤ ``spinNanoseconds``), then sleep
 /// on a condition variable, so an idle process does not burn a core. `body` must not call
 /// ``run(chunks:_:)`` itself.
 @available(macOS 15, *)
-final class SpinningWorkers: @unchecked Sendable {
-    static let shared = SpinningWorkers(workers: ProcessInfo.processInfo.activeProcessorCount - 1)
+public final class SpinningWorkers: @unchecked Sendable {
+    public static let shared = SpinningWorkers(workers: ProcessInfo.processInfo.activeProcessorCount - 1)
 
     /// How long an idle worker polls for the next job before sleeping.
     static let spinNanoseconds: UInt64 = 300_000
 
-    let workerCount: Int
+    public let workerCount: Int
     private let generation = Atomic<Int>(0)
     private let nextChunk = Atomic<Int>(0)
     private let busyWorkers = Atomic<Int>(0)
@@ -27,7 +27,7 @@ final class SpinningWorkers: @unchecked Sendable {
     private nonisolated(unsafe) var chunkCount = 0
     private nonisolated(unsafe) var job: ((Int) -> Void)?
 
-    init(workers: Int) {
+    public init(workers: Int) {
         workerCount = max(0, workers)
         for _ in 0..<workerCount {
             // Workers hold the pool strongly: a pool lives as long as the process.
@@ -38,7 +38,7 @@ final class SpinningWorkers: @unchecked Sendable {
     }
 
     /// Runs `body(c)` for c in 0..<chunks on the calling thread and the workers; returns when all are done.
-    func run(chunks: Int, _ body: (Int) -> Void) {
+    public func run(chunks: Int, _ body: (Int) -> Void) {
         guard workerCount > 0, chunks > 1 else { for c in 0..<chunks { body(c) }; return }
         // One job at a time: callers from other threads (a server's requests) queue here.
         submitLock.lock()
