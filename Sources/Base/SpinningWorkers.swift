@@ -17,6 +17,8 @@ public final class SpinningWorkers: @unchecked Sendable {
     static let spinNanoseconds: UInt64 = 300_000
 
     public let workerCount: Int
+    /// Set on the workers and on a submitter while its job runs.
+    private static let insideJob = ThreadFlag()
     private let generation = Atomic<Int>(0)
     private let nextChunk = Atomic<Int>(0)
     private let busyWorkers = Atomic<Int>(0)
@@ -38,8 +40,12 @@ public final class SpinningWorkers: @unchecked Sendable {
     }
 
     /// Runs `body(c)` for c in 0..<chunks on the calling thread and the workers; returns when all are done.
+    /// Called from inside a job (a chunk that runs a product or attention itself), it runs the
+    /// chunks on the calling thread: the workers are busy with the outer job.
     public func run(chunks: Int, _ body: (Int) -> Void) {
-        guard workerCount > 0, chunks > 1 else { for c in 0..<chunks { body(c) }; return }
+        guard workerCount > 0, chunks > 1, !Self.insideJob.isSet else { for c in 0..<chunks { body(c) }; return }
+        Self.insideJob.set(true)
+        defer { Self.insideJob.set(false) }
         // One job at a time: callers from other threads (a server's requests) queue here.
         submitLock.lock()
         defer { submitLock.unlock() }
@@ -77,6 +83,7 @@ public final class SpinningWorkers: @unchecked Sendable {
     }
 
     private func workLoop() {
+        Self.insideJob.set(true)
         var seen = 0
         while true {
             var start: UInt64 = 0, polls = 0
@@ -97,4 +104,15 @@ public final class SpinningWorkers: @unchecked Sendable {
             busyWorkers.subtract(1, ordering: .releasing)
         }
     }
+}
+
+/// A flag of the current thread (a POSIX thread-specific value).
+private final class ThreadFlag: @unchecked Sendable {
+    private var key = pthread_key_t()
+
+    init() { pthread_key_create(&key, nil) }
+
+    var isSet: Bool { pthread_getspecific(key) != nil }
+
+    func set(_ on: Bool) { pthread_setspecific(key, on ? UnsafeRawPointer(bitPattern: 1) : nil) }
 }

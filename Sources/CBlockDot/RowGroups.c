@@ -129,16 +129,21 @@ static inline void float_group_tile(int type, const uint8_t *blk, int blocks, in
 
 // Rows [0, n) of x (xStride floats apart, group sums sumStride apart) times groups [g0, g1), into
 // y (yStride apart), in tiles of up to MAX_TILE rows; each tile size is its own inlined copy.
+// Many rows (a prefill) go ROW_BLOCK at a time through all the groups, so the block of x stays in
+// cache while the weights stream past it; a row's arithmetic is the same in any block.
+#define ROW_BLOCK 128
 __attribute__((target(TARGET_FLOAT)))
 static void float_groups(int type, const uint8_t *packed, long g0, long g1, int blocks, int n,
                          const float *x, long xStride, const float *sum, long sumStride, float *y, long yStride) {
     const long groupBlock = divtune_group_block_bytes(type);
+    for (int b0 = 0; b0 < n; b0 += ROW_BLOCK)
     for (long g = g0; g < g1; g++) {
         const uint8_t *blk = packed + g * blocks * groupBlock;
-        for (int r0 = 0; r0 < n; r0 += MAX_TILE) {
+        const int b1 = n - b0 < ROW_BLOCK ? n : b0 + ROW_BLOCK;
+        for (int r0 = b0; r0 < b1; r0 += MAX_TILE) {
             const float *xs[MAX_TILE], *sums[MAX_TILE];
             float *ys[MAX_TILE];
-            int R = n - r0 < MAX_TILE ? n - r0 : MAX_TILE;
+            int R = b1 - r0 < MAX_TILE ? b1 - r0 : MAX_TILE;
             for (int r = 0; r < R; r++) {
                 xs[r] = x + (r0 + r) * xStride;
                 sums[r] = sum + (r0 + r) * sumStride;

@@ -51,6 +51,9 @@ public final class DecodeBatch {
     public let prefillTokens: Int
     /// Prompts shorter than this are prefilled alone (see `prefill(_:)`).
     static let packedPromptMinimum = 16
+    /// The shortest kept beginning a prompt continues from: a shorter one (a template's first
+    /// tokens) costs little to run again, and reusing it would keep its donor in the cache.
+    static let reusedPrefixMinimum = 8
     private let promptCache: PromptCache
     private let model: LanguageModel
     private let base: LanguageModel?
@@ -206,12 +209,13 @@ public final class DecodeBatch {
     /// Prefills the prompts of `groups`: a prompt the prompt cache holds is taken from it; the
     /// others run in packed passes of up to ``prefillTokens`` new tokens, each distinct prompt once.
     /// Where the model's passes are row-exact (``LlamaModel/passesAreRowExact``), a prompt that
-    /// begins like a kept one continues from the kept beginning's keys and values, leaving at least
-    /// two tokens to run. Elsewhere a prompt shorter than ``packedPromptMinimum`` runs alone: BLAS
+    /// begins like a kept one (at least ``reusedPrefixMinimum`` tokens) continues from the kept
+    /// beginning's keys and values, leaving at least two tokens to run. Elsewhere a prompt shorter than ``packedPromptMinimum`` runs alone: BLAS
     /// may sum a product of so few rows in another order than a many-row one, and a sample must see
     /// the logits of its prompt alone. A pass that fails is redone prompt by prompt, so an error
     /// stays with its request.
     private func prefill(_ groups: [Group]) {
+        guard !groups.isEmpty else { return }
         var distinct: [[Int]: [Group]] = [:]
         var prompts: [[Int]] = []
         for group in groups {
@@ -225,7 +229,7 @@ public final class DecodeBatch {
             if let kept = promptCache.lookup(ids) {
                 prefillCounts.cacheHits += 1
                 for group in distinct[ids]! { start(group, from: kept) }
-            } else if rowExact, let (kept, length) = promptCache.longestPrefix(of: ids, upTo: ids.count - 2) {
+            } else if rowExact, let (kept, length) = promptCache.longestPrefix(of: ids, upTo: ids.count - 2, atLeast: Self.reusedPrefixMinimum) {
                 packed.append((ids, kept.cache.copy(positions: length, capacity: ids.count)))
             } else if rowExact || ids.count >= Self.packedPromptMinimum {
                 packed.append((ids, model.model.makeCache(capacity: ids.count)))

@@ -6,7 +6,7 @@ import Models
 /// prompts repeat: retries, several requests for one prompt, a judge's template over few items.
 /// Where the model's passes are row-exact, a prompt that only begins like a kept one (a chat
 /// template's system prompt, a shared instruction) continues from the kept keys and values of
-/// that beginning (``longestPrefix(of:upTo:)``).
+/// that beginning (``longestPrefix(of:upTo:atLeast:)``).
 /// The most recently used prompts are kept while their caches fit in `maxBytes`; the least
 /// recently used leaves first.
 ///
@@ -37,16 +37,17 @@ final class PromptCache {
     }
 
     /// The kept prompt sharing the longest beginning with `ids` — at most `limit` tokens of it —
-    /// and the length shared, the prompt now the most recently used; nil when none shares a token.
-    /// (A prompt's first positions are the same whatever follows them, docs/methods.md §12.)
-    func longestPrefix(of ids: [Int], upTo limit: Int) -> (entry: Entry, length: Int)? {
+    /// and the length shared, the prompt now the most recently used; nil when none shares
+    /// `minimum` tokens. (A prompt's first positions are the same whatever follows them,
+    /// docs/methods.md §12.)
+    func longestPrefix(of ids: [Int], upTo limit: Int, atLeast minimum: Int = 1) -> (entry: Entry, length: Int)? {
         var best: (prompt: [Int], length: Int)?
-        guard limit > 0 else { return nil }
+        guard limit >= max(1, minimum) else { return nil }
         for prompt in order.reversed() {
             let length = zip(prompt.prefix(limit), ids).prefix { $0 == $1 }.count
             if length > (best?.length ?? 0) { best = (prompt, length) }
         }
-        guard let best, let entry = lookup(best.prompt) else { return nil }
+        guard let best, best.length >= minimum, let entry = lookup(best.prompt) else { return nil }
         return (entry, best.length)
     }
 

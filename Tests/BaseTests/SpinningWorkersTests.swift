@@ -24,4 +24,17 @@ import Testing
         }
         for s in 0..<submitters { #expect(totals[s] == jobs * chunks, "submitter \(s)") }
     }
+
+    /// A job whose chunks submit jobs of their own (attention inside a product's chunk, say)
+    /// finishes, each inner chunk run once, instead of waiting for itself.
+    @Test func aJobSubmittedFromInsideAJobRunsOnItsThread() {
+        guard #available(macOS 15, *) else { return }
+        let workers = SpinningWorkers(workers: 2)
+        let outer = 6, inner = 5
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: outer * inner)
+        counts.initialize(repeating: 0, count: outer * inner)
+        defer { counts.deallocate() }
+        workers.run(chunks: outer) { o in workers.run(chunks: inner) { i in counts[o * inner + i] += 1 } }
+        #expect((0..<(outer * inner)).allSatisfy { counts[$0] == 1 })
+    }
 }

@@ -97,14 +97,16 @@ import Testing
         for request in requests { try add(batch, request, to: outcomes) }
         batch.step()
         let tokens = (chats.map(\.ids.count) + [short.ids.count]).reduce(0, +)
-        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 1, prompts: 4, tokens: tokens))
+        // Without row-exact passes (no AVX-512) the short prompt runs in a pass of its own.
+        let passes = model.model.passesAreRowExact ? 1 : 2
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: passes, prompts: 4, tokens: tokens))
         run(batch)
         // Later requests repeating prompts start from the cache, with room for more new tokens.
         requests += [DecodeBatch.Request(prompt: chats[1], count: 2, parameters: sampled(11), index: 5),
                      DecodeBatch.Request(prompt: short, count: 1, parameters: GenerationParameters(maxTokens: 9, sampling: .greedy), index: 6)]
         for request in requests[5...] { try add(batch, request, to: outcomes) }
         run(batch)
-        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: 1, prompts: 4, tokens: tokens, cacheHits: 2))
+        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(passes: passes, prompts: 4, tokens: tokens, cacheHits: 2))
         let generator = Generator(model: model)
         for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
     }
@@ -147,7 +149,7 @@ import Testing
             #expect(batch.prefillCounts.cacheHits == hits, "room \(room)")
             #expect(batch.prefillCounts.prompts == 5 - hits, "room \(room)")
             // With room, 1 and 2 continue the chat template's beginning kept with 0.
-            #expect((batch.prefillCounts.reusedTokens > 0) == (room > 0), "room \(room)")
+            #expect((batch.prefillCounts.reusedTokens > 0) == (room > 0 && model.model.passesAreRowExact), "room \(room)")
         }
     }
 
@@ -171,9 +173,11 @@ import Testing
             run(batch)
         }
         #expect(shared > 10)
-        #expect(batch.prefillCounts == DecodeBatch.PrefillCounts(
-            passes: 3, prompts: 3, tokens: chats[0].ids.count + (chats[1].ids.count - shared) + 2,
-            reusedTokens: shared + longer.ids.count - 2))
+        let expected = model.model.passesAreRowExact
+            ? DecodeBatch.PrefillCounts(passes: 3, prompts: 3, tokens: chats[0].ids.count + (chats[1].ids.count - shared) + 2,
+                                        reusedTokens: shared + longer.ids.count - 2)
+            : DecodeBatch.PrefillCounts(passes: 3, prompts: 3, tokens: requests.map(\.prompt.ids.count).reduce(0, +))
+        #expect(batch.prefillCounts == expected)
         let generator = Generator(model: model)
         for request in requests { try expectEqualAlone(outcomes.samples(request.index), generator, request) }
     }
