@@ -3,12 +3,12 @@ import Synchronization
 
 /// A small pool of worker threads that spin for a while after each job before they sleep.
 ///
-/// A decode step makes ~200 short matrix–vector products and as many attention calls, tens of microseconds each. Waking a
-/// sleeping `concurrentPerform` worker costs about as much as the product itself (futex wake,
-/// context switch), so spread over two cores the products ran no faster than on one. These
-/// workers stay hot between the products of a step (spinning ≤ ``spinNanoseconds``), then sleep
-/// on a condition variable, so an idle process does not burn a core. `body` must not call
-/// ``run(chunks:_:)`` itself.
+/// A decode step makes ~200 short matrix–vector products and as many attention calls, tens of
+/// microseconds each. Waking a sleeping `concurrentPerform` worker costs about as much as the
+/// product itself (futex wake, context switch), so spread over two cores the products ran no
+/// faster than on one. These workers stay hot between the products of a step (spinning ≤
+/// ``spinNanoseconds``), then sleep on a condition variable, so an idle process does not burn a
+/// core. A `body` that calls ``run(chunks:_:)`` itself gets its chunks run on its own thread.
 @available(macOS 15, *)
 public final class SpinningWorkers: @unchecked Sendable {
     public static let shared = SpinningWorkers(workers: ProcessInfo.processInfo.activeProcessorCount - 1)

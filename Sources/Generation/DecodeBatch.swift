@@ -210,9 +210,9 @@ public final class DecodeBatch {
     /// others run in packed passes of up to ``prefillTokens`` new tokens, each distinct prompt once.
     /// Where the model's passes are row-exact (``LlamaModel/passesAreRowExact``), a prompt that
     /// begins like a kept one (at least ``reusedPrefixMinimum`` tokens) continues from the kept
-    /// beginning's keys and values, leaving at least two tokens to run. Elsewhere a prompt shorter than ``packedPromptMinimum`` runs alone: BLAS
-    /// may sum a product of so few rows in another order than a many-row one, and a sample must see
-    /// the logits of its prompt alone. A pass that fails is redone prompt by prompt, so an error
+    /// beginning's keys and values, leaving at least two tokens to run. Elsewhere a prompt shorter
+    /// than ``packedPromptMinimum`` runs alone: BLAS may sum a product of so few rows in another
+    /// order than a many-row one, and a sample must see the logits of its prompt alone. A pass that fails is redone prompt by prompt, so an error
     /// stays with its request.
     private func prefill(_ groups: [Group]) {
         guard !groups.isEmpty else { return }

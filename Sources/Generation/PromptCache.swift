@@ -40,9 +40,9 @@ final class PromptCache {
     /// and the length shared, the prompt now the most recently used; nil when none shares
     /// `minimum` tokens. (A prompt's first positions are the same whatever follows them,
     /// docs/methods.md §12.)
-    func longestPrefix(of ids: [Int], upTo limit: Int, atLeast minimum: Int = 1) -> (entry: Entry, length: Int)? {
+    func longestPrefix(of ids: [Int], upTo limit: Int, atLeast minimum: Int) -> (entry: Entry, length: Int)? {
         var best: (prompt: [Int], length: Int)?
-        guard limit >= max(1, minimum) else { return nil }
+        guard minimum >= 1, limit >= minimum else { return nil }
         for prompt in order.reversed() {
             let length = zip(prompt.prefix(limit), ids).prefix { $0 == $1 }.count
             if length > (best?.length ?? 0) { best = (prompt, length) }

@@ -88,7 +88,7 @@ extension KVCache {
         let c = KVCache(layers: keys.count, capacity: capacity ?? self.capacity)
         guard kept > 0 else { return c }
         func firstPositions(_ x: Tensor?) -> Tensor? {
-            x.map { kept == length ? $0.copy() : try! slice($0, axis: 2, range: 0..<kept).copy() }
+            x.map { try! slice($0, axis: 2, range: 0..<kept).copy() }   // the range is checked above
         }
         for i in keys.indices {
             c.keyBuffers[i] = firstPositions(keys[i])

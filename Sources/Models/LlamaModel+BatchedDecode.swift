@@ -44,7 +44,8 @@ extension LlamaModel {
     /// attention runs on the fused kernel (Gemma 2's soft-capped, windowed scores go through BLAS).
     /// A continued prompt needs at least two new positions (one query row takes another kernel).
     public var passesAreRowExact: Bool {
-        configuration.gemma == nil && linearLayers.allSatisfy { $0.layer.multipliesRowsExactly }
+        configuration.gemma == nil
+            && layers.allSatisfy { block in DecoderLayerModule.projections.allSatisfy { block.linear($0)?.multipliesRowsExactly ?? true } }
     }
 
     /// Refuses sequences that are empty, share a cache, overflow their cache or hold a token

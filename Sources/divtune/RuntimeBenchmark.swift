@@ -27,7 +27,6 @@ struct RuntimeBenchmark {
         let savedSetting = Int8Activations.isEnabled
         defer { Int8Activations.isEnabled = savedSetting }
         // Untimed: the first product of each matrix builds its row-group layout.
-        Int8Activations.isEnabled = savedSetting
         _ = try Tensor.withNoGrad { try lm.model([Array(prompt.prefix(8))], cache: lm.model.makeCache(capacity: 9), logits: .last) }
         for _ in 0..<repeats {
             // The decode rows below switch int8 activations on; prefill runs with the setting the run started with.
