@@ -20,7 +20,8 @@ long divtune_group_block_bytes(int type) {
     }
 }
 
-void divtune_group_rows(int type, const void *rows, long rowBytes, long groupStart, long groupEnd, int blocks, void *out) {
+void divtune_group_rows(int type, const void *rows, long rowBytes, const long *order, long groupStart, long groupEnd, int blocks,
+                        void *out) {
     const long blockBytes = type == 8 ? 34 : type == 3 ? 20 : 18, quantOffset = type == 3 ? 4 : 2;
     const long quantBytes = type == 8 ? 32 : 16, groupBlock = divtune_group_block_bytes(type);
     const uint8_t flip = type == 8 ? 0x80 : 0;
@@ -28,7 +29,8 @@ void divtune_group_rows(int type, const void *rows, long rowBytes, long groupSta
         uint8_t *dst = (uint8_t *)out + g * blocks * groupBlock;
         for (int b = 0; b < blocks; b++, dst += groupBlock) {
             for (int r = 0; r < 16; r++) {
-                const uint8_t *src = (const uint8_t *)rows + (16 * g + r) * rowBytes + b * blockBytes;
+                const long row = order ? order[16 * g + r] : 16 * g + r;
+                const uint8_t *src = (const uint8_t *)rows + row * rowBytes + b * blockBytes;
                 memcpy(dst + 2 * r, src, 2);                                    // d
                 if (type == 3) memcpy(dst + 32 + 2 * r, src + 2, 2);            // m
                 uint8_t *quants = dst + header_bytes(type);

@@ -75,7 +75,10 @@ public struct GGUFWeights: WeightSource {
     public func quantizedWeight(named name: String) -> QuantizedWeight? {
         guard let g = ggufName(name), let info = file.tensorInfo(named: g), info.shape.count == 2,
               info.type.blockSize > 1, let matrix = try? file.quantizedMatrix(named: g) else { return nil }
-        return QuantizedWeight(matrix: matrix, permutedHeads: permutedHeads(name))
+        guard let heads = permutedHeads(name) else { return QuantizedWeight(matrix: matrix) }
+        // Rows that are not whole heads of even size are refused when the dequantized tensor is read.
+        guard LlamaQKPermutation.isValid(rowCount: matrix.rowCount, heads: heads) else { return nil }
+        return QuantizedWeight(matrix: matrix.reorderingRows(LlamaQKPermutation.ggufRows(rowCount: matrix.rowCount, heads: heads)))
     }
 }
 

@@ -30,7 +30,7 @@ public final class Linear {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        if let quantized = quantizedWeight(for: x) { return try output(quantized.multiply(rows: x.scalars), input: x) }
+        if let quantized = quantizedWeight(for: x) { return try Self.quantizedProducts([self], [quantized], of: x)[0] }
         if isDecodeBatch(x) { return try eachRow(of: x) { try self($0) } }
         if let lora, lora.isEnabled { return try lora.projection(of: x, weight: weight, bias: bias) }
         return try linear(x, weight: weight, bias: bias)
@@ -41,7 +41,17 @@ public final class Linear {
     public static func project(_ x: Tensor, through layers: [Linear]) throws -> [Tensor] {
         let weights = layers.compactMap { $0.quantizedWeight(for: x) }
         guard weights.count == layers.count, layers.count > 1 else { return try layers.map { try $0(x) } }
-        return try zip(layers, QuantizedWeight.multiply(weights, rows: x.scalars)).map { try $0.output($1, input: x) }
+        return try quantizedProducts(layers, weights, of: x)
+    }
+
+    /// The layers' outputs from their quantized weights, all rows of `x` in one run, written
+    /// straight into the output tensors.
+    private static func quantizedProducts(_ layers: [Linear], _ weights: [QuantizedWeight], of x: Tensor) throws -> [Tensor] {
+        let rows = x.count / x.shape.last!
+        let products = Tensor.make(layers.map { x.shape.dropLast() + [$0.outFeatures] }) { ys in
+            x.withUnsafeBufferPointer { QuantizedWeight.multiply(weights, rows: rows, $0.baseAddress!, into: ys.map { $0.baseAddress! }) }
+        }
+        return try zip(layers, products).map { try $0.output($1, input: x) }
     }
 
     /// The quantized weight when `x` has no gradients and is one row, a batch of sequences one
@@ -73,20 +83,22 @@ public final class Linear {
         try concat((0..<x.shape[0]).map { try body(slice(x, axis: 0, range: $0..<($0 + 1)).contiguous()) }, axis: 0)
     }
 
-    /// The layer's output from the quantized product `y` of the input rows: bias, shape, adapter.
-    private func output(_ y: [Float], input x: Tensor) throws -> Tensor {
-        var y = y
+    /// The layer's output from the quantized product `y` of the input rows (a fresh tensor of
+    /// the output's shape): bias, adapter.
+    private func output(_ y: Tensor, input x: Tensor) throws -> Tensor {
         if let bias {
             let b = bias.scalars
-            for i in y.indices { y[i] += b[i % outFeatures] }
+            y.withUnsafeMutableBufferPointer { out in
+                for i in out.indices { out[i] += b[i % outFeatures] }
+            }
         }
         guard let lora, lora.isEnabled, isDecodeBatch(x) else {
-            var base = try Tensor(y, shape: x.shape.dropLast() + [outFeatures])
+            var base = y
             return try adapted(&base, input: x)
         }
         // The adapter's product row by row (as eachRow), each onto its own row of the base product.
         return try concat((0..<x.shape[0]).map { i in
-            var base = try Tensor(Array(y[(i * outFeatures)..<((i + 1) * outFeatures)]), shape: [1, 1, outFeatures])
+            var base = try slice(y, axis: 0, range: i..<(i + 1)).copy()
             return try lora.adding(to: &base, input: slice(x, axis: 0, range: i..<(i + 1)).contiguous())
         }, axis: 0)
     }

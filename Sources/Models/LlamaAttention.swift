@@ -42,6 +42,10 @@ final class LlamaAttention {
     /// one pass over the weights; attention runs per sequence over its own cache (docs/methods.md §12).
     func attendEach(_ x: Tensor, axis: Int, lengths: [Int], caches: [KVCache]) throws -> Tensor {
         let qkv = try Linear.project(x, through: [qProj, kProj, vProj])
+        if axis == 0, lengths.allSatisfy({ $0 == 1 }),
+           let attended = try attendDecoding(q: qkv[0], k: qkv[1], v: qkv[2], caches: caches) {
+            return try oProj(attended)
+        }
         var start = 0
         let parts = try zip(lengths, caches).map { length, cache in
             defer { start += length }
@@ -53,25 +57,58 @@ final class LlamaAttention {
         return try oProj(parts.count == 1 ? parts[0] : concat(parts, axis: axis))
     }
 
-    /// Attention of projected queries, keys and values [B, T, width] (keys and values appended to
-    /// `cache` first), heads merged back to [B, T, queryWidth].
-    private func attend(q: Tensor, k: Tensor, v: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [],
-                        cache: KVCache?) throws -> Tensor {
+    /// A decode step's attention for B sequences of one position each (projections [B, 1, width]):
+    /// heads rotated together, each sequence's key and value appended to its own cache, then one
+    /// `decodeAttention` call over all of them. Nil (nothing appended) where that kernel does not
+    /// apply — Gemma 2's capped, windowed scores, inputs that need a gradient, a CPU without it.
+    private func attendDecoding(q: Tensor, k: Tensor, v: Tensor, caches: [KVCache]) throws -> Tensor? {
+        guard decodesOnKernel else { return nil }
+        let positions = caches.map { $0.storedLength(layer: layerIndex) }
+        let (q, k, v) = try rotatedHeads(q: q, k: k, v: v, positions: positions)
+        guard ![q, k, v].contains(where: \.requiresGrad) else { return nil }
+        let stored = try caches.enumerated().map { i, cache in
+            try cache.append(layer: layerIndex, key: slice(k, axis: 0, range: i..<(i + 1)), value: slice(v, axis: 0, range: i..<(i + 1)))
+        }
+        return try decodeAttention(query: q, keys: stored.map(\.0), values: stored.map(\.1), scale: scale)
+    }
+
+    /// Whether a single query row per sequence runs on `decodeAttention` (when no gradient is
+    /// wanted): scores neither capped nor windowed, a kernel for this head width on this CPU.
+    private var decodesOnKernel: Bool {
+        softCap == nil && window == nil
+            && decodeAttentionRuns(headDim: config.headDim, groupSize: config.numAttentionHeads / config.numKeyValueHeads)
+    }
+
+    /// q, k, v [B, T, width] → heads [B, H, T, D], q and k normalized (OLMo 2) and rotated.
+    private func rotatedHeads(q: Tensor, k: Tensor, v: Tensor, positions: [Int]) throws -> (Tensor, Tensor, Tensor) {
         let (b, t) = (q.shape[0], q.shape[1])
         let d = config.headDim
         func heads(_ y: Tensor, _ n: Int) throws -> Tensor {
             try permute(reshape(y, [b, t, n, d]), [0, 2, 1, 3])
         }
-        var q = try heads(qNorm.map { try rmsNorm(q, weight: $0, eps: config.rmsNormEps) } ?? q, config.numAttentionHeads)
-        var k = try heads(kNorm.map { try rmsNorm(k, weight: $0, eps: config.rmsNormEps) } ?? k, config.numKeyValueHeads)
-        var v = try heads(v, config.numKeyValueHeads)
-        q = try rope.apply(q, positions: positions)
-        k = try rope.apply(k, positions: positions)
+        let q = try heads(qNorm.map { try rmsNorm(q, weight: $0, eps: config.rmsNormEps) } ?? q, config.numAttentionHeads)
+        let k = try heads(kNorm.map { try rmsNorm(k, weight: $0, eps: config.rmsNormEps) } ?? k, config.numKeyValueHeads)
+        return try (rope.apply(q, positions: positions), rope.apply(k, positions: positions), heads(v, config.numKeyValueHeads))
+    }
+
+    /// Attention of projected queries, keys and values [B, T, width] (keys and values appended to
+    /// `cache` first), heads merged back to [B, T, queryWidth].
+    private func attend(q: Tensor, k: Tensor, v: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [],
+                        cache: KVCache?) throws -> Tensor {
+        let (b, t) = (q.shape[0], q.shape[1])
+        var (q, k, v) = try rotatedHeads(q: q, k: k, v: v, positions: positions)
         let offset = cache?.storedLength(layer: layerIndex) ?? 0
         if let cache { (k, v) = try cache.append(layer: layerIndex, key: k, value: v) }
+        // One new position over a cache: the decode step's kernel, so that a sequence stepped
+        // alone gets the numbers `attendEach` gives it beside others.
+        if t == 1, cache != nil, keyPadding == nil, hiddenKeys.isEmpty, decodesOnKernel,
+           ![q, k, v].contains(where: \.requiresGrad),
+           let attended = try decodeAttention(query: q, keys: [k], values: [v], scale: scale) {
+            return attended
+        }
         let attended = softCap != nil || window != nil
             ? try cappedWindowAttention(query: q, key: k, value: v, positions: positions, queryOffset: offset, keyPadding: keyPadding, hiddenKeys: hiddenKeys,
-                                        scale: scale ?? 1 / Float(d).squareRoot(), softCap: softCap, window: window)
+                                        scale: scale ?? 1 / Float(config.headDim).squareRoot(), softCap: softCap, window: window)
             : try scaledDotProductAttention(query: q, key: k, value: v, causal: true, queryOffset: offset,
                                             keyPadding: keyPadding, hiddenKeys: hiddenKeys, scale: scale)
         return try reshape(permute(attended, [0, 2, 1, 3]), [b, t, config.queryWidth])

@@ -54,6 +54,13 @@ public final class Tensor {
         return Tensor(storage: storage, shape: shape)
     }
 
+    /// Tensors filled by `body` writing every element of fresh contiguous buffers, one per shape.
+    public static func make(_ shapes: [[Int]], _ body: ([UnsafeMutableBufferPointer<Float>]) throws -> Void) rethrows -> [Tensor] {
+        let storages = shapes.map { Storage(uninitializedCount: Shape.count($0)) }
+        try body(storages.map(\.buffer))
+        return zip(storages, shapes).map { Tensor(storage: $0, shape: $1) }
+    }
+
     public static func zeros(_ shape: [Int]) -> Tensor { full(0, shape: shape) }
 
     public static func full(_ value: Float, shape: [Int]) -> Tensor {

@@ -21,6 +21,21 @@ public enum LlamaQKPermutation {
         reorder(rows, rowCount: rowCount, columns: columns, heads: heads, toHF: false)
     }
 
+    /// For each HF row, the GGUF row that holds it: a quantized matrix read in this row order
+    /// (``QuantizedMatrix/reorderingRows(_:)``) multiplies in HF order.
+    /// - Precondition: ``isValid(rowCount:heads:)``.
+    public static func ggufRows(rowCount: Int, heads: Int) -> [Int] {
+        precondition(isValid(rowCount: rowCount, heads: heads), "LlamaQKPermutation: \(rowCount) rows are not \(heads) heads of even size")
+        let d = rowCount / heads, half = d / 2
+        var rows = [Int](repeating: 0, count: rowCount)
+        for h in 0..<heads {
+            for i in 0..<half {
+                for j in 0..<2 { rows[h * d + j * half + i] = h * d + 2 * i + j }
+            }
+        }
+        return rows
+    }
+
     /// Whether `rowCount` rows can be split into `heads` heads of even dimension.
     public static func isValid(rowCount: Int, heads: Int) -> Bool {
         heads > 0 && rowCount % heads == 0 && (rowCount / heads) % 2 == 0

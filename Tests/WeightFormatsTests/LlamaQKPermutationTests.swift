@@ -25,6 +25,8 @@ import Testing
         let wide = (0..<(64 * 9)).map(Float.init)
         let there = LlamaQKPermutation.permute(wide, rowCount: 64, columns: 9, heads: 4)
         #expect(there != wide && LlamaQKPermutation.unpermute(there, rowCount: 64, columns: 9, heads: 4) == wide)
+        // Reading GGUF rows in `ggufRows` order is unpermuting them.
+        #expect(LlamaQKPermutation.ggufRows(rowCount: 64, heads: 4).flatMap { there[($0 * 9)..<(($0 + 1) * 9)] } == wide)
         #expect(LlamaQKPermutation.isValid(rowCount: 12, heads: 3) && !LlamaQKPermutation.isValid(rowCount: 9, heads: 3))
     }
 }

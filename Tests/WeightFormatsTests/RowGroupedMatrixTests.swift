@@ -145,6 +145,29 @@ import Testing
         #expect(firstRegion == nil)
     }
 
+    /// A matrix read in another row order (a GGUF Q/K projection in HF order) gives its rows'
+    /// products and dequantized rows in that order — built into the row-group layout (208 rows),
+    /// or put in order after the row kernels (200 rows, not grouped).
+    @Test(arguments: [208, 200])
+    func reorderedRowsMultiplyAndDequantizeInTheirNewOrder(rows: Int) throws {
+        let columns = 96
+        let (matrix, dense, x) = fixture(.q4_1, rows: rows, columns: columns)
+        var rng = SeededGenerator(seed: 43)
+        let order = (0..<rows).shuffled(using: &rng)
+        let reordered = matrix.reorderingRows(order)
+        #expect((reordered.rowGrouped() != nil) == RowGroupedMatrix.covers(.q4_1, rowCount: rows))
+        let stored = matrix.multiply(x, int8Activations: false)
+        #expect(reordered.multiply(x, int8Activations: false) == order.map { stored[$0] })
+        let x2 = x.map { -0.5 * $0 } + x
+        let both = QuantizedMatrix.multiply([reordered], rows: x2, int8Activations: false)[0]
+        let storedBoth = QuantizedMatrix.multiply([matrix], rows: x2, int8Activations: false)[0]
+        #expect(both == order.map { storedBoth[$0] } + order.map { storedBoth[rows + $0] })
+        var rowsBack = [Float](repeating: 0, count: 5 * columns)
+        rowsBack.withUnsafeMutableBufferPointer { reordered.dequantizeRows(3..<8, into: $0) }
+        #expect(rowsBack == (3..<8).flatMap { dense[(order[$0] * columns)..<((order[$0] + 1) * columns)] })
+        #expect(matrix.reorderingRows(Array(0..<rows)).rowOrder == nil)
+    }
+
     /// Shapes the layout does not take (rows not a multiple of 16, other types) keep the row kernels.
     @Test func otherShapesAndTypesAreNotGrouped() {
         #expect(!RowGroupedMatrix.covers(.q4_1, rowCount: 200))

@@ -46,8 +46,10 @@ int divtune_group_level(void);
 long divtune_group_block_bytes(int type);
 
 /// Writes groups [groupStart, groupEnd) of a GGML matrix (`blocks` blocks per row, rows `rowBytes`
-/// apart) into `out`, which holds group g at g · blocks · divtune_group_block_bytes(type).
-void divtune_group_rows(int type, const void *rows, long rowBytes, long groupStart, long groupEnd, int blocks, void *out);
+/// apart) into `out`, which holds group g at g · blocks · divtune_group_block_bytes(type). Row i of
+/// the layout is stored row `order[i]` (a permutation), or row i where `order` is NULL.
+void divtune_group_rows(int type, const void *rows, long rowBytes, const long *order, long groupStart, long groupEnd, int blocks,
+                        void *out);
 
 /// y[16g ..< 16g + 16] for groups [groupStart, groupEnd) of a grouped matrix, as divtune_float_matvec.
 int divtune_group_float_matvec(int type, const void *packed, long groupStart, long groupEnd, int blocks,

@@ -323,7 +323,7 @@ private func transposedHeads(_ x: Tensor, batch: Int, heads: Int, rows: Int, wid
 /// Runs `body(head)` for every head, spread over the engine's threads with BLAS set to one
 /// thread meanwhile (so the two kinds of parallelism never multiply); small work runs serially
 /// with BLAS threads as they are.
-private func parallelOverHeads(_ heads: Int, _ body: (Int) -> Void) {
+func parallelOverHeads(_ heads: Int, _ body: (Int) -> Void) {
     if heads < 2 || EngineThreads.count == 1 {
         for h in 0..<heads { body(h) }
         return

@@ -69,6 +69,9 @@ public struct QuantizedMatrix: @unchecked Sendable {
     public let columns: Int
     /// The blocks, row after row.
     public let bytes: UnsafeRawBufferPointer
+    /// Output row i is stored row `rowOrder[i]` (nil: the stored order) — a file that stores a
+    /// projection's rows permuted multiplies in the order its users expect.
+    public let rowOrder: [Int]?
     private let owner: AnyObject?
     /// The decode layout, made on the first product where the CPU and shape allow it.
     private let decodeLayout = LazyRowGroups()
@@ -83,6 +86,21 @@ public struct QuantizedMatrix: @unchecked Sendable {
         self.rowCount = rowCount
         self.columns = columns
         self.owner = owner
+        self.rowOrder = nil
+    }
+
+    /// This matrix with output row i taken from stored row `order[i]` (in products and in
+    /// dequantized rows alike). The row-group layout is built in that order, so a product costs
+    /// the same; the other kernels put their outputs in order afterwards.
+    /// - Precondition: `order` is a permutation of `0..<rowCount`.
+    public func reorderingRows(_ order: [Int]) -> QuantizedMatrix {
+        precondition(order.count == rowCount && Set(order) == Set(0..<rowCount), "QuantizedMatrix: the row order is not a permutation of \(rowCount) rows")
+        return QuantizedMatrix(self, rowOrder: order.enumerated().allSatisfy { $0 == $1 } ? nil : order)
+    }
+
+    private init(_ matrix: QuantizedMatrix, rowOrder: [Int]?) {
+        (type, bytes, rowCount, columns, owner) = (matrix.type, matrix.bytes, matrix.rowCount, matrix.columns, matrix.owner)
+        self.rowOrder = rowOrder
     }
 
     /// y = W·x (`x.count >= columns`, `y.count >= rowCount`); `int8Activations`: see ``quantizedMatVec``.
@@ -93,7 +111,15 @@ public struct QuantizedMatrix: @unchecked Sendable {
             grouped.multiply(xp, into: yp, int8Activations: int8Activations)
             return
         }
-        quantizedMatVec(type: type, rows: bytes, rowCount: rowCount, columns: columns, x: x, y: y, int8Activations: int8Activations)
+        guard let rowOrder else {
+            quantizedMatVec(type: type, rows: bytes, rowCount: rowCount, columns: columns, x: x, y: y, int8Activations: int8Activations)
+            return
+        }
+        let stored = [Float](unsafeUninitializedCapacity: rowCount) { buffer, initialized in
+            quantizedMatVec(type: type, rows: bytes, rowCount: rowCount, columns: columns, x: x, y: buffer, int8Activations: int8Activations)
+            initialized = rowCount
+        }
+        for (i, row) in rowOrder.enumerated() { y[i] = stored[row] }
     }
 
     /// Whether ``multiply(_:rows:int8Activations:)`` takes many rows in one pass over the weights
@@ -110,7 +136,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
     func rowGrouped(int8Activations: Bool = false) -> RowGroupedMatrix? {
         guard RowGroupedMatrix.covers(type, rowCount: rowCount), !int8Activations || RowGroupedMatrix.level >= 2,
               columns > 0, let base = bytes.baseAddress else { return nil }
-        return decodeLayout.value { RowGroupedMatrix(type: type, bytes: base, rowCount: rowCount, columns: columns) }
+        return decodeLayout.value { RowGroupedMatrix(type: type, bytes: base, rowCount: rowCount, columns: columns, order: rowOrder) }
     }
 
     /// matrices[i]·x for matrices with the same number of columns — in one parallel run where all
@@ -125,32 +151,46 @@ public struct QuantizedMatrix: @unchecked Sendable {
 
     /// matrices[i]·xᵢ for every row xᵢ of `x` (rows of `columns` floats end to end), as one array
     /// per matrix holding the rows' outputs end to end (`rowCount` apart): batched decoding's
-    /// products (docs/methods.md §12). Where every matrix takes the row-group layout, all rows go
-    /// through one pass over the weights; otherwise row by row. Either way each row's outputs are
-    /// exactly those of multiplying that row alone.
+    /// products (docs/methods.md §12), see ``multiply(_:rows:_:into:int8Activations:)``.
     public static func multiply(_ matrices: [QuantizedMatrix], rows x: [Float],
                                 int8Activations: Bool = Int8Activations.isEnabled) -> [[Float]] {
         guard let columns = matrices.first?.columns else { return [] }
-        precondition(columns > 0 && x.count % columns == 0 && matrices.allSatisfy { $0.columns == columns },
-                     "QuantizedMatrix.multiply: \(x.count) inputs are not rows of \(columns)")
+        precondition(columns > 0 && x.count % columns == 0, "QuantizedMatrix.multiply: \(x.count) inputs are not rows of \(columns)")
         let rows = x.count / columns
-        let grouped = matrices.compactMap { $0.rowGrouped(int8Activations: int8Activations) }
-        guard grouped.count == matrices.count, rows > 0, matrices.count > 1 || rows > 1 else {
-            return matrices.map { m in
-                (0..<rows).flatMap { i in m.multiply(Array(x[(i * columns)..<((i + 1) * columns)]), int8Activations: int8Activations) }
-            }
-        }
         // All outputs end to end in one buffer, then cut into one array per matrix.
         var starts = [0]
         for m in matrices { starts.append(starts.last! + m.rowCount * rows) }
         let flat = [Float](unsafeUninitializedCapacity: starts.last!) { buffer, initialized in
-            let pointers = matrices.indices.map { buffer.baseAddress! + starts[$0] }
             x.withUnsafeBufferPointer {
-                RowGroupedMatrix.multiply(grouped, $0.baseAddress!, rows: rows, into: pointers, int8Activations: int8Activations)
+                multiply(matrices, rows: rows, $0.baseAddress!, into: matrices.indices.map { buffer.baseAddress! + starts[$0] },
+                         int8Activations: int8Activations)
             }
             initialized = starts.last!
         }
         return matrices.indices.map { Array(flat[starts[$0]..<starts[$0 + 1]]) }
+    }
+
+    /// ys[i][r·rowCountᵢ ..< (r+1)·rowCountᵢ] = matrices[i]·xᵣ for the `rows` rows of `x`
+    /// (`columns` apart), for matrices with the same number of columns. Where every matrix takes
+    /// the row-group layout, all rows and matrices go through one parallel pass over the weights;
+    /// otherwise row by row. Either way each row's outputs are exactly those of multiplying that
+    /// row alone.
+    public static func multiply(_ matrices: [QuantizedMatrix], rows: Int, _ x: UnsafePointer<Float>,
+                                into ys: [UnsafeMutablePointer<Float>], int8Activations: Bool = Int8Activations.isEnabled) {
+        guard let columns = matrices.first?.columns, rows > 0 else { return }
+        precondition(columns > 0 && matrices.allSatisfy { $0.columns == columns } && ys.count == matrices.count,
+                     "QuantizedMatrix.multiply: the matrices must share their columns, one output each")
+        let grouped = matrices.compactMap { $0.rowGrouped(int8Activations: int8Activations) }
+        guard grouped.count == matrices.count, matrices.count > 1 || rows > 1 else {
+            for (m, y) in zip(matrices, ys) {
+                for i in 0..<rows {
+                    m.multiply(UnsafeBufferPointer(start: x + i * columns, count: columns),
+                               into: UnsafeMutableBufferPointer(start: y + i * m.rowCount, count: m.rowCount), int8Activations: int8Activations)
+                }
+            }
+            return
+        }
+        RowGroupedMatrix.multiply(grouped, x, rows: rows, into: ys, int8Activations: int8Activations)
     }
 
     /// W·x as a new array.
@@ -163,7 +203,12 @@ public struct QuantizedMatrix: @unchecked Sendable {
 
     /// Rows `rows` dequantized into `destination` (`rows.count * columns` floats).
     public func dequantizeRows(_ rows: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
-        Dequantizer.rows(type, bytes, rows: rows, rowLength: columns, into: destination)
+        guard let rowOrder else { return Dequantizer.rows(type, bytes, rows: rows, rowLength: columns, into: destination) }
+        for (i, row) in rows.enumerated() {
+            let start = i * columns
+            Dequantizer.rows(type, bytes, rows: rowOrder[row]..<(rowOrder[row] + 1), rowLength: columns,
+                             into: UnsafeMutableBufferPointer(rebasing: destination[start..<(start + columns)]))
+        }
     }
 }
 

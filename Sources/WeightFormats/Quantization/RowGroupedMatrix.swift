@@ -24,9 +24,11 @@ final class RowGroupedMatrix: @unchecked Sendable {
     private let memory: HugePageArena.Block
     private var groups: UnsafeMutableRawPointer { memory.pointer }
 
-    /// The rows of `bytes` (`rowCount` rows of `columns` weights) regrouped.
-    /// - Precondition: ``covers(_:rowCount:)``, `columns % 32 == 0`, `bytes` holds the rows.
-    init(type: GGMLType, bytes: UnsafeRawPointer, rowCount: Int, columns: Int) {
+    /// The rows of `bytes` (`rowCount` rows of `columns` weights) regrouped, output row i being
+    /// stored row `order[i]` (`order` nil: the stored order).
+    /// - Precondition: ``covers(_:rowCount:)``, `columns % 32 == 0`, `bytes` holds the rows,
+    ///   `order` is a permutation of the rows.
+    init(type: GGMLType, bytes: UnsafeRawPointer, rowCount: Int, columns: Int, order: [Int]? = nil) {
         precondition(Self.covers(type, rowCount: rowCount) && columns % 32 == 0, "no row-group layout for \(type.name) \(rowCount)×\(columns)")
         self.type = type
         self.rowCount = rowCount
@@ -35,7 +37,13 @@ final class RowGroupedMatrix: @unchecked Sendable {
         memory = HugePageArena.shared.allocate(groupCount * groupBytes)
         let (rowBytes, blocks, out) = (type.rowBytes(columns), blocks, memory.pointer)
         Dequantizer.parallelRows(groupCount, work: rowCount * columns) { range in
-            divtune_group_rows(Int32(type.rawValue), bytes, rowBytes, range.lowerBound, range.upperBound, Int32(blocks), out)
+            if let order {
+                order.withUnsafeBufferPointer {
+                    divtune_group_rows(Int32(type.rawValue), bytes, rowBytes, $0.baseAddress, range.lowerBound, range.upperBound, Int32(blocks), out)
+                }
+            } else {
+                divtune_group_rows(Int32(type.rawValue), bytes, rowBytes, nil, range.lowerBound, range.upperBound, Int32(blocks), out)
+            }
         }
     }
 
@@ -63,33 +71,41 @@ final class RowGroupedMatrix: @unchecked Sendable {
             }
             return
         }
-        // Group ranges of all matrices laid end to end: run r covers groups starts[i] ..< starts[i + 1] of matrix i.
-        var starts = [0]
-        for m in matrices { starts.append(starts.last! + m.rowCount / 16) }
+        // Group ranges of all matrices laid end to end: operand i covers groups
+        // firstGroup ..< firstGroup + rowCount / 16. Plain values, so that the chunks (a few
+        // microseconds each, on both cores at once) touch no reference count.
+        struct Operand { let type: Int32; let groups: UnsafeRawPointer; let rowCount: Int; let firstGroup: Int; let y: UnsafeMutablePointer<Float> }
+        var operands: [Operand] = []
+        for (m, y) in zip(matrices, ys) {
+            operands.append(Operand(type: Int32(m.type.rawValue), groups: UnsafeRawPointer(m.groups), rowCount: m.rowCount,
+                                    firstGroup: operands.last.map { $0.firstGroup + $0.rowCount / 16 } ?? 0, y: y))
+        }
+        let groupCount = operands.last.map { $0.firstGroup + $0.rowCount / 16 } ?? 0
         let work = matrices.reduce(0) { $0 + $1.rowCount } * columns * rows
-        func run(_ kernel: (RowGroupedMatrix, Range<Int>, UnsafeMutablePointer<Float>) -> Int32) {
-            Dequantizer.parallelRows(starts.last!, work: work) { range in
-                for i in matrices.indices {
-                    let lo = max(range.lowerBound, starts[i]), hi = min(range.upperBound, starts[i + 1])
-                    guard lo < hi else { continue }
-                    precondition(kernel(matrices[i], (lo - starts[i])..<(hi - starts[i]), ys[i]) == 0,
-                                 "CBlockDot has no \(matrices[i].type.name) row-group kernel on this CPU")
+        func run(_ kernel: (Operand, Range<Int>) -> Int32) {
+            operands.withUnsafeBufferPointer { operands in
+                Dequantizer.parallelRows(groupCount, work: work) { range in
+                    for m in operands {
+                        let lo = max(range.lowerBound, m.firstGroup), hi = min(range.upperBound, m.firstGroup + m.rowCount / 16)
+                        guard lo < hi else { continue }
+                        precondition(kernel(m, (lo - m.firstGroup)..<(hi - m.firstGroup)) == 0, "CBlockDot has no row-group kernel for type \(m.type) on this CPU")
+                    }
                 }
             }
         }
         if int8Activations && level >= 2 {
             Int8Activations.withQuantized(x, blocks: blocks) { q, d, sums, qsum in
-                run { m, r, y in
-                    divtune_group_int8_matvec(Int32(m.type.rawValue), m.groups, r.lowerBound, r.upperBound, b32, q, d, sums, qsum, y)
+                run { m, r in
+                    divtune_group_int8_matvec(m.type, m.groups, r.lowerBound, r.upperBound, b32, q, d, sums, qsum, m.y)
                 }
             }
         } else {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * blocks) { sums in
                 let sums = sums.baseAddress!
                 for i in 0..<rows { sumGroupsOf32(x + i * columns, columns: columns, into: sums + i * blocks) }
-                run { m, r, y in
-                    divtune_group_float_matmat(Int32(m.type.rawValue), m.groups, r.lowerBound, r.upperBound, b32, Int32(rows),
-                                               x, columns, sums, blocks, y, m.rowCount)
+                run { m, r in
+                    divtune_group_float_matmat(m.type, m.groups, r.lowerBound, r.upperBound, b32, Int32(rows),
+                                               x, columns, sums, blocks, m.y, m.rowCount)
                 }
             }
         }

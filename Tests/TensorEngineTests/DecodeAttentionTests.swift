@@ -1,0 +1,99 @@
+import Base
+import Foundation
+import Testing
+@testable import TensorEngine
+
+/// The decode-step attention kernel against plain Double arithmetic and against the fused
+/// attention op (itself checked against PyTorch), over caches read in place through their strides.
+@Suite struct DecodeAttentionTests {
+    /// A sequence's cache as a KV cache holds it: the first `length` positions of a buffer with
+    /// room for more ([1, H, allocated, D] sliced along the positions).
+    static func cacheView(_ rng: inout SeededGenerator, heads: Int, length: Int, width: Int) throws -> Tensor {
+        let allocated = length + 5
+        let buffer = try Tensor((0..<(heads * allocated * width)).map { _ in Float(rng.next() % 2001) / 1000 - 1 },
+                            shape: [1, heads, allocated, width])
+        return try slice(buffer, axis: 2, range: 0..<length)
+    }
+
+    struct Case {
+        let queryHeads: Int, keyHeads: Int, width: Int, lengths: [Int]
+    }
+    // SmolLM2's heads (9 over 3, width 64), a width of 128 without grouping, and a width the
+    // kernel takes without a specialised loop (48).
+    static let cases = [Case(queryHeads: 9, keyHeads: 3, width: 64, lengths: [1, 37, 200]),
+                        Case(queryHeads: 4, keyHeads: 4, width: 128, lengths: [5, 70]),
+                        Case(queryHeads: 6, keyHeads: 2, width: 48, lengths: [17])]
+
+    @Test func matchesNaiveArithmeticAndTheFusedAttention() throws {
+        var rng = SeededGenerator(seed: 21)
+        for c in Self.cases {
+            let b = c.lengths.count
+            let query = try Tensor((0..<(b * c.queryHeads * c.width)).map { _ in Float(rng.next() % 2001) / 1000 - 1 },
+                               shape: [b, c.queryHeads, 1, c.width])
+            let keys = try c.lengths.map { try Self.cacheView(&rng, heads: c.keyHeads, length: $0, width: c.width) }
+            let values = try c.lengths.map { try Self.cacheView(&rng, heads: c.keyHeads, length: $0, width: c.width) }
+            let runs = decodeAttentionRuns(headDim: c.width, groupSize: c.queryHeads / c.keyHeads)
+            guard let out = try decodeAttention(query: query, keys: keys, values: values) else {
+                #expect(!runs, "the kernel runs here but gave no result")
+                continue
+            }
+            #expect(runs)
+            #expect(out.shape == [b, 1, c.queryHeads * c.width])
+            let (o, q) = (out.scalars, query.scalars)
+            let group = c.queryHeads / c.keyHeads
+            var worst = 0.0, worstFused: Float = 0
+            for (i, n) in c.lengths.enumerated() {
+                let (k, v) = (keys[i].contiguous().scalars, values[i].contiguous().scalars)
+                for h in 0..<c.queryHeads {
+                    let kv = h / group
+                    let qh = (0..<c.width).map { Double(q[(i * c.queryHeads + h) * c.width + $0]) }
+                    let scores = (0..<n).map { s in
+                        (0..<c.width).reduce(0.0) { $0 + qh[$1] * Double(k[(kv * n + s) * c.width + $1]) } / Double(c.width).squareRoot()
+                    }
+                    let top = scores.max()!
+                    let weights = scores.map { Foundation.exp($0 - top) }
+                    let total = weights.reduce(0, +)
+                    for j in 0..<c.width {
+                        let expected = (0..<n).reduce(0.0) { $0 + weights[$1] / total * Double(v[(kv * n + $1) * c.width + j]) }
+                        worst = max(worst, abs(Double(o[(i * c.queryHeads + h) * c.width + j]) - expected))
+                    }
+                }
+                // The fused op with the query as the last of the cached positions.
+                let fused = try scaledDotProductAttention(query: slice(query, axis: 0, range: i..<(i + 1)), key: keys[i], value: values[i],
+                                                          causal: true, queryOffset: n - 1)
+                let merged = try reshape(permute(fused, [0, 2, 1, 3]), [1, 1, c.queryHeads * c.width]).scalars
+                let row = Array(o[(i * c.queryHeads * c.width)..<((i + 1) * c.queryHeads * c.width)])
+                worstFused = max(worstFused, zip(merged, row).map { abs($0 - $1) }.max()!)
+            }
+            #expect(worst < 1e-5, "\(c): \(worst) from Double arithmetic")
+            #expect(worstFused < 1e-5, "\(c): \(worstFused) from the fused attention")
+        }
+    }
+
+    /// A sequence's numbers do not depend on the other sequences of the call.
+    @Test func aSequenceGetsTheSameNumbersAloneAsBesideOthers() throws {
+        var rng = SeededGenerator(seed: 22)
+        let (hq, hkv, d, lengths) = (9, 3, 64, [3, 64, 129])
+        let query = try Tensor((0..<(lengths.count * hq * d)).map { _ in Float(rng.next() % 2001) / 1000 - 1 }, shape: [lengths.count, hq, 1, d])
+        let keys = try lengths.map { try Self.cacheView(&rng, heads: hkv, length: $0, width: d) }
+        let values = try lengths.map { try Self.cacheView(&rng, heads: hkv, length: $0, width: d) }
+        guard let together = try decodeAttention(query: query, keys: keys, values: values) else {
+            #expect(!decodeAttentionRuns(headDim: d, groupSize: hq / hkv))
+            return
+        }
+        for i in lengths.indices {
+            let alone = try #require(try decodeAttention(query: slice(query, axis: 0, range: i..<(i + 1)), keys: [keys[i]], values: [values[i]]))
+            #expect(alone.scalars == (try slice(together, axis: 0, range: i..<(i + 1))).scalars, "sequence \(i)")
+        }
+    }
+
+    @Test func refusesMismatchedShapesAndInputsThatNeedAGradient() throws {
+        let query = Tensor.zeros([2, 4, 1, 16])
+        let key = Tensor.zeros([1, 2, 5, 16])
+        #expect(throws: TensorError.self) { try decodeAttention(query: query, keys: [key], values: [key]) }   // 1 row for 2 queries
+        #expect(throws: TensorError.self) { try decodeAttention(query: query, keys: [key, Tensor.zeros([1, 3, 5, 16])], values: [key, key]) }
+        let needsGradient = Tensor.zeros([1, 4, 1, 16])
+        needsGradient.requiresGrad = true
+        #expect(throws: TensorError.self) { try decodeAttention(query: needsGradient, keys: [key], values: [key]) }
+    }
+}
