@@ -47,7 +47,8 @@ public final class KVCache {
         let allocated = buffer?.shape[2] ?? 0
         if buffer == nil || length > allocated || buffer!.shape[0] != b || buffer!.shape[1] != h || buffer!.shape[3] != d {
             let size = min(capacity, max(length, 2 * allocated, 64))
-            let grown = Tensor.zeros([b, h, size, d])
+            // Positions from `start` on are written before any view reaches them: not cleared.
+            let grown = Tensor.make([b, h, size, d]) { _ in }
             if let old = buffer, start > 0 { copyPositions(from: old, 0..<start, into: grown, at: 0) }
             buffer = grown
         }
@@ -79,24 +80,34 @@ public final class KVCache {
 extension KVCache {
     /// A cache holding the same positions, to continue several samples from one prefill — or only
     /// the first `positions` of them, to continue another prompt that begins the same way. The
-    /// copy owns its own buffers (steps write in place), holding exactly the positions copied;
-    /// `capacity` (at least those) gives it room for another number of positions.
+    /// copy owns its own buffers (steps write in place) with room for ``copyRoom`` more positions
+    /// within `capacity` (at least the positions copied), so a sample of usual length never
+    /// regrows them.
     public func copy(positions: Int? = nil, capacity: Int? = nil) -> KVCache {
         let kept = positions ?? length
         precondition((0...length).contains(kept), "KVCache.copy: \(kept) of \(length) positions")
         precondition((capacity ?? self.capacity) >= kept, "KVCache.copy: capacity below the positions copied")
         let c = KVCache(layers: keys.count, capacity: capacity ?? self.capacity)
         guard kept > 0 else { return c }
-        func firstPositions(_ x: Tensor?) -> Tensor? {
-            x.map { try! slice($0, axis: 2, range: 0..<kept).copy() }   // the range is checked above
+        let allocated = min(c.capacity, kept + Self.copyRoom)
+        // From the source's dense buffer (its views hold the first `length` positions of it).
+        func firstPositions(_ source: Tensor?) -> (buffer: Tensor, view: Tensor)? {
+            source.map { source in
+                let (b, h, d) = (source.shape[0], source.shape[1], source.shape[3])
+                let buffer = Tensor.make([b, h, allocated, d]) { _ in }   // positions past `kept` are written before they are read
+                Self.copyPositions(from: source, 0..<kept, into: buffer, at: 0)
+                return (buffer, try! slice(buffer, axis: 2, range: 0..<kept))   // kept ≤ allocated
+            }
         }
         for i in keys.indices {
-            c.keyBuffers[i] = firstPositions(keys[i])
-            c.valueBuffers[i] = firstPositions(values[i])
-            c.keys[i] = c.keyBuffers[i]
-            c.values[i] = c.valueBuffers[i]
+            let (k, v) = (firstPositions(keyBuffers[i]), firstPositions(valueBuffers[i]))
+            (c.keyBuffers[i], c.keys[i]) = (k?.buffer, k?.view)
+            (c.valueBuffers[i], c.values[i]) = (v?.buffer, v?.view)
         }
         c.length = kept
         return c
     }
+
+    /// Positions a copy has room for beyond those it copies: one sample's usual length.
+    static let copyRoom = 256
 }

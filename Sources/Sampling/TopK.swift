@@ -20,8 +20,42 @@ public struct TopK: LogitProcessor {
         candidates.sortDescending()
     }
 
-    /// The k-th largest value (1-based) by quickselect: O(n) on average, no full sort of the vocabulary.
+    /// The k-th largest value (1-based). Over a vocabulary a small k is found among few values:
+    /// the values, as 16 lanes of rows, fall into groups of 64 (one lane of 64 consecutive rows),
+    /// whose maxima come out of a vectorised pass; the k-th largest group maximum is a lower bound
+    /// (k groups reach it, so k values do), and only the values at or above it — found in the
+    /// groups whose maximum reaches it — go to the quickselect. The value is the same either way.
     static func kthLargest(_ values: [Float], _ k: Int) -> Float {
+        let chunk = 1024, chunks = values.count / chunk   // a chunk: 64 rows of 16 lanes
+        guard k >= 1, k * 8 <= 16 * chunks else { return quickselect(values, k) }
+        let contenders = values.withUnsafeBufferPointer { p -> [Float] in
+            let raw = UnsafeRawPointer(p.baseAddress!)
+            var maxima = [Float](repeating: 0, count: 16 * chunks)
+            maxima.withUnsafeMutableBytes { out in
+                for c in 0..<chunks {
+                    var m = raw.loadUnaligned(fromByteOffset: 4 * chunk * c, as: SIMD16<Float>.self)
+                    for r in 1..<64 {
+                        let x = raw.loadUnaligned(fromByteOffset: 4 * (chunk * c + 16 * r), as: SIMD16<Float>.self)
+                        m.replace(with: x, where: x .> m)
+                    }
+                    out.storeBytes(of: m, toByteOffset: 64 * c, as: SIMD16<Float>.self)
+                }
+            }
+            let bound = quickselect(maxima, k)
+            var found: [Float] = []
+            for (group, top) in maxima.enumerated() where top >= bound {
+                let first = chunk * (group / 16) + group % 16
+                for r in 0..<64 where p[first + 16 * r] >= bound { found.append(p[first + 16 * r]) }
+            }
+            for i in (chunk * chunks)..<p.count where p[i] >= bound { found.append(p[i]) }
+            return found
+        }
+        // NaNs compare false and may leave fewer than k contenders: then the plain way.
+        return contenders.count >= k ? quickselect(contenders, k) : quickselect(values, k)
+    }
+
+    /// The k-th largest value (1-based) by quickselect: O(n) on average, no full sort.
+    static func quickselect(_ values: [Float], _ k: Int) -> Float {
         var a = values
         var low = 0, high = a.count - 1
         let target = k - 1

@@ -27,6 +27,19 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         }
     }
 
+    /// Over a vocabulary the selection first narrows to the values at or above the k-th largest
+    /// block maximum: the same value as sorting, with ties and values that fill whole blocks.
+    @Test func topKSelectionOverAVocabularyMatchesSort() {
+        for seed in 0..<6 {
+            var logits = randomLogits(49_152 + seed * 5, seed: UInt64(100 + seed))
+            if seed.isMultiple(of: 2) { for i in stride(from: 0, to: logits.count, by: 97) { logits[i] = 2.5 } }   // ties
+            if seed == 3 { for i in 0..<640 { logits[i] = 9 + Float(i % 7) } }   // the top values in a few blocks
+            for k in [1, 7, 50, 200, 600] {
+                #expect(TopK.kthLargest(logits, k) == logits.sorted(by: >)[k - 1], "seed \(seed) k \(k)")
+            }
+        }
+    }
+
     @Test func topPKeepsTheSmallestNucleus() {
         // probabilities 0.5, 0.25, 0.125, 0.125
         let logits: [Float] = [log(0.125), log(0.5), log(0.125), log(0.25)].map { Float($0) }
@@ -124,6 +137,25 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         #expect(top.map(\.id) == [1, 3, 2])
         let total = lp.logProbs.map { exp(Double($0)) }.reduce(0, +)
         #expect(abs(total - 1) < 1e-6)
+    }
+
+    /// The vectorised log-sum-exp against the library's exp term by term (one Float ulp at
+    /// most), with a tail past the 8-lane chunks, −∞ logits and terms that underflow.
+    @Test func logNormalizerMatchesTheLibrarySum() {
+        for (seed, count) in [(1, 49_152), (2, 49_155), (3, 13), (4, 5)] {
+            var logits = randomLogits(count, seed: UInt64(seed)).map { $0 * 8 }
+            logits[count / 2] = -.infinity
+            logits[count - 1] = -900
+            let top = logits.max()!
+            let sum = logits.reduce(0.0) { $0 + exp(Double($1 - top)) }
+            let expected = Float(Double(top) + log(sum))
+            #expect(abs(TokenLogProbs(logits: logits).logNormalizer - expected) <= expected.ulp, "\(count) logits")
+        }
+        let x = SIMD8<Double>(-0.0, -1e-9, -0.3, -0.35, -1, -37.2, -690, -699.9)
+        let e = TokenLogProbs.exp8(x)
+        for i in 0..<8 { #expect(abs(e[i] - exp(x[i])) <= 1e-14 * exp(x[i]), "e^\(x[i])") }
+        // Below e⁻⁷⁰⁰ (and −∞): 0.
+        #expect(TokenLogProbs.exp8(SIMD8(-700.1, -708, -1e6, -.infinity, -800, -745, -701, -750)) == .zero)
     }
 }
 
