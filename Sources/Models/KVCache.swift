@@ -44,16 +44,24 @@ public final class KVCache {
     /// returns the view of positions `0 ..< length`.
     private static func write(_ x: Tensor, into buffer: inout Tensor?, at start: Int, length: Int, capacity: Int) throws -> Tensor {
         let (b, h, t, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        if let old = buffer, start > 0, [old.shape[0], old.shape[1], old.shape[3]] != [b, h, d] {
+            throw ModelError.invalidInput("a KV cache holding [\(old.shape[0]), \(old.shape[1]), \(start), \(old.shape[3])] cannot take positions of shape \(x.shape)")
+        }
         let allocated = buffer?.shape[2] ?? 0
-        if buffer == nil || length > allocated || buffer!.shape[0] != b || buffer!.shape[1] != h || buffer!.shape[3] != d {
-            let size = min(capacity, max(length, 2 * allocated, 64))
-            // Positions from `start` on are written before any view reaches them: not cleared.
-            let grown = Tensor.make([b, h, size, d]) { _ in }
-            if let old = buffer, start > 0 { copyPositions(from: old, 0..<start, into: grown, at: 0) }
-            buffer = grown
+        if buffer == nil || length > allocated || start == 0 && [buffer!.shape[0], buffer!.shape[1], buffer!.shape[3]] != [b, h, d] {
+            buffer = grown(buffer.map { ($0, start) }, size: min(capacity, max(length, 2 * allocated, 64)), shape: (b, h, d))
         }
         copyPositions(from: x.contiguous(), 0..<t, into: buffer!, at: start)
         return try slice(buffer!, axis: 2, range: 0..<length)
+    }
+
+    /// A buffer [b, h, size, d] holding the first `kept` positions of `source` (a dense buffer of
+    /// the same b, h, d). Positions from `kept` on are written before any view reaches them, so
+    /// they are not cleared.
+    private static func grown(_ source: (buffer: Tensor, kept: Int)?, size: Int, shape: (b: Int, h: Int, d: Int)) -> Tensor {
+        let buffer = Tensor.make([shape.b, shape.h, size, shape.d]) { _ in }
+        if let source, source.kept > 0 { copyPositions(from: source.buffer, 0..<source.kept, into: buffer, at: 0) }
+        return buffer
     }
 
     /// dst[:, :, at + i, :] = src[:, :, positions.lowerBound + i, :] (both dense [B, H, *, D] buffers).
@@ -93,9 +101,7 @@ extension KVCache {
         // From the source's dense buffer (its views hold the first `length` positions of it).
         func firstPositions(_ source: Tensor?) -> (buffer: Tensor, view: Tensor)? {
             source.map { source in
-                let (b, h, d) = (source.shape[0], source.shape[1], source.shape[3])
-                let buffer = Tensor.make([b, h, allocated, d]) { _ in }   // positions past `kept` are written before they are read
-                Self.copyPositions(from: source, 0..<kept, into: buffer, at: 0)
+                let buffer = Self.grown((source, kept), size: allocated, shape: (source.shape[0], source.shape[1], source.shape[3]))
                 return (buffer, try! slice(buffer, axis: 2, range: 0..<kept))   // kept ≤ allocated
             }
         }

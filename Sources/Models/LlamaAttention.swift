@@ -62,20 +62,21 @@ final class LlamaAttention {
     /// `decodeAttention` call over all of them. Nil (nothing appended) where that kernel does not
     /// apply — Gemma 2's capped, windowed scores, inputs that need a gradient, a CPU without it.
     private func attendDecoding(q: Tensor, k: Tensor, v: Tensor, caches: [KVCache]) throws -> Tensor? {
-        guard decodesOnKernel else { return nil }
+        guard decodesOnKernel() else { return nil }
         let positions = caches.map { $0.storedLength(layer: layerIndex) }
         let (q, k, v) = try rotatedHeads(q: q, k: k, v: v, positions: positions)
-        guard ![q, k, v].contains(where: \.requiresGrad) else { return nil }
+        guard decodesOnKernel(q, k, v) else { return nil }
         let stored = try caches.enumerated().map { i, cache in
             try cache.append(layer: layerIndex, key: slice(k, axis: 0, range: i..<(i + 1)), value: slice(v, axis: 0, range: i..<(i + 1)))
         }
         return try decodeAttention(query: q, keys: stored.map(\.0), values: stored.map(\.1), scale: scale)
     }
 
-    /// Whether a single query row per sequence runs on `decodeAttention` (when no gradient is
-    /// wanted): scores neither capped nor windowed, a kernel for this head width on this CPU.
-    private var decodesOnKernel: Bool {
-        softCap == nil && window == nil
+    /// Whether a single query row per sequence runs on `decodeAttention`: scores neither capped
+    /// nor windowed, a kernel for this head width on this CPU, and none of the given heads needs
+    /// a gradient.
+    private func decodesOnKernel(_ heads: Tensor...) -> Bool {
+        softCap == nil && window == nil && !heads.contains(where: \.requiresGrad)
             && decodeAttentionRuns(headDim: config.headDim, groupSize: config.numAttentionHeads / config.numKeyValueHeads)
     }
 
@@ -101,8 +102,7 @@ final class LlamaAttention {
         if let cache { (k, v) = try cache.append(layer: layerIndex, key: k, value: v) }
         // One new position over a cache: the decode step's kernel, so that a sequence stepped
         // alone gets the numbers `attendEach` gives it beside others.
-        if t == 1, cache != nil, keyPadding == nil, hiddenKeys.isEmpty, decodesOnKernel,
-           ![q, k, v].contains(where: \.requiresGrad),
+        if t == 1, cache != nil, keyPadding == nil, hiddenKeys.isEmpty, decodesOnKernel(q, k, v),
            let attended = try decodeAttention(query: q, keys: [k], values: [v], scale: scale) {
             return attended
         }

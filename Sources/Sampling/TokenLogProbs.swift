@@ -12,8 +12,9 @@ public struct TokenLogProbs: Sendable {
         logNormalizer = Self.logSumExp(logits)
     }
 
-    /// log softmax(logits): each logit less the normalizer.
-    public var logProbs: [Float] { logits.map { $0 - logNormalizer } }
+    /// log softmax(logits): each logit less the normalizer (a new vocabulary-sized array; one
+    /// token's is `self[token]`).
+    public func logProbs() -> [Float] { logits.map { $0 - logNormalizer } }
 
     public subscript(token: Int) -> Float { logits[token] - logNormalizer }
 
@@ -31,7 +32,8 @@ public struct TokenLogProbs: Sendable {
     /// times the library's exp one value at a time (a third of a millisecond per token over a
     /// vocabulary of 49 152).
     static func logSumExp(_ x: [Float]) -> Float {
-        guard let top = x.max(), top.isFinite else { return x.max() ?? 0 }
+        guard let top = x.max() else { return 0 }
+        guard top.isFinite else { return top }
         var lanes = SIMD8<Double>.zero
         var i = 0
         x.withUnsafeBufferPointer { p in
@@ -52,11 +54,12 @@ public struct TokenLogProbs: Sendable {
     /// rounding edge. Terms below e⁻⁷⁰⁰ come out as 0: next to the maximum's term of 1 they vanish
     /// from a Double sum anyway. Fused multiply-adds, bit casts and masks only: n is rounded by
     /// adding 1.5·2⁵², which also leaves it as an integer in the low bits (Swift's generic SIMD
-    /// rounding, conversions and min/max run lane by lane).
+    /// rounding, conversions and min/max run lane by lane). NaN stays NaN, as the library's exp
+    /// keeps it.
     @inline(__always)
     static func exp8(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        let inRange = x .>= -700   // false for NaN and −∞ too
-        let clamped = x.replacing(with: -700, where: .!inRange)
+        let below = x .< -700   // −∞ too; false for NaN
+        let clamped = x.replacing(with: -700, where: below)
         let magic = SIMD8<Double>(repeating: 6_755_399_441_055_744)   // 1.5·2⁵²
         let shifted = magic.addingProduct(clamped, SIMD8(repeating: 1.4426950408889634))
         let n = shifted - magic
@@ -72,6 +75,6 @@ public struct TokenLogProbs: Sendable {
         p = SIMD8(repeating: 1).addingProduct(p, r)
         let integer = unsafeBitCast(shifted, to: SIMD8<Int64>.self) &- unsafeBitCast(magic, to: SIMD8<Int64>.self)
         let scaled = p * unsafeBitCast((integer &+ 1023) &<< 52, to: SIMD8<Double>.self)
-        return scaled.replacing(with: 0, where: .!inRange)
+        return scaled.replacing(with: 0, where: below)
     }
 }

@@ -33,8 +33,8 @@ public struct TopK: LogitProcessor {
             var maxima = [Float](repeating: 0, count: 16 * chunks)
             maxima.withUnsafeMutableBytes { out in
                 for c in 0..<chunks {
-                    var m = raw.loadUnaligned(fromByteOffset: 4 * chunk * c, as: SIMD16<Float>.self)
-                    for r in 1..<64 {
+                    var m = SIMD16<Float>(repeating: -.infinity)   // NaNs never enter the maxima
+                    for r in 0..<64 {
                         let x = raw.loadUnaligned(fromByteOffset: 4 * (chunk * c + 16 * r), as: SIMD16<Float>.self)
                         m.replace(with: x, where: x .> m)
                     }
@@ -50,7 +50,7 @@ public struct TopK: LogitProcessor {
             for i in (chunk * chunks)..<p.count where p[i] >= bound { found.append(p[i]) }
             return found
         }
-        // NaNs compare false and may leave fewer than k contenders: then the plain way.
+        // NaN values are never contenders; if fewer than k values are left, the plain way.
         return contenders.count >= k ? quickselect(contenders, k) : quickselect(values, k)
     }
 

@@ -44,18 +44,13 @@ public enum LlamaQKPermutation {
     private static func reorder(_ values: [Float], rowCount: Int, columns: Int, heads: Int, toHF: Bool) -> [Float] {
         precondition(isValid(rowCount: rowCount, heads: heads) && columns >= 0 && values.count == rowCount * columns,
                      "LlamaQKPermutation: \(values.count) values are not \(rowCount)×\(columns) rows in \(heads) heads of even size")
-        let d = rowCount / heads, half = d / 2
+        let ggufRows = ggufRows(rowCount: rowCount, heads: heads)
         return [Float](unsafeUninitializedCapacity: values.count) { dst, initialized in
             values.withUnsafeBufferPointer { src in
                 guard let s = src.baseAddress, let t = dst.baseAddress else { return }
-                for h in 0..<heads {
-                    for i in 0..<half {
-                        for j in 0..<2 {
-                            let gguf = h * d + 2 * i + j, hf = h * d + j * half + i
-                            let (from, to) = toHF ? (gguf, hf) : (hf, gguf)
-                            (t + to * columns).initialize(from: s + from * columns, count: columns)
-                        }
-                    }
+                for (hf, gguf) in ggufRows.enumerated() {
+                    let (from, to) = toHF ? (gguf, hf) : (hf, gguf)
+                    (t + to * columns).initialize(from: s + from * columns, count: columns)
                 }
             }
             initialized = values.count

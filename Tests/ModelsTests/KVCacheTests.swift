@@ -48,4 +48,22 @@ import Testing
             _ = try cache.append(layer: 0, key: random([1, 1, 61, 4], &rng), value: random([1, 1, 61, 4], &rng))
         }
     }
+
+    /// A copy keeps its positions and reserves room for a sample's steps; positions of another
+    /// batch, head count or head width than those stored are refused, naming both shapes.
+    @Test func copiesReserveRoomAndMismatchedPositionsAreRefused() throws {
+        var rng = SeededGenerator(seed: 7)
+        let cache = KVCache(layers: 1, capacity: 1000)
+        let first = random([1, 2, 5, 4], &rng)
+        _ = try cache.append(layer: 0, key: first, value: first)
+        let fork = cache.copy(positions: 3)
+        #expect(try #require(fork.keys[0]).scalars == (try slice(first, axis: 2, range: 0..<3)).contiguous().scalars)
+        let step = random([1, 2, 1, 4], &rng)
+        for _ in 0..<KVCache.copyRoom { _ = try fork.append(layer: 0, key: step, value: step) }
+        #expect(fork.length == 3 + KVCache.copyRoom)
+        #expect(Array(try #require(fork.keys[0]).scalars.prefix(12)) == Array(first.scalars.prefix(12)))
+        for wrong in [[2, 2, 1, 4], [1, 3, 1, 4], [1, 2, 1, 8]] {
+            #expect(throws: ModelError.self) { _ = try cache.append(layer: 0, key: random(wrong, &rng), value: random(wrong, &rng)) }
+        }
+    }
 }

@@ -135,7 +135,7 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         let lp = TokenLogProbs(logits: [0, 2, 1, 2])
         let top = lp.top(3)
         #expect(top.map(\.id) == [1, 3, 2])
-        let total = lp.logProbs.map { exp(Double($0)) }.reduce(0, +)
+        let total = lp.logProbs().map { exp(Double($0)) }.reduce(0, +)
         #expect(abs(total - 1) < 1e-6)
     }
 
@@ -156,6 +156,9 @@ func randomLogits(_ n: Int, seed: UInt64) -> [Float] {
         for i in 0..<8 { #expect(abs(e[i] - exp(x[i])) <= 1e-14 * exp(x[i]), "e^\(x[i])") }
         // Below e⁻⁷⁰⁰ (and −∞): 0.
         #expect(TokenLogProbs.exp8(SIMD8(-700.1, -708, -1e6, -.infinity, -800, -745, -701, -750)) == .zero)
+        #expect(TokenLogProbs.exp8(SIMD8(repeating: .nan))[3].isNaN)
+        // A NaN logit makes the normalizer NaN wherever it stands (in an 8-lane chunk or the tail).
+        for at in [3, 17] { var nan = randomLogits(18, seed: 9); nan[at] = .nan; #expect(TokenLogProbs(logits: nan).logNormalizer.isNaN, "NaN at \(at)") }
     }
 }
 

@@ -44,8 +44,8 @@ int divtune_thin_gemm(long m, long w, long k, float alpha, const float *a, long 
 /// out[h·d ..< (h+1)·d] = Σₛ softmaxₛ(scale · q_h·Kₛ) · Vₛ, with q and out `group` dense rows of d.
 /// `scratch` holds group·n floats. Each score is one chain of fused multiply-adds over d summed
 /// across the lanes, each output sums the values in key order: the result depends on this
-/// query and these keys only. Returns 1, or 0 (nothing written) without AVX-512, for d not a
-/// multiple of 16 up to 256, or for n = 0.
+/// query and these keys only. Returns 1, or 0 (nothing written) without AVX-512, for d outside
+/// {16, 32, …, 256}, group < 1 or n = 0.
 int divtune_decode_attention_available(long d, long group);
 int divtune_decode_attention(long group, long n, long d, float scale, const float *q, const float *k, long kRow,
                              const float *v, long vRow, float *scratch, float *out);

@@ -11,7 +11,7 @@ import CSmallGEMM
 /// - keys, values: per sequence [bᵢ, Hkv, Sᵢ, D] with Σ bᵢ = B (a KV cache's view of its stored
 ///   positions, read in place through its strides); Hkv divides Hq.
 /// - Returns [B, 1, Hq·D] (heads merged), or nil where the kernel does not run (no AVX-512, D not
-///   a multiple of 16): the caller then uses ``scaledDotProductAttention(query:key:value:causal:queryOffset:keyPadding:hiddenKeys:scale:)``.
+///   one of 16, 32, …, 256): the caller then uses ``scaledDotProductAttention(query:key:value:causal:queryOffset:keyPadding:hiddenKeys:scale:)``.
 ///
 /// Inference only: no gradient flows through it.
 public func decodeAttention(query: Tensor, keys: [Tensor], values: [Tensor], scale: Float? = nil) throws -> Tensor? {
@@ -38,23 +38,38 @@ public func decodeAttention(query: Tensor, keys: [Tensor], values: [Tensor], sca
     func readable(_ x: Tensor) -> Tensor { x.strides[3] == 1 && (x.shape[2] == 1 || x.strides[2] >= d) ? x : x.contiguous() }
     let (k, v) = (keys.map(readable), values.map(readable))
     let q = query.contiguous()
-    // Task t: query row `row` (of sequence `sequence`, its row `inner` there), KV head `head`.
-    var tasks: [(row: Int, sequence: Int, inner: Int)] = []
-    for (sequence, key) in k.enumerated() { for inner in 0..<key.shape[0] { tasks.append((tasks.count, sequence, inner)) } }
+    // One task per (query row, KV head), as plain pointers and sizes: the pool's chunks touch no
+    // reference count (q, k and v are kept alive around the dispatch).
+    struct Task { let query: UnsafePointer<Float>; let keys: UnsafePointer<Float>; let keyRow: Int
+                  let values: UnsafePointer<Float>; let valueRow: Int; let count: Int; let output: Int }
+    var tasks: [Task] = []
+    var row = 0
+    for (key, value) in zip(k, v) {
+        let n = key.shape[2]
+        for inner in 0..<key.shape[0] {
+            for head in 0..<hkv {
+                let first = (row * hq + head * group) * d
+                tasks.append(Task(query: q.storage.pointer + q.offset + first,
+                                  keys: key.storage.pointer + key.offset + inner * key.strides[0] + head * key.strides[1], keyRow: n == 1 ? d : key.strides[2],
+                                  values: value.storage.pointer + value.offset + inner * value.strides[0] + head * value.strides[1],
+                                  valueRow: n == 1 ? d : value.strides[2], count: n, output: first))
+            }
+            row += 1
+        }
+    }
     let longest = k.map { $0.shape[2] }.max()!
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tasks.count * hkv * group * longest)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tasks.count * group * longest)
     defer { scratch.deallocate() }
-    let pq = q.storage.pointer + q.offset
-    return Tensor.make([b, 1, hq * d]) { o in
-        parallelOverHeads(tasks.count * hkv) { index in
-            let (task, head) = (tasks[index / hkv], index % hkv)
-            let (key, value) = (k[task.sequence], v[task.sequence])
-            let n = key.shape[2]
-            let firstQuery = (task.row * hq + head * group) * d
-            divtune_decode_attention(group, n, d, scale, pq + firstQuery,
-                                     key.storage.pointer + key.offset + task.inner * key.strides[0] + head * key.strides[1], n == 1 ? d : key.strides[2],
-                                     value.storage.pointer + value.offset + task.inner * value.strides[0] + head * value.strides[1], n == 1 ? d : value.strides[2],
-                                     scratch + index * group * longest, o.baseAddress! + firstQuery)
+    return withExtendedLifetime((q, k, v)) {
+        Tensor.make([b, 1, hq * d]) { o in
+            tasks.withUnsafeBufferPointer { tasks in
+                parallelOverHeads(tasks.count) { index in
+                    let t = tasks[index]
+                    let done = divtune_decode_attention(group, t.count, d, scale, t.query, t.keys, t.keyRow, t.values, t.valueRow,
+                                                        scratch + index * group * longest, o.baseAddress! + t.output)
+                    precondition(done == 1, "decodeAttention: the kernel did not run")
+                }
+            }
         }
     }
 }

@@ -38,12 +38,7 @@ private func normalize(_ x: Tensor, weight: Tensor, bias: Tensor?, eps: Float, c
                 let inv = 1 / (ss / Float(h) + eps).squareRoot()
                 ps[2 * r] = mu
                 ps[2 * r + 1] = inv
-                let vinv = V(repeating: inv)
-                if let pb {
-                    rowMap3(src, pw, pb, dst, h) { x, w, b in (x - vm) * vinv * w + b }
-                } else {
-                    rowMap3(src, pw, pw, dst, h) { x, w, _ in (x - vm) * vinv * w }
-                }
+                normalizedRow(src, mean: mu, inverse: inv, weight: pw, bias: pb, into: dst, h)
             }
         }
     }
@@ -124,6 +119,35 @@ private func normalize(_ x: Tensor, weight: Tensor, bias: Tensor?, eps: Float, c
 }
 
 private typealias V = Vectorized.V
+
+/// dst = (x − mean) · inverse · weight (+ bias) over one row of n, 16 lanes at a time. Loops
+/// written out (a closure taking SIMD16 values is called through the stack, 128 bits at a time).
+@inline(__always)
+private func normalizedRow(_ x: UnsafePointer<Float>, mean: Float, inverse: Float, weight: UnsafePointer<Float>,
+                           bias: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    let (vm, vinv) = (V(repeating: mean), V(repeating: inverse))
+    var i = 0
+    if let bias {
+        while i + 16 <= n {
+            Vectorized.store((Vectorized.load(x + i) - vm) * vinv * Vectorized.load(weight + i) + Vectorized.load(bias + i), dst + i)
+            i += 16
+        }
+        if i < n {
+            let c = n - i
+            Vectorized.store((Vectorized.load(x + i, count: c) - vm) * vinv * Vectorized.load(weight + i, count: c) + Vectorized.load(bias + i, count: c),
+                             dst + i, count: c)
+        }
+    } else {
+        while i + 16 <= n {
+            Vectorized.store((Vectorized.load(x + i) - vm) * vinv * Vectorized.load(weight + i), dst + i)
+            i += 16
+        }
+        if i < n {
+            let c = n - i
+            Vectorized.store((Vectorized.load(x + i, count: c) - vm) * vinv * Vectorized.load(weight + i, count: c), dst + i, count: c)
+        }
+    }
+}
 
 /// dst[i] = f(a[i], b[i], c[i]) over n elements, 16 lanes at a time.
 @inline(__always)
