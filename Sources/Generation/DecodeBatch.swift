@@ -212,8 +212,8 @@ public final class DecodeBatch {
     /// begins like a kept one (at least ``reusedPrefixMinimum`` tokens) continues from the kept
     /// beginning's keys and values, leaving at least two tokens to run. Elsewhere a prompt shorter
     /// than ``packedPromptMinimum`` runs alone: BLAS may sum a product of so few rows in another
-    /// order than a many-row one, and a sample must see the logits of its prompt alone. A pass that fails is redone prompt by prompt, so an error
-    /// stays with its request.
+    /// order than a many-row one, and a sample must see the logits of its prompt alone. A pass
+    /// that fails is redone prompt by prompt, so an error stays with its request.
     private func prefill(_ groups: [Group]) {
         guard !groups.isEmpty else { return }
         var distinct: [[Int]: [Group]] = [:]

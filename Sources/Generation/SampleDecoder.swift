@@ -4,10 +4,11 @@ import Sampling
 import Tokenizers
 
 /// One sample being decoded: its KV cache, seeded sampler, base-model side (conformative
-/// decoding), text stream and the result so far. ``next()`` consumes the current logits — picks a
-/// token, records it, streams text, checks the stop conditions — and returns the token to feed
-/// the model, or nil when the sample is finished; the ``Generator`` runs the forward passes, one
-/// sample at a time or many together (docs/methods.md §12), and hands back the next logits.
+/// decoding), text stream and the result so far. ``draw()`` picks a token from the current logits
+/// (touching only this sample's state, so a batch draws in parallel) and ``take(_:)`` records it,
+/// streams text, checks the stop conditions and returns the token to feed the model, or nil when
+/// the sample is finished; the ``DecodeBatch`` runs the forward passes, one sample at a time or
+/// many together (docs/methods.md §12), and hands back the next logits.
 final class SampleDecoder {
     let prompt: Int
     let index: Int
@@ -50,12 +51,6 @@ final class SampleDecoder {
     enum Draw {
         case finished, atLimit
         case token(Int, logprob: Float, top: [(id: Int, logprob: Float)])
-    }
-
-    /// Picks the next token from ``logits``; returns it when the sample goes on (the caller feeds
-    /// it to the model and sets the next logits), nil when the sample is finished.
-    func next() throws -> Int? {
-        try take(draw())
     }
 
     /// The sampler's and the log-softmax's work for the next token: it touches only this sample's

@@ -48,7 +48,7 @@ public final class KVCache {
             throw ModelError.invalidInput("a KV cache holding [\(old.shape[0]), \(old.shape[1]), \(start), \(old.shape[3])] cannot take positions of shape \(x.shape)")
         }
         let allocated = buffer?.shape[2] ?? 0
-        if buffer == nil || length > allocated || start == 0 && [buffer!.shape[0], buffer!.shape[1], buffer!.shape[3]] != [b, h, d] {
+        if buffer == nil || length > allocated || [buffer!.shape[0], buffer!.shape[1], buffer!.shape[3]] != [b, h, d] {
             buffer = grown(buffer.map { ($0, start) }, size: min(capacity, max(length, 2 * allocated, 64)), shape: (b, h, d))
         }
         copyPositions(from: x.contiguous(), 0..<t, into: buffer!, at: start)

@@ -71,24 +71,26 @@ final class RowGroupedMatrix: @unchecked Sendable {
             }
             return
         }
-        // Group ranges of all matrices laid end to end: operand i covers groups
-        // firstGroup ..< firstGroup + rowCount / 16. Plain values, so that the chunks (a few
-        // microseconds each, on both cores at once) touch no reference count.
-        struct Operand { let type: Int32; let groups: UnsafeRawPointer; let rowCount: Int; let firstGroup: Int; let y: UnsafeMutablePointer<Float> }
+        // Group ranges of all matrices laid end to end: operand i covers `span` of them. Plain
+        // values, so that the chunks (a few microseconds each, on both cores at once) touch no
+        // reference count.
+        struct Operand { let type: Int32; let groups: UnsafeRawPointer; let rowCount: Int; let span: Range<Int>; let y: UnsafeMutablePointer<Float> }
         var operands: [Operand] = []
         for (m, y) in zip(matrices, ys) {
+            let first = operands.last?.span.upperBound ?? 0
             operands.append(Operand(type: Int32(m.type.rawValue), groups: UnsafeRawPointer(m.groups), rowCount: m.rowCount,
-                                    firstGroup: operands.last.map { $0.firstGroup + $0.rowCount / 16 } ?? 0, y: y))
+                                    span: first..<(first + m.rowCount / 16), y: y))
         }
-        let groupCount = operands.last.map { $0.firstGroup + $0.rowCount / 16 } ?? 0
+        let groupCount = operands.last?.span.upperBound ?? 0
         let work = matrices.reduce(0) { $0 + $1.rowCount } * columns * rows
         func run(_ kernel: (Operand, Range<Int>) -> Int32) {
             operands.withUnsafeBufferPointer { operands in
                 Dequantizer.parallelRows(groupCount, work: work) { range in
                     for m in operands {
-                        let lo = max(range.lowerBound, m.firstGroup), hi = min(range.upperBound, m.firstGroup + m.rowCount / 16)
-                        guard lo < hi else { continue }
-                        precondition(kernel(m, (lo - m.firstGroup)..<(hi - m.firstGroup)) == 0, "CBlockDot has no row-group kernel for type \(m.type) on this CPU")
+                        let own = range.clamped(to: m.span)
+                        guard !own.isEmpty else { continue }
+                        precondition(kernel(m, (own.lowerBound - m.span.lowerBound)..<(own.upperBound - m.span.lowerBound)) == 0,
+                                     "CBlockDot has no row-group kernel for type \(m.type) on this CPU")
                     }
                 }
             }
