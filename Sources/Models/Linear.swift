@@ -44,6 +44,49 @@ public final class Linear {
         return try quantizedProducts(layers, weights, of: x)
     }
 
+    /// `residual` + self(x), the sum made by the product's parallel run where the quantized
+    /// kernels take `x` (``fusedProducts(_:through:combine:)``); the same numbers either way.
+    func callAsFunction(_ x: Tensor, plus residual: Tensor) throws -> Tensor {
+        guard residual.shape == Array(x.shape.dropLast()) + [outFeatures] else { return try add(residual, self(x)) }
+        let r = residual.contiguous()
+        let sum = r.withUnsafeBufferPointer { r in
+            Self.fusedProducts(x, through: [self]) { products, out, rows, range in
+                for i in 0..<rows {
+                    let row = i * self.outFeatures
+                    for j in range { out[row + j] = r[row + j] + products[0][row + j] }
+                }
+            }
+        }
+        return try sum ?? add(residual, self(x))
+    }
+
+    /// The products of several layers of one output width (gate and up) combined elementwise
+    /// into one tensor as they come out: `combine(products, out, rows, outputs)` writes `out`'s
+    /// columns `outputs` of each of the `rows` rows (rows `outFeatures` apart) from the products'
+    /// (one layer: its product is `out` itself, updated in place). It runs inside the products'
+    /// parallel run, on the ranges of outputs each core has just computed, so the elementwise
+    /// step that follows the products (SwiGLU, a residual sum) costs no serial pass of its own.
+    /// Nil where the layers' quantized kernels do not take `x`, or a bias or an enabled adapter
+    /// adds to a product.
+    static func fusedProducts(_ x: Tensor, through layers: [Linear],
+                              combine: @escaping ([UnsafeMutablePointer<Float>], UnsafeMutablePointer<Float>, Int, Range<Int>) -> Void) -> Tensor? {
+        let width = layers[0].outFeatures
+        let weights = layers.compactMap { $0.bias == nil && !($0.lora?.isEnabled ?? false) && $0.outFeatures == width ? $0.quantizedWeight(for: x) : nil }
+        guard weights.count == layers.count else { return nil }
+        let rows = x.count / x.shape.last!
+        return Tensor.make(x.shape.dropLast() + [width]) { out in
+            let out = out.baseAddress!
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: layers.count > 1 ? layers.count * rows * width : 0) { scratch in
+                let products = layers.count > 1 ? layers.indices.map { scratch.baseAddress! + $0 * rows * width } : [out]
+                x.withUnsafeBufferPointer { x in
+                    QuantizedWeight.multiply(weights, rows: rows, x.baseAddress!, into: products) { range in
+                        combine(products, out, rows, range)
+                    }
+                }
+            }
+        }
+    }
+
     /// The layers' outputs from their quantized weights, all rows of `x` in one run, written
     /// straight into the output tensors.
     private static func quantizedProducts(_ layers: [Linear], _ weights: [QuantizedWeight], of x: Tensor) throws -> [Tensor] {

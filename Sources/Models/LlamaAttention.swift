@@ -28,11 +28,17 @@ final class LlamaAttention {
         self.window = config.gemma?.window(layer: layerIndex)
     }
 
-    /// x [B, T, hidden] → [B, T, hidden]. `positions` holds B·T absolute positions (row-major).
-    func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [], cache: KVCache?) throws -> Tensor {
+    /// x [B, T, hidden] → [B, T, hidden], plus `residual` when given (summed as the output
+    /// projection comes out). `positions` holds B·T absolute positions (row-major).
+    func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [], cache: KVCache?,
+                        plus residual: Tensor? = nil) throws -> Tensor {
         let qkv = try Linear.project(x, through: [qProj, kProj, vProj])
-        return try oProj(attend(q: qkv[0], k: qkv[1], v: qkv[2], positions: positions, keyPadding: keyPadding,
-                                hiddenKeys: hiddenKeys, cache: cache))
+        return try output(attend(q: qkv[0], k: qkv[1], v: qkv[2], positions: positions, keyPadding: keyPadding,
+                                 hiddenKeys: hiddenKeys, cache: cache), plus: residual)
+    }
+
+    private func output(_ attended: Tensor, plus residual: Tensor?) throws -> Tensor {
+        try residual.map { try oProj(attended, plus: $0) } ?? oProj(attended)
     }
 
     /// Several sequences in one pass, each with its own cache: along `axis` of x, sequence i
@@ -40,11 +46,11 @@ final class LlamaAttention {
     /// sequences of one position along the batch axis (x [B, 1, hidden]); a packed prefill lays
     /// prompts end to end along the time axis (x [1, N, hidden]). The projections take all rows in
     /// one pass over the weights; attention runs per sequence over its own cache (docs/methods.md §12).
-    func attendEach(_ x: Tensor, axis: Int, lengths: [Int], caches: [KVCache]) throws -> Tensor {
+    func attendEach(_ x: Tensor, axis: Int, lengths: [Int], caches: [KVCache], plus residual: Tensor? = nil) throws -> Tensor {
         let qkv = try Linear.project(x, through: [qProj, kProj, vProj])
         if axis == 0, lengths.allSatisfy({ $0 == 1 }),
            let attended = try attendDecoding(q: qkv[0], k: qkv[1], v: qkv[2], caches: caches) {
-            return try oProj(attended)
+            return try output(attended, plus: residual)
         }
         var start = 0
         let parts = try zip(lengths, caches).map { length, cache in
@@ -54,7 +60,7 @@ final class LlamaAttention {
             return try attend(q: span(qkv[0]), k: span(qkv[1]), v: span(qkv[2]), positions: Array(first..<(first + length)),
                               keyPadding: nil, cache: cache)
         }
-        return try oProj(parts.count == 1 ? parts[0] : concat(parts, axis: axis))
+        return try output(parts.count == 1 ? parts[0] : concat(parts, axis: axis), plus: residual)
     }
 
     /// A decode step's attention for B sequences of one position each (projections [B, 1, width]):

@@ -33,17 +33,21 @@ final class LlamaBlock {
     }
 
     func callAsFunction(_ x: Tensor, positions: [Int], keyPadding: [[Bool]]?, hiddenKeys: [HiddenKeys] = [], cache: KVCache?) throws -> Tensor {
-        try residual(x) { try attention($0, positions: positions, keyPadding: keyPadding, hiddenKeys: hiddenKeys, cache: cache) }
+        try residual(x) { try attention($0, positions: positions, keyPadding: keyPadding, hiddenKeys: hiddenKeys, cache: cache, plus: $1) }
     }
 
     /// Several sequences with their own caches, laid along `axis` of x (``LlamaAttention/attendEach``).
     func attendEach(_ x: Tensor, axis: Int, lengths: [Int], caches: [KVCache]) throws -> Tensor {
-        try residual(x) { try attention.attendEach($0, axis: axis, lengths: lengths, caches: caches) }
+        try residual(x) { try attention.attendEach($0, axis: axis, lengths: lengths, caches: caches, plus: $1) }
     }
 
-    private func residual(_ x: Tensor, attend: (Tensor) throws -> Tensor) throws -> Tensor {
-        let h = try add(x, normed(attend(normed(x, attentionInput)), attentionOutput))
-        return try add(h, normed(mlp(normed(h, feedForwardInput)), feedForwardOutput))
+    /// `attend(y, r)` is the attention of y plus r when r is given. Without a norm after the
+    /// attention or the MLP, the residual sums are made as the output projections come out.
+    private func residual(_ x: Tensor, attend: (Tensor, Tensor?) throws -> Tensor) throws -> Tensor {
+        let h = try attentionOutput == nil ? attend(normed(x, attentionInput), x)
+            : add(x, normed(attend(normed(x, attentionInput), nil), attentionOutput))
+        return try feedForwardOutput == nil ? mlp(normed(h, feedForwardInput), plus: h)
+            : add(h, normed(mlp(normed(h, feedForwardInput)), feedForwardOutput))
     }
 
     @inline(__always) private func normed(_ x: Tensor, _ weight: Tensor?) throws -> Tensor {

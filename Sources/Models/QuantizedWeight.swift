@@ -15,7 +15,9 @@ public struct QuantizedWeight: @unchecked Sendable {
     /// weights[i]·xᵣ for the `rows` rows of `x` into `ys[i]` (rows `rowCount` apart), for weights
     /// sharing their input rows: one parallel run where the kernels allow (a decode step's q/k/v or
     /// gate/up, for every sequence of a batch).
-    public static func multiply(_ weights: [QuantizedWeight], rows: Int, _ x: UnsafePointer<Float>, into ys: [UnsafeMutablePointer<Float>]) {
-        QuantizedMatrix.multiply(weights.map(\.matrix), rows: rows, x, into: ys)
+    /// `after`: see ``QuantizedMatrix/multiply(_:rows:_:into:int8Activations:after:)``.
+    public static func multiply(_ weights: [QuantizedWeight], rows: Int, _ x: UnsafePointer<Float>, into ys: [UnsafeMutablePointer<Float>],
+                                after: ((Range<Int>) -> Void)? = nil) {
+        QuantizedMatrix.multiply(weights.map(\.matrix), rows: rows, x, into: ys, after: after)
     }
 }

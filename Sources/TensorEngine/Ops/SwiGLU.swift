@@ -14,18 +14,8 @@ public func swiGLU(gate: Tensor, up: Tensor) throws -> Tensor {
     let out = Tensor.make(gate.shape) { o in
         let po = o.baseAddress!
         EngineThreads.parallelRanges((n + 15) / 16, work: n * 4) { blocks in
-            // Loops written out with static kernels (no closures: a SIMD16 passed through a closure
-            // call is split into 128-bit quarters).
-            var i = blocks.lowerBound * 16
-            let end = min(n, blocks.upperBound * 16)
-            while i + 16 <= end {
-                Vectorized.store(value(gate: Vectorized.load(pg + i), up: Vectorized.load(pu + i)), po + i)
-                i += 16
-            }
-            if i < end {
-                let count = end - i
-                Vectorized.store(value(gate: Vectorized.load(pg + i, count: count), up: Vectorized.load(pu + i, count: count)), po + i, count: count)
-            }
+            let start = blocks.lowerBound * 16
+            swiGLU(gate: pg + start, up: pu + start, into: po + start, count: min(n, blocks.upperBound * 16) - start)
         }
     }
     return Tensor.result(out, inputs: [gate, up], name: "swiglu") { grad in
@@ -52,6 +42,22 @@ public func swiGLU(gate: Tensor, up: Tensor) throws -> Tensor {
             }
         }
         return [gate.requiresGrad ? dGate : nil, up.requiresGrad ? dUp : nil]
+    }
+}
+
+/// out[i] = SiLU(gate[i])·up[i] for `count` elements: ``swiGLU(gate:up:)``'s numbers, for callers
+/// that fuse it into the products that make gate and up (a decode step, docs/methods.md §12).
+public func swiGLU(gate pg: UnsafePointer<Float>, up pu: UnsafePointer<Float>, into po: UnsafeMutablePointer<Float>, count n: Int) {
+    // Loops written out with static kernels (no closures: a SIMD16 passed through a closure call
+    // is split into 128-bit quarters).
+    var i = 0
+    while i + 16 <= n {
+        Vectorized.store(value(gate: Vectorized.load(pg + i), up: Vectorized.load(pu + i)), po + i)
+        i += 16
+    }
+    if i < n {
+        let count = n - i
+        Vectorized.store(value(gate: Vectorized.load(pg + i, count: count), up: Vectorized.load(pu + i, count: count)), po + i, count: count)
     }
 }
 

@@ -174,23 +174,27 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// (`columns` apart), for matrices with the same number of columns. Where every matrix takes
     /// the row-group layout, all rows and matrices go through one parallel pass over the weights;
     /// otherwise row by row. Either way each row's outputs are exactly those of multiplying that
-    /// row alone.
+    /// row alone. `after` (matrices of one row count): run on ranges of output rows once every
+    /// matrix has written them for every activation row, inside the parallel run where there is one
+    /// (``RowGroupedMatrix/multiply(_:_:rows:into:int8Activations:after:)``), else once at the end.
     public static func multiply(_ matrices: [QuantizedMatrix], rows: Int, _ x: UnsafePointer<Float>,
-                                into ys: [UnsafeMutablePointer<Float>], int8Activations: Bool = Int8Activations.isEnabled) {
+                                into ys: [UnsafeMutablePointer<Float>], int8Activations: Bool = Int8Activations.isEnabled,
+                                after: ((Range<Int>) -> Void)? = nil) {
         guard let columns = matrices.first?.columns, rows > 0 else { return }
         precondition(columns > 0 && matrices.allSatisfy { $0.columns == columns } && ys.count == matrices.count,
                      "QuantizedMatrix.multiply: the matrices must share their columns, one output each")
         let grouped = matrices.compactMap { $0.rowGrouped(int8Activations: int8Activations) }
-        guard grouped.count == matrices.count, matrices.count > 1 || rows > 1 else {
+        guard grouped.count == matrices.count, matrices.count > 1 || rows > 1 || after != nil else {
             for (m, y) in zip(matrices, ys) {
                 for i in 0..<rows {
                     m.multiply(UnsafeBufferPointer(start: x + i * columns, count: columns),
                                into: UnsafeMutableBufferPointer(start: y + i * m.rowCount, count: m.rowCount), int8Activations: int8Activations)
                 }
             }
+            after?(0..<matrices[0].rowCount)
             return
         }
-        RowGroupedMatrix.multiply(grouped, x, rows: rows, into: ys, int8Activations: int8Activations)
+        RowGroupedMatrix.multiply(grouped, x, rows: rows, into: ys, int8Activations: int8Activations, after: after)
     }
 
     /// W·x as a new array.

@@ -59,29 +59,36 @@ final class RowGroupedMatrix: @unchecked Sendable {
     /// (`columns` apart) and ys[i] as many output rows (`rowCount` apart), all multiplied in one
     /// pass over the weights (batched decoding, docs/methods.md §12); each row's outputs are
     /// exactly those of the row alone.
+    ///
+    /// `after`, for matrices of one row count, runs in the same parallel run on each range of
+    /// output rows as soon as every matrix has written it (for every activation row): the
+    /// elementwise step that follows the products (SwiGLU of gate and up, a residual sum) then
+    /// costs no pass of its own on one core.
     static func multiply(_ matrices: [RowGroupedMatrix], _ x: UnsafePointer<Float>, rows: Int = 1,
-                         into ys: [UnsafeMutablePointer<Float>], int8Activations: Bool) {
+                         into ys: [UnsafeMutablePointer<Float>], int8Activations: Bool, after: ((Range<Int>) -> Void)? = nil) {
         guard let blocks = matrices.first?.blocks, rows > 0 else { return }
         precondition(matrices.allSatisfy { $0.blocks == blocks } && ys.count == matrices.count, "row groups: matrices must share x")
+        precondition(after == nil || matrices.allSatisfy { $0.rowCount == matrices[0].rowCount }, "row groups: `after` needs one row count")
         let columns = 32 * blocks, b32 = Int32(blocks)
         if int8Activations && level >= 2 && rows > 1 {
             // The int8 kernels take one row: each row is quantized and multiplied on its own.
             for i in 0..<rows {
                 multiply(matrices, x + i * columns, into: zip(matrices, ys).map { $1 + i * $0.rowCount }, int8Activations: true)
             }
+            after?(0..<matrices[0].rowCount)
             return
         }
-        // Group ranges of all matrices laid end to end: operand i covers `span` of them. Plain
-        // values, so that the chunks (a few microseconds each, on both cores at once) touch no
-        // reference count.
+        // Group ranges of all matrices laid end to end: operand i covers `span` of them — or, with
+        // `after`, all operands cover the same groups side by side. Plain values, so that the
+        // chunks (a few microseconds each, on both cores at once) touch no reference count.
         struct Operand { let type: Int32; let groups: UnsafeRawPointer; let rowCount: Int; let span: Range<Int>; let y: UnsafeMutablePointer<Float> }
         var operands: [Operand] = []
         for (m, y) in zip(matrices, ys) {
-            let first = operands.last?.span.upperBound ?? 0
+            let first = after != nil ? 0 : operands.last?.span.upperBound ?? 0
             operands.append(Operand(type: Int32(m.type.rawValue), groups: UnsafeRawPointer(m.groups), rowCount: m.rowCount,
                                     span: first..<(first + m.rowCount / 16), y: y))
         }
-        let groupCount = operands.last?.span.upperBound ?? 0
+        let groupCount = operands.map(\.span.upperBound).max() ?? 0
         let work = matrices.reduce(0) { $0 + $1.rowCount } * columns * rows
         func run(_ kernel: (Operand, Range<Int>) -> Int32) {
             operands.withUnsafeBufferPointer { operands in
@@ -92,6 +99,7 @@ final class RowGroupedMatrix: @unchecked Sendable {
                         precondition(kernel(m, (own.lowerBound - m.span.lowerBound)..<(own.upperBound - m.span.lowerBound)) == 0,
                                      "CBlockDot has no row-group kernel for type \(m.type) on this CPU")
                     }
+                    after?((16 * range.lowerBound)..<(16 * range.upperBound))
                 }
             }
         }
