@@ -7,25 +7,32 @@ import TensorEngine
 /// `capacity`); a step writes its new positions in place and attention reads a view of the first
 /// S. Appending is amortised O(1) per token instead of re-copying the whole cache every step.
 public final class KVCache {
-    /// Views of the stored keys/values per layer, [B, Hkv, length, D] (nil before the first step).
-    public private(set) var keys: [Tensor?]
-    public private(set) var values: [Tensor?]
     /// Number of positions already stored.
     public internal(set) var length: Int = 0
     public let capacity: Int
     private var keyBuffers: [Tensor?]
     private var valueBuffers: [Tensor?]
+    /// Positions stored per layer (layers before the current one are one step ahead mid-step).
+    private var stored: [Int]
 
     public init(layers: Int, capacity: Int) {
-        self.keys = Array(repeating: nil, count: layers)
-        self.values = Array(repeating: nil, count: layers)
         self.keyBuffers = Array(repeating: nil, count: layers)
         self.valueBuffers = Array(repeating: nil, count: layers)
+        self.stored = Array(repeating: 0, count: layers)
         self.capacity = capacity
     }
 
+    /// Views of the stored keys/values per layer, [B, Hkv, length, D] (nil before the first step).
+    public var keys: [Tensor?] { keyBuffers.indices.map { try? view(keyBuffers[$0], layer: $0) } }
+    public var values: [Tensor?] { valueBuffers.indices.map { try? view(valueBuffers[$0], layer: $0) } }
+
+    private func view(_ buffer: Tensor?, layer: Int) throws -> Tensor? {
+        guard let buffer, stored[layer] > 0 else { return nil }
+        return try slice(buffer, axis: 2, range: 0..<stored[layer])
+    }
+
     /// Positions stored for `layer` (layers before the current one are one step ahead mid-step).
-    func storedLength(layer: Int) -> Int { keys[layer]?.shape[2] ?? 0 }
+    func storedLength(layer: Int) -> Int { stored[layer] }
 
     /// Appends this step's keys/values [B, Hkv, T, D] for `layer` and returns everything stored for it.
     func append(layer: Int, key: Tensor, value: Tensor) throws -> (Tensor, Tensor) {
@@ -34,10 +41,28 @@ public final class KVCache {
         guard newLength <= capacity else { throw ModelError.contextOverflow(tokens: newLength, limit: capacity) }
         let kept = try Self.write(key, into: &keyBuffers[layer], at: old, length: newLength, capacity: capacity)
         let keptValues = try Self.write(value, into: &valueBuffers[layer], at: old, length: newLength, capacity: capacity)
-        keys[layer] = kept
-        values[layer] = keptValues
-        if layer == keys.count - 1 { length = newLength }
+        advance(layer: layer, to: newLength)
         return (kept, keptValues)
+    }
+
+    /// The dense buffers of `layer` [1, Hkv, allocated, D] with room for one more position (grown
+    /// when full), for a decode step that writes it in place (``advance(layer:to:)`` then counts
+    /// it). Nil before anything is stored, or for a cache of several rows.
+    func room(layer: Int) throws -> (keys: Tensor, values: Tensor)? {
+        let length = stored[layer] + 1
+        guard length <= capacity else { throw ModelError.contextOverflow(tokens: length, limit: capacity) }
+        guard stored[layer] > 0, let keys = keyBuffers[layer], let values = valueBuffers[layer], keys.shape[0] == 1 else { return nil }
+        guard length > keys.shape[2] else { return (keys, values) }
+        let size = min(capacity, max(length, 2 * keys.shape[2], 64)), shape = (keys.shape[0], keys.shape[1], keys.shape[3])
+        keyBuffers[layer] = Self.grown((keys, stored[layer]), size: size, shape: shape)
+        valueBuffers[layer] = Self.grown((values, stored[layer]), size: size, shape: shape)
+        return (keyBuffers[layer]!, valueBuffers[layer]!)
+    }
+
+    /// Counts `layer`'s positions as `length` (all layers advanced: the cache's length).
+    func advance(layer: Int, to length: Int) {
+        stored[layer] = length
+        if layer == stored.count - 1 { self.length = length }
     }
 
     /// Copies `x` [B, H, T, D] to positions `at ..< at + T` of `buffer` (grown when full) and
@@ -80,7 +105,7 @@ public final class KVCache {
 
     /// Drops everything (a new conversation).
     public func reset() {
-        for i in keys.indices { keys[i] = nil; values[i] = nil; keyBuffers[i] = nil; valueBuffers[i] = nil }
+        for i in keyBuffers.indices { keyBuffers[i] = nil; valueBuffers[i] = nil; stored[i] = 0 }
         length = 0
     }
 }
@@ -95,20 +120,16 @@ extension KVCache {
         let kept = positions ?? length
         precondition((0...length).contains(kept), "KVCache.copy: \(kept) of \(length) positions")
         precondition((capacity ?? self.capacity) >= kept, "KVCache.copy: capacity below the positions copied")
-        let c = KVCache(layers: keys.count, capacity: capacity ?? self.capacity)
+        let c = KVCache(layers: keyBuffers.count, capacity: capacity ?? self.capacity)
         guard kept > 0 else { return c }
         let allocated = min(c.capacity, kept + Self.copyRoom)
-        // From the source's dense buffer (its views hold the first `length` positions of it).
-        func firstPositions(_ source: Tensor?) -> (buffer: Tensor, view: Tensor)? {
-            source.map { source in
-                let buffer = Self.grown((source, kept), size: allocated, shape: (source.shape[0], source.shape[1], source.shape[3]))
-                return (buffer, try! slice(buffer, axis: 2, range: 0..<kept))   // kept ≤ allocated
-            }
+        // From the source's dense buffer (its first `length` positions are stored).
+        func firstPositions(_ source: Tensor?) -> Tensor? {
+            source.map { Self.grown(($0, kept), size: allocated, shape: ($0.shape[0], $0.shape[1], $0.shape[3])) }
         }
-        for i in keys.indices {
-            let (k, v) = (firstPositions(keyBuffers[i]), firstPositions(valueBuffers[i]))
-            (c.keyBuffers[i], c.keys[i]) = (k?.buffer, k?.view)
-            (c.valueBuffers[i], c.values[i]) = (v?.buffer, v?.view)
+        for i in keyBuffers.indices {
+            (c.keyBuffers[i], c.valueBuffers[i]) = (firstPositions(keyBuffers[i]), firstPositions(valueBuffers[i]))
+            c.stored[i] = c.keyBuffers[i] == nil ? 0 : kept
         }
         c.length = kept
         return c

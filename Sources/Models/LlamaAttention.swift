@@ -70,6 +70,17 @@ final class LlamaAttention {
     private func attendDecoding(q: Tensor, k: Tensor, v: Tensor, caches: [KVCache]) throws -> Tensor? {
         guard decodesOnKernel() else { return nil }
         let positions = caches.map { $0.storedLength(layer: layerIndex) }
+        // Rotation, cache writes and attention in one parallel run, straight from the projections
+        // (OLMo 2 normalizes q and k over the whole projection first: the steps below).
+        if qNorm == nil, kNorm == nil, !q.requiresGrad, !k.requiresGrad, !v.requiresGrad {
+            let rooms = try caches.compactMap { try $0.room(layer: layerIndex) }
+            if rooms.count == caches.count,
+               let attended = try decodeAttention(query: q, key: k, value: v, rope: rope, positions: positions,
+                                                  keyBuffers: rooms.map(\.keys), valueBuffers: rooms.map(\.values), scale: scale) {
+                for (cache, position) in zip(caches, positions) { cache.advance(layer: layerIndex, to: position + 1) }
+                return attended
+            }
+        }
         let (q, k, v) = try rotatedHeads(q: q, k: k, v: v, positions: positions)
         guard decodesOnKernel(q, k, v) else { return nil }
         let stored = try caches.enumerated().map { i, cache in

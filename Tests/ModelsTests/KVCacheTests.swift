@@ -31,6 +31,38 @@ import Testing
         #expect(viaView.scalars == viaCopy.scalars)
     }
 
+    /// A decode step writing its position in place: `room` grows a full buffer keeping what it
+    /// holds, `advance` counts the position, and the views show exactly what was written.
+    @Test func roomGrowsAndAdvanceCountsPositionsWrittenInPlace() throws {
+        var rng = SeededGenerator(seed: 7)
+        let cache = KVCache(layers: 2, capacity: 150)
+        #expect(try cache.room(layer: 0) == nil, "nothing stored yet: the step appends instead")
+        var keys = [random([1, 2, 5, 4], &rng)]
+        for layer in 0..<2 { _ = try cache.append(layer: layer, key: keys[0], value: keys[0]) }
+        for step in 0..<140 {
+            let row = random([1, 2, 1, 4], &rng)
+            keys.append(row)
+            for layer in 0..<2 {
+                let (k, v) = try #require(try cache.room(layer: layer))
+                let position = 5 + step, allocated = k.shape[2]
+                #expect(allocated > position)
+                let values = row.scalars
+                for buffer in [k, v] {
+                    buffer.withUnsafeMutableBufferPointer { p in
+                        for h in 0..<2 { for j in 0..<4 { p[(h * allocated + position) * 4 + j] = values[h * 4 + j] } }
+                    }
+                }
+                cache.advance(layer: layer, to: position + 1)
+            }
+        }
+        #expect(cache.length == 145)
+        let expected = try concat(keys, axis: 2).scalars
+        #expect(try #require(cache.keys[1]).scalars == expected && (try #require(cache.values[0]).scalars) == expected)
+        #expect(throws: ModelError.self) {
+            for layer in 0..<2 { for _ in 0..<6 { _ = try cache.room(layer: layer); cache.advance(layer: layer, to: cache.storedLength(layer: layer) + 1) } }
+        }
+    }
+
     /// A copy continues independently: steps written to one never show in the other.
     @Test func copiesDoNotShareBuffers() throws {
         var rng = SeededGenerator(seed: 6)

@@ -96,4 +96,69 @@ import Testing
         needsGradient.requiresGrad = true
         #expect(throws: TensorError.self) { try decodeAttention(query: needsGradient, keys: [key], values: [key]) }
     }
+
+    /// Straight from the projections: each sequence's key and value rows land in its buffers,
+    /// rotated as `RotaryEmbedding.apply` rotates them, and the output is bit for bit that of
+    /// rotating, appending and calling the kernel on the cache views — at positions on both sides
+    /// of a block of 16 keys, for SmolLM2's grouping and for heads of their own.
+    @Test func fromProjectionsEqualsRotatingAppendingThenAttending() throws {
+        var rng = SeededGenerator(seed: 23)
+        for (hq, hkv, d, positions) in [(9, 3, 64, [0, 15, 16, 130]), (4, 4, 32, [7, 33])] {
+            let rope = try RotaryEmbedding(headDim: d, theta: 10000)
+            let b = positions.count
+            func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float(rng.next() % 2001) / 1000 - 1 } }
+            let (q, k, v) = try (Tensor(random(b * hq * d), shape: [b, 1, hq * d]), Tensor(random(b * hkv * d), shape: [b, 1, hkv * d]),
+                                 Tensor(random(b * hkv * d), shape: [b, 1, hkv * d]))
+            // Buffers with the earlier positions filled and room beyond the new one.
+            let keyBuffers = try positions.map { try Tensor(random(hkv * ($0 + 3) * d), shape: [1, hkv, $0 + 3, d]) }
+            let valueBuffers = try positions.map { try Tensor(random(hkv * ($0 + 3) * d), shape: [1, hkv, $0 + 3, d]) }
+            // The steps apart, on copies of the buffers.
+            func heads(_ x: Tensor, _ n: Int) throws -> Tensor { try permute(reshape(x, [b, 1, n, d]), [0, 2, 1, 3]) }
+            let rotatedQuery = try rope.apply(heads(q, hq), positions: positions)
+            let rotatedKey = try rope.apply(heads(k, hkv), positions: positions)
+            let valueHeads = try heads(v, hkv).contiguous()
+            var keyViews: [Tensor] = [], valueViews: [Tensor] = []
+            for (i, p) in positions.enumerated() {
+                let (kb, vb) = (keyBuffers[i].copy(), valueBuffers[i].copy())
+                let (kr, vr) = (try slice(rotatedKey, axis: 0, range: i..<(i + 1)).scalars, try slice(valueHeads, axis: 0, range: i..<(i + 1)).scalars)
+                kb.withUnsafeMutableBufferPointer { kp in
+                    vb.withUnsafeMutableBufferPointer { vp in
+                        for h in 0..<hkv {
+                            for j in 0..<d {
+                                kp[(h * (p + 3) + p) * d + j] = kr[h * d + j]
+                                vp[(h * (p + 3) + p) * d + j] = vr[h * d + j]
+                            }
+                        }
+                    }
+                }
+                keyViews.append(try slice(kb, axis: 2, range: 0..<(p + 1)))
+                valueViews.append(try slice(vb, axis: 2, range: 0..<(p + 1)))
+            }
+            guard let apart = try decodeAttention(query: rotatedQuery, keys: keyViews, values: valueViews) else {
+                #expect(!decodeAttentionRuns(headDim: d, groupSize: hq / hkv))
+                continue
+            }
+            let fused = try #require(try decodeAttention(query: q, key: k, value: v, rope: rope, positions: positions,
+                                                        keyBuffers: keyBuffers, valueBuffers: valueBuffers))
+            #expect(fused.scalars == apart.scalars, "\(hq)/\(hkv) heads of \(d)")
+            for i in positions.indices {
+                let p = positions[i]
+                #expect(try slice(keyBuffers[i], axis: 2, range: 0..<(p + 1)).scalars == keyViews[i].scalars, "keys of sequence \(i)")
+                #expect(try slice(valueBuffers[i], axis: 2, range: 0..<(p + 1)).scalars == valueViews[i].scalars, "values of sequence \(i)")
+            }
+        }
+    }
+
+    @Test func fromProjectionsRefusesBuffersWithoutRoom() throws {
+        let rope = try RotaryEmbedding(headDim: 16, theta: 10000)
+        let (q, kv) = (Tensor.zeros([1, 1, 64]), Tensor.zeros([1, 1, 32]))
+        let full = Tensor.zeros([1, 2, 5, 16])
+        #expect(throws: TensorError.self) {
+            try decodeAttention(query: q, key: kv, value: kv, rope: rope, positions: [5], keyBuffers: [full], valueBuffers: [full])
+        }
+        #expect(throws: TensorError.self) {   // 3 KV heads of 16 in a buffer of 2
+            try decodeAttention(query: Tensor.zeros([1, 1, 48]), key: Tensor.zeros([1, 1, 48]), value: Tensor.zeros([1, 1, 48]), rope: rope,
+                                positions: [1], keyBuffers: [full], valueBuffers: [full])
+        }
+    }
 }

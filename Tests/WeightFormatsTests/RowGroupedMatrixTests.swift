@@ -117,6 +117,36 @@ import Testing
         }
     }
 
+    /// `after` sees each range of output rows once, every matrix's outputs for every activation row
+    /// already written there — inside the parallel run (208 rows: 13 groups) and after the row
+    /// kernels (40 rows, not whole groups of 16).
+    @Test(arguments: [208, 40])
+    func afterRunsOnFinishedRangesOfOutputs(rows: Int) throws {
+        let (a, _, x) = fixture(.q4_1, rows: rows, columns: 576)
+        let b = fixture(.q4_0, rows: rows, columns: 576).0
+        let inputs = x + x.map { $0 * 0.5 } + x.reversed()
+        let plain = QuantizedMatrix.multiply([a, b], rows: inputs, int8Activations: false)
+        var ya = [Float](repeating: .nan, count: 3 * rows), yb = ya, combined = ya
+        let lock = NSLock()
+        var seen: [Int] = []
+        ya.withUnsafeMutableBufferPointer { pa in
+            yb.withUnsafeMutableBufferPointer { pb in
+                combined.withUnsafeMutableBufferPointer { pc in
+                    let (pa, pb, pc) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+                    inputs.withUnsafeBufferPointer { xs in
+                        QuantizedMatrix.multiply([a, b], rows: 3, xs.baseAddress!, into: [pa, pb], int8Activations: false) { range in
+                            for i in 0..<3 { for r in range { pc[i * rows + r] = pa[i * rows + r] - 2 * pb[i * rows + r] } }
+                            lock.withLock { seen += range }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(seen.sorted() == Array(0..<rows), "each output row once")
+        #expect(ya == plain[0] && yb == plain[1])
+        #expect(combined == zip(plain[0], plain[1]).map { $0 - 2 * $1 })
+    }
+
     /// With int8 activations each row of a batch is quantized and multiplied on its own: the same
     /// outputs as the row alone.
     @Test func int8RowBatchesEqualEachRowAlone() throws {

@@ -74,6 +74,79 @@ public func decodeAttention(query: Tensor, keys: [Tensor], values: [Tensor], sca
     }
 }
 
+/// A decode step's attention straight from its projections, for B sequences of one new
+/// position each: `query` [B, 1, Hq·D], `key` and `value` [B, 1, Hkv·D] as the projections
+/// give them, sequence i at `positions[i]` with its cache in `keyBuffers[i]`, `valueBuffers[i]`
+/// (dense [1, Hkv, allocated, D], allocated > positions[i], positions before it filled).
+///
+/// Each (sequence, KV head) task rotates its key row (``RotaryEmbedding``), writes it and the
+/// value row into the buffers at the sequence's position, rotates its query heads and attends
+/// over positions 0...positions[i] — all in the one parallel run of the attention itself, without
+/// the tensors of the separate steps. The numbers are those of rotating with
+/// ``RotaryEmbedding/apply(_:positions:)``, appending, then ``decodeAttention(query:keys:values:scale:)``.
+/// Nil (nothing written) where that kernel does not run or a position is past the rotation tables.
+public func decodeAttention(query: Tensor, key: Tensor, value: Tensor, rope: RotaryEmbedding, positions: [Int],
+                            keyBuffers: [Tensor], valueBuffers: [Tensor], scale: Float? = nil) throws -> Tensor? {
+    let (b, d) = (positions.count, rope.headDim)
+    let bad = { (reason: String) in
+        TensorError.shapeMismatch(op: "decodeAttention", shapes: [query.shape, key.shape, value.shape] + keyBuffers.map(\.shape), reason: reason)
+    }
+    guard query.rank == 3, key.shape == value.shape, query.shape[0] == b, query.shape[1] == 1, key.shape.prefix(2) == [b, 1],
+          query.shape[2] % d == 0, key.shape[2] % d == 0, key.shape[2] > 0, query.shape[2] % key.shape[2] == 0,
+          keyBuffers.count == b, valueBuffers.count == b else {
+        throw bad("expected query [B,1,Hq·D], key and value [B,1,Hkv·D] with Hkv dividing Hq, one key and value buffer per sequence")
+    }
+    let (hq, hkv) = (query.shape[2] / d, key.shape[2] / d), group = hq / hkv
+    guard zip(keyBuffers, valueBuffers).enumerated().allSatisfy({ i, kv in
+        kv.0.shape == kv.1.shape && kv.0.shape.count == 4 && kv.0.shape[0] == 1 && kv.0.shape[1] == hkv && kv.0.shape[3] == d
+            && positions[i] >= 0 && kv.0.shape[2] > positions[i] && kv.0.isContiguous && kv.1.isContiguous
+    }) else {
+        throw bad("expected buffers [1,Hkv,allocated,D], dense, with room for each sequence's position")
+    }
+    if GradMode.isEnabled, [query, key, value].contains(where: \.requiresGrad) {
+        throw TensorError.invalidArgument(op: "decodeAttention", reason: "inference only: an input requires a gradient")
+    }
+    guard divtune_decode_attention_available(d, group) == 1 else { return nil }
+    let scale = scale ?? 1 / Float(d).squareRoot()
+    let (q, k, v) = (query.contiguous(), key.contiguous(), value.contiguous())
+    struct Task { let query: UnsafePointer<Float>; let key: UnsafePointer<Float>; let value: UnsafePointer<Float>
+                  let keys: UnsafeMutablePointer<Float>; let values: UnsafeMutablePointer<Float>; let position: Int; let output: Int }
+    var tasks: [Task] = []
+    for i in 0..<b {
+        let (keyBuffer, valueBuffer) = (keyBuffers[i], valueBuffers[i]), allocated = keyBuffer.shape[2]
+        for head in 0..<hkv {
+            let first = (i * hq + head * group) * d, own = (i * hkv + head) * d
+            tasks.append(Task(query: q.storage.pointer + q.offset + first, key: k.storage.pointer + k.offset + own,
+                              value: v.storage.pointer + v.offset + own,
+                              keys: keyBuffer.storage.pointer + keyBuffer.offset + head * allocated * d,
+                              values: valueBuffer.storage.pointer + valueBuffer.offset + head * allocated * d,
+                              position: positions[i], output: first))
+        }
+    }
+    let longest = positions.max()! + 1
+    // Per task: its rotated query heads, then its scores.
+    let perTask = group * (d + longest)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tasks.count * perTask)
+    defer { scratch.deallocate() }
+    return try withExtendedLifetime((q, k, v, keyBuffers, valueBuffers)) {
+        try rope.withRotation(upTo: longest - 1) { rotate in
+            Tensor.make([b, 1, hq * d]) { o in
+                tasks.withUnsafeBufferPointer { tasks in
+                    parallelOverHeads(tasks.count) { index in
+                        let t = tasks[index], rotated = scratch + index * perTask
+                        rotate(t.key, t.keys + t.position * d, 1, t.position)
+                        (t.values + t.position * d).update(from: t.value, count: d)
+                        rotate(t.query, rotated, group, t.position)
+                        let done = divtune_decode_attention(group, t.position + 1, d, scale, rotated, t.keys, d, t.values, d,
+                                                            rotated + group * d, o.baseAddress! + t.output)
+                        precondition(done == 1, "decodeAttention: the kernel did not run")
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Whether ``decodeAttention(query:keys:values:scale:)`` runs for heads of width `headDim` with
 /// `groupSize` query heads per KV head on this CPU.
 public func decodeAttentionRuns(headDim: Int, groupSize: Int) -> Bool {

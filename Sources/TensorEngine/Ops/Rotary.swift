@@ -101,6 +101,29 @@ public struct RotaryEmbedding: Sendable {
     }
 }
 
+extension RotaryEmbedding {
+    /// Runs `body(rotate)` where `rotate(src, dst, heads, position)` writes `heads` head vectors
+    /// (contiguous, `headDim` apart) rotated to `position` — ``apply(_:positions:)``'s numbers,
+    /// without tensors — for positions in `0...highest`. Nil (body not run) past the cached tables.
+    func withRotation<R>(upTo highest: Int,
+                         _ body: (_ rotate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void) throws -> R) rethrows -> R? {
+        guard highest >= 0, highest < RopeCache.maxPositions else { return nil }
+        let (cosines, sines) = cache.tables(count: highest + 1)
+        let (half, headDim, layout) = (headDim / 2, headDim, layout)
+        return try cosines.withUnsafeBufferPointer { c in
+            try sines.withUnsafeBufferPointer { s in
+                let (pc, ps) = (c.baseAddress!, s.baseAddress!)
+                return try body { src, dst, heads, position in
+                    for h in 0..<heads {
+                        rotatePairs(src + h * headDim, dst + h * headDim, cos: pc + position * half, sin: ps + position * half,
+                                    half: half, sign: 1, layout: layout)
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Rotates one head vector: (x₁, x₂) → (x₁c − x₂s, x₂c + x₁s) for each pair (sign −1: the inverse
 /// rotation, which is the backward pass). Rotate-half pairs are 16 lanes at a time.
 @inline(__always)
