@@ -49,11 +49,14 @@ public final class Linear {
     func callAsFunction(_ x: Tensor, plus residual: Tensor) throws -> Tensor {
         guard residual.shape == Array(x.shape.dropLast()) + [outFeatures] else { return try add(residual, self(x)) }
         let r = residual.contiguous()
+        let width = outFeatures
         let sum = r.withUnsafeBufferPointer { r in
-            Self.fusedProducts(x, through: [self]) { products, out, rows, range in
+            let r = r.baseAddress!
+            return Self.fusedProducts(x, through: [self]) { products, out, rows, range in
+                let product = UnsafePointer(products[0])
                 for i in 0..<rows {
-                    let row = i * self.outFeatures
-                    for j in range { out[row + j] = r[row + j] + products[0][row + j] }
+                    let (a, b, o) = (r + i * width, product + i * width, out + i * width)
+                    for j in range { o[j] = a[j] + b[j] }
                 }
             }
         }
