@@ -50,12 +50,14 @@ void divtune_group_rows(int type, const void *rows, long rowBytes, const long *o
 // How far ahead of the block being multiplied its group's bytes are asked for. The weights stream
 // from memory once per product; without the hint the first load of each block waits on memory
 // (measured: the products of a batched decode step ~8% faster with it, any distance 0.5–4 KB).
-// Prefetches never fault, so the last blocks may ask past the end of the matrix.
+// Prefetches never fault, so the last blocks may ask past the end of the matrix (the address is
+// formed as an integer). Only a group's first tile of rows asks: later tiles find it in cache.
 #define PREFETCH_AHEAD 2048
 
 __attribute__((target(TARGET_FLOAT)))
 static inline void prefetch_block(const uint8_t *blk, long groupBlock) {
-    for (long p = 0; p < groupBlock; p += 64) _mm_prefetch((const char *)blk + PREFETCH_AHEAD + p, _MM_HINT_T0);
+    const uintptr_t ahead = (uintptr_t)blk + PREFETCH_AHEAD;
+    for (long p = 0; p < groupBlock; p += 64) _mm_prefetch((const char *)(ahead + (uintptr_t)p), _MM_HINT_T0);
 }
 
 __attribute__((target(TARGET_FLOAT)))
@@ -77,7 +79,7 @@ static inline __m512i top_byte(int i) {
 // on the other rows of the batch (docs/methods.md §12).
 #define MAX_TILE 4
 __attribute__((target(TARGET_FLOAT), always_inline))
-static inline void float_group_tile(int type, const uint8_t *blk, int blocks, int R,
+static inline void float_group_tile(int type, const uint8_t *blk, int blocks, int R, int prefetch,
                                     const float *const *x, const float *const *sum, float *const *y) {
     const __m512 nibbleValues = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i flip = _mm512_set1_epi8((char)0x80);
@@ -86,7 +88,7 @@ static inline void float_group_tile(int type, const uint8_t *blk, int blocks, in
     for (int r = 0; r < R; r++) { out[r] = _mm512_setzero_ps(); outMin[r] = _mm512_setzero_ps(); }
     for (int b = 0; b < blocks; b++, blk += groupBlock) {
         const uint8_t *qs = blk + header;
-        prefetch_block(blk, groupBlock);
+        if (prefetch) prefetch_block(blk, groupBlock);
         __m512 s0[MAX_TILE], s1[MAX_TILE], s2[MAX_TILE], s3[MAX_TILE];
         for (int r = 0; r < R; r++) { s0[r] = s1[r] = s2[r] = s3[r] = _mm512_setzero_ps(); }
         if (type == 8) {
@@ -157,17 +159,17 @@ static void float_groups(int type, const uint8_t *packed, long g0, long g1, int 
         for (int r0 = b0; r0 < b1; r0 += MAX_TILE) {
             const float *xs[MAX_TILE], *sums[MAX_TILE];
             float *ys[MAX_TILE];
-            int R = b1 - r0 < MAX_TILE ? b1 - r0 : MAX_TILE;
+            int R = b1 - r0 < MAX_TILE ? b1 - r0 : MAX_TILE, first = r0 == b0;
             for (int r = 0; r < R; r++) {
                 xs[r] = x + (r0 + r) * xStride;
                 sums[r] = sum + (r0 + r) * sumStride;
                 ys[r] = y + (r0 + r) * yStride + 16 * g;
             }
             switch (R) {
-            case 4: float_group_tile(type, blk, blocks, 4, xs, sums, ys); break;
-            case 3: float_group_tile(type, blk, blocks, 3, xs, sums, ys); break;
-            case 2: float_group_tile(type, blk, blocks, 2, xs, sums, ys); break;
-            default: float_group_tile(type, blk, blocks, 1, xs, sums, ys); break;
+            case 4: float_group_tile(type, blk, blocks, 4, first, xs, sums, ys); break;
+            case 3: float_group_tile(type, blk, blocks, 3, first, xs, sums, ys); break;
+            case 2: float_group_tile(type, blk, blocks, 2, first, xs, sums, ys); break;
+            default: float_group_tile(type, blk, blocks, 1, first, xs, sums, ys); break;
             }
         }
     }

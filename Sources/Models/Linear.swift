@@ -47,7 +47,9 @@ public final class Linear {
     /// `residual` + self(x), the sum made by the product's parallel run where the quantized
     /// kernels take `x` (``fusedProducts(_:through:combine:)``); the same numbers either way.
     func callAsFunction(_ x: Tensor, plus residual: Tensor) throws -> Tensor {
-        guard residual.shape == Array(x.shape.dropLast()) + [outFeatures] else { return try add(residual, self(x)) }
+        guard residual.shape == Array(x.shape.dropLast()) + [outFeatures], Self.fusedWeights(x, through: [self]) != nil else {
+            return try add(residual, self(x))
+        }
         let r = residual.contiguous()
         let width = outFeatures
         let sum = r.withUnsafeBufferPointer { r in
@@ -73,9 +75,8 @@ public final class Linear {
     /// adds to a product.
     static func fusedProducts(_ x: Tensor, through layers: [Linear],
                               combine: @escaping ([UnsafeMutablePointer<Float>], UnsafeMutablePointer<Float>, Int, Range<Int>) -> Void) -> Tensor? {
+        guard let weights = fusedWeights(x, through: layers) else { return nil }
         let width = layers[0].outFeatures
-        let weights = layers.compactMap { $0.bias == nil && !($0.lora?.isEnabled ?? false) && $0.outFeatures == width ? $0.quantizedWeight(for: x) : nil }
-        guard weights.count == layers.count else { return nil }
         let rows = x.count / x.shape.last!
         return Tensor.make(x.shape.dropLast() + [width]) { out in
             let out = out.baseAddress!
@@ -88,6 +89,15 @@ public final class Linear {
                 }
             }
         }
+    }
+
+    /// The layers' quantized weights where ``fusedProducts(_:through:combine:)`` applies: the
+    /// kernels take `x` for every layer, all of one output width, none with a bias or an enabled
+    /// adapter.
+    private static func fusedWeights(_ x: Tensor, through layers: [Linear]) -> [QuantizedWeight]? {
+        let width = layers[0].outFeatures
+        let weights = layers.compactMap { $0.bias == nil && !($0.lora?.isEnabled ?? false) && $0.outFeatures == width ? $0.quantizedWeight(for: x) : nil }
+        return weights.count == layers.count ? weights : nil
     }
 
     /// The layers' outputs from their quantized weights, all rows of `x` in one run, written

@@ -63,17 +63,22 @@ final class LlamaAttention {
         return try output(parts.count == 1 ? parts[0] : concat(parts, axis: axis), plus: residual)
     }
 
-    /// A decode step's attention for B sequences of one position each (projections [B, 1, width]):
-    /// heads rotated together, each sequence's key and value appended to its own cache, then one
-    /// `decodeAttention` call over all of them. Nil (nothing appended) where that kernel does not
-    /// apply — Gemma 2's capped, windowed scores, inputs that need a gradient, a CPU without it.
+    /// A decode step's attention for B sequences of one position each (projections [B, 1, width]),
+    /// in one `decodeAttention` call over all of them: straight from the projections, rotating and
+    /// writing each new key and value into its cache's buffer in place (``KVCache/room(layer:)``);
+    /// or, for OLMo 2's q/k norms and caches that take no in-place step, heads normed and rotated
+    /// together and appended first. Nil (nothing appended) where that kernel does not apply —
+    /// Gemma 2's capped, windowed scores, inputs that need a gradient, a CPU without it.
     private func attendDecoding(q: Tensor, k: Tensor, v: Tensor, caches: [KVCache]) throws -> Tensor? {
         guard decodesOnKernel() else { return nil }
         let positions = caches.map { $0.storedLength(layer: layerIndex) }
         // Rotation, cache writes and attention in one parallel run, straight from the projections
         // (OLMo 2 normalizes q and k over the whole projection first: the steps below).
         if qNorm == nil, kNorm == nil, !q.requiresGrad, !k.requiresGrad, !v.requiresGrad {
-            let rooms = try caches.compactMap { try $0.room(layer: layerIndex) }
+            // A cache of other heads or width is refused by the append below, with its shapes.
+            let rooms = try caches.compactMap { try $0.room(layer: layerIndex) }.filter {
+                $0.keys.shape[1] == config.numKeyValueHeads && $0.keys.shape[3] == config.headDim
+            }
             if rooms.count == caches.count,
                let attended = try decodeAttention(query: q, key: k, value: v, rope: rope, positions: positions,
                                                   keyBuffers: rooms.map(\.keys), valueBuffers: rooms.map(\.values), scale: scale) {

@@ -41,6 +41,30 @@ import Testing
         }
     }
 
+    /// Decode steps past the caches' first buffers (64 positions after a short prompt): the
+    /// batched step writes in place into buffers `KVCache.room` grows, the one-token step appends
+    /// through its own growth, and the logits stay equal bit for bit on both sides of it.
+    @Test func stepsAcrossCacheGrowthEqualEachSequenceAlone() throws {
+        let lm = try model().model
+        try Tensor.withNoGrad {
+            let batch = Self.prompts.map { _ in lm.makeCache(capacity: 200) }
+            let alone = Self.prompts.map { _ in lm.makeCache(capacity: 200) }
+            var tokens = try lm.prefill(Self.prompts, caches: batch).map { row in row.indices.max { row[$0] < row[$1] }! }
+            for (i, prompt) in Self.prompts.enumerated() { _ = try lm([prompt], cache: alone[i], logits: .last) }
+            for step in 0..<48 {
+                let together = try lm.decodeStep(tokens: tokens, caches: batch)
+                for i in tokens.indices {
+                    #expect(together[i] == (try lm([[tokens[i]]], cache: alone[i], logits: .last)).scalars, "step \(step), sequence \(i)")
+                }
+                tokens = together.enumerated().map { i, row in (row.indices.max { row[$0] < row[$1] }! + i) % row.count }
+            }
+            #expect(batch.map(\.length) == Self.prompts.map { $0.count + 48 })
+            for i in batch.indices {
+                #expect(try #require(batch[i].keys.last!).scalars == (try #require(alone[i].keys.last!)).scalars, "sequence \(i) keys")
+            }
+        }
+    }
+
     /// A packed prefill that continues caches already holding positions (a conversation's next
     /// turn) equals each continuation alone.
     @Test func packedPrefillContinuesFilledCaches() throws {

@@ -59,6 +59,7 @@ import Testing
         let mlp = LlamaMLP(gate: gate, up: up, down: down)
         let (x, residual) = (Self.input(leading + [64], seed: 7), Self.input(leading + [64], seed: 8))
         try Tensor.withNoGrad {
+            #expect(Linear.fusedProducts(x, through: [gate, up]) { _, _, _, _ in } != nil, "the quantized kernels take x")
             let separate = try down(swiGLU(gate: gate(x), up: up(x)))
             let (fused, fusedSum, separateSum) = try (mlp(x), mlp(x, plus: residual), add(residual, separate))
             #expect(fused.scalars == separate.scalars)

@@ -156,6 +156,19 @@ import Testing
         #expect(throws: TensorError.self) {
             try decodeAttention(query: q, key: kv, value: kv, rope: rope, positions: [5], keyBuffers: [full], valueBuffers: [full])
         }
+        #expect(throws: TensorError.self) {   // no sequences
+            try decodeAttention(query: Tensor.zeros([0, 1, 64]), key: Tensor.zeros([0, 1, 32]), value: Tensor.zeros([0, 1, 32]), rope: rope,
+                                positions: [], keyBuffers: [], valueBuffers: [])
+        }
+        #expect(throws: TensorError.self) {   // keys of rank 2
+            try decodeAttention(query: q, key: Tensor.zeros([1, 1]), value: Tensor.zeros([1, 1]), rope: rope, positions: [1],
+                                keyBuffers: [full], valueBuffers: [Tensor.zeros([1, 2, 5, 16])])
+        }
+        #expect(throws: TensorError.self) {   // two sequences writing into one buffer
+            let shared = Tensor.zeros([1, 2, 5, 16])
+            try decodeAttention(query: Tensor.zeros([2, 1, 64]), key: Tensor.zeros([2, 1, 32]), value: Tensor.zeros([2, 1, 32]), rope: rope,
+                                positions: [1, 2], keyBuffers: [shared, shared], valueBuffers: [full, Tensor.zeros([1, 2, 5, 16])])
+        }
         #expect(throws: TensorError.self) {   // 3 KV heads of 16 in a buffer of 2
             try decodeAttention(query: Tensor.zeros([1, 1, 48]), key: Tensor.zeros([1, 1, 48]), value: Tensor.zeros([1, 1, 48]), rope: rope,
                                 positions: [1], keyBuffers: [full], valueBuffers: [full])

@@ -85,13 +85,14 @@ public func decodeAttention(query: Tensor, keys: [Tensor], values: [Tensor], sca
 /// the tensors of the separate steps. The numbers are those of rotating with
 /// ``RotaryEmbedding/apply(_:positions:)``, appending, then ``decodeAttention(query:keys:values:scale:)``.
 /// Nil (nothing written) where that kernel does not run or a position is past the rotation tables.
+/// Throws on shapes that do not fit, a buffer without room, buffers shared between sequences.
 public func decodeAttention(query: Tensor, key: Tensor, value: Tensor, rope: RotaryEmbedding, positions: [Int],
                             keyBuffers: [Tensor], valueBuffers: [Tensor], scale: Float? = nil) throws -> Tensor? {
     let (b, d) = (positions.count, rope.headDim)
     let bad = { (reason: String) in
         TensorError.shapeMismatch(op: "decodeAttention", shapes: [query.shape, key.shape, value.shape] + keyBuffers.map(\.shape), reason: reason)
     }
-    guard query.rank == 3, key.shape == value.shape, query.shape[0] == b, query.shape[1] == 1, key.shape.prefix(2) == [b, 1],
+    guard b > 0, query.rank == 3, key.rank == 3, key.shape == value.shape, query.shape[0] == b, query.shape[1] == 1, key.shape.prefix(2) == [b, 1],
           query.shape[2] % d == 0, key.shape[2] % d == 0, key.shape[2] > 0, query.shape[2] % key.shape[2] == 0,
           keyBuffers.count == b, valueBuffers.count == b else {
         throw bad("expected query [B,1,Hq·D], key and value [B,1,Hkv·D] with Hkv dividing Hq, one key and value buffer per sequence")
@@ -102,6 +103,10 @@ public func decodeAttention(query: Tensor, key: Tensor, value: Tensor, rope: Rot
             && positions[i] >= 0 && kv.0.shape[2] > positions[i] && kv.0.isContiguous && kv.1.isContiguous
     }) else {
         throw bad("expected buffers [1,Hkv,allocated,D], dense, with room for each sequence's position")
+    }
+    // Each task writes its sequence's rows in place: no two buffers may share storage.
+    guard Set((keyBuffers + valueBuffers).map { ObjectIdentifier($0.storage) }).count == 2 * b else {
+        throw bad("each sequence needs key and value buffers of its own")
     }
     if GradMode.isEnabled, [query, key, value].contains(where: \.requiresGrad) {
         throw TensorError.invalidArgument(op: "decodeAttention", reason: "inference only: an input requires a gradient")

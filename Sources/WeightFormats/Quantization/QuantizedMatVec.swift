@@ -183,6 +183,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
         guard let columns = matrices.first?.columns, rows > 0 else { return }
         precondition(columns > 0 && matrices.allSatisfy { $0.columns == columns } && ys.count == matrices.count,
                      "QuantizedMatrix.multiply: the matrices must share their columns, one output each")
+        precondition(after == nil || matrices.allSatisfy { $0.rowCount == matrices[0].rowCount },
+                     "QuantizedMatrix.multiply: `after` needs matrices of one row count")
         let grouped = matrices.compactMap { $0.rowGrouped(int8Activations: int8Activations) }
         guard grouped.count == matrices.count, matrices.count > 1 || rows > 1 || after != nil else {
             for (m, y) in zip(matrices, ys) {

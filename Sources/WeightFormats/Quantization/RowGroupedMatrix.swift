@@ -63,7 +63,8 @@ final class RowGroupedMatrix: @unchecked Sendable {
     /// `after`, for matrices of one row count, runs in the same parallel run on each range of
     /// output rows as soon as every matrix has written it (for every activation row): the
     /// elementwise step that follows the products (SwiGLU of gate and up, a residual sum) then
-    /// costs no pass of its own on one core.
+    /// costs no pass of its own on one core. (Int8 activations with several rows multiply row by
+    /// row; `after` then runs once, on all outputs, at the end.)
     static func multiply(_ matrices: [RowGroupedMatrix], _ x: UnsafePointer<Float>, rows: Int = 1,
                          into ys: [UnsafeMutablePointer<Float>], int8Activations: Bool, after: ((Range<Int>) -> Void)? = nil) {
         guard let blocks = matrices.first?.blocks, rows > 0 else { return }
