@@ -53,10 +53,15 @@ public final class KVCache {
         guard length <= capacity else { throw ModelError.contextOverflow(tokens: length, limit: capacity) }
         guard stored[layer] > 0, let keys = keyBuffers[layer], let values = valueBuffers[layer], keys.shape[0] == 1 else { return nil }
         guard length > keys.shape[2] else { return (keys, values) }
-        let size = min(capacity, max(length, 2 * keys.shape[2], 64)), shape = (keys.shape[0], keys.shape[1], keys.shape[3])
+        let size = Self.grownSize(length, allocated: keys.shape[2], capacity: capacity), shape = (keys.shape[0], keys.shape[1], keys.shape[3])
         keyBuffers[layer] = Self.grown((keys, stored[layer]), size: size, shape: shape)
         valueBuffers[layer] = Self.grown((values, stored[layer]), size: size, shape: shape)
         return (keyBuffers[layer]!, valueBuffers[layer]!)
+    }
+
+    /// Positions a full buffer of `allocated` grows to for `length`: doubling, at least 64, at most `capacity`.
+    private static func grownSize(_ length: Int, allocated: Int, capacity: Int) -> Int {
+        min(capacity, max(length, 2 * allocated, 64))
     }
 
     /// Counts `layer`'s positions as `length` (all layers advanced: the cache's length).
@@ -74,7 +79,7 @@ public final class KVCache {
         }
         let allocated = buffer?.shape[2] ?? 0
         if buffer == nil || length > allocated || [buffer!.shape[0], buffer!.shape[1], buffer!.shape[3]] != [b, h, d] {
-            buffer = grown(buffer.map { ($0, start) }, size: min(capacity, max(length, 2 * allocated, 64)), shape: (b, h, d))
+            buffer = grown(buffer.map { ($0, start) }, size: grownSize(length, allocated: allocated, capacity: capacity), shape: (b, h, d))
         }
         copyPositions(from: x.contiguous(), 0..<t, into: buffer!, at: start)
         return try slice(buffer!, axis: 2, range: 0..<length)

@@ -47,14 +47,14 @@ public final class Linear {
     /// `residual` + self(x), the sum made by the product's parallel run where the quantized
     /// kernels take `x` (``fusedProducts(_:through:combine:)``); the same numbers either way.
     func callAsFunction(_ x: Tensor, plus residual: Tensor) throws -> Tensor {
-        guard residual.shape == Array(x.shape.dropLast()) + [outFeatures], Self.fusedWeights(x, through: [self]) != nil else {
+        guard residual.shape == Array(x.shape.dropLast()) + [outFeatures], let weights = Self.fusedWeights(x, through: [self]) else {
             return try add(residual, self(x))
         }
         let r = residual.contiguous()
         let width = outFeatures
-        let sum = r.withUnsafeBufferPointer { r in
+        return r.withUnsafeBufferPointer { r in
             let r = r.baseAddress!
-            return Self.fusedProducts(x, through: [self]) { products, out, rows, range in
+            return Self.fusedProducts(x, through: [self], weights) { products, out, rows, range in
                 let product = UnsafePointer(products[0])
                 for i in 0..<rows {
                     let (a, b, o) = (r + i * width, product + i * width, out + i * width)
@@ -62,7 +62,6 @@ public final class Linear {
                 }
             }
         }
-        return try sum ?? add(residual, self(x))
     }
 
     /// The products of several layers of one output width (gate and up) combined elementwise
@@ -75,7 +74,12 @@ public final class Linear {
     /// adds to a product.
     static func fusedProducts(_ x: Tensor, through layers: [Linear],
                               combine: @escaping ([UnsafeMutablePointer<Float>], UnsafeMutablePointer<Float>, Int, Range<Int>) -> Void) -> Tensor? {
-        guard let weights = fusedWeights(x, through: layers) else { return nil }
+        fusedWeights(x, through: layers).map { fusedProducts(x, through: layers, $0, combine: combine) }
+    }
+
+    /// ``fusedProducts(_:through:combine:)`` with the layers' ``fusedWeights(_:through:)``.
+    private static func fusedProducts(_ x: Tensor, through layers: [Linear], _ weights: [QuantizedWeight],
+                                      combine: @escaping ([UnsafeMutablePointer<Float>], UnsafeMutablePointer<Float>, Int, Range<Int>) -> Void) -> Tensor {
         let width = layers[0].outFeatures
         let rows = x.count / x.shape.last!
         return Tensor.make(x.shape.dropLast() + [width]) { out in

@@ -70,11 +70,11 @@ final class LlamaAttention {
     /// together and appended first. Nil (nothing appended) where that kernel does not apply —
     /// Gemma 2's capped, windowed scores, inputs that need a gradient, a CPU without it.
     private func attendDecoding(q: Tensor, k: Tensor, v: Tensor, caches: [KVCache]) throws -> Tensor? {
-        guard decodesOnKernel() else { return nil }
+        guard decodesOnKernel(q, k, v) else { return nil }
         let positions = caches.map { $0.storedLength(layer: layerIndex) }
         // Rotation, cache writes and attention in one parallel run, straight from the projections
         // (OLMo 2 normalizes q and k over the whole projection first: the steps below).
-        if qNorm == nil, kNorm == nil, !q.requiresGrad, !k.requiresGrad, !v.requiresGrad {
+        if qNorm == nil, kNorm == nil {
             // A cache of other heads or width is refused by the append below, with its shapes.
             let rooms = try caches.compactMap { try $0.room(layer: layerIndex) }.filter {
                 $0.keys.shape[1] == config.numKeyValueHeads && $0.keys.shape[3] == config.headDim
@@ -87,7 +87,7 @@ final class LlamaAttention {
             }
         }
         let (q, k, v) = try rotatedHeads(q: q, k: k, v: v, positions: positions)
-        guard decodesOnKernel(q, k, v) else { return nil }
+        guard decodesOnKernel(q, k, v) else { return nil }   // OLMo 2's norm weights may want a gradient
         let stored = try caches.enumerated().map { i, cache in
             try cache.append(layer: layerIndex, key: slice(k, axis: 0, range: i..<(i + 1)), value: slice(v, axis: 0, range: i..<(i + 1)))
         }
